@@ -1,0 +1,1 @@
+"""The dialogue manager, its prompt composer and its conversation store."""

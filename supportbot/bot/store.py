@@ -1,0 +1,132 @@
+"""Conversations in SQLite (WAL mode), keyed by channel and conversation id, so a restart loses nothing.
+
+Every open runs the named, append-only migrations that have not run yet.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_conversations_and_messages",
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (channel, conversation_id)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation INTEGER NOT NULL REFERENCES conversations(id),
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT '',
+            sources TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX messages_by_conversation ON messages(conversation, id);
+        """,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as kept in the store."""
+
+    id: int
+    role: str
+    content: str
+    kind: str
+    sources: list[dict[str, Any]]
+    created_at: float
+
+
+class ConversationStore:
+    """Appends and reads conversation messages; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+            applied = {row[0] for row in self._db.execute("SELECT name FROM migrations")}
+            for name, sql in MIGRATIONS:
+                if name in applied:
+                    continue
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute("INSERT INTO migrations VALUES (?, ?)", (name, time.time()))
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    def _conversation_key(self, channel: str, conversation_id: str) -> int:
+        self._db.execute(
+            "INSERT OR IGNORE INTO conversations (channel, conversation_id, created_at) VALUES (?, ?, ?)",
+            (channel, conversation_id, time.time()),
+        )
+        row = self._db.execute(
+            "SELECT id FROM conversations WHERE channel = ? AND conversation_id = ?", (channel, conversation_id)
+        ).fetchone()
+        return int(row[0])
+
+    def add_message(
+        self,
+        channel: str,
+        conversation_id: str,
+        role: str,
+        content: str,
+        kind: str = "",
+        sources: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """Append one message in its own transaction and return its id."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                key = self._conversation_key(channel, conversation_id)
+                cursor = self._db.execute(
+                    "INSERT INTO messages (conversation, role, content, kind, sources, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, role, content, kind, json.dumps(sources or []), time.time()),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return int(cursor.lastrowid)
+
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """All messages of a conversation, oldest first (empty for an unknown conversation)."""
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT m.id, m.role, m.content, m.kind, m.sources, m.created_at
+                   FROM messages m JOIN conversations c ON m.conversation = c.id
+                   WHERE c.channel = ? AND c.conversation_id = ? ORDER BY m.id""",
+                (channel, conversation_id),
+            ).fetchall()
+        return [StoredMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,1 @@
+"""Channels move text between a user and the dialogue manager: the console now, Slack next."""

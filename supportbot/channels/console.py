@@ -1,0 +1,126 @@
+"""The console REPL: readline editing and history, streamed answers, sources, and slash commands."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import TextIO
+
+from supportbot.bot.dialogue import FALLBACK, DialogueManager, Reply
+from supportbot.bot.prompt import Source
+from supportbot.errors import MessageError
+
+HELP = "Ask a question. Commands: /sources (sources of the last answer), /reset (new conversation), /quit."
+
+
+def format_sources(sources: list[Source]) -> str:
+    lines = ["Sources:"]
+    for source in sources:
+        where = source.url or source.path
+        lines.append(f"  [{source.number}] {source.title} - {where} (score {source.score:.2f})")
+    return "\n".join(lines)
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConsoleChannel:
+    """An interactive chat in the terminal; Ctrl-C stops an answer, Ctrl-D or /quit leaves."""
+
+    name = "console"
+
+    def __init__(
+        self,
+        manager: DialogueManager,
+        conversation_id: str | None = None,
+        history_file: Path | None = None,
+        output: TextIO = sys.stdout,
+    ) -> None:
+        self.manager = manager
+        self.conversation_id = conversation_id or new_conversation_id()
+        self.history_file = history_file
+        self.output = output
+        self.last_sources: list[Source] = []
+
+    def _say(self, text: str = "", end: str = "\n") -> None:
+        self.output.write(text + end)
+        self.output.flush()
+
+    def _setup_readline(self) -> None:
+        try:
+            import readline
+        except ImportError:  # not on every platform; input() still works without it
+            return
+        if self.history_file is None:
+            return
+        self.history_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            readline.read_history_file(self.history_file)
+        except (FileNotFoundError, OSError):
+            pass
+        readline.set_history_length(1000)
+
+    def _save_history(self) -> None:
+        try:
+            import readline
+
+            if self.history_file is not None:
+                readline.write_history_file(self.history_file)
+        except (ImportError, OSError):
+            pass
+
+    def _command(self, line: str) -> bool:
+        """Handle a slash command; return False when the user wants to leave."""
+        command = line.split()[0].lower()
+        if command in ("/quit", "/exit"):
+            return False
+        if command == "/reset":
+            self.conversation_id = new_conversation_id()
+            self.last_sources = []
+            self._say("Started a new conversation.")
+        elif command == "/sources":
+            self._say(format_sources(self.last_sources) if self.last_sources else "No sources yet.")
+        else:
+            self._say(f"Unknown command {command}. {HELP}")
+        return True
+
+    def _show(self, reply: Reply) -> None:
+        self._say("bot> ", end="")
+        try:
+            for piece in reply:
+                self._say(piece, end="")
+        except KeyboardInterrupt:
+            reply.cancel()
+            self._say(" [stopped]", end="")
+        self._say()
+        self.last_sources = reply.sources
+        if reply.sources and reply.kind != FALLBACK:
+            self._say(format_sources(reply.sources))
+
+    def run(self) -> None:
+        self._setup_readline()
+        self._say(f"supportbot (conversation {self.conversation_id}). {HELP}")
+        try:
+            while True:
+                try:
+                    line = input("you> ")
+                except EOFError:
+                    self._say()
+                    break
+                except KeyboardInterrupt:
+                    self._say()
+                    continue
+                if line.strip().startswith("/"):
+                    if not self._command(line.strip()):
+                        break
+                    continue
+                try:
+                    reply = self.manager.reply(self.name, self.conversation_id, line)
+                except MessageError as error:
+                    self._say(str(error))
+                    continue
+                self._show(reply)
+        finally:
+            self._save_history()

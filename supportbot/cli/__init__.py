@@ -1,0 +1,89 @@
+"""The `supportbot` command: one group per user task, each in a module of its own."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from supportbot.config import Config, load_config
+from supportbot.errors import SupportbotError
+
+log = logging.getLogger("supportbot")
+
+
+class SupportbotGroup(click.Group):
+    """Shows a SupportbotError as one `error:` line and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SupportbotError as error:
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def get_config(ctx: click.Context) -> Config:
+    """The config for this invocation, loaded once: defaults, then the file, then SUPPORTBOT_* variables."""
+    return ctx.find_root().obj
+
+
+@click.group(cls=SupportbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (default: $SUPPORTBOT_CONFIG, else ./config.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log more, with logger names.")
+@click.version_option(package_name="supportbot")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
+    """supportbot: a support chat bot that answers from your company's documents.
+
+    \b
+    Examples:
+      supportbot chat                         # index the sample docs if needed, then chat
+      supportbot index build docs/ --index .supportbot/index
+      supportbot chat --message "How do I return an item?" --json
+    """
+    configure_logging(verbose)
+    _quiet_libraries()
+    try:
+        ctx.obj = load_config(config_file)
+    except SupportbotError as error:
+        click.echo(f"error: {error}", err=True)
+        ctx.exit(error.exit_code)
+
+
+def _register() -> None:
+    from supportbot.cli.chat import chat
+    from supportbot.cli.config_cmd import config_group
+    from supportbot.cli.index import index_group
+
+    main.add_command(chat)
+    main.add_command(index_group)
+    main.add_command(config_group)
+
+
+_register()

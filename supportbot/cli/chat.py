@@ -1,0 +1,61 @@
+"""`supportbot chat`: talk to the bot in the terminal, or ask one question and exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from supportbot.cli import get_config
+
+
+@click.command("chat")
+@click.option("-m", "--message", help="Answer this one message and exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --message: print {answer, sources, conversation_id} as JSON.")
+@click.option("--conversation", "conversation_id", help="Continue a stored conversation by its id.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
+@click.pass_context
+def chat(ctx: click.Context, message: str | None, as_json: bool, conversation_id: str | None, index_dir: Path | None) -> None:
+    """Chat with the bot. With no index yet, it first indexes paths.docs (the sample docs by default).
+
+    In the REPL: /sources lists the last answer's sources, /reset starts a new conversation,
+    /quit (or Ctrl-D) leaves, Ctrl-C stops an answer.
+
+    \b
+    Examples:
+      supportbot chat
+      supportbot chat --message "How long do refunds take?" --json
+      supportbot chat --conversation 3f2a... --message "And for gift cards?"
+    """
+    from supportbot.app import create_dialogue_manager
+    from supportbot.channels.console import ConsoleChannel, format_sources, new_conversation_id
+
+    config = get_config(ctx)
+    if index_dir is not None:
+        config.paths.index_dir = str(index_dir)
+    if as_json and message is None:
+        raise click.UsageError("--json needs --message")
+    manager = create_dialogue_manager(config, show_progress=not as_json)
+    manager.warm_up()
+    if message is None:
+        history_file = config.paths.data_path() / "console_history"
+        ConsoleChannel(manager, conversation_id, history_file).run()
+        return
+    conversation_id = conversation_id or new_conversation_id()
+    reply = manager.reply(ConsoleChannel.name, conversation_id, message)
+    if as_json:
+        answer = reply.text()
+        payload = {
+            "answer": answer,
+            "sources": [source.to_dict() for source in reply.sources],
+            "conversation_id": conversation_id,
+            "kind": reply.kind,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for piece in reply:
+        click.echo(piece, nl=False)
+    click.echo()
+    if reply.sources:
+        click.echo(format_sources(reply.sources))

@@ -1,0 +1,55 @@
+"""`supportbot index`: build an index from document files and inspect it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from supportbot.cli import get_config
+
+
+@click.group("index")
+def index_group() -> None:
+    """Build and inspect the document index."""
+
+
+@index_group.command("build")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, quiet: bool) -> None:
+    """Index Markdown, text, HTML, PDF and FAQ JSONL files from PATHS (files or folders).
+
+    Re-running re-embeds only files whose content changed. The previous index stays usable until
+    the new one is complete.
+
+    \b
+    Examples:
+      supportbot index build help-center/ faq.jsonl
+      supportbot index build bundled:sample-docs --index /tmp/sample-index
+    """
+    from supportbot.app import build_index
+
+    config = get_config(ctx)
+    report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet)
+    click.echo(report.summary())
+
+
+@index_group.command("info")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
+@click.pass_context
+def info(ctx: click.Context, index_dir: Path | None) -> None:
+    """Print the index manifest: embedding model, chunking, sources with hashes, counts.
+
+    \b
+    Example:
+      supportbot index info --index /tmp/sample-index
+    """
+    from supportbot.retrieval.index_store import read_manifest
+
+    config = get_config(ctx)
+    manifest = read_manifest(index_dir or config.paths.index_path())
+    click.echo(json.dumps(manifest.to_dict(), indent=2))

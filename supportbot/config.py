@@ -1,0 +1,264 @@
+"""Typed configuration: dataclasses split by concern, loaded from TOML, then the environment, then the CLI.
+
+Every default lives in the dataclasses below, each field with one help text; `config.toml` at the
+repository root is rendered from them (`supportbot config defaults`), and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from supportbot.errors import ConfigError
+
+ENV_PREFIX = "SUPPORTBOT_"
+CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
+
+
+def _opt(default: Any, help: str) -> Any:
+    """A config field with its help text; lists get a fresh copy per instance."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class ModelConfig:
+    """The chat model and how it generates."""
+
+    name: str = _opt(
+        "bundled:smollm2-135m-instruct",
+        "Chat model: 'bundled:smollm2-135m-instruct', a Hugging Face model id, a local model folder, or a .gguf file.",
+    )
+    backend: str = _opt("transformers", "Generation backend: 'transformers'.")
+    device: str = _opt("auto", "Where the model runs: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
+    context_window: int = _opt(0, "Prompt plus answer limit in tokens; 0 takes the model's own maximum.")
+    max_new_tokens: int = _opt(256, "Longest answer in tokens.")
+    temperature: float = _opt(0.0, "Sampling temperature; 0 decodes greedily (reproducible answers).")
+    top_p: float = _opt(0.9, "Nucleus sampling mass when temperature > 0.")
+    repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
+    threads: int = _opt(0, "CPU threads for generation; 0 lets torch decide.")
+
+
+@dataclass
+class RetrievalConfig:
+    """How documents are split, embedded, indexed and searched."""
+
+    embedding_model: str = _opt(
+        "bundled:all-minilm-l6-v2",
+        "Embedding model: 'bundled:all-minilm-l6-v2', a sentence-transformers model id or a local folder.",
+    )
+    chunk_tokens: int = _opt(200, "Chunk size in embedding-model tokens (titles and headings are added on top).")
+    chunk_overlap_tokens: int = _opt(30, "Tokens shared by neighbouring chunks of one section.")
+    top_k: int = _opt(4, "Chunks put into the prompt per question.")
+    min_score: float = _opt(
+        0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
+    )
+    batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
+
+
+@dataclass
+class BotConfig:
+    """What the bot says and how it keeps a conversation within the model's context."""
+
+    system_prompt: str = _opt(
+        "You are a friendly customer-support assistant. Answer the customer's question using only the "
+        "numbered sources below. Cite the sources you use like [1]. If the sources do not contain the "
+        "answer, say that you don't know and offer to connect the customer with a person.",
+        "System prompt; the retrieved sources are appended after it.",
+    )
+    fallback_message: str = _opt(
+        "I'm sorry, I don't have an answer to that in our help center. Would you like me to connect you "
+        "with a person from our support team?",
+        "Said instead of generating when no retrieved chunk reaches retrieval.min_score.",
+    )
+    error_message: str = _opt(
+        "Sorry, something went wrong while I was answering. Please try again in a moment.",
+        "Said to the user when generation fails; the error itself goes to the log.",
+    )
+    max_message_tokens: int = _opt(512, "A longer user message is cut to this many tokens before prompting.")
+    max_history_turns: int = _opt(10, "Past user/assistant exchanges offered to the model; older ones are dropped first.")
+    max_message_chars: int = _opt(100_000, "Messages longer than this many characters are cut before tokenizing.")
+
+
+@dataclass
+class PathsConfig:
+    """Where supportbot reads documents and keeps its index, conversations and caches."""
+
+    docs: list[str] = _opt(["bundled:sample-docs"], "Document files or folders indexed when no index exists.")
+    data_dir: str = _opt("~/.local/share/supportbot", "Folder for the index, the conversation store and REPL history.")
+    index_dir: str = _opt("", "Index folder; empty means <data_dir>/index.")
+    conversations_db: str = _opt("", "SQLite conversation store; empty means <data_dir>/conversations.sqlite3.")
+    cache_dir: str = _opt("~/.cache/supportbot", "Cache for models converted from GGUF.")
+
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser()
+
+    def index_path(self) -> Path:
+        return Path(self.index_dir).expanduser() if self.index_dir else self.data_path() / "index"
+
+    def conversations_path(self) -> Path:
+        if self.conversations_db:
+            return Path(self.conversations_db).expanduser()
+        return self.data_path() / "conversations.sqlite3"
+
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir).expanduser()
+
+
+@dataclass
+class Config:
+    """All of supportbot's settings."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+
+def sections(config: Config) -> dict[str, Any]:
+    """The section dataclasses by their TOML table name."""
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+
+
+def _field_types(section: Any) -> dict[str, Any]:
+    hints = typing.get_type_hints(type(section))
+    return {f.name: hints[f.name] for f in dataclasses.fields(section)}
+
+
+def _check_type(where: str, value: Any, expected: Any) -> Any:
+    """Return `value` as `expected`, or raise a ConfigError naming `where`."""
+    origin = typing.get_origin(expected)
+    if origin in (list, typing.List):
+        (item_type,) = typing.get_args(expected)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__} {value!r}")
+        return [_check_type(f"{where}[{i}]", item, item_type) for i, item in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError("union config fields are not supported")
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        raise ConfigError(f"{where}: expected {expected.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def apply_settings(config: Config, settings: Mapping[str, Any], source: str) -> Config:
+    """Set dotted `section.key` values on `config`, checking names and types; `source` names the origin."""
+    by_section = sections(config)
+    for dotted, value in settings.items():
+        section_name, _, key = dotted.partition(".")
+        section = by_section.get(section_name)
+        if section is None:
+            raise ConfigError(f"{source}: unknown section '{section_name}' (known: {', '.join(by_section)})")
+        types_by_key = _field_types(section)
+        if key not in types_by_key:
+            raise ConfigError(f"{source}: unknown key '{dotted}' (known in [{section_name}]: {', '.join(types_by_key)})")
+        setattr(section, key, _check_type(f"{source}: {dotted}", value, types_by_key[key]))
+    return config
+
+
+def _flatten_toml(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section_name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: '{section_name}' must be a table like [{section_name}]")
+        for key, value in table.items():
+            flat[f"{section_name}.{key}"] = value
+    return flat
+
+
+def _parse_env_value(name: str, raw: str, expected: Any) -> Any:
+    if expected is str:
+        return raw
+    if typing.get_origin(expected) is list:
+        return json.loads(raw) if raw.startswith("[") else [part.strip() for part in raw.split(",") if part.strip()]
+    if expected is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    try:
+        return expected(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected {expected.__name__}, got {raw!r}") from None
+
+
+def _env_settings(config: Config, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read SUPPORTBOT_<SECTION>_<KEY> variables, e.g. SUPPORTBOT_RETRIEVAL_TOP_K=6."""
+    settings: dict[str, Any] = {}
+    by_section = sections(config)
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_ENV:
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section_name = next((s for s in by_section if rest.startswith(s + "_")), None)
+        if section_name is None:
+            raise ConfigError(f"{name}: unknown setting (variables look like SUPPORTBOT_<SECTION>_<KEY>, sections: {', '.join(by_section)})")
+        key = rest[len(section_name) + 1 :]
+        expected = _field_types(by_section[section_name]).get(key)
+        if expected is None:
+            raise ConfigError(f"{name}: unknown key '{section_name}.{key}'")
+        settings[f"{section_name}.{key}"] = _parse_env_value(name, raw, expected)
+    return settings
+
+
+def default_config_file() -> Path | None:
+    """The config file used when none is named: $SUPPORTBOT_CONFIG, else ./config.toml if present."""
+    if os.environ.get(CONFIG_FILE_ENV):
+        return Path(os.environ[CONFIG_FILE_ENV])
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file, then SUPPORTBOT_* environment variables."""
+    config = Config()
+    path = path if path is not None else default_config_file()
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist: check the --config path") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML ({error})") from None
+        apply_settings(config, _flatten_toml(data, str(path)), str(path))
+    env = os.environ if environ is None else environ
+    env_settings = _env_settings(config, env)
+    for dotted, value in env_settings.items():
+        apply_settings(config, {dotted: value}, ENV_PREFIX + dotted.replace(".", "_").upper())
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if not isinstance(value, int) else str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_toml(config: Config) -> str:
+    """The config as commented TOML: what `config.toml` at the repository root holds for the defaults."""
+    lines = [
+        "# supportbot configuration: every setting with its default.",
+        "# Override with --config FILE, or SUPPORTBOT_<SECTION>_<KEY> environment variables",
+        "# (for example SUPPORTBOT_RETRIEVAL_TOP_K=6). Regenerate with `supportbot config defaults`.",
+    ]
+    for section_name, section in sections(config).items():
+        lines += ["", f"[{section_name}]", f"# {type(section).__doc__}"]
+        for f in dataclasses.fields(section):
+            lines.append(f"# {f.metadata['help']}")
+            lines.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
+    return "\n".join(lines) + "\n"

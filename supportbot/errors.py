@@ -1,0 +1,35 @@
+"""The project's exceptions: each carries a one-line message that names the bad value and the fix."""
+
+from __future__ import annotations
+
+
+class SupportbotError(Exception):
+    """An error the user can fix; `str(error)` is the whole message shown to them."""
+
+    exit_code = 1
+
+
+class ConfigError(SupportbotError):
+    """A config file, environment variable or option has an unknown key or a wrong value."""
+
+    exit_code = 2
+
+
+class DocumentError(SupportbotError):
+    """A document or docs path cannot be indexed."""
+
+
+class IndexMissingError(SupportbotError):
+    """No index exists where one was expected."""
+
+
+class IndexMismatchError(SupportbotError):
+    """The index on disk was built with a different embedding model or dimension than configured."""
+
+
+class ModelLoadError(SupportbotError):
+    """A chat or embedding model could not be found or loaded."""
+
+
+class MessageError(SupportbotError):
+    """A user's message cannot be answered as given (for example, it is empty)."""

@@ -1,0 +1,1 @@
+"""Generation backends: prompt messages in, a stream of text out."""

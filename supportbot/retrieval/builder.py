@@ -1,0 +1,172 @@
+"""Build or refresh an index from document files, re-embedding only files whose content changed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from supportbot.errors import DocumentError
+from supportbot.retrieval.documents import Chunk
+from supportbot.retrieval.embedder import SentenceTransformerEmbedder
+from supportbot.retrieval.index_store import (
+    IndexManifest,
+    SourceRecord,
+    StoredIndex,
+    index_exists,
+    load_index,
+    save_index,
+)
+from supportbot.retrieval.loaders import SUFFIX_FORMATS, SourceFile, discover_files, load_file
+from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build did; `summary()` is the line the CLI prints at the end."""
+
+    index_dir: Path
+    files: int = 0
+    files_embedded: int = 0
+    files_reused: int = 0
+    files_removed: int = 0
+    documents: int = 0
+    chunks: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rate = self.chunks_embedded / self.seconds if self.seconds and self.chunks_embedded else 0.0
+        skipped = f", {len(self.warnings)} warnings" if self.warnings else ""
+        return (
+            f"indexed {self.files} files ({self.files_embedded} embedded, {self.files_reused} unchanged, "
+            f"{self.files_removed} removed{skipped}): {self.documents} documents, {self.chunks} chunks, "
+            f"{self.chunks_embedded} embedded in {self.seconds:.1f} s ({rate:.0f} chunks/s) -> {self.index_dir}"
+        )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reusable(previous: StoredIndex | None, embedding_model: str, chunking: ChunkingSettings) -> bool:
+    return (
+        previous is not None
+        and previous.manifest.embedding_model == embedding_model
+        and previous.manifest.chunking == chunking.to_dict()
+    )
+
+
+class IndexBuilder:
+    """Turns document files into a saved index with the given embedder and chunking."""
+
+    def __init__(
+        self,
+        embedder: SentenceTransformerEmbedder,
+        chunking: ChunkingSettings,
+        batch_size: int = 32,
+        show_progress: bool = True,
+    ) -> None:
+        self.embedder = embedder
+        self.chunking = chunking
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+
+    def _previous(self, index_dir: Path) -> StoredIndex | None:
+        if not index_exists(index_dir):
+            return None
+        try:
+            previous = load_index(index_dir)
+        except Exception as error:  # a damaged old build only costs a full re-embed
+            log.warning("could not read the existing index at %s (%s); re-embedding everything", index_dir, error)
+            return None
+        return previous if _reusable(previous, self.embedder.model_reference, self.chunking) else None
+
+    def _embed(self, chunks: list[Chunk]) -> np.ndarray:
+        if not chunks:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        parts = []
+        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not self.show_progress) as bar:
+            for start in range(0, len(chunks), self.batch_size):
+                batch = chunks[start : start + self.batch_size]
+                parts.append(self.embedder.embed_documents([c.embedding_text() for c in batch], self.batch_size))
+                bar.update(len(batch))
+        return np.concatenate(parts)
+
+    def build(self, references: list[str], index_dir: Path) -> BuildReport:
+        started = time.perf_counter()
+        report = BuildReport(index_dir=index_dir)
+        files = discover_files(references)
+        previous = self._previous(index_dir)
+        old_rows: dict[str, list[int]] = {}
+        if previous is not None:
+            for row, chunk in enumerate(previous.chunks):
+                old_rows.setdefault(chunk.path, []).append(row)
+
+        splitter = DocumentSplitter(self.chunking, self.embedder.count_tokens)
+        sources: dict[str, SourceRecord] = {}
+        plan: list[tuple[str, list[Chunk], np.ndarray | None]] = []  # per file: chunks, reused vectors
+        for source in tqdm(files, desc="reading", unit="file", disable=not self.show_progress):
+            sha = file_sha256(source.path)
+            old = previous.manifest.sources.get(source.name) if previous else None
+            if old is not None and old.sha256 == sha:
+                rows = old_rows.get(source.name, [])
+                plan.append((source.name, [previous.chunks[r] for r in rows], previous.vectors[rows]))
+                sources[source.name] = old
+                report.files_reused += 1
+                continue
+            chunks = self._read(source, splitter, report)
+            if chunks is None:
+                continue
+            plan.append((source.name, chunks, None))
+            sources[source.name] = SourceRecord(sha, SUFFIX_FORMATS[source.path.suffix.lower()], len({c.doc_id for c in chunks}), len(chunks))
+            report.files_embedded += 1
+
+        if not any(chunks for _, chunks, _ in plan):
+            raise DocumentError("nothing to index: every file was empty or skipped (see the warnings above)")
+        to_embed = [chunk for _, chunks, vectors in plan if vectors is None for chunk in chunks]
+        new_vectors = iter(self._embed(to_embed))
+        all_chunks: list[Chunk] = []
+        all_vectors: list[np.ndarray] = []
+        for _, chunks, vectors in plan:
+            all_chunks.extend(chunks)
+            all_vectors.extend(vectors if vectors is not None else [next(new_vectors) for _ in chunks])
+
+        report.files = len(sources)
+        report.files_removed = len(set(previous.manifest.sources) - set(sources)) if previous else 0
+        report.chunks = len(all_chunks)
+        report.chunks_embedded = len(to_embed)
+        report.documents = sum(record.documents for record in sources.values())
+        manifest = IndexManifest(
+            embedding_model=self.embedder.model_reference,
+            dimension=previous.manifest.dimension if previous and not to_embed else self.embedder.dimension,
+            chunking=self.chunking.to_dict(),
+            sources=sources,
+            roots=[str(r) for r in references],
+            counts={"files": report.files, "documents": report.documents, "chunks": report.chunks},
+        )
+        save_index(index_dir, manifest, all_chunks, np.stack(all_vectors))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    @staticmethod
+    def _read(source: SourceFile, splitter: DocumentSplitter, report: BuildReport) -> list[Chunk] | None:
+        loaded = load_file(source)
+        for warning in loaded.warnings:
+            log.warning(warning)
+        report.warnings.extend(loaded.warnings)
+        if not loaded.documents:
+            return None
+        return [chunk for document in loaded.documents for chunk in splitter.split(document)]

@@ -1,0 +1,163 @@
+"""A FAISS index with its chunks and manifest, written atomically and checked on load.
+
+Layout of an index folder:
+    CURRENT                 name of the live build (replaced atomically)
+    builds/<id>/index.faiss inner-product FAISS index over normalised vectors
+    builds/<id>/vectors.npy the same vectors, reused when re-indexing unchanged files
+    builds/<id>/chunks.jsonl one chunk a line, in vector order
+    builds/<id>/manifest.json embedding model, dimension, chunking, sources with hashes, counts
+
+A build is written in full under a new id and only then named in CURRENT, so an interrupted build
+leaves the previous index usable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from supportbot.errors import IndexMismatchError, IndexMissingError
+from supportbot.retrieval.documents import Chunk
+
+MANIFEST_VERSION = 1
+POINTER = "CURRENT"
+
+
+@dataclass
+class SourceRecord:
+    """One indexed file: its content hash and the chunks it produced."""
+
+    sha256: str
+    format: str
+    documents: int
+    chunks: int
+
+
+@dataclass
+class IndexManifest:
+    """What an index was built from and with; `supportbot index info` prints it."""
+
+    embedding_model: str
+    dimension: int
+    chunking: dict[str, int]
+    faiss_index: str = "IndexFlatIP"
+    sources: dict[str, SourceRecord] = field(default_factory=dict)
+    roots: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    built_at: str = ""
+    version: int = MANIFEST_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
+        sources = {name: SourceRecord(**record) for name, record in data.get("sources", {}).items()}
+        return cls(**{**data, "sources": sources})
+
+
+@dataclass
+class StoredIndex:
+    """A loaded index: search it with normalised query vectors."""
+
+    manifest: IndexManifest
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss_index: Any
+    path: Path
+
+    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        if not self.chunks or k <= 0:
+            return []
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        scores, ids = self.faiss_index.search(query, min(k, len(self.chunks)))
+        return [(self.chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def check_embedding(self, embedding_model: str, dimension: int | None = None) -> None:
+        """Refuse to search with vectors from a model other than the one the index was built with."""
+        built = self.manifest
+        if built.embedding_model != embedding_model or (dimension is not None and built.dimension != dimension):
+            raise IndexMismatchError(
+                f"the index at {self.path} was built with embedding model '{built.embedding_model}' "
+                f"(dimension {built.dimension}) but config uses '{embedding_model}'"
+                + (f" (dimension {dimension})" if dimension is not None else "")
+                + f": rebuild it with `supportbot index build PATH... --index {self.path}`"
+            )
+
+
+def build_faiss_index(vectors: np.ndarray, dimension: int) -> Any:
+    index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _live_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    if not pointer.is_file():
+        return None
+    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    return build if (build / "manifest.json").is_file() else None
+
+
+def index_exists(index_dir: Path) -> bool:
+    return _live_build(index_dir) is not None
+
+
+def read_manifest(index_dir: Path) -> IndexManifest:
+    build = _live_build(index_dir)
+    if build is None:
+        raise IndexMissingError(f"no index at {index_dir}: build one with `supportbot index build PATH... --index {index_dir}`")
+    return IndexManifest.from_dict(json.loads((build / "manifest.json").read_text(encoding="utf-8")))
+
+
+def load_index(index_dir: Path) -> StoredIndex:
+    manifest = read_manifest(index_dir)
+    build = _live_build(index_dir)
+    assert build is not None
+    with (build / "chunks.jsonl").open(encoding="utf-8") as handle:
+        chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
+    vectors = np.load(build / "vectors.npy")
+    faiss_index = faiss.read_index(str(build / "index.faiss"))
+    return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir)
+
+
+def _write_pointer(index_dir: Path, build_id: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".CURRENT-", dir=index_dir)
+    with os.fdopen(handle, "w", encoding="utf-8") as pointer:
+        pointer.write(build_id)
+        pointer.flush()
+        os.fsync(pointer.fileno())
+    os.replace(temporary, index_dir / POINTER)
+
+
+def save_index(index_dir: Path, manifest: IndexManifest, chunks: list[Chunk], vectors: np.ndarray) -> Path:
+    """Write a complete new build, then switch CURRENT to it and delete older builds."""
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    staging = builds / f".{build_id}.partial"
+    staging.mkdir()
+    manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    with (staging / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    np.save(staging / "vectors.npy", vectors.astype(np.float32))
+    faiss.write_index(build_faiss_index(vectors, manifest.dimension), str(staging / "index.faiss"))
+    (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
+    os.rename(staging, builds / build_id)
+    _write_pointer(index_dir, build_id)
+    for old in builds.iterdir():
+        if old.name != build_id:
+            shutil.rmtree(old, ignore_errors=True)
+    return builds / build_id

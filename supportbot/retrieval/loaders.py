@@ -1,0 +1,238 @@
+"""Read Markdown, plain text, HTML, PDF and FAQ JSONL files into SourceDocuments.
+
+A file that cannot be read is skipped with a warning that names it, so one bad file never stops
+the rest of a folder from being indexed. HTML is turned into Markdown-style headings so that one
+splitter handles every format.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from supportbot.errors import DocumentError
+from supportbot.retrieval.documents import SourceDocument
+
+SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
+SUFFIX_FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".jsonl": "faq",
+}
+
+
+@dataclass
+class LoadResult:
+    """Documents read from one file, and why anything in it was skipped."""
+
+    documents: list[SourceDocument] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to index and the name it is known by in the index (its path under the given root)."""
+
+    path: Path
+    name: str
+
+
+def sample_docs_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "sample_data" / "docs"
+
+
+def resolve_docs_path(reference: str) -> Path:
+    return sample_docs_dir() if reference == SAMPLE_DOCS_REFERENCE else Path(reference).expanduser()
+
+
+def discover_files(references: list[str]) -> list[SourceFile]:
+    """Every supported file under the given files or folders, in a stable order."""
+    if not references:
+        raise DocumentError("no docs path given: name at least one file or folder to index")
+    found: list[SourceFile] = []
+    for reference in references:
+        path = resolve_docs_path(reference)
+        if not path.exists():
+            raise DocumentError(f"docs path {reference} does not exist: check the path")
+        if path.is_file():
+            if path.suffix.lower() not in SUFFIX_FORMATS:
+                raise DocumentError(f"{reference}: unsupported file type (supported: {', '.join(SUFFIX_FORMATS)})")
+            found.append(SourceFile(path, path.name))
+            continue
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIX_FORMATS)
+        if not files:
+            raise DocumentError(f"no documents in {reference} (supported: {', '.join(SUFFIX_FORMATS)})")
+        found.extend(SourceFile(p, p.relative_to(path).as_posix()) for p in files)
+    names = [f.name for f in found]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DocumentError(f"two files would share the name {duplicates[0]}: index their common parent folder instead")
+    return found
+
+
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DocumentError(
+            f"skipped {path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); re-save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise DocumentError(f"skipped {path}: cannot read it ({error.strerror})") from None
+
+
+def _title_from_name(name: str) -> str:
+    return Path(name).stem.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[dict, str]:
+    if not text.startswith("---"):
+        return {}, text
+    end = text.find("\n---", 3)
+    if end < 0:
+        return {}, text
+    try:
+        meta = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError as error:
+        raise DocumentError(f"skipped {path}: its front matter is not valid YAML ({error})") from None
+    if not isinstance(meta, dict):
+        raise DocumentError(f"skipped {path}: its front matter must be key: value lines")
+    return meta, text[end + 4 :].lstrip("\n")
+
+
+def _first_heading(markdown: str) -> str:
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return ""
+
+
+def load_markdown(source: SourceFile) -> LoadResult:
+    meta, body = _split_front_matter(_read_utf8(source.path), source.path)
+    title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
+    document = SourceDocument(
+        doc_id=source.name,
+        title=title,
+        path=source.name,
+        text=body,
+        format="markdown",
+        url=str(meta.get("url", "")),
+        approved=bool(meta.get("approved", False)),
+    )
+    return LoadResult([document])
+
+
+def load_text(source: SourceFile) -> LoadResult:
+    text = _read_utf8(source.path)
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    title = first_line if 0 < len(first_line) <= 100 else _title_from_name(source.name)
+    return LoadResult([SourceDocument(source.name, title, source.name, text, "text")])
+
+
+def _html_to_markdown(soup) -> str:
+    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs."""
+    lines: list[str] = []
+    body = soup.body or soup
+    for element in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "pre"]):
+        if element.name == "li" and element.find(["p", "li"]):
+            continue  # its inner blocks are visited on their own
+        if element.name == "p" and element.find_parent("li"):
+            continue
+        if element.name == "tr":
+            cells = [cell.get_text(" ", strip=True) for cell in element.find_all(["th", "td"])]
+            text = " | ".join(cells)
+        else:
+            text = element.get_text(" ", strip=True)
+        if not text:
+            continue
+        if element.name in ("h1", "h2", "h3", "h4"):
+            lines.append("#" * int(element.name[1]) + " " + text)
+        elif element.name == "li":
+            lines.append("- " + text)
+        else:
+            lines.append(text)
+    return "\n\n".join(lines)
+
+
+def load_html(source: SourceFile) -> LoadResult:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_read_utf8(source.path), "html.parser")
+    markdown = _html_to_markdown(soup)
+    title_tag = soup.title.get_text(strip=True) if soup.title else ""
+    title = title_tag or _first_heading(markdown) or _title_from_name(source.name)
+    canonical = soup.find("link", rel="canonical")
+    url = canonical.get("href", "") if canonical else ""
+    return LoadResult([SourceDocument(source.name, title, source.name, markdown, "html", url=url)])
+
+
+def load_pdf(source: SourceFile) -> LoadResult:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(source.path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, OSError, ValueError) as error:
+        raise DocumentError(f"skipped {source.path}: not a readable PDF ({error})") from None
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise DocumentError(f"skipped {source.path}: the PDF has no text layer (scanned?); run OCR on it first")
+    first_line = text.splitlines()[0].strip()
+    title = meta_title.strip() or (first_line if len(first_line) <= 100 else _title_from_name(source.name))
+    return LoadResult([SourceDocument(source.name, title, source.name, text, "pdf")])
+
+
+def load_faq(source: SourceFile) -> LoadResult:
+    """One FAQ entry a line: {"question", "answer"} plus optional "id", "url", "approved"."""
+    result = LoadResult()
+    for line_number, line in enumerate(_read_utf8(source.path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source.path}:{line_number}"
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as error:
+            result.warnings.append(f"{where}: skipped, not valid JSON ({error.msg} at column {error.colno})")
+            continue
+        if not isinstance(entry, dict):
+            result.warnings.append(f'{where}: skipped, expected an object like {{"question": ..., "answer": ...}}')
+            continue
+        question, answer = entry.get("question"), entry.get("answer")
+        if not isinstance(question, str) or not isinstance(answer, str) or not question.strip() or not answer.strip():
+            result.warnings.append(f'{where}: skipped, needs non-empty "question" and "answer" strings')
+            continue
+        entry_id = str(entry.get("id") or line_number)
+        result.documents.append(
+            SourceDocument(
+                doc_id=f"{source.name}#{entry_id}",
+                title=question.strip(),
+                path=source.name,
+                text=answer.strip(),
+                format="faq",
+                url=str(entry.get("url", "")),
+                question=question.strip(),
+                approved=entry.get("approved") is True,
+            )
+        )
+    return result
+
+
+LOADERS = {"markdown": load_markdown, "text": load_text, "html": load_html, "pdf": load_pdf, "faq": load_faq}
+
+
+def load_file(source: SourceFile) -> LoadResult:
+    """Documents from one file; a file that cannot be read yields a warning instead."""
+    try:
+        return LOADERS[SUFFIX_FORMATS[source.path.suffix.lower()]](source)
+    except DocumentError as error:
+        return LoadResult(warnings=[str(error)])

@@ -1,0 +1,73 @@
+"""Split documents into chunks measured in embedding-model tokens, keeping headings as metadata.
+
+LangChain's Markdown header splitter cuts at headings and records them; the recursive splitter then
+cuts long sections by paragraphs, lines and words, counting length with the embedder's tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+from supportbot.retrieval.documents import Chunk, SourceDocument
+
+HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    """What decides chunk boundaries; recorded in the index manifest."""
+
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap_tokens": self.chunk_overlap_tokens}
+
+
+class DocumentSplitter:
+    """Cuts SourceDocuments into Chunks no longer than `chunk_tokens` of body text."""
+
+    def __init__(self, settings: ChunkingSettings, count_tokens: Callable[[str], int]) -> None:
+        self.settings = settings
+        self._headers = MarkdownHeaderTextSplitter(HEADING_LEVELS, strip_headers=True)
+        self._recursive = RecursiveCharacterTextSplitter(
+            chunk_size=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap_tokens,
+            length_function=count_tokens,
+        )
+
+    def _sections(self, document: SourceDocument) -> list[tuple[tuple[str, ...], str]]:
+        if document.format not in ("markdown", "html"):
+            return [((), document.text)]
+        sections = []
+        for piece in self._headers.split_text(document.text):
+            headings = tuple(piece.metadata[key] for _, key in HEADING_LEVELS if key in piece.metadata)
+            # The page title is already the chunk's title; don't repeat it as a heading.
+            if headings and headings[0] == document.title:
+                headings = headings[1:]
+            sections.append((headings, piece.page_content))
+        return sections
+
+    def split(self, document: SourceDocument) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for headings, text in self._sections(document):
+            for piece in self._recursive.split_text(text):
+                if not piece.strip():
+                    continue
+                chunks.append(
+                    Chunk(
+                        chunk_id=f"{document.doc_id}::{len(chunks)}",
+                        doc_id=document.doc_id,
+                        title=document.title,
+                        path=document.path,
+                        text=piece.strip(),
+                        url=document.url,
+                        headings=headings,
+                        question=document.question,
+                        approved=document.approved,
+                    )
+                )
+        return chunks
