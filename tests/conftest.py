@@ -1,0 +1,57 @@
+"""Shared fixtures: every test gets its own data directory; the bundled models load once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data dir (index, conversations, history) per test; no config.toml from the cwd leaks in."""
+    data_dir = tmp_path / "data"
+    for name in list(os.environ):
+        if name.startswith("SUPPORTBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SUPPORTBOT_PATHS_DATA_DIR", str(data_dir))
+    monkeypatch.chdir(tmp_path)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from supportbot.retrieval.embedder import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder("bundled:all-minilm-l6-v2")
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """The bundled sample docs indexed once for the session (read-only for tests)."""
+    from supportbot.config import Config
+    from supportbot.app import create_index_builder
+
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    create_index_builder(Config(), embedder, show_progress=False).build(["bundled:sample-docs"], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def chat_generator():
+    """The bundled SmolLM2-135M-Instruct through transformers, loaded once."""
+    from supportbot.config import Config
+    from supportbot.generation.transformers_backend import TransformersGenerator
+
+    generator = TransformersGenerator("bundled:smollm2-135m-instruct", cache_dir=Config().paths.cache_path())
+    generator.warm_up()
+    return generator
