@@ -24,6 +24,11 @@ BOT_ID = "BBOT"
 SIGNING_SECRET = "5f3a9c1e7b2d4a6f8e0c1b3d5a7f9e2c"
 
 
+def reply_metadata(event_id: str) -> dict[str, Any]:
+    """The message metadata the bot puts on its replies."""
+    return {"event_type": "supportbot_reply", "event_payload": {"event_id": event_id}}
+
+
 @dataclass
 class Call:
     method: str

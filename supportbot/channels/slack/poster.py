@@ -128,7 +128,7 @@ class ThreadPoster:
         message_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": blocks.escape(text)}}]
         if self.ts is None:
             self.store.record_reply(self.event_id, self.channel, self.thread_ts, self.conversation_id, text)
-            self.ts = self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text)["ts"]
+            self.ts = self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=message_blocks)["ts"]
             self.store.reply_posted(self.event_id, self.ts)
             self.store.record_final(self.event_id, text, message_blocks)
         else:
