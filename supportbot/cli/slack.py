@@ -35,9 +35,10 @@ def slack(ctx: click.Context, port: int, host: str) -> None:
 
     tokens = tokens_from_env(os.environ)  # before loading anything: a bad token fails in a second
     from supportbot.app import create_dialogue_manager
-    from supportbot.channels.slack.server import SlackService
+    from supportbot.channels.slack.server import SlackService, check_token
 
     config = get_config(ctx)
+    check_token(tokens, config.slack)
     manager = create_dialogue_manager(config)
     manager.warm_up()
     service = SlackService(manager, tokens, config.slack, config.paths.conversations_path())

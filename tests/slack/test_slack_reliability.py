@@ -6,7 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import EchoGenerator
-from slack_double import reply_metadata, mention, post_event
+from slack_double import mention, post_event, reply_metadata
 from test_slack_events import final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore

@@ -68,6 +68,15 @@ class BoltHTTPServer(ThreadingHTTPServer):
         return int(self.server_address[1])
 
 
+def check_token(tokens: SlackTokens, config: SlackConfig) -> str:
+    """Ask Slack (auth.test) whether the bot token works, before loading any model; return the bot's user id."""
+    try:
+        return create_client(tokens, config).auth_test()["user_id"]
+    except (SlackApiError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN at {config.api_url} ({reason}): check the token and slack.api_url") from None
+
+
 class SlackService:
     """The bot with its store, client, App and listener; `start` returns once it is listening."""
 
