@@ -59,13 +59,8 @@ def create_app(bot: SlackBot, tokens: SlackTokens) -> App:
         ack()
         bot.on_handoff_click(body)
 
-    def on_other_event(body: dict[str, Any]) -> None:
-        log.debug("ignoring %s event", (body.get("event") or {}).get("type"))
-
     app.event("app_mention")(on_event)
     app.event("message")(on_event)
     app.action(re.compile(f"^{FEEDBACK_ACTION}_(up|down)$"))(on_feedback)
     app.action(HANDOFF_ACTION)(on_handoff)
-    for kind in ("reaction_added", "app_home_opened"):
-        app.event(kind)(on_other_event)
     return app

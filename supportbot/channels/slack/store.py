@@ -133,14 +133,14 @@ class SlackStore:
         return [dict(zip(("event_id", "conversation_id", "answer", "user_id", "rating"), row)) for row in rows]
 
     def start_handoff(self, channel: str, thread_ts: str, requested_by: str, reason: str) -> bool:
-        """Mark the thread as handed to a person; False when it already was."""
-        if self.in_handoff(channel, thread_ts):
-            return False
-        self._execute(
-            "INSERT OR REPLACE INTO slack_handoffs (channel, thread_ts, active, requested_by, reason, created_at) VALUES (?, ?, 1, ?, ?, ?)",
+        """Mark the thread as handed to a person; False when it already was (one click wins)."""
+        cursor = self._execute(
+            "INSERT INTO slack_handoffs (channel, thread_ts, active, requested_by, reason, created_at) VALUES (?, ?, 1, ?, ?, ?)"
+            " ON CONFLICT (channel, thread_ts) DO UPDATE SET active = 1, requested_by = excluded.requested_by,"
+            " reason = excluded.reason, created_at = excluded.created_at, resumed_by = '' WHERE active = 0",
             (channel, thread_ts, requested_by, reason, time.time()),
         )
-        return True
+        return cursor.rowcount == 1
 
     def in_handoff(self, channel: str, thread_ts: str) -> bool:
         row = self._execute("SELECT active FROM slack_handoffs WHERE channel = ? AND thread_ts = ?", (channel, thread_ts)).fetchone()
