@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 
-from slack_double import BOT_USER_ID, mention, message, post_event
+from slack_double import BOT_USER_ID, mention, message, post_event, signed_headers
 
 from supportbot.channels.slack.bot import CHANNEL_NAME
 
@@ -152,3 +154,11 @@ def test_generation_failure_ends_in_an_apology_not_silence(start_bot):
     text = final_text(bot, "C1", body["event"]["ts"])
     assert text == bot.manager.bot.error_message
     assert "fell over" not in str(bot.double.calls)
+
+
+def test_url_verification_challenge_is_answered(start_bot):
+    bot = start_bot()
+    raw = json.dumps({"token": "unused", "challenge": "c-123", "type": "url_verification"})
+    request = urllib.request.Request(bot.url, data=raw.encode(), headers=signed_headers(raw), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200 and "c-123" in response.read().decode()

@@ -180,7 +180,11 @@ class SlackBot:
         except MessageError:
             poster.say(EMPTY_QUESTION)
             return
-        text = poster.stream(reply).strip() or self.manager.bot.error_message
+        try:
+            text = poster.stream(reply).strip() or self.manager.bot.error_message
+        except BaseException:
+            reply.cancel()  # Slack is unreachable: stop the model instead of generating for nobody
+            raise
         sources = reply.sources if reply.kind == GENERATED else []
         if reply.kind == FALLBACK and self.config.handoff_channel:
             self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
