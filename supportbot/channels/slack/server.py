@@ -32,6 +32,7 @@ class BoltHTTPServer(ThreadingHTTPServer):
     """POST /slack/events -> App.dispatch; anything else is 404."""
 
     daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 drops connections in a burst; the client retries 1 s later
 
     def __init__(self, app: App, host: str, port: int, path: str = EVENTS_PATH) -> None:
         class Handler(BaseHTTPRequestHandler):
