@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from slack_double import SIGNING_SECRET, SlackDouble
+from slack_helpers import BOT_TOKEN, EchoGenerator
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.store import ConversationStore
 from supportbot.channels.slack.server import SlackService
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import BotConfig, RetrievalConfig, SlackConfig
-from supportbot.generation.base import ChatMessage, GenerationSettings
+from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
-
-BOT_TOKEN = "xoxb-1-test-token"
-
-
-class EchoGenerator:
-    """A deterministic stand-in where the model is not under test: it says what it was asked and
-    how many earlier messages the prompt carried, a word at a time, `delay` seconds per word."""
-
-    context_window = 4096
-
-    def __init__(self, delay: float = 0.0, fail: bool = False) -> None:
-        self.delay = delay
-        self.fail = fail
-        self.prompts: list[list[ChatMessage]] = []
-
-    def warm_up(self) -> None:
-        pass
-
-    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        return sum(len(m["content"].split()) + 4 for m in messages)
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        return " ".join(text.split()[:max_tokens])
-
-    def stream(self, messages: Sequence[ChatMessage], settings: GenerationSettings, stop: threading.Event | None = None) -> Iterator[str]:
-        self.prompts.append(list(messages))
-        if self.fail:
-            raise RuntimeError("the model fell over (test)")
-        earlier = len(messages) - 2  # minus the system prompt and the question
-        for word in f"Answer to '{messages[-1]['content']}' with {earlier} earlier messages [1].".split(" "):
-            if stop is not None and stop.is_set():
-                return
-            time.sleep(self.delay)
-            yield word + " "
-
 
 @dataclass
 class RunningBot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from slack_double import block_action, mention, post_action, post_event
-from test_slack_events import final_text
+from slack_helpers import final_text
 
 from supportbot.channels.slack.bot import NOT_PAUSED, RESUMED
 

@@ -7,20 +7,9 @@ import time
 import urllib.request
 
 from slack_double import BOT_USER_ID, mention, message, post_event, signed_headers
+from slack_helpers import EchoGenerator, final_text
 
 from supportbot.channels.slack.bot import CHANNEL_NAME
-
-
-def final_text(bot, channel: str, thread_ts: str, index: int = 0) -> str:
-    """Wait until the bot's message in the thread shows its final blocks (buttons or a plain notice)."""
-
-    def done():
-        messages = bot.double.thread_messages(channel, thread_ts)
-        if len(messages) > index and messages[index].get("blocks") and not messages[index]["text"].endswith("…"):
-            return messages[index]["text"]
-        return None
-
-    return bot.double.wait_for(done)
 
 
 def test_mention_gets_one_threaded_answer_with_sources_and_buttons(start_bot):
@@ -146,8 +135,6 @@ def test_channel_settings_answer_without_mention_and_ignore(start_bot):
 
 
 def test_generation_failure_ends_in_an_apology_not_silence(start_bot):
-    from conftest import EchoGenerator
-
     bot = start_bot(generator=EchoGenerator(fail=True))
     body = mention("How long do refunds take?")
     post_event(bot.url, body)

@@ -10,10 +10,8 @@ import sys
 import time
 
 import pytest
-from conftest import BOT_TOKEN
 from slack_double import SIGNING_SECRET, mention, post_event
-from test_slack_events import final_text
-from test_slack_startup import REPO
+from slack_helpers import BOT_TOKEN, REPO, final_text
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import EchoGenerator
 from slack_double import mention, post_event, reply_metadata
-from test_slack_events import final_text
+from slack_helpers import EchoGenerator, final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
 
@@ -79,6 +78,9 @@ def test_stop_finishes_answers_in_progress_and_hands_back_the_queue(start_bot, c
         bot.service.stop(grace=10)
     assert "Question 0 about shipping?" in final_text(bot, "C0", bodies[0]["event"]["ts"])
     assert "queued event(s) not started" in caplog.text
+    store = SlackStore(bot.service.store.path)
+    assert QUEUED in {store.event_status(body["event_id"]) for body in bodies[1:]}  # handed back, still owed
+    store.close()
     restarted = start_bot(generator=EchoGenerator())
     for i, body in enumerate(bodies):
         assert f"Question {i} about shipping?" in final_text(restarted, f"C{i}", body["event"]["ts"])

@@ -7,20 +7,15 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
-from conftest import BOT_TOKEN
 from slack_double import SIGNING_SECRET, mention
-from test_slack_events import final_text
+from slack_helpers import BOT_TOKEN, REPO, final_text
 from websockets.sync.server import serve
 
 from supportbot.channels.slack.tokens import SlackTokens, tokens_from_env
 from supportbot.config import load_config
 from supportbot.errors import ConfigError
-
-REPO = Path(__file__).resolve().parents[2]
-
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
