@@ -101,6 +101,9 @@ class SlackDouble:
             if method == "conversations.replies":
                 thread = [m for m in self._messages if m.get("thread_ts") == params.get("ts")]
                 return 200, {}, {"ok": True, "messages": thread, "has_more": False}
+            if method == "chat.getPermalink":
+                link = f"https://example.slack.com/archives/{params.get('channel')}/p{params.get('message_ts', '').replace('.', '')}"
+                return 200, {}, {"ok": True, "channel": params.get("channel"), "permalink": link}
             if method == "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
             return 200, {}, {"ok": True}

@@ -38,6 +38,7 @@ def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot)
     post_action(bot.url, block_action("supportbot_handoff", buttons["supportbot_handoff"], "C1", message_ts, ts))
     summary = bot.double.wait_for(lambda: [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])
     assert "How long do refunds take?" in summary[0]["text"] and "<#C1>" in summary[0]["text"]
+    assert f"<https://example.slack.com/archives/C1/p{ts.replace('.', '')}|this thread>" in summary[0]["text"]
     bot.double.wait_for(lambda: len(bot.double.thread_messages("C1", ts)) == 2)
     assert "support team" in bot.double.thread_messages("C1", ts)[1]["text"]
 

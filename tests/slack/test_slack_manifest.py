@@ -14,6 +14,7 @@ METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
+    "chat_getPermalink": set(),
     "reactions_add": {"reactions:write"},
     "conversations_replies": {"channels:history", "groups:history", "im:history"},
 }

@@ -80,9 +80,12 @@ def streaming_blocks(text: str) -> list[dict[str, Any]]:
     return _sections(text + STREAMING_MARK)
 
 
-def handoff_summary(channel: str, thread_ts: str, user_id: str, messages: Sequence[dict[str, str]], reason: str) -> str:
-    """What the support channel sees: who asked, where, why, and the last turns of the conversation."""
-    lines = [f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, thread {thread_ts}."]
+def handoff_summary(
+    channel: str, thread_ts: str, user_id: str, messages: Sequence[dict[str, str]], reason: str, permalink: str = ""
+) -> str:
+    """What the support channel sees: who asked, where (a link to the thread), why, and the last turns."""
+    where = f"<{permalink}|this thread>" if permalink else f"thread {thread_ts}"
+    lines = [f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}."]
     for message in list(messages)[-6:]:
         who = "Customer" if message["role"] == "user" else "Bot"
         lines.append(f"> *{who}:* {escape(clip(message['content'], 500))}")

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from supportbot.bot.dialogue import FALLBACK, GENERATED, DialogueManager
 from supportbot.channels.slack import blocks
@@ -200,10 +201,17 @@ class SlackBot:
         if not self.store.start_handoff(channel, thread_ts, user_id, reason):
             return False
         messages = self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts))
-        summary = blocks.handoff_summary(channel, thread_ts, user_id, messages, reason)
+        summary = blocks.handoff_summary(channel, thread_ts, user_id, messages, reason, self._permalink(channel, thread_ts))
         self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
         log.info("thread %s in %s handed to a person (%s)", thread_ts, channel, reason)
         return True
+
+    def _permalink(self, channel: str, thread_ts: str) -> str:
+        try:
+            return self.client.chat_getPermalink(channel=channel, message_ts=thread_ts).get("permalink", "")
+        except SlackApiError as error:
+            log.warning("no link to thread %s in %s (%s)", thread_ts, channel, error.response.get("error"))
+            return ""
 
     def on_handoff_click(self, body: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
