@@ -13,6 +13,7 @@ from slack_double import SIGNING_SECRET, mention
 from slack_helpers import BOT_TOKEN, REPO, final_text
 from websockets.sync.server import serve
 
+from supportbot.channels.slack.server import SlackService
 from supportbot.channels.slack.tokens import SlackTokens, tokens_from_env
 from supportbot.config import load_config
 from supportbot.errors import ConfigError
@@ -85,3 +86,11 @@ def test_socket_mode_connects_acks_the_envelope_and_answers(start_bot, slack_dou
         assert slack_double.calls_to("apps.connections.open")
         bot.service.stop(grace=5)
         server.shutdown()
+
+
+def test_port_in_use_is_a_one_line_error(start_bot):
+    first = start_bot()
+    second = SlackService(first.manager, first.service.tokens, first.service.config, first.service.store.path)
+    with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{first.service.port}"):
+        second.start("127.0.0.1", first.service.port)
+    second.store.close()

@@ -112,7 +112,11 @@ class SlackService:
             self.socket_handler.connect()
             log.info("Slack bot %s connected in Socket Mode", bot_user_id)
             return
-        self.http = BoltHTTPServer(self.app, host, port)
+        try:
+            self.http = BoltHTTPServer(self.app, host, port)
+        except OSError as error:
+            self.bot.stop(0)
+            raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
         thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.2}, name="slack-http", daemon=True)
         thread.start()
         self._threads.append(thread)
