@@ -115,6 +115,32 @@ class PathsConfig:
 
 
 @dataclass
+class SlackConfig:
+    """The Slack channel; tokens come only from SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN."""
+
+    api_url: str = _opt("https://slack.com/api/", "Slack Web API base URL; point it at a local double in tests.")
+    handoff_channel: str = _opt(
+        "", "Channel ID (C...) where handoffs to a person are posted; empty disables handoff to a channel."
+    )
+    answer_without_mention: list[str] = _opt([], "Channel IDs where every new message is answered, mention or not.")
+    ignored_channels: list[str] = _opt([], "Channel IDs the bot never answers in, even when mentioned.")
+    queue_size: int = _opt(32, "Events waiting for a worker; when full, the user is told the bot is busy.")
+    workers: int = _opt(2, "Answers generated at the same time.")
+    update_interval: float = _opt(1.0, "Seconds between edits of a streaming answer (Slack allows about one per second).")
+    max_rate_limit_retries: int = _opt(5, "Times one Web API call waits out HTTP 429 Retry-After before giving up.")
+    shutdown_grace: float = _opt(60.0, "Seconds a stopping bot lets answers in progress finish; queued ones wait for the next start.")
+    busy_message: str = _opt(
+        "I'm busy answering other questions right now. Please ask again in a minute.",
+        "Said in the thread when the queue is full.",
+    )
+    handoff_message: str = _opt(
+        "I've asked our support team to join this thread; someone will follow up here. "
+        "I'll stay quiet here until someone says `@supportbot resume`.",
+        "Said in the thread when the conversation is handed to a person.",
+    )
+
+
+@dataclass
 class Config:
     """All of supportbot's settings."""
 
@@ -122,6 +148,7 @@ class Config:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
 
 
 def sections(config: Config) -> dict[str, Any]:
