@@ -40,12 +40,14 @@ class TransformersGenerator:
         device: str = "auto",
         context_window: int = 0,
         threads: int = 0,
+        adapter: str = "",
     ) -> None:
         self.model_reference = model_reference
         self.cache_dir = cache_dir
         self.requested_device = device
         self.requested_context_window = context_window
         self.threads = threads
+        self.adapter = adapter
         self._model = None
         self._tokenizer = None
         self._device = "cpu"
@@ -72,8 +74,17 @@ class TransformersGenerator:
         if not tokenizer.chat_template:
             log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
             tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+        if self.adapter:
+            model, tokenizer.chat_template = self._with_adapter(model)
         model.to(self._device).eval()
         self._tokenizer, self._model = tokenizer, model
+
+    def _with_adapter(self, model):
+        """The model with the fine-tuned adapter on top, and the chat template it was trained with."""
+        from supportbot.finetune.adapter import attach_adapter, check_base_model
+
+        info = check_base_model(Path(self.adapter), self.model_reference)
+        return attach_adapter(model, Path(self.adapter)), info.chat_template
 
     @property
     def tokenizer(self):

@@ -1,0 +1,334 @@
+"""The training loop: plain torch with `accelerate`, so `accelerate launch` spreads it over GPUs unchanged.
+
+Output folder layout: the best adapter (lowest eval loss; the last one without eval data) at the
+top level, `checkpoint/` with the latest full training state for `--resume`, `train_report.json`
+and `loss_curve.png`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from supportbot import __version__
+from supportbot.config import Config
+from supportbot.errors import FinetuneError
+from supportbot.finetune.adapter import AdapterInfo, save_adapter
+from supportbot.finetune.batching import batch_order, collate
+from supportbot.finetune.data import load_conversations, split_conversations
+from supportbot.finetune.loss import AssistantLossModel
+from supportbot.finetune.modeling import load_tokenizer, load_trainable_model, should_quantize
+from supportbot.finetune.report import plot_loss_curve, write_report
+from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, apply_template_setting, tokenize_all
+from supportbot.model_sources import transformers_model_dir
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_DIR = "checkpoint"
+STATE_FILE = "state.json"
+
+
+@dataclass
+class TrainState:
+    """Where a run is; saved with every checkpoint so `--resume` continues exactly there."""
+
+    step: int = 0
+    epoch: int = 0
+    batches_done_in_epoch: int = 0
+    best_eval_loss: float | None = None
+    best_step: int = 0
+    evals_without_improvement: int = 0
+    train_history: list[dict] = field(default_factory=list)
+    eval_history: list[dict] = field(default_factory=list)
+    tokens_seen: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class TrainRequest:
+    """One `finetune train` invocation: data, output folder and overrides of the [finetune] settings."""
+
+    data: Path
+    output_dir: Path
+    eval_data: Path | None = None
+    resume: bool = False
+    overwrite: bool = False
+    quantize: bool | None = None
+    show_progress: bool = True
+    on_step: Callable[[TrainState], None] | None = None  # called after each optimizer step (progress hooks, tests)
+
+
+def prepare_output_dir(output_dir: Path, resume: bool, overwrite: bool) -> None:
+    """Refuse to clobber an earlier run unless told to overwrite or resume it."""
+    if resume:
+        if not (output_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
+            raise FinetuneError(f"--resume: {output_dir} has no {CHECKPOINT_DIR}/{STATE_FILE} to continue from; start without --resume")
+        return
+    if output_dir.exists() and any(output_dir.iterdir()):
+        if not overwrite:
+            raise FinetuneError(f"output folder {output_dir} already exists: pass --overwrite to replace it or --resume to continue it")
+        shutil.rmtree(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _oom_error(config: Config) -> FinetuneError:
+    ft = config.finetune
+    return FinetuneError(
+        f"CUDA out of memory: lower finetune.batch_size (now {ft.batch_size}; raise gradient_accumulation_steps to keep "
+        f"the effective batch), lower finetune.max_length (now {ft.max_length}), or set finetune.gradient_checkpointing "
+        f"= true (now {str(ft.gradient_checkpointing).lower()})"
+    )
+
+
+class FinetuneRun:
+    """Trains one adapter; construct cheaply, then `run()` loads the data, the model, and trains."""
+
+    def __init__(self, config: Config, request: TrainRequest) -> None:
+        self.config = config
+        self.settings = config.finetune
+        self.request = request
+        self.output_dir = Path(request.output_dir)
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _load_examples(self, tokenizer) -> tuple[list[TokenizedExample], list[TokenizedExample], dict]:
+        train_report = load_conversations(self.request.data)
+        train, held_out = train_report.conversations, []
+        if self.request.eval_data is not None:
+            held_out = load_conversations(self.request.eval_data).conversations
+        elif self.settings.eval_split > 0:
+            train, held_out = split_conversations(train, self.settings.eval_split, self.settings.seed)
+        max_length = self.settings.max_length
+        train_examples = tokenize_all(tokenizer, train, max_length)
+        eval_examples = tokenize_all(tokenizer, held_out, max_length)
+        counts = {
+            "train_conversations": len(train_examples),
+            "eval_conversations": len(eval_examples),
+            "duplicates_skipped": train_report.duplicates,
+            "without_assistant_skipped": train_report.without_assistant,
+            "truncated_train": sum(e.truncated for e in train_examples),
+            "truncated_eval": sum(e.truncated for e in eval_examples),
+        }
+        return train_examples, eval_examples, counts
+
+    def _batches(self, examples: list[TokenizedExample], epoch: int, accelerator) -> list[list[int]]:
+        """This process's share of the epoch's batches (equal counts on every process, so none waits forever)."""
+        order = batch_order([len(e) for e in examples], self.settings.batch_size, self.settings.seed + epoch, self.settings.group_by_length)
+        per_process = len(order) // accelerator.num_processes if accelerator.num_processes > 1 else len(order)
+        return order[accelerator.process_index :: accelerator.num_processes][:per_process]
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def _save_checkpoint(self, accelerator, model, optimizer, scheduler, state: TrainState) -> None:
+        accelerator.wait_for_everyone()
+        if not accelerator.is_main_process:
+            return
+        directory = self.output_dir / CHECKPOINT_DIR
+        staging = self.output_dir / (CHECKPOINT_DIR + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        accelerator.unwrap_model(model).model.save_pretrained(staging / "adapter")
+        torch.save(
+            {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+            staging / "training_state.pt",
+        )
+        (staging / STATE_FILE).write_text(json.dumps(state.__dict__, indent=1) + "\n", encoding="utf-8")
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.rename(directory)
+
+    def _load_checkpoint(self, peft_model, optimizer, scheduler) -> TrainState:
+        from peft import set_peft_model_state_dict
+        from peft.utils import load_peft_weights
+
+        directory = self.output_dir / CHECKPOINT_DIR
+        set_peft_model_state_dict(peft_model, load_peft_weights(str(directory / "adapter")))
+        saved = torch.load(directory / "training_state.pt", weights_only=False)
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        torch.set_rng_state(saved["torch_rng"])
+        if saved["cuda_rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(saved["cuda_rng"])
+        return TrainState(**json.loads((directory / STATE_FILE).read_text(encoding="utf-8")))
+
+    # -- evaluation ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def _evaluate(self, accelerator, model, examples: list[TokenizedExample], pad_id: int) -> float:
+        model.eval()
+        order = batch_order([len(e) for e in examples], self.settings.batch_size, 0, True)
+        mine = order[accelerator.process_index :: accelerator.num_processes]
+        totals = torch.zeros(2, device=accelerator.device, dtype=torch.float64)
+        for indices in mine:
+            batch = {k: v.to(accelerator.device) for k, v in collate([examples[i] for i in indices], pad_id).items()}
+            count = (batch["labels"][:, 1:] != IGNORE_INDEX).sum()
+            totals[0] += model(**batch).double() * count
+            totals[1] += count
+        totals = accelerator.reduce(totals, reduction="sum")
+        model.train()
+        return float(totals[0] / totals[1].clamp(min=1))
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self) -> dict:
+        try:
+            return self._run()
+        except torch.OutOfMemoryError:
+            raise _oom_error(self.config) from None
+
+    def _run(self) -> dict:
+        from accelerate import Accelerator
+        from transformers import get_scheduler
+
+        settings = self.settings
+        prepare_output_dir(self.output_dir, self.request.resume, self.request.overwrite)
+        wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
+        probe_device = "cpu" if wants_cpu else "cuda"
+        quantize = self.request.quantize if self.request.quantize is not None else should_quantize(settings.quantize, probe_device)
+        mixed = "bf16" if not wants_cpu and torch.cuda.is_bf16_supported() else "no"
+        accelerator = Accelerator(cpu=wants_cpu, mixed_precision=mixed)
+        model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
+        tokenizer = load_tokenizer(model_dir)
+        template = apply_template_setting(tokenizer, settings.chat_template, self.config.model.name)
+        train_examples, eval_examples, counts = self._load_examples(tokenizer)
+        if accelerator.is_main_process:
+            log.info(
+                "fine-tuning %s on %s: %s LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
+                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else "unquantized",
+                settings.lora_r, counts["train_conversations"], counts["eval_conversations"], counts["truncated_train"], settings.max_length,
+            )
+
+        peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed)
+        wrapped = AssistantLossModel(peft_model, settings.loss_chunk_tokens)
+        params = [p for p in peft_model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
+        batches_per_epoch = len(self._batches(train_examples, 0, accelerator))
+        if batches_per_epoch == 0:
+            raise FinetuneError(f"{counts['train_conversations']} training conversation(s) make no batch on {accelerator.num_processes} process(es): add data")
+        steps_per_epoch = math.ceil(batches_per_epoch / settings.gradient_accumulation_steps)
+        total_steps = settings.max_steps or settings.epochs * steps_per_epoch
+        scheduler = get_scheduler(settings.lr_scheduler, optimizer, math.ceil(settings.warmup_ratio * total_steps), total_steps)
+        state = self._load_checkpoint(peft_model, optimizer, scheduler) if self.request.resume else TrainState()
+        model, optimizer = accelerator.prepare(wrapped, optimizer)
+        info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__)
+        pad_id = tokenizer.pad_token_id
+        stopped = "finished"
+
+        def save_best_or_last(eval_loss: float | None) -> None:
+            if accelerator.is_main_process and (eval_loss is None or state.best_step == state.step):
+                save_adapter(accelerator.unwrap_model(model).model, tokenizer, self.output_dir, info)
+
+        def evaluate_now() -> bool:
+            """Evaluate, keep the best adapter and a checkpoint; True when early stopping says stop."""
+            if not eval_examples:
+                save_best_or_last(None)
+                self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
+                return False
+            loss = self._evaluate(accelerator, model, eval_examples, pad_id)
+            state.eval_history.append({"step": state.step, "epoch": state.epoch, "loss": loss, "perplexity": math.exp(min(loss, 50))})
+            if state.best_eval_loss is None or loss < state.best_eval_loss:
+                state.best_eval_loss, state.best_step, state.evals_without_improvement = loss, state.step, 0
+            else:
+                state.evals_without_improvement += 1
+            save_best_or_last(loss)
+            self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
+            if accelerator.is_main_process:
+                log.info("step %d: eval loss %.4f, perplexity %.2f", state.step, loss, math.exp(min(loss, 50)))
+            patience = settings.early_stopping_patience
+            return patience > 0 and state.evals_without_improvement >= patience
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total_steps, initial=state.step, unit="step", disable=not (self.request.show_progress and accelerator.is_main_process))
+        model.train()
+        started = time.perf_counter() - state.seconds
+        try:
+            while state.step < total_steps and stopped == "finished":
+                batches = self._batches(train_examples, state.epoch, accelerator)
+                micro_losses: list[float] = []
+                step_tokens = 0
+                for position in range(state.batches_done_in_epoch, len(batches)):
+                    batch = {k: v.to(accelerator.device) for k, v in collate([train_examples[i] for i in batches[position]], pad_id).items()}
+                    last_of_step = (position + 1) % settings.gradient_accumulation_steps == 0 or position + 1 == len(batches)
+                    context = accelerator.no_sync(model) if not last_of_step else contextlib.nullcontext()
+                    with context:
+                        loss = model(**batch)
+                        accelerator.backward(loss / settings.gradient_accumulation_steps)
+                    micro_losses.append(loss.detach().float())
+                    step_tokens += int(batch["attention_mask"].sum())
+                    if not last_of_step:
+                        continue
+                    state.batches_done_in_epoch = position + 1
+                    if settings.max_grad_norm > 0:
+                        accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    state.step += 1
+                    step_loss = float(accelerator.reduce(torch.stack(micro_losses).mean(), reduction="mean"))
+                    state.tokens_seen += step_tokens * accelerator.num_processes
+                    state.seconds = time.perf_counter() - started
+                    state.train_history.append({"step": state.step, "loss": step_loss, "lr": scheduler.get_last_lr()[0]})
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{step_loss:.3f}", tok_s=f"{state.tokens_seen / max(state.seconds, 1e-9):.0f}")
+                    micro_losses, step_tokens = [], 0
+                    if self.request.on_step is not None:
+                        self.request.on_step(state)
+                    if settings.eval_steps > 0 and state.step % settings.eval_steps == 0 and evaluate_now():
+                        stopped = "early_stopping"
+                    if state.step >= total_steps or stopped != "finished":
+                        break
+                else:
+                    state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0
+                    if settings.eval_steps == 0 and evaluate_now():
+                        stopped = "early_stopping"
+                    continue
+                break
+            if state.step >= total_steps and stopped == "finished" and (not state.eval_history or state.eval_history[-1]["step"] != state.step):
+                if evaluate_now():
+                    stopped = "early_stopping"
+        except KeyboardInterrupt:
+            self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
+            if not state.eval_history:
+                save_best_or_last(None)
+            self._finish(state, counts, quantize, accelerator, total_steps, "interrupted")
+            raise FinetuneError(f"interrupted at step {state.step}: continue with --resume (output folder {self.output_dir})") from None
+        finally:
+            bar.close()
+        return self._finish(state, counts, quantize, accelerator, total_steps, stopped)
+
+    def _finish(self, state: TrainState, counts: dict, quantize: bool, accelerator, total_steps: int, stopped: str) -> dict:
+        report = {
+            "base_model": self.config.model.name,
+            "device": str(accelerator.device),
+            "processes": accelerator.num_processes,
+            "quantized": quantize,
+            "stopped": stopped,
+            "steps": state.step,
+            "planned_steps": total_steps,
+            "epochs_completed": state.epoch,
+            **counts,
+            "tokens_seen": state.tokens_seen,
+            "seconds": round(state.seconds, 2),
+            "tokens_per_second": round(state.tokens_seen / max(state.seconds, 1e-9), 1),
+            "best_step": state.best_step,
+            "best_eval_loss": state.best_eval_loss,
+            "best_eval_perplexity": math.exp(min(state.best_eval_loss, 50)) if state.best_eval_loss is not None else None,
+            "eval_history": state.eval_history,
+            "train_history": state.train_history,
+            "settings": dict(self.settings.__dict__),
+        }
+        if accelerator.is_main_process:
+            write_report(report, self.output_dir)
+            plot_loss_curve(state.train_history, state.eval_history, self.output_dir)
+        return report
+
+
+def train(config: Config, request: TrainRequest) -> dict:
+    """Train an adapter as `request` says; returns what train_report.json holds."""
+    return FinetuneRun(config, request).run()
