@@ -71,6 +71,15 @@ def load_tokenizer(model_dir: str):
     return tokenizer
 
 
+def _enable_checkpointing(model) -> None:
+    """Non-reentrant activation checkpointing (the method was renamed in transformers 5.2x)."""
+    enable = getattr(model, "activation_checkpointing_enable", None)
+    if enable is not None:
+        enable(activation_checkpointing_kwargs={"use_reentrant": False})
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
+
 def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: bool, device, seed: int):
     """The base model with fresh LoRA weights (seeded), ready for the training loop on `device`."""
     import torch
@@ -91,7 +100,7 @@ def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: boo
         dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)
         if settings.gradient_checkpointing:
-            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            _enable_checkpointing(model)
     model.config.use_cache = False
     torch.manual_seed(seed)
     peft_model = get_peft_model(model, lora_config(settings))

@@ -99,25 +99,28 @@ class FinetuneRun:
         self.output_dir = Path(request.output_dir)
 
     # -- setup ---------------------------------------------------------------------------------
-    def _load_examples(self, tokenizer) -> tuple[list[TokenizedExample], list[TokenizedExample], dict]:
+    def _read_data(self) -> tuple[list, list, dict]:
+        """Train and eval conversations, read and checked before any model loads."""
         train_report = load_conversations(self.request.data)
         train, held_out = train_report.conversations, []
         if self.request.eval_data is not None:
             held_out = load_conversations(self.request.eval_data).conversations
         elif self.settings.eval_split > 0:
             train, held_out = split_conversations(train, self.settings.eval_split, self.settings.seed)
+        counts = {"duplicates_skipped": train_report.duplicates, "without_assistant_skipped": train_report.without_assistant}
+        return train, held_out, counts
+
+    def _tokenize(self, tokenizer, train, held_out, counts: dict) -> tuple[list[TokenizedExample], list[TokenizedExample]]:
         max_length = self.settings.max_length
         train_examples = tokenize_all(tokenizer, train, max_length)
         eval_examples = tokenize_all(tokenizer, held_out, max_length)
-        counts = {
-            "train_conversations": len(train_examples),
-            "eval_conversations": len(eval_examples),
-            "duplicates_skipped": train_report.duplicates,
-            "without_assistant_skipped": train_report.without_assistant,
-            "truncated_train": sum(e.truncated for e in train_examples),
-            "truncated_eval": sum(e.truncated for e in eval_examples),
-        }
-        return train_examples, eval_examples, counts
+        counts.update(
+            train_conversations=len(train_examples),
+            eval_conversations=len(eval_examples),
+            truncated_train=sum(e.truncated for e in train_examples),
+            truncated_eval=sum(e.truncated for e in eval_examples),
+        )
+        return train_examples, eval_examples
 
     def _batches(self, examples: list[TokenizedExample], epoch: int, accelerator) -> list[list[int]]:
         """This process's share of the epoch's batches (equal counts on every process, so none waits forever)."""
@@ -186,7 +189,10 @@ class FinetuneRun:
         from transformers import get_scheduler
 
         settings = self.settings
+        train, held_out, counts = self._read_data()
         prepare_output_dir(self.output_dir, self.request.resume, self.request.overwrite)
+        if self.config.model.threads > 0:
+            torch.set_num_threads(self.config.model.threads)
         wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
         probe_device = "cpu" if wants_cpu else "cuda"
         quantize = self.request.quantize if self.request.quantize is not None else should_quantize(settings.quantize, probe_device)
@@ -195,7 +201,7 @@ class FinetuneRun:
         model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
         tokenizer = load_tokenizer(model_dir)
         template = apply_template_setting(tokenizer, settings.chat_template, self.config.model.name)
-        train_examples, eval_examples, counts = self._load_examples(tokenizer)
+        train_examples, eval_examples = self._tokenize(tokenizer, train, held_out, counts)
         if accelerator.is_main_process:
             log.info(
                 "fine-tuning %s on %s: %s LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
