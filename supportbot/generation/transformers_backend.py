@@ -60,6 +60,7 @@ class TransformersGenerator:
 
         if self.threads > 0:
             torch.set_num_threads(self.threads)
+        adapter_template = self._adapter_template()  # before loading: a mismatched adapter fails fast
         location = transformers_model_dir(self.model_reference, self.cache_dir)
         self._device = pick_device(self.requested_device)
         dtype = torch.bfloat16 if self._device.startswith("cuda") else torch.float32
@@ -75,16 +76,19 @@ class TransformersGenerator:
             log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
             tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
         if self.adapter:
-            model, tokenizer.chat_template = self._with_adapter(model)
+            from supportbot.finetune.adapter import attach_adapter
+
+            model, tokenizer.chat_template = attach_adapter(model, Path(self.adapter)), adapter_template
         model.to(self._device).eval()
         self._tokenizer, self._model = tokenizer, model
 
-    def _with_adapter(self, model):
-        """The model with the fine-tuned adapter on top, and the chat template it was trained with."""
-        from supportbot.finetune.adapter import attach_adapter, check_base_model
+    def _adapter_template(self) -> str | None:
+        """The chat template the configured adapter was trained with (served as is, so the two cannot drift)."""
+        if not self.adapter:
+            return None
+        from supportbot.finetune.adapter import check_base_model
 
-        info = check_base_model(Path(self.adapter), self.model_reference)
-        return attach_adapter(model, Path(self.adapter)), info.chat_template
+        return check_base_model(Path(self.adapter), self.model_reference).chat_template
 
     @property
     def tokenizer(self):
