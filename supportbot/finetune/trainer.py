@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -87,6 +88,24 @@ def _oom_error(config: Config) -> FinetuneError:
         f"the effective batch), lower finetune.max_length (now {ft.max_length}), or set finetune.gradient_checkpointing "
         f"= true (now {str(ft.gradient_checkpointing).lower()})"
     )
+
+
+@dataclass
+class _Session:
+    """Everything one run holds while it trains."""
+
+    accelerator: Any
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    tokenizer: Any
+    info: AdapterInfo
+    train_examples: list[TokenizedExample]
+    eval_examples: list[TokenizedExample]
+    state: TrainState
+    total_steps: int
+    quantize: bool
+    counts: dict
 
 
 class FinetuneRun:
@@ -184,7 +203,8 @@ class FinetuneRun:
         except torch.OutOfMemoryError:
             raise _oom_error(self.config) from None
 
-    def _run(self) -> dict:
+    def _setup(self) -> _Session:
+        """Data first (a bad line stops the run before any model loads), then the model, optimizer and state."""
         from accelerate import Accelerator
         from transformers import get_scheduler
 
@@ -194,8 +214,9 @@ class FinetuneRun:
         if self.config.model.threads > 0:
             torch.set_num_threads(self.config.model.threads)
         wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
-        probe_device = "cpu" if wants_cpu else "cuda"
-        quantize = self.request.quantize if self.request.quantize is not None else should_quantize(settings.quantize, probe_device)
+        quantize = self.request.quantize
+        if quantize is None:
+            quantize = should_quantize(settings.quantize, "cpu" if wants_cpu else "cuda")
         mixed = "bf16" if not wants_cpu and torch.cuda.is_bf16_supported() else "no"
         accelerator = Accelerator(cpu=wants_cpu, mixed_precision=mixed)
         model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
@@ -205,120 +226,133 @@ class FinetuneRun:
         if accelerator.is_main_process:
             log.info(
                 "fine-tuning %s on %s: %s LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
-                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else "unquantized",
+                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else "unquantized (fp32/bf16)",
                 settings.lora_r, counts["train_conversations"], counts["eval_conversations"], counts["truncated_train"], settings.max_length,
             )
-
         peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed)
-        wrapped = AssistantLossModel(peft_model, settings.loss_chunk_tokens)
         params = [p for p in peft_model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
         batches_per_epoch = len(self._batches(train_examples, 0, accelerator))
         if batches_per_epoch == 0:
-            raise FinetuneError(f"{counts['train_conversations']} training conversation(s) make no batch on {accelerator.num_processes} process(es): add data")
-        steps_per_epoch = math.ceil(batches_per_epoch / settings.gradient_accumulation_steps)
-        total_steps = settings.max_steps or settings.epochs * steps_per_epoch
+            raise FinetuneError(f"{len(train_examples)} training conversation(s) make no batch on {accelerator.num_processes} process(es): add data")
+        total_steps = settings.max_steps or settings.epochs * math.ceil(batches_per_epoch / settings.gradient_accumulation_steps)
         scheduler = get_scheduler(settings.lr_scheduler, optimizer, math.ceil(settings.warmup_ratio * total_steps), total_steps)
         state = self._load_checkpoint(peft_model, optimizer, scheduler) if self.request.resume else TrainState()
-        model, optimizer = accelerator.prepare(wrapped, optimizer)
+        model, optimizer = accelerator.prepare(AssistantLossModel(peft_model, settings.loss_chunk_tokens), optimizer)
         info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__)
-        pad_id = tokenizer.pad_token_id
-        stopped = "finished"
+        return _Session(accelerator, model, optimizer, scheduler, tokenizer, info, train_examples, eval_examples, state,
+                        total_steps, quantize, counts)
 
-        def save_best_or_last(eval_loss: float | None) -> None:
-            if accelerator.is_main_process and (eval_loss is None or state.best_step == state.step):
-                save_adapter(accelerator.unwrap_model(model).model, tokenizer, self.output_dir, info)
+    def _save_adapter(self, s: _Session) -> None:
+        if s.accelerator.is_main_process:
+            save_adapter(s.accelerator.unwrap_model(s.model).model, s.tokenizer, self.output_dir, s.info)
 
-        def evaluate_now() -> bool:
-            """Evaluate, keep the best adapter and a checkpoint; True when early stopping says stop."""
-            if not eval_examples:
-                save_best_or_last(None)
-                self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
-                return False
-            loss = self._evaluate(accelerator, model, eval_examples, pad_id)
-            state.eval_history.append({"step": state.step, "epoch": state.epoch, "loss": loss, "perplexity": math.exp(min(loss, 50))})
-            if state.best_eval_loss is None or loss < state.best_eval_loss:
-                state.best_eval_loss, state.best_step, state.evals_without_improvement = loss, state.step, 0
+    def _evaluate_and_keep(self, s: _Session) -> bool:
+        """Evaluate, keep the best adapter (the last one without eval data) and a checkpoint; True means stop early."""
+        state = s.state
+        if not s.eval_examples:
+            self._save_adapter(s)
+            self._save_checkpoint(s.accelerator, s.model, s.optimizer, s.scheduler, state)
+            return False
+        loss = self._evaluate(s.accelerator, s.model, s.eval_examples, s.tokenizer.pad_token_id)
+        state.eval_history.append({"step": state.step, "epoch": state.epoch, "loss": loss, "perplexity": math.exp(min(loss, 50))})
+        if state.best_eval_loss is None or loss < state.best_eval_loss:
+            state.best_eval_loss, state.best_step, state.evals_without_improvement = loss, state.step, 0
+            self._save_adapter(s)
+        else:
+            state.evals_without_improvement += 1
+        self._save_checkpoint(s.accelerator, s.model, s.optimizer, s.scheduler, state)
+        if s.accelerator.is_main_process:
+            log.info("step %d: eval loss %.4f, perplexity %.2f", state.step, loss, math.exp(min(loss, 50)))
+        patience = self.settings.early_stopping_patience
+        return patience > 0 and state.evals_without_improvement >= patience
+
+    def _micro_batch(self, s: _Session, indices: list[int], sync: bool) -> tuple[torch.Tensor, int]:
+        """Forward and backward of one micro-batch; gradients are synchronised across GPUs only when `sync`."""
+        batch = {k: v.to(s.accelerator.device) for k, v in collate([s.train_examples[i] for i in indices], s.tokenizer.pad_token_id).items()}
+        with contextlib.nullcontext() if sync else s.accelerator.no_sync(s.model):
+            loss = s.model(**batch)
+            s.accelerator.backward(loss / self.settings.gradient_accumulation_steps)
+        return loss.detach().float(), int(batch["attention_mask"].sum())
+
+    def _optimizer_step(self, s: _Session, micro_losses: list[torch.Tensor], tokens: int, started: float, bar) -> None:
+        state, accelerator = s.state, s.accelerator
+        if self.settings.max_grad_norm > 0:
+            accelerator.clip_grad_norm_(s.model.parameters(), self.settings.max_grad_norm)
+        s.optimizer.step()
+        s.scheduler.step()
+        s.optimizer.zero_grad(set_to_none=True)
+        state.step += 1
+        step_loss = float(accelerator.reduce(torch.stack(micro_losses).mean(), reduction="mean"))
+        state.tokens_seen += tokens * accelerator.num_processes
+        state.seconds = time.perf_counter() - started
+        state.train_history.append({"step": state.step, "loss": step_loss, "lr": s.scheduler.get_last_lr()[0]})
+        bar.update(1)
+        bar.set_postfix(loss=f"{step_loss:.3f}", tok_s=f"{state.tokens_seen / max(state.seconds, 1e-9):.0f}")
+        if self.request.on_step is not None:
+            self.request.on_step(state)
+
+    def _loop(self, s: _Session, bar) -> str:
+        """Train until the planned steps are done or early stopping; returns why it stopped."""
+        settings, state = self.settings, s.state
+        started = time.perf_counter() - state.seconds
+        s.model.train()
+        while state.step < s.total_steps:
+            batches = self._batches(s.train_examples, state.epoch, s.accelerator)
+            micro_losses, tokens = [], 0
+            for position in range(state.batches_done_in_epoch, len(batches)):
+                last_of_step = (position + 1) % settings.gradient_accumulation_steps == 0 or position + 1 == len(batches)
+                loss, count = self._micro_batch(s, batches[position], sync=last_of_step)
+                micro_losses.append(loss)
+                tokens += count
+                if not last_of_step:
+                    continue
+                state.batches_done_in_epoch = position + 1
+                self._optimizer_step(s, micro_losses, tokens, started, bar)
+                micro_losses, tokens = [], 0
+                if settings.eval_steps > 0 and state.step % settings.eval_steps == 0 and self._evaluate_and_keep(s):
+                    return "early_stopping"
+                if state.step >= s.total_steps:
+                    break
             else:
-                state.evals_without_improvement += 1
-            save_best_or_last(loss)
-            self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
-            if accelerator.is_main_process:
-                log.info("step %d: eval loss %.4f, perplexity %.2f", state.step, loss, math.exp(min(loss, 50)))
-            patience = settings.early_stopping_patience
-            return patience > 0 and state.evals_without_improvement >= patience
+                state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0
+                if settings.eval_steps == 0 and self._evaluate_and_keep(s):
+                    return "early_stopping"
+        if not state.eval_history or state.eval_history[-1]["step"] != state.step:
+            if self._evaluate_and_keep(s):
+                return "early_stopping"
+        return "finished"
 
+    def _run(self) -> dict:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total_steps, initial=state.step, unit="step", disable=not (self.request.show_progress and accelerator.is_main_process))
-        model.train()
-        started = time.perf_counter() - state.seconds
+        s = self._setup()
+        show = self.request.show_progress and s.accelerator.is_main_process
+        bar = tqdm(total=s.total_steps, initial=s.state.step, unit="step", disable=not show)
         try:
-            while state.step < total_steps and stopped == "finished":
-                batches = self._batches(train_examples, state.epoch, accelerator)
-                micro_losses: list[float] = []
-                step_tokens = 0
-                for position in range(state.batches_done_in_epoch, len(batches)):
-                    batch = {k: v.to(accelerator.device) for k, v in collate([train_examples[i] for i in batches[position]], pad_id).items()}
-                    last_of_step = (position + 1) % settings.gradient_accumulation_steps == 0 or position + 1 == len(batches)
-                    context = accelerator.no_sync(model) if not last_of_step else contextlib.nullcontext()
-                    with context:
-                        loss = model(**batch)
-                        accelerator.backward(loss / settings.gradient_accumulation_steps)
-                    micro_losses.append(loss.detach().float())
-                    step_tokens += int(batch["attention_mask"].sum())
-                    if not last_of_step:
-                        continue
-                    state.batches_done_in_epoch = position + 1
-                    if settings.max_grad_norm > 0:
-                        accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
-                    optimizer.step()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    state.step += 1
-                    step_loss = float(accelerator.reduce(torch.stack(micro_losses).mean(), reduction="mean"))
-                    state.tokens_seen += step_tokens * accelerator.num_processes
-                    state.seconds = time.perf_counter() - started
-                    state.train_history.append({"step": state.step, "loss": step_loss, "lr": scheduler.get_last_lr()[0]})
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{step_loss:.3f}", tok_s=f"{state.tokens_seen / max(state.seconds, 1e-9):.0f}")
-                    micro_losses, step_tokens = [], 0
-                    if self.request.on_step is not None:
-                        self.request.on_step(state)
-                    if settings.eval_steps > 0 and state.step % settings.eval_steps == 0 and evaluate_now():
-                        stopped = "early_stopping"
-                    if state.step >= total_steps or stopped != "finished":
-                        break
-                else:
-                    state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0
-                    if settings.eval_steps == 0 and evaluate_now():
-                        stopped = "early_stopping"
-                    continue
-                break
-            if state.step >= total_steps and stopped == "finished" and (not state.eval_history or state.eval_history[-1]["step"] != state.step):
-                if evaluate_now():
-                    stopped = "early_stopping"
+            stopped = self._loop(s, bar)
         except KeyboardInterrupt:
-            self._save_checkpoint(accelerator, model, optimizer, scheduler, state)
-            if not state.eval_history:
-                save_best_or_last(None)
-            self._finish(state, counts, quantize, accelerator, total_steps, "interrupted")
-            raise FinetuneError(f"interrupted at step {state.step}: continue with --resume (output folder {self.output_dir})") from None
+            self._save_checkpoint(s.accelerator, s.model, s.optimizer, s.scheduler, s.state)
+            if not s.state.eval_history:
+                self._save_adapter(s)
+            self._finish(s, "interrupted")
+            raise FinetuneError(f"interrupted at step {s.state.step}: continue with --resume (output folder {self.output_dir})") from None
         finally:
             bar.close()
-        return self._finish(state, counts, quantize, accelerator, total_steps, stopped)
+        return self._finish(s, stopped)
 
-    def _finish(self, state: TrainState, counts: dict, quantize: bool, accelerator, total_steps: int, stopped: str) -> dict:
+    def _finish(self, s: _Session, stopped: str) -> dict:
+        state, accelerator = s.state, s.accelerator
         report = {
             "base_model": self.config.model.name,
             "device": str(accelerator.device),
             "processes": accelerator.num_processes,
-            "quantized": quantize,
+            "quantized": s.quantize,
             "stopped": stopped,
             "steps": state.step,
-            "planned_steps": total_steps,
+            "planned_steps": s.total_steps,
             "epochs_completed": state.epoch,
-            **counts,
+            **s.counts,
             "tokens_seen": state.tokens_seen,
             "seconds": round(state.seconds, 2),
             "tokens_per_second": round(state.tokens_seen / max(state.seconds, 1e-9), 1),
