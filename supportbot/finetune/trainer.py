@@ -28,6 +28,7 @@ from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import load_conversations, split_conversations
 from supportbot.finetune.loss import AssistantLossModel
 from supportbot.finetune.modeling import load_tokenizer, load_trainable_model, should_quantize
+from supportbot.finetune.prepare import write_jsonl
 from supportbot.finetune.report import plot_loss_curve, write_report
 from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, apply_template_setting, tokenize_all
 from supportbot.model_sources import transformers_model_dir
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoint"
 STATE_FILE = "state.json"
+HELD_OUT_FILE = "held_out.jsonl"
 
 
 @dataclass
@@ -219,6 +221,8 @@ class FinetuneRun:
             quantize = should_quantize(settings.quantize, "cpu" if wants_cpu else "cuda")
         mixed = "bf16" if not wants_cpu and torch.cuda.is_bf16_supported() else "no"
         accelerator = Accelerator(cpu=wants_cpu, mixed_precision=mixed)
+        if accelerator.is_main_process and self.request.eval_data is None and held_out:
+            write_jsonl((c.messages for c in held_out), self.output_dir / HELD_OUT_FILE)  # for `finetune eval --data`
         model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
         tokenizer = load_tokenizer(model_dir)
         template = apply_template_setting(tokenizer, settings.chat_template, self.config.model.name)
