@@ -118,7 +118,10 @@ def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: 
 
 
 def ours_loss(model: AssistantLossModel, input_ids: torch.Tensor) -> torch.Tensor:
-    return model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=input_ids)
+    # `finetune train` runs the forward under accelerate's bf16 autocast on a GPU; do the same here.
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=input_ids.is_cuda)
+    with autocast:
+        return model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=input_ids)
 
 
 def measure(model, loss_fn, batch: int, seq: int, vocab: int, device, steps: int, warmup: int) -> tuple[float, float, float]:

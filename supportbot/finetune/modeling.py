@@ -89,7 +89,7 @@ def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: boo
     if quantize:
         _require_bitsandbytes()
         model = AutoModelForCausalLM.from_pretrained(
-            model_dir, quantization_config=bnb_config(), dtype=torch.bfloat16, device_map={"": device}
+            model_dir, quantization_config=bnb_config(), dtype=torch.bfloat16, device_map={"": str(device)}
         )
         model = prepare_model_for_kbit_training(
             model,

@@ -200,10 +200,13 @@ class FinetuneRun:
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> dict:
+        threads = torch.get_num_threads()
         try:
             return self._run()
         except torch.OutOfMemoryError:
             raise _oom_error(self.config) from None
+        finally:
+            torch.set_num_threads(threads)  # model.threads applies to this run, not to the rest of the process
 
     def _setup(self) -> _Session:
         """Data first (a bad line stops the run before any model loads), then the model, optimizer and state."""
