@@ -320,6 +320,8 @@ class FinetuneRun:
                 if settings.eval_steps > 0 and state.step % settings.eval_steps == 0 and self._evaluate_and_keep(s):
                     return "early_stopping"
                 if state.step >= s.total_steps:
+                    if state.batches_done_in_epoch == len(batches):
+                        state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0
                     break
             else:
                 state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0

@@ -79,7 +79,7 @@ def test_output_folder_holds_adapter_report_curve_and_template(trained, tokenize
     for name in ("adapter_config.json", "adapter_model.safetensors", "train_report.json", "supportbot_adapter.json"):
         assert (output / name).is_file(), name
     assert (output / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
-    assert (report["steps"], report["stopped"], report["quantized"]) == (STEPS, "finished", False)
+    assert (report["steps"], report["epochs_completed"], report["stopped"], report["quantized"]) == (STEPS, 2, "finished", False)
     assert [e["step"] for e in report["eval_history"]] == [2, 4]
     assert report["truncated_train"] > 0  # the sample conversations are longer than 48 tokens
     assert json.loads((output / "train_report.json").read_text())["best_step"] == report["best_step"]
