@@ -233,7 +233,7 @@ class FinetuneRun:
         if accelerator.is_main_process:
             log.info(
                 "fine-tuning %s on %s: %s LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
-                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else "unquantized (fp32/bf16)",
+                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else f"unquantized {'fp32' if wants_cpu else 'bf16'}",
                 settings.lora_r, counts["train_conversations"], counts["eval_conversations"], counts["truncated_train"], settings.max_length,
             )
         peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed)
