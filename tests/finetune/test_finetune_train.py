@@ -159,3 +159,11 @@ def test_eval_command_shows_base_and_adapted_side_by_side(trained, data_files):
     header, *rows = [line.split() for line in result.output.splitlines() if line.startswith(("metric", "perplexity", "ROUGE-L", "token F1"))]
     assert header == ["metric", "base", "adapted"]
     assert [row[0] for row in rows] == ["perplexity", "ROUGE-L", "token"]
+
+
+def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_files, tmp_path):
+    config = small_config()
+    config.finetune.learning_rate = 0.0  # the eval loss cannot get lower, so the second evaluation is no improvement
+    config.finetune.eval_steps, config.finetune.early_stopping_patience = 1, 1
+    report = train(config, TrainRequest(data_files[0], tmp_path / "out", eval_data=data_files[1], show_progress=False))
+    assert (report["stopped"], report["steps"], report["best_step"]) == ("early_stopping", 2, 1)
