@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import torch
@@ -101,3 +102,11 @@ def test_quantization_is_automatic_per_device_and_configs_are_qlora():
     assert quantization.bnb_4bit_compute_dtype == torch.bfloat16
     lora = lora_config(Config().finetune)
     assert (lora.r, lora.lora_alpha, lora.target_modules, lora.task_type) == (16, 32, "all-linear", "CAUSAL_LM")
+
+
+def test_quantize_without_bitsandbytes_says_how_to_install_it(monkeypatch):
+    from supportbot.finetune.modeling import load_trainable_model
+
+    monkeypatch.setitem(sys.modules, "bitsandbytes", None)  # as if it were not installed
+    with pytest.raises(FinetuneError, match=r"pip install 'supportbot\[gpu\]'.*--no-quantize"):
+        load_trainable_model("unused", Config().finetune, quantize=True, device=torch.device("cpu"), seed=0)
