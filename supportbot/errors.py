@@ -33,3 +33,11 @@ class ModelLoadError(SupportbotError):
 
 class MessageError(SupportbotError):
     """A user's message cannot be answered as given (for example, it is empty)."""
+
+
+class TrainingDataError(SupportbotError):
+    """Fine-tuning data is malformed; the message lists each bad line as file:line."""
+
+
+class FinetuneError(SupportbotError):
+    """A fine-tuning run, adapter or merge cannot go ahead as configured."""

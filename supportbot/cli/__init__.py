@@ -79,6 +79,7 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
 def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
+    from supportbot.cli.finetune import finetune_group
     from supportbot.cli.index import index_group
     from supportbot.cli.slack import slack
 
@@ -86,6 +87,7 @@ def _register() -> None:
     main.add_command(index_group)
     main.add_command(config_group)
     main.add_command(slack)
+    main.add_command(finetune_group)
 
 
 _register()

@@ -18,6 +18,7 @@ def _transformers(config: Config) -> Generator:
         device=config.model.device,
         context_window=config.model.context_window,
         threads=config.model.threads,
+        adapter=config.model.adapter,
     )
 
 
