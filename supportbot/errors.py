@@ -33,3 +33,7 @@ class ModelLoadError(SupportbotError):
 
 class MessageError(SupportbotError):
     """A user's message cannot be answered as given (for example, it is empty)."""
+
+
+class DatasetError(SupportbotError):
+    """An evaluation dataset is missing a file or has a bad line; the message names file and line."""

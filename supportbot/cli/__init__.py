@@ -79,11 +79,13 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
 def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
+    from supportbot.cli.eval import eval_group
     from supportbot.cli.index import index_group
 
     main.add_command(chat)
     main.add_command(index_group)
     main.add_command(config_group)
+    main.add_command(eval_group)
 
 
 _register()
