@@ -104,3 +104,52 @@ def retrieval(ctx: click.Context, dataset_dir: Path, k: int, as_json: bool, comp
         f"{settings['queries']} queries on {settings['documents']} documents"
         + (f"; {dataset.skipped_queries} queries without a relevant document skipped" if dataset.skipped_queries else "")
     )
+
+
+@eval_group.command("answers")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions (generation is slow on a CPU).")
+@click.pass_context
+def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None) -> None:
+    """Ask the bot every question in DATASET and score its answers against the references.
+
+    DATASET is a JSONL file of {"question", "answer", "doc_ids"?} answered from the configured
+    index, or a BEIR folder whose corpus is indexed into a temporary index (the first relevant
+    document of each query is its reference answer). Reports ROUGE-L, token F1, how often a cited
+    source is relevant, how often the bot declines, how often approved answers fire and rightly,
+    time to first token and tokens/s.
+
+    \b
+    Examples:
+      supportbot eval answers qa.jsonl --limit 20
+      supportbot eval answers ../shared/data/stackfaq --limit 10 --json
+    """
+    from supportbot.app import create_dialogue_manager
+    from supportbot.evaluation.answers import AnswerCase, evaluate_answers, load_answer_cases
+
+    config = get_config(ctx)
+    with tempfile.TemporaryDirectory(prefix="supportbot-eval-") as temporary:
+        if dataset.is_dir():
+            from supportbot.app import create_embedder
+            from supportbot.evaluation.beir import load_beir
+            from supportbot.evaluation.retrieval_eval import build_eval_index
+
+            beir = load_beir(dataset)
+            config.paths.index_dir = str(Path(temporary) / "index")
+            build_eval_index(config, beir, Path(config.paths.index_dir), create_embedder(config), not as_json)
+            cases = [
+                AnswerCase(text, beir.corpus[next(iter(beir.qrels[qid]))].text, tuple(beir.qrels[qid]))
+                for qid, text in beir.queries.items()
+            ]
+        else:
+            cases = load_answer_cases(dataset)
+        config.paths.conversations_db = str(Path(temporary) / "conversations.sqlite3")
+        manager = create_dialogue_manager(config, show_progress=not as_json)
+        manager.warm_up()
+        report = evaluate_answers(manager, cases[:limit] if limit else cases, show_progress=not as_json).to_dict()
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    for key, value in report.items():
+        click.echo(f"{key:<22}{value}")
