@@ -25,6 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import faiss  # noqa: E402
+import torch  # noqa: E402
 import numpy as np  # noqa: E402
 
 from supportbot.app import create_embedder, retriever_for_index  # noqa: E402
@@ -73,11 +74,12 @@ def variants(config: Config) -> list[tuple[str, str, dict]]:
     """(name, mode, settings overrides): each adds one lever to the previous one."""
     return [
         ("bm25 (chunks, question x2)", "bm25", {}),
-        ("dense chunks, torch query", "dense", {"question_weight": 0.0, "query_encoder": "torch"}),
-        ("+ question field", "dense", {"query_encoder": "torch"}),
-        ("+ onnx query encoder", "dense", {}),
+        ("dense, chunks only", "dense", {"question_weight": 0.0}),
+        ("dense, chunks + question field", "dense", {}),
+        ("same, torch query encoder", "dense", {"query_encoder": "torch"}),
         ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
-        ("hybrid weighted (default)", config.retrieval.mode, {}),
+        ("hybrid weighted 0.7", "hybrid", {"dense_weight": 0.7}),
+        ("hybrid weighted 0.9 (default)", config.retrieval.mode, {}),
     ]
 
 
@@ -85,14 +87,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
+    # One torch thread: on a shared 2-core machine two threads per query fight other processes and
+    # run several times slower; the reference pipeline gets the same setting.
+    torch.set_num_threads(args.torch_threads)
     config = load_config(None, environ={})  # the defaults, whatever the environment says
     dataset = load_beir(args.dataset)
     results = {}
+
+    def note(name):
+        print(f"done: {name} {json.dumps({k: round(v, 3) for k, v in results[name].items()})}", file=sys.stderr, flush=True)
+
     results["ref-bm25 (rank_bm25)"] = evaluate_search("ref-bm25", reference_bm25(dataset), dataset).metrics
     results["ref-dense (LangChain FAISS)"] = evaluate_search(
         "ref-dense", reference_dense(dataset, config.retrieval.embedding_model), dataset
     ).metrics
+    note("ref-dense (LangChain FAISS)")
     embedders = {}
     with tempfile.TemporaryDirectory() as temporary:
         base_embedder = create_embedder(config)
@@ -107,6 +118,7 @@ def main() -> int:
                 embedders[encoder].warm_up()
             retriever = retriever_for_index(variant, index, embedders[encoder], mode)
             results[name] = evaluate_search(name, retriever.search, dataset).metrics
+            note(name)
     reference = results["ref-dense (LangChain FAISS)"]
     if args.json:
         print(json.dumps({"dataset": str(args.dataset), "queries": len(dataset.queries), "results": results}, indent=2))
