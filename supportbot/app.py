@@ -5,27 +5,37 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config
 from supportbot.generation.registry import create_generator, generation_settings
+from supportbot.errors import ConfigError
+from supportbot.retrieval.base import Retriever
+from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
+from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.splitter import ChunkingSettings
 
 log = logging.getLogger(__name__)
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 
 
 def create_embedder(config: Config) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(config.retrieval.embedding_model)
+    return SentenceTransformerEmbedder(
+        config.retrieval.embedding_model,
+        query_encoder=config.retrieval.query_encoder,
+        cache_dir=config.paths.cache_path(),
+    )
 
 
 def create_index_builder(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> IndexBuilder:
     retrieval = config.retrieval
     chunking = ChunkingSettings(retrieval.chunk_tokens, retrieval.chunk_overlap_tokens)
-    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress)
+    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index)
 
 
 def build_index(config: Config, references: list[str], index_dir: Path, show_progress: bool = True) -> BuildReport:
@@ -43,18 +53,39 @@ def open_index(config: Config, show_progress: bool = True) -> StoredIndex:
     return load_index(index_dir)
 
 
-def create_retriever(config: Config, show_progress: bool = True) -> DenseRetriever:
+def create_retriever(config: Config, show_progress: bool = True) -> Retriever:
     index = open_index(config, show_progress)
-    embedder = create_embedder(config)
-    return DenseRetriever(index, embedder, config.retrieval.top_k, config.retrieval.min_score)
+    return retriever_for_index(config, index, create_embedder(config))
+
+
+def retriever_for_index(
+    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, mode: str | None = None
+) -> DenseRetriever | BM25Retriever | HybridRetriever:
+    """The retrieval pipeline `mode` (default: retrieval.mode) over a loaded index."""
+    retrieval = config.retrieval
+    mode = mode or retrieval.mode
+    if mode not in RETRIEVAL_MODES:
+        raise ConfigError(f"retrieval.mode: unknown mode {mode!r} (choose one of {', '.join(RETRIEVAL_MODES)})")
+    if mode == "bm25":
+        return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight)
+    dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
+    if mode == "dense":
+        return dense
+    bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight)
+    return HybridRetriever(
+        dense, bm25, retrieval.top_k, retrieval.min_score, retrieval.fusion, retrieval.dense_weight, retrieval.rrf_k
+    )
 
 
 def create_dialogue_manager(config: Config, show_progress: bool = True) -> DialogueManager:
+    index = open_index(config, show_progress)
+    embedder = create_embedder(config)
     return DialogueManager(
-        retriever=create_retriever(config, show_progress),
+        retriever=retriever_for_index(config, index, embedder),
         generator=create_generator(config),
         store=ConversationStore(config.paths.conversations_path()),
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
+        approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
     )

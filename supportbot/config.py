@@ -64,6 +64,24 @@ class RetrievalConfig:
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
     )
     batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
+    mode: str = _opt(
+        "hybrid", "Retrieval pipeline: 'hybrid' (dense and BM25 fused), 'dense' (embeddings only) or 'bm25' (keywords only)."
+    )
+    fusion: str = _opt(
+        "weighted", "How hybrid mode fuses the two rankings: 'weighted' (min-max normalised scores) or 'rrf' (reciprocal rank)."
+    )
+    dense_weight: float = _opt(
+        0.9, "Share of the dense side in weighted fusion (BM25 gets the rest); keywords only break near-ties."
+    )
+    rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
+    question_weight: float = _opt(
+        0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+    )
+    bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
+    query_encoder: str = _opt(
+        "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
+    )
+    index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
 
 
 @dataclass
@@ -88,6 +106,11 @@ class BotConfig:
     max_message_tokens: int = _opt(512, "A longer user message is cut to this many tokens before prompting.")
     max_history_turns: int = _opt(10, "Past user/assistant exchanges offered to the model; older ones are dropped first.")
     max_message_chars: int = _opt(100_000, "Messages longer than this many characters are cut before tokenizing.")
+    approved_min_score: float = _opt(
+        0.8,
+        "Cosine similarity between a question and an approved FAQ question (or approved page) above which the "
+        "approved text is sent word for word instead of generating; above 1 turns approved answers off.",
+    )
 
 
 @dataclass

@@ -41,3 +41,7 @@ class TrainingDataError(SupportbotError):
 
 class FinetuneError(SupportbotError):
     """A fine-tuning run, adapter or merge cannot go ahead as configured."""
+
+
+class DatasetError(SupportbotError):
+    """An evaluation dataset is missing a file or has a bad line; the message names file and line."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, Source
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 GENERATED = "generated"
 FALLBACK = "fallback"
+APPROVED = "approved"
 ERROR = "error"
 
 
@@ -117,7 +119,9 @@ class DialogueManager:
         bot: BotConfig,
         settings: GenerationSettings,
         top_k: int,
+        approved: ApprovedAnswers | None = None,
     ) -> None:
+        self.approved = approved
         self.retriever = retriever
         self.generator = generator
         self.store = store
@@ -156,7 +160,8 @@ class DialogueManager:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
         history = self.history(channel, conversation_id)
-        hits = self._retrieve(question, history)
+        approved = self.approved.match(question) if self.approved is not None else None
+        hits = [] if approved is not None else self._retrieve(question, history)
         self.store.add_message(channel, conversation_id, "user", question)
 
         def record(reply: Reply) -> None:
@@ -169,6 +174,8 @@ class DialogueManager:
                 sources=[source.to_dict() for source in reply.sources],
             )
 
+        if approved is not None:
+            return Reply(conversation_id, APPROVED, [approved.source()], _pieces=iter([approved.text]), _on_done=record)
         if not hits:
             return Reply(conversation_id, FALLBACK, [], _pieces=iter([self.bot.fallback_message]), _on_done=record)
         prompt = self.composer.compose(question, history, hits)

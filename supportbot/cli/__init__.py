@@ -80,6 +80,7 @@ def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
     from supportbot.cli.finetune import finetune_group
+    from supportbot.cli.eval import eval_group
     from supportbot.cli.index import index_group
     from supportbot.cli.slack import slack
 
@@ -88,6 +89,7 @@ def _register() -> None:
     main.add_command(config_group)
     main.add_command(slack)
     main.add_command(finetune_group)
+    main.add_command(eval_group)
 
 
 _register()

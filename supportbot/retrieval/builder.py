@@ -12,7 +12,8 @@ import numpy as np
 from tqdm import tqdm
 
 from supportbot.errors import DocumentError
-from supportbot.retrieval.documents import Chunk
+from supportbot.retrieval.documents import Chunk, SourceDocument
+from supportbot.retrieval.faiss_types import FAISS_CLASS_NAMES, check_index_type
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.index_store import (
     IndexManifest,
@@ -78,11 +79,13 @@ class IndexBuilder:
         chunking: ChunkingSettings,
         batch_size: int = 32,
         show_progress: bool = True,
+        index_type: str = "flat",
     ) -> None:
         self.embedder = embedder
         self.chunking = chunking
         self.batch_size = batch_size
         self.show_progress = show_progress
+        self.index_type = check_index_type(index_type)
 
     def _previous(self, index_dir: Path) -> StoredIndex | None:
         if not index_exists(index_dir):
@@ -104,6 +107,47 @@ class IndexBuilder:
                 parts.append(self.embedder.embed_documents([c.embedding_text() for c in batch], self.batch_size))
                 bar.update(len(batch))
         return np.concatenate(parts)
+
+    def _embed_questions(self, chunks: list[Chunk], dimension: int) -> np.ndarray:
+        """FAQ questions as a field of their own, so a paraphrase of the question is not drowned by a long answer.
+
+        Row-aligned with `chunks`; each distinct question is embedded once, rows without one stay zero.
+        """
+        vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+        questions = list(dict.fromkeys(chunk.question for chunk in chunks if chunk.question))
+        if questions:
+            embedded = dict(zip(questions, self.embedder.embed_documents(questions, self.batch_size)))
+            for row, chunk in enumerate(chunks):
+                if chunk.question:
+                    vectors[row] = embedded[chunk.question]
+        return vectors
+
+    def _manifest(self, dimension: int, **extra) -> IndexManifest:
+        return IndexManifest(
+            embedding_model=self.embedder.model_reference,
+            dimension=dimension,
+            chunking=self.chunking.to_dict(),
+            faiss_index=FAISS_CLASS_NAMES[self.index_type],
+            index_type=self.index_type,
+            fields=["passage", "question"],
+            **extra,
+        )
+
+    def build_documents(self, documents: list[SourceDocument], index_dir: Path) -> BuildReport:
+        """Index documents already in memory (an evaluation corpus), without incremental reuse."""
+        started = time.perf_counter()
+        splitter = DocumentSplitter(self.chunking, self.embedder.count_tokens)
+        chunks = [chunk for document in documents for chunk in splitter.split(document)]
+        if not chunks:
+            raise DocumentError("nothing to index: every document was empty")
+        vectors = self._embed(chunks)
+        counts = {"files": 0, "documents": len(documents), "chunks": len(chunks)}
+        manifest = self._manifest(self.embedder.dimension, counts=counts)
+        save_index(index_dir, manifest, chunks, vectors, self._embed_questions(chunks, self.embedder.dimension))
+        return BuildReport(
+            index_dir, documents=len(documents), chunks=len(chunks), chunks_embedded=len(chunks),
+            seconds=time.perf_counter() - started,
+        )
 
     def build(self, references: list[str], index_dir: Path) -> BuildReport:
         started = time.perf_counter()
@@ -149,17 +193,30 @@ class IndexBuilder:
         report.chunks = len(all_chunks)
         report.chunks_embedded = len(to_embed)
         report.documents = sum(record.documents for record in sources.values())
-        manifest = IndexManifest(
-            embedding_model=self.embedder.model_reference,
-            dimension=previous.manifest.dimension if previous and not to_embed else self.embedder.dimension,
-            chunking=self.chunking.to_dict(),
+        dimension = previous.manifest.dimension if previous and not to_embed else self.embedder.dimension
+        manifest = self._manifest(
+            dimension,
             sources=sources,
             roots=[str(r) for r in references],
             counts={"files": report.files, "documents": report.documents, "chunks": report.chunks},
         )
-        save_index(index_dir, manifest, all_chunks, np.stack(all_vectors))
+        save_index(index_dir, manifest, all_chunks, np.stack(all_vectors), self._questions(all_chunks, previous, dimension))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _questions(self, chunks: list[Chunk], previous: StoredIndex | None, dimension: int) -> np.ndarray:
+        """Question vectors, reused from the previous build for questions it already embedded."""
+        known: dict[str, np.ndarray] = {}
+        if previous is not None and previous.question_vectors is not None:
+            known = {c.question: previous.question_vectors[row] for row, c in enumerate(previous.chunks) if c.question}
+        missing = [chunk for chunk in chunks if chunk.question and chunk.question not in known]
+        fresh = self._embed_questions(missing, dimension)
+        known.update({chunk.question: fresh[row] for row, chunk in enumerate(missing)})
+        vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+        for row, chunk in enumerate(chunks):
+            if chunk.question:
+                vectors[row] = known[chunk.question]
+        return vectors
 
     @staticmethod
     def _read(source: SourceFile, splitter: DocumentSplitter, report: BuildReport) -> list[Chunk] | None:

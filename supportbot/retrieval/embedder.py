@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from supportbot.errors import ModelLoadError
 from supportbot.model_sources import resolve_reference
 
+log = logging.getLogger(__name__)
+QUERY_ENCODERS = ("onnx", "torch")
+
 
 class SentenceTransformerEmbedder:
     """Embeds texts with a sentence-transformers model; the model loads on first use or `warm_up()`."""
 
-    def __init__(self, model_reference: str, device: str = "cpu") -> None:
+    def __init__(
+        self, model_reference: str, device: str = "cpu", query_encoder: str = "torch", cache_dir: Path | None = None
+    ) -> None:
         self.model_reference = model_reference
         self.device = device
+        self.query_encoder = query_encoder
+        self.cache_dir = cache_dir
         self._model = None
+        self._onnx = None
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -31,6 +41,21 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model '{self.model_reference}' ({type(error).__name__}): "
                 "set retrieval.embedding_model to a local folder or a model in the local Hugging Face cache"
             ) from error
+        if self.query_encoder == "onnx" and self.cache_dir is not None:
+            self._onnx = self._onnx_encoder()
+
+    def _onnx_encoder(self):
+        """The ONNX query path, or None (with a warning) when it cannot reproduce this model or cannot load."""
+        from supportbot.retrieval.onnx_query import OnnxQueryEncoder, supports_onnx_query
+
+        if not supports_onnx_query(self._model):
+            log.warning("retrieval.query_encoder = 'onnx' does not support %s; using torch", self.model_reference)
+            return None
+        try:
+            return OnnxQueryEncoder(self._model, self.cache_dir)
+        except Exception as error:  # onnx/onnxruntime missing or the export failed: torch still works
+            log.warning("ONNX query encoder unavailable (%s: %s); using torch", type(error).__name__, error)
+            return None
 
     @property
     def model(self):
@@ -53,4 +78,7 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
+        if self._onnx is not None:
+            return self._onnx.embed(text)
         return self.embed_documents([text])[0]

@@ -4,6 +4,8 @@ Layout of an index folder:
     CURRENT                 name of the live build (replaced atomically)
     builds/<id>/index.faiss inner-product FAISS index over normalised vectors
     builds/<id>/vectors.npy the same vectors, reused when re-indexing unchanged files
+    builds/<id>/questions.npy FAQ question vectors, one row per chunk (zeros where a chunk has none)
+    builds/<id>/questions.faiss the same question vectors as a FAISS index
     builds/<id>/chunks.jsonl one chunk a line, in vector order
     builds/<id>/manifest.json embedding model, dimension, chunking, sources with hashes, counts
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from supportbot.errors import IndexMismatchError, IndexMissingError
 from supportbot.retrieval.documents import Chunk
+from supportbot.retrieval.faiss_types import make_faiss_index
 
 MANIFEST_VERSION = 1
 POINTER = "CURRENT"
@@ -51,6 +54,8 @@ class IndexManifest:
     dimension: int
     chunking: dict[str, int]
     faiss_index: str = "IndexFlatIP"
+    index_type: str = "flat"
+    fields: list[str] = field(default_factory=lambda: ["passage"])
     sources: dict[str, SourceRecord] = field(default_factory=dict)
     roots: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -75,13 +80,27 @@ class StoredIndex:
     vectors: np.ndarray
     faiss_index: Any
     path: Path
+    question_vectors: np.ndarray | None = None
+    question_index: Any = None
 
     def search(self, query_vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        if not self.chunks or k <= 0:
+        return [(self.chunks[row], score) for row, score in self.search_rows(query_vector, k)]
+
+    def search_rows(self, query_vector: np.ndarray, k: int, field: str = "passage") -> list[tuple[int, float]]:
+        """(chunk row, cosine) of the k nearest vectors of one field: 'passage' or 'question'."""
+        index = self.faiss_index if field == "passage" else self.question_index
+        if index is None or not self.chunks or k <= 0:
             return []
         query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self.faiss_index.search(query, min(k, len(self.chunks)))
-        return [(self.chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        # One query gains nothing from FAISS' OpenMP threads, and idle OpenMP workers spin on the
+        # cores the query encoder needs: measured, they doubled query latency on a busy 2-core machine.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = index.search(query, min(k, len(self.chunks)))
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def check_embedding(self, embedding_model: str, dimension: int | None = None) -> None:
         """Refuse to search with vectors from a model other than the one the index was built with."""
@@ -95,11 +114,14 @@ class StoredIndex:
             )
 
 
-def build_faiss_index(vectors: np.ndarray, dimension: int) -> Any:
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+def build_faiss_index(vectors: np.ndarray, dimension: int, index_type: str = "flat") -> Any:
+    return make_faiss_index(vectors, dimension, index_type)
+
+
+def build_question_index(chunks: list[Chunk], question_vectors: np.ndarray, dimension: int, index_type: str) -> Any:
+    """Only FAQ chunks' question vectors, searched by chunk row."""
+    rows = np.array([row for row, chunk in enumerate(chunks) if chunk.question], dtype=np.int64)
+    return make_faiss_index(question_vectors[rows] if len(rows) else np.zeros((0, dimension)), dimension, index_type, ids=rows)
 
 
 def _live_build(index_dir: Path) -> Path | None:
@@ -129,7 +151,11 @@ def load_index(index_dir: Path) -> StoredIndex:
         chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
     vectors = np.load(build / "vectors.npy")
     faiss_index = faiss.read_index(str(build / "index.faiss"))
-    return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir)
+    question_vectors = question_index = None
+    if (build / "questions.npy").is_file():  # absent in indexes built before field-aware indexing
+        question_vectors = np.load(build / "questions.npy")
+        question_index = faiss.read_index(str(build / "questions.faiss"))
+    return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir, question_vectors, question_index)
 
 
 def _write_pointer(index_dir: Path, build_id: str) -> None:
@@ -141,7 +167,13 @@ def _write_pointer(index_dir: Path, build_id: str) -> None:
     os.replace(temporary, index_dir / POINTER)
 
 
-def save_index(index_dir: Path, manifest: IndexManifest, chunks: list[Chunk], vectors: np.ndarray) -> Path:
+def save_index(
+    index_dir: Path,
+    manifest: IndexManifest,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    question_vectors: np.ndarray | None = None,
+) -> Path:
     """Write a complete new build, then switch CURRENT to it and delete older builds."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -153,7 +185,11 @@ def save_index(index_dir: Path, manifest: IndexManifest, chunks: list[Chunk], ve
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     np.save(staging / "vectors.npy", vectors.astype(np.float32))
-    faiss.write_index(build_faiss_index(vectors, manifest.dimension), str(staging / "index.faiss"))
+    faiss.write_index(build_faiss_index(vectors, manifest.dimension, manifest.index_type), str(staging / "index.faiss"))
+    if question_vectors is not None:
+        np.save(staging / "questions.npy", question_vectors.astype(np.float32))
+        question_index = build_question_index(chunks, question_vectors, manifest.dimension, manifest.index_type)
+        faiss.write_index(question_index, str(staging / "questions.faiss"))
     (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
     os.rename(staging, builds / build_id)
     _write_pointer(index_dir, build_id)

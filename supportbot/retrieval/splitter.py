@@ -51,10 +51,15 @@ class DocumentSplitter:
             sections.append((headings, piece.page_content))
         return sections
 
+    def _pieces(self, text: str, document: SourceDocument) -> list[str]:
+        # Approved text is kept whole so the bot can quote it word for word (see bot/approved.py).
+        return [text] if document.approved else self._recursive.split_text(text)
+
     def split(self, document: SourceDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
-        for headings, text in self._sections(document):
-            for piece in self._recursive.split_text(text):
+        sections = [((), document.text)] if document.approved else self._sections(document)
+        for headings, text in sections:
+            for piece in self._pieces(text, document):
                 if not piece.strip():
                     continue
                 chunks.append(

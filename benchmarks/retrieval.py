@@ -1,0 +1,137 @@
+"""Retrieval on a BEIR dataset: supportbot's pipelines against two reference pipelines, in one run.
+
+References (what a tutorial builds):
+  ref-bm25   rank_bm25 BM25Okapi over whole entries (title + text), whitespace-free \\w+ tokens
+  ref-dense  LangChain's FAISS + HuggingFaceEmbeddings recipe, done directly: whole entry "title\\ntext"
+             embedded by sentence-transformers (truncated at 256 tokens), IndexFlatIP, query via encode()
+Then supportbot's pipelines, one lever at a time, ending with the configured default.
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import faiss  # noqa: E402
+import torch  # noqa: E402
+import numpy as np  # noqa: E402
+
+from supportbot.app import create_embedder, retriever_for_index  # noqa: E402
+from supportbot.config import Config, load_config  # noqa: E402
+from supportbot.evaluation.beir import load_beir  # noqa: E402
+from supportbot.evaluation.retrieval_eval import build_eval_index, evaluate_search  # noqa: E402
+from supportbot.retrieval.documents import Chunk, ScoredChunk  # noqa: E402
+from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
+
+KEYS = ("R@1", "R@5", "MRR@10", "nDCG@10", "p50_ms", "p95_ms")
+
+
+def _doc_hit(doc_id: str, score: float) -> ScoredChunk:
+    return ScoredChunk(Chunk(doc_id, doc_id, "", "", ""), score)
+
+
+def reference_bm25(dataset):
+    from rank_bm25 import BM25Okapi
+
+    ids = list(dataset.corpus)
+    tokens = lambda text: re.findall(r"\w+", text.lower())  # noqa: E731
+    bm25 = BM25Okapi([tokens(f"{d.title} {d.text}") for d in dataset.corpus.values()])
+
+    def search(query: str, k: int):
+        scores = bm25.get_scores(tokens(query))
+        return [_doc_hit(ids[i], float(scores[i])) for i in np.argsort(-scores)[:k]]
+
+    return search
+
+
+def reference_dense(dataset, model_reference: str):
+    embedder = SentenceTransformerEmbedder(model_reference)  # torch query path, as LangChain uses it
+    ids = list(dataset.corpus)
+    vectors = embedder.embed_documents([f"{d.title}\n{d.text}" for d in dataset.corpus.values()])
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+
+    def search(query: str, k: int):
+        scores, rows = index.search(embedder.embed_query(query).reshape(1, -1), min(k, len(ids)))
+        return [_doc_hit(ids[r], float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    return search
+
+
+def variants(config: Config) -> list[tuple[str, str, dict]]:
+    """(name, mode, settings overrides): each adds one lever to the previous one."""
+    return [
+        ("bm25 (chunks, question x2)", "bm25", {}),
+        ("dense, chunks only", "dense", {"question_weight": 0.0}),
+        ("dense, chunks + question field", "dense", {}),
+        ("same, torch query encoder", "dense", {"query_encoder": "torch"}),
+        ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
+        ("hybrid weighted 0.7", "hybrid", {"dense_weight": 0.7}),
+        ("hybrid weighted 0.9 (default)", config.retrieval.mode, {}),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--torch-threads", type=int, default=1)
+    args = parser.parse_args()
+    # One torch thread: on a shared 2-core machine two threads per query fight other processes and
+    # run several times slower; the reference pipeline gets the same setting.
+    torch.set_num_threads(args.torch_threads)
+    config = load_config(None, environ={})  # the defaults, whatever the environment says
+    dataset = load_beir(args.dataset)
+    results = {}
+
+    def note(name):
+        print(f"done: {name} {json.dumps({k: round(v, 3) for k, v in results[name].items()})}", file=sys.stderr, flush=True)
+
+    results["ref-bm25 (rank_bm25)"] = evaluate_search("ref-bm25", reference_bm25(dataset), dataset).metrics
+    results["ref-dense (LangChain FAISS)"] = evaluate_search(
+        "ref-dense", reference_dense(dataset, config.retrieval.embedding_model), dataset
+    ).metrics
+    note("ref-dense (LangChain FAISS)")
+    embedders = {}
+    with tempfile.TemporaryDirectory() as temporary:
+        base_embedder = create_embedder(config)
+        index = build_eval_index(config, dataset, Path(temporary) / "index", base_embedder, show_progress=False)
+        for name, mode, overrides in variants(config):
+            variant = copy.deepcopy(config)
+            for key, value in overrides.items():
+                setattr(variant.retrieval, key, value)
+            encoder = variant.retrieval.query_encoder
+            if encoder not in embedders:
+                embedders[encoder] = create_embedder(variant)
+                embedders[encoder].warm_up()
+            retriever = retriever_for_index(variant, index, embedders[encoder], mode)
+            results[name] = evaluate_search(name, retriever.search, dataset).metrics
+            note(name)
+    reference = results["ref-dense (LangChain FAISS)"]
+    if args.json:
+        print(json.dumps({"dataset": str(args.dataset), "queries": len(dataset.queries), "results": results}, indent=2))
+        return 0
+    print(f"{len(dataset.queries)} queries, {len(dataset.corpus)} documents ({args.dataset})")
+    print(f"| pipeline | {' | '.join(KEYS)} | p50 vs ref-dense |")
+    print("| --- " * (len(KEYS) + 2) + "|")
+    for name, metrics in results.items():
+        cells = [f"{metrics[key]:.3f}" if not key.endswith("_ms") else f"{metrics[key]:.1f}" for key in KEYS]
+        ratio = metrics["p50_ms"] / reference["p50_ms"] if reference["p50_ms"] else float("nan")
+        print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""`supportbot eval`: measure retrieval (and answers) on a dataset, with the field's own metrics."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+
+from supportbot.cli import get_config
+
+METRIC_KEYS = ("R@1", "R@5", "MRR@{k}", "nDCG@{k}", "p50_ms", "p95_ms")
+
+
+def _pipelines(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    from supportbot.app import RETRIEVAL_MODES
+
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in RETRIEVAL_MODES]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown pipeline {', '.join(unknown) or value!r}: choose from {', '.join(RETRIEVAL_MODES)}")
+    return list(dict.fromkeys(names))
+
+
+def _settings(config, dataset, k: int) -> dict:
+    retrieval = config.retrieval
+    return {
+        "mode": retrieval.mode,
+        "fusion": retrieval.fusion,
+        "dense_weight": retrieval.dense_weight,
+        "question_weight": retrieval.question_weight,
+        "bm25_title_weight": retrieval.bm25_title_weight,
+        "embedding_model": retrieval.embedding_model,
+        "query_encoder": retrieval.query_encoder,
+        "index": retrieval.index,
+        "chunk_tokens": retrieval.chunk_tokens,
+        "k": k,
+        "dataset": str(dataset.path),
+        "documents": len(dataset.corpus),
+        "queries": len(dataset.queries),
+        "skipped_queries": dataset.skipped_queries,
+    }
+
+
+def _table(results, k: int) -> str:
+    keys = [key.format(k=k) for key in METRIC_KEYS]
+    lines = [f"{'pipeline':<10}" + "".join(f"{key:>10}" for key in keys)]
+    for result in results:
+        lines.append(f"{result.name:<10}" + "".join(f"{result.metrics[key]:>10.3f}" for key in keys))
+    return "\n".join(lines)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure retrieval and answer quality on a dataset."""
+
+
+@eval_group.command("retrieval")
+@click.argument("dataset_dir", type=click.Path(path_type=Path))
+@click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cut-off for MRR and nDCG.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the metrics and the settings used.")
+@click.option("--compare", "compare", callback=lambda ctx, param, value: _pipelines(value), help="Pipelines side by side, e.g. bm25,dense,hybrid.")
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to use.")
+@click.pass_context
+def retrieval(ctx: click.Context, dataset_dir: Path, k: int, as_json: bool, compare: list[str] | None, split: str) -> None:
+    """Evaluate the configured retrieval on DATASET_DIR in BEIR layout.
+
+    The folder holds corpus.jsonl ({"_id", "title", "text"}), queries.jsonl ({"_id", "text"}) and
+    qrels/test.tsv (query-id, corpus-id, score). The corpus is indexed into a temporary index with
+    the configured settings; documents are scored at document level. Reports Recall@1, Recall@5,
+    MRR@k, nDCG@k and query latency p50/p95 in milliseconds.
+
+    \b
+    Examples:
+      supportbot eval retrieval ../shared/data/stackfaq
+      supportbot eval retrieval ../shared/data/stackfaq --compare bm25,dense,hybrid
+      SUPPORTBOT_RETRIEVAL_MODE=dense supportbot eval retrieval data/faq --json
+    """
+    from supportbot.app import create_embedder, retriever_for_index
+    from supportbot.evaluation.beir import load_beir
+    from supportbot.evaluation.retrieval_eval import build_eval_index, evaluate_search
+
+    config = get_config(ctx)
+    dataset = load_beir(dataset_dir, split)
+    embedder = create_embedder(config)
+    embedder.warm_up()
+    with tempfile.TemporaryDirectory(prefix="supportbot-eval-") as temporary:
+        index = build_eval_index(config, dataset, Path(temporary) / "index", embedder, show_progress=not as_json)
+        results = []
+        for mode in compare or [config.retrieval.mode]:
+            retriever = retriever_for_index(config, index, embedder, mode)
+            results.append(evaluate_search(mode, retriever.search, dataset, k, show_progress=not as_json))
+    settings = _settings(config, dataset, k)
+    if as_json:
+        rounded = {result.name: {key: round(value, 4) for key, value in result.metrics.items()} for result in results}
+        payload = {"pipelines": rounded} if compare else dict(rounded[results[0].name])
+        click.echo(json.dumps({**payload, "settings": settings}))
+        return
+    click.echo(_table(results, k))
+    click.echo(
+        f"{settings['queries']} queries on {settings['documents']} documents"
+        + (f"; {dataset.skipped_queries} queries without a relevant document skipped" if dataset.skipped_queries else "")
+    )
+
+
+@eval_group.command("answers")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions (generation is slow on a CPU).")
+@click.pass_context
+def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None) -> None:
+    """Ask the bot every question in DATASET and score its answers against the references.
+
+    DATASET is a JSONL file of {"question", "answer", "doc_ids"?} answered from the configured
+    index, or a BEIR folder whose corpus is indexed into a temporary index (the first relevant
+    document of each query is its reference answer). Reports ROUGE-L, token F1, how often a cited
+    source is relevant, how often the bot declines, how often approved answers fire and rightly,
+    time to first token and tokens/s.
+
+    \b
+    Examples:
+      supportbot eval answers qa.jsonl --limit 20
+      supportbot eval answers ../shared/data/stackfaq --limit 10 --json
+    """
+    from supportbot.app import create_dialogue_manager
+    from supportbot.evaluation.answers import AnswerCase, evaluate_answers, load_answer_cases
+
+    config = get_config(ctx)
+    with tempfile.TemporaryDirectory(prefix="supportbot-eval-") as temporary:
+        if dataset.is_dir():
+            from supportbot.app import create_embedder
+            from supportbot.evaluation.beir import load_beir
+            from supportbot.evaluation.retrieval_eval import build_eval_index
+
+            beir = load_beir(dataset)
+            config.paths.index_dir = str(Path(temporary) / "index")
+            build_eval_index(config, beir, Path(config.paths.index_dir), create_embedder(config), not as_json)
+            cases = [
+                AnswerCase(text, beir.corpus[next(iter(beir.qrels[qid]))].text, tuple(beir.qrels[qid]))
+                for qid, text in beir.queries.items()
+            ]
+        else:
+            cases = load_answer_cases(dataset)
+        config.paths.conversations_db = str(Path(temporary) / "conversations.sqlite3")
+        manager = create_dialogue_manager(config, show_progress=not as_json)
+        manager.warm_up()
+        report = evaluate_answers(manager, cases[:limit] if limit else cases, show_progress=not as_json).to_dict()
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    for key, value in report.items():
+        click.echo(f"{key:<22}{value}")

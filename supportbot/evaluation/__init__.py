@@ -1,0 +1,1 @@
+"""Measuring supportbot: retrieval quality on BEIR-layout datasets, answer quality end to end."""

@@ -1,0 +1,61 @@
+"""The FAISS index types `retrieval.index` can choose, all over inner product of normalised vectors.
+
+flat: exact search, the right choice up to a few hundred thousand chunks.
+hnsw: a graph index; sub-millisecond queries on millions of chunks, no training, more memory.
+ivf:  vectors clustered into cells and only the nearest cells searched; trained on the vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import faiss
+import numpy as np
+
+from supportbot.errors import ConfigError
+
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+FAISS_CLASS_NAMES = {"flat": "IndexFlatIP", "hnsw": "IndexHNSWFlat", "ivf": "IndexIVFFlat"}
+HNSW_NEIGHBOURS = 32  # faiss' usual M: recall above 0.95 at efSearch 64 on sentence embeddings
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+IVF_PROBE_SHARE = 16  # search 1/16 of the cells, at least 8
+
+
+def check_index_type(index_type: str) -> str:
+    if index_type not in INDEX_TYPES:
+        raise ConfigError(f"retrieval.index: unknown index type {index_type!r} (choose one of {', '.join(INDEX_TYPES)})")
+    return index_type
+
+
+def _ivf(vectors: np.ndarray, dimension: int) -> Any:
+    # About 4 * sqrt(n) cells (the FAISS guideline), and at least 39 training vectors per cell.
+    cells = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
+    quantizer = faiss.IndexFlatIP(dimension)
+    index = faiss.IndexIVFFlat(quantizer, dimension, cells, faiss.METRIC_INNER_PRODUCT)
+    if len(vectors):
+        index.train(vectors)
+    index.nprobe = min(cells, max(8, cells // IVF_PROBE_SHARE))
+    return index
+
+
+def make_faiss_index(vectors: np.ndarray, dimension: int, index_type: str = "flat", ids: np.ndarray | None = None) -> Any:
+    """An index of `index_type` holding `vectors`; with `ids`, searches return those ids instead of row numbers."""
+    check_index_type(index_type)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    elif index_type == "ivf":
+        index = _ivf(vectors, dimension)
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    if ids is not None:
+        index = faiss.IndexIDMap(index) if index_type != "ivf" else index
+        if len(vectors):
+            index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+    elif len(vectors):
+        index.add(vectors)
+    return index

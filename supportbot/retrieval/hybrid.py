@@ -1,0 +1,91 @@
+"""Hybrid retrieval: dense and BM25 candidates fused into one ranking.
+
+`weighted` (the default) min-max normalises each side's scores over the candidates and mixes them
+with `dense_weight`; `rrf` is reciprocal rank fusion, sum of 1 / (rrf_k + rank). Weighing matters:
+on FAQ collections whose paraphrases share few words with the entry, BM25 is much weaker than the
+embeddings, and an unweighted fusion such as RRF lets it pull wrong entries up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from supportbot.errors import ConfigError
+from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.dense import DenseRetriever, candidate_count
+from supportbot.retrieval.documents import ScoredChunk
+
+FUSIONS = ("weighted", "rrf")
+
+
+def min_max(scores: np.ndarray) -> np.ndarray:
+    if not len(scores):
+        return scores
+    low, high = float(scores.min()), float(scores.max())
+    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1 for the best score."""
+    order = np.argsort(-scores, kind="stable")
+    result = np.empty(len(scores), dtype=np.float64)
+    result[order] = np.arange(1, len(scores) + 1)
+    return result
+
+
+class HybridRetriever:
+    """Fuses a DenseRetriever and a BM25Retriever over the same chunks; relevance is judged by the dense cosine."""
+
+    def __init__(
+        self,
+        dense: DenseRetriever,
+        bm25: BM25Retriever,
+        top_k: int,
+        min_score: float,
+        fusion: str = "weighted",
+        dense_weight: float = 0.9,
+        rrf_k: int = 60,
+    ) -> None:
+        if fusion not in FUSIONS:
+            raise ConfigError(f"retrieval.fusion: unknown fusion {fusion!r} (choose one of {', '.join(FUSIONS)})")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ConfigError(f"retrieval.dense_weight must be between 0 and 1, got {dense_weight}")
+        self.dense = dense
+        self.bm25 = bm25
+        self.top_k = top_k
+        self.min_score = min_score
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+
+    def warm_up(self) -> None:
+        self.dense.warm_up()
+
+    def fuse(self, dense_scores: np.ndarray, bm25_scores: np.ndarray) -> np.ndarray:
+        if self.fusion == "rrf":
+            return 1.0 / (self.rrf_k + ranks(dense_scores)) + 1.0 / (self.rrf_k + ranks(bm25_scores))
+        return self.dense_weight * min_max(dense_scores) + (1 - self.dense_weight) * min_max(bm25_scores)
+
+    def search(self, query: str, k: int) -> list[ScoredChunk]:
+        """The k best chunks by fused score, each with its dense and BM25 scores in metadata."""
+        vector = self.dense.embed(query)
+        n = candidate_count(k)
+        keyword_scores = self.bm25.scores(query)
+        keyword_rows = np.argpartition(-keyword_scores, min(n, len(keyword_scores)) - 1)[:n] if len(keyword_scores) else []
+        keyword_rows = [row for row in keyword_rows if keyword_scores[row] > 0]
+        rows = np.array(list(dict.fromkeys([*self.dense.candidate_rows(vector, n), *keyword_rows])), dtype=np.int64)
+        if not len(rows):
+            return []
+        dense_scores = self.dense.score_rows(vector, rows)
+        fused = self.fuse(dense_scores, keyword_scores[rows])
+        order = np.argsort(-fused, kind="stable")[:k]
+        chunks = self.dense.index.chunks
+        return [
+            ScoredChunk(chunks[rows[i]], float(fused[i]), {"dense": float(dense_scores[i]), "bm25": float(keyword_scores[rows[i]])})
+            for i in order
+        ]
+
+    def retrieve(self, query: str) -> list[ScoredChunk]:
+        """The top_k fused hits whose dense cosine reaches min_score (BM25 alone never makes a chunk relevant)."""
+        hits = self.search(query, candidate_count(self.top_k))
+        return [hit for hit in hits if hit.metadata["dense"] >= self.min_score][: self.top_k]

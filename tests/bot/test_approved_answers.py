@@ -1,0 +1,86 @@
+"""Approved answers on the bundled sample docs (faq.jsonl has three approved entries), with the real embedder.
+
+The chat model is not under test: the generator below records whether it was asked to generate.
+"""
+
+import json
+
+import pytest
+
+from supportbot.app import retriever_for_index
+from supportbot.bot.approved import ApprovedAnswers
+from supportbot.bot.dialogue import APPROVED, DialogueManager
+from supportbot.bot.store import ConversationStore
+from supportbot.config import Config
+from supportbot.generation.base import GenerationSettings
+from supportbot.retrieval.documents import SourceDocument
+from supportbot.retrieval.index_store import load_index
+from supportbot.retrieval.loaders import sample_docs_dir
+from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
+
+RETURN_POLICY = json.loads((sample_docs_dir() / "faq.jsonl").read_text(encoding="utf-8").splitlines()[0])
+
+
+class RecordingGenerator:
+    context_window = 2048
+
+    def __init__(self):
+        self.streamed = 0
+
+    def count_tokens(self, messages):
+        return sum(len(m["content"].split()) for m in messages)
+
+    def truncate(self, text, max_tokens):
+        return " ".join(text.split()[:max_tokens])
+
+    def stream(self, messages, settings, stop=None):
+        self.streamed += 1
+        yield "generated answer"
+
+
+@pytest.fixture
+def manager(sample_index_dir, embedder, tmp_path):
+    config = Config()
+    index = load_index(sample_index_dir)
+    generator = RecordingGenerator()
+    dialogue = DialogueManager(
+        retriever=retriever_for_index(config, index, embedder),
+        generator=generator,
+        store=ConversationStore(tmp_path / "conversations.sqlite3"),
+        bot=config.bot,
+        settings=GenerationSettings(max_new_tokens=8),
+        top_k=config.retrieval.top_k,
+        approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
+    )
+    return dialogue, generator
+
+
+def test_paraphrase_of_approved_question_gets_the_approved_text_word_for_word(manager):
+    dialogue, generator = manager
+    reply = dialogue.reply("test", "c1", "What is your return policy? How long do I have to send items back?")
+    assert reply.kind == APPROVED
+    assert reply.text() == RETURN_POLICY["answer"]
+    assert generator.streamed == 0
+    assert reply.sources[0].url == RETURN_POLICY["url"] and reply.sources[0].approved
+    stored = dialogue.store.messages("test", "c1")[-1]
+    assert stored.content == RETURN_POLICY["answer"] and stored.kind == APPROVED
+
+
+def test_unrelated_question_is_generated_not_approved(manager):
+    dialogue, generator = manager
+    reply = dialogue.reply("test", "c2", "Do you ship to Canada?")
+    assert reply.kind != APPROVED
+    reply.text()
+
+
+def test_threshold_above_one_turns_approved_answers_off(sample_index_dir, embedder):
+    approved = ApprovedAnswers(load_index(sample_index_dir), embedder, min_score=1.01)
+    assert len(approved) == 3
+    assert approved.match(RETURN_POLICY["question"]) is None
+
+
+def test_approved_markdown_page_is_kept_as_one_chunk_with_its_exact_body(embedder):
+    body = "# Refunds\n\nRefunds go to the original payment method.\n\n## Timing\n\n" + "Within 5-7 days. " * 60
+    page = SourceDocument("refunds.md", "Refunds", "refunds.md", body, "markdown", approved=True)
+    chunks = DocumentSplitter(ChunkingSettings(50, 0), embedder.count_tokens).split(page)
+    assert len(chunks) == 1 and chunks[0].text == body.strip() and chunks[0].approved

@@ -1,0 +1,24 @@
+import pytest
+
+from supportbot.errors import DatasetError
+from supportbot.evaluation.answer_metrics import rouge_l, token_f1
+from supportbot.evaluation.answers import load_answer_cases
+
+
+def test_token_f1_hand_computed():
+    # prediction words: refunds take five days; reference: refunds take five to seven days
+    # common 4, precision 4/4, recall 4/6 -> F1 = 2 * 1 * 2/3 / (1 + 2/3) = 0.8
+    assert token_f1("Refunds take five days.", "Refunds take five to seven days") == pytest.approx(0.8)
+
+
+def test_rouge_l_uses_longest_common_subsequence():
+    # LCS of "w x y z" and "w y x z" is 3 words of 4 -> P = R = F = 0.75
+    assert rouge_l("w x y z", "w y x z") == pytest.approx(0.75)
+    assert rouge_l("", "something") == 0.0
+
+
+def test_answer_cases_bad_line_names_file_and_line(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "q", "answer": "a"}\n{"question": "only"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"qa\.jsonl:2"):
+        load_answer_cases(path)
