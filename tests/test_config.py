@@ -9,7 +9,8 @@ import pytest
 from supportbot.config import Config, load_config, render_toml
 from supportbot.errors import ConfigError
 
-from conftest import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 
 
 class TestConfigDefaults:
