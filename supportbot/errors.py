@@ -33,3 +33,7 @@ class ModelLoadError(SupportbotError):
 
 class MessageError(SupportbotError):
     """A user's message cannot be answered as given (for example, it is empty)."""
+
+
+class BackendError(SupportbotError):
+    """The generation backend failed: an HTTP endpoint is unreachable or refuses, or llama.cpp is missing."""

@@ -1,0 +1,298 @@
+"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, about 8x faster than
+transformers on a CPU for the bundled model.
+
+Prompts are rendered with the GGUF's own chat template and measured with llama.cpp's tokenizer, so
+the dialogue manager's token budget is exact. A follow-up turn repeats the previous prompt plus the
+answer, so llama.cpp keeps the KV cache of the longest shared prefix and only evaluates the new
+tail; states of other recent conversations are kept in `prompt_cache_mb` of memory, so interleaved
+conversations (several Slack users) keep that benefit too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from supportbot.errors import BackendError, ModelLoadError
+from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
+from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
+from supportbot.model_sources import resolve_reference
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'supportbot[llama]' (compiles llama.cpp, ~9 min once), or set model.backend = \"transformers\""
+DEFAULT_MAX_CONTEXT = 8192  # the KV cache is allocated up front: don't take a 128k training window by default
+MIN_RESTORE_GAIN = 16  # restoring a saved state costs a copy; only worth it when it saves evaluating tokens
+
+
+def llama_cpp_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def gguf_metadata(path: Path) -> dict[str, object]:
+    """Architecture and training context length from the GGUF header, read without loading the weights."""
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelLoadError(f"{path} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(path))
+
+    def value(key: str):
+        field = reader.fields.get(key)
+        return None if field is None else field.contents()
+
+    architecture = value("general.architecture") or "unknown"
+    return {"architecture": architecture, "context_length": value(f"{architecture}.context_length")}
+
+
+class _PromptStateCache:
+    """Saved KV states of recent prompts, by their tokens, evicting the least recently used past `capacity` bytes."""
+
+    def __init__(self, capacity_bytes: int) -> None:
+        self.capacity = capacity_bytes
+        self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+
+    def longest_prefix(self, tokens: Sequence[int]) -> tuple[tuple[int, ...], int]:
+        best, best_len = (), 0
+        for key in self._states:
+            n = 0
+            for a, b in zip(key, tokens):
+                if a != b:
+                    break
+                n += 1
+            if n > best_len:
+                best, best_len = key, n
+        return best, best_len
+
+    def get(self, key: tuple[int, ...]) -> bytes:
+        self._states.move_to_end(key)
+        return self._states[key]
+
+    def put(self, key: tuple[int, ...], state: bytes) -> None:
+        if len(state) > self.capacity:
+            return
+        self._states[key] = state
+        self._states.move_to_end(key)
+        while sum(len(s) for s in self._states.values()) > self.capacity:
+            self._states.popitem(last=False)
+
+
+class LlamaCppGenerator:
+    """Runs a GGUF with llama.cpp in this process; the model loads on `warm_up()` or first use.
+
+    With `fallback` set, a GGUF that llama.cpp cannot load (an architecture it does not know) is
+    handed, with a warning, to the generator `fallback()` returns instead of failing.
+    """
+
+    def __init__(
+        self,
+        model_reference: str,
+        context_window: int = 0,
+        threads: int = 0,
+        prompt_cache_mb: int = 256,
+        lora_path: str = "",
+        fallback: Callable[[], Generator] | None = None,
+    ) -> None:
+        self.model_reference = model_reference
+        self.requested_context_window = context_window
+        self.threads = threads
+        self.lora_path = lora_path
+        self.fallback = fallback
+        self._cache = _PromptStateCache(prompt_cache_mb * 2**20) if prompt_cache_mb > 0 else None
+        self._llama = None
+        self._delegate: Generator | None = None
+        self._formatter = None
+        self._lock = threading.RLock()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def _gguf_path(self) -> Path:
+        resolved = Path(resolve_reference(self.model_reference))
+        if not resolved.is_file():
+            raise ModelLoadError(
+                f"model.backend = \"llama_cpp\" needs a .gguf file, and '{self.model_reference}' is not one: "
+                "set model.name to a .gguf file or bundled:smollm2-135m-instruct, or use backend \"transformers\""
+            )
+        return resolved
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._llama is not None or self._delegate is not None:
+                return
+            path = self._gguf_path()
+            metadata = gguf_metadata(path)
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise BackendError(f"model.backend = \"llama_cpp\" needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
+            n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
+            threads = self.threads or os.cpu_count() or 1
+            try:
+                llama = Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    lora_path=self.lora_path or None,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as error:
+                message = (
+                    f"llama.cpp cannot load {path.name} (architecture '{metadata['architecture']}': {error}): "
+                    "set model.llama_cpp_fallback = \"transformers\" or model.backend = \"transformers\""
+                )
+                if self.fallback is None:
+                    raise ModelLoadError(message) from error
+                log.warning("%s; falling back to transformers", message.split("): ")[0] + ")")
+                self._delegate = self.fallback()
+                self._delegate.warm_up()
+                return
+            self._formatter = self._chat_formatter(llama)
+            self._llama = llama
+
+    def _chat_formatter(self, llama):
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
+            template = FALLBACK_CHAT_TEMPLATE
+
+        def token_text(token: int) -> str:
+            return llama._model.token_get_text(token) if token != -1 else ""
+
+        return Jinja2ChatFormatter(template, eos_token=token_text(llama.token_eos()), bos_token=token_text(llama.token_bos()))
+
+    @property
+    def llama(self):
+        self.warm_up()
+        return self._llama
+
+    # -- token budget ----------------------------------------------------------------------------
+
+    @property
+    def context_window(self) -> int:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.context_window
+        return self._llama.n_ctx()
+
+    def prompt_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The chat-templated prompt as llama.cpp tokens (the template adds any BOS itself)."""
+        prompt = self._formatter(messages=[{"role": m["role"], "content": m["content"]} for m in messages]).prompt
+        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.count_tokens(messages)
+        return len(self.prompt_tokens(messages))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.truncate(text, max_tokens)
+        tokens = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        if len(tokens) <= max_tokens:
+            return text
+        return self._llama.detokenize(tokens[:max_tokens]).decode("utf-8", errors="ignore")
+
+    # -- prompt-state cache ----------------------------------------------------------------------
+
+    def _restore_longest_prefix(self, tokens: list[int]) -> None:
+        """Load a saved state when it shares more of `tokens` than what the context holds now."""
+        if self._cache is None:
+            return
+        llama = self._llama
+        current = 0
+        for a, b in zip(llama.input_ids[: llama.n_tokens], tokens):
+            if a != b:
+                break
+            current += 1
+        key, shared = self._cache.longest_prefix(tokens)
+        if shared < current + MIN_RESTORE_GAIN:
+            return
+        import llama_cpp
+
+        state = self._cache.get(key)
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if not llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), 0):
+            log.warning("could not restore a saved prompt state; evaluating the prompt in full")
+            llama.reset()
+            return
+        llama.input_ids[: len(key)] = key
+        llama.n_tokens = len(key)
+        llama._requires_eval = True  # the restored KV has no logits: generate() must decode at least one token
+
+    def _save_state(self) -> None:
+        if self._cache is None or self._llama.n_tokens == 0:
+            return
+        import llama_cpp
+
+        llama = self._llama
+        size = llama_cpp.llama_state_seq_get_size(llama.ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, 0)
+        self._cache.put(tuple(int(t) for t in llama.input_ids[: llama.n_tokens]), bytes(buffer[:written]))
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        settings: GenerationSettings,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield text pieces as llama.cpp decodes them. One answer at a time per model: others wait."""
+        self.warm_up()
+        if self._delegate is not None:
+            yield from self._delegate.stream(messages, settings, stop)
+            return
+        stop = stop or threading.Event()
+        tokens = self.prompt_tokens(messages)
+        room = self._llama.n_ctx() - len(tokens)
+        if room < 1:
+            raise BackendError(
+                f"the prompt has {len(tokens)} tokens and the context window {self._llama.n_ctx()}: "
+                "raise model.context_window, or let the dialogue manager trim it"
+            )
+        with self._lock:
+            yield from self._generate(tokens, settings, min(settings.max_new_tokens, room), stop)
+
+    def _generate(self, tokens: list[int], settings: GenerationSettings, max_new: int, stop: threading.Event) -> Iterator[str]:
+        import llama_cpp
+
+        llama = self._llama
+        self._restore_longest_prefix(tokens)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        vocab = llama._model.vocab
+        produced = 0
+        try:
+            for token in llama.generate(
+                tokens,
+                temp=settings.temperature,
+                top_p=settings.top_p,
+                repeat_penalty=settings.repetition_penalty,
+            ):
+                if llama_cpp.llama_vocab_is_eog(vocab, token) or stop.is_set():
+                    break
+                piece = decoder.decode(llama.detokenize([token]))
+                if piece:
+                    yield piece
+                produced += 1
+                if produced >= max_new:
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+        finally:
+            self._save_state()
