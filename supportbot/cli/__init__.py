@@ -80,10 +80,12 @@ def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
     from supportbot.cli.index import index_group
+    from supportbot.cli.serve import serve
 
     main.add_command(chat)
     main.add_command(index_group)
     main.add_command(config_group)
+    main.add_command(serve)
 
 
 _register()

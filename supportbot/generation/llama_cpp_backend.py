@@ -37,21 +37,59 @@ def llama_cpp_available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
 
 
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
 def gguf_metadata(path: Path) -> dict[str, object]:
-    """Architecture and training context length from the GGUF header, read without loading the weights."""
+    """Architecture and training context length from the GGUF header, read without loading the weights.
+
+    A small reader of our own: gguf.GGUFReader parses every tensor and vocabulary entry in Python,
+    which takes tens of seconds on a loaded machine for a value we need in milliseconds.
+    """
+    import struct
+
+    def read(handle, fmt: str):
+        size = struct.calcsize(fmt)
+        data = handle.read(size)
+        if len(data) != size:
+            raise ModelLoadError(f"{path} is truncated (its GGUF header ends early): download or convert it again")
+        return struct.unpack(fmt, data)[0]
+
+    def read_string(handle) -> str:
+        return handle.read(read(handle, "<Q")).decode("utf-8", errors="replace")
+
+    def read_value(handle, kind: int):
+        if kind in _GGUF_SCALARS:
+            return read(handle, _GGUF_SCALARS[kind])
+        if kind == _GGUF_STRING:
+            return read_string(handle)
+        if kind == _GGUF_ARRAY:
+            item_kind, count = read(handle, "<I"), read(handle, "<Q")
+            if item_kind in _GGUF_SCALARS:  # skipped, not decoded: vocabularies have tens of thousands of items
+                handle.seek(count * struct.calcsize(_GGUF_SCALARS[item_kind]), 1)
+            else:
+                for _ in range(count):
+                    read_value(handle, item_kind)
+            return None
+        raise ModelLoadError(f"{path}: unknown GGUF value type {kind}: is the file corrupt?")
+
+    found: dict[str, object] = {}
     with path.open("rb") as handle:
         if handle.read(4) != b"GGUF":
             raise ModelLoadError(f"{path} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
-    from gguf import GGUFReader
-
-    reader = GGUFReader(str(path))
-
-    def value(key: str):
-        field = reader.fields.get(key)
-        return None if field is None else field.contents()
-
-    architecture = value("general.architecture") or "unknown"
-    return {"architecture": architecture, "context_length": value(f"{architecture}.context_length")}
+        read(handle, "<I")  # version
+        read(handle, "<Q")  # tensor count
+        for _ in range(read(handle, "<Q")):
+            key = read_string(handle)
+            value = read_value(handle, read(handle, "<I"))
+            if key == "general.architecture" or key.endswith(".context_length"):
+                found[key] = value
+            architecture = found.get("general.architecture")
+            if architecture and f"{architecture}.context_length" in found:
+                break
+    architecture = found.get("general.architecture") or "unknown"
+    return {"architecture": architecture, "context_length": found.get(f"{architecture}.context_length")}
 
 
 class _PromptStateCache:
@@ -152,7 +190,7 @@ class LlamaCppGenerator:
                 )
                 if self.fallback is None:
                     raise ModelLoadError(message) from error
-                log.warning("%s; falling back to transformers", message.split("): ")[0] + ")")
+                log.warning("llama.cpp cannot load %s (architecture '%s'); falling back to transformers", path.name, metadata["architecture"])
                 self._delegate = self.fallback()
                 self._delegate.warm_up()
                 return

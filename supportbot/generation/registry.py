@@ -57,10 +57,12 @@ def _auto(config: Config) -> Generator:
 
     model = config.model
     is_gguf = model.name.endswith(".gguf") or (model.name.startswith(BUNDLED_PREFIX) and resolve_reference(model.name).endswith(".gguf"))
-    if is_gguf and model.device in ("auto", "cpu") and (model.device == "cpu" or pick_device("auto") == "cpu"):
+    if is_gguf and model.device in ("auto", "cpu"):
         if llama_cpp_available():
-            return _llama_cpp(config)
-        log.info("llama-cpp-python is not installed: using transformers (pip install 'supportbot[llama]' is ~8x faster on a CPU)")
+            if model.device == "cpu" or pick_device("auto") == "cpu":
+                return _llama_cpp(config)
+        else:
+            log.info("llama-cpp-python is not installed: using transformers (pip install 'supportbot[llama]' is ~8x faster on a CPU)")
     return _transformers(config)
 
 
