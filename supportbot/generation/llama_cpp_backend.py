@@ -42,54 +42,66 @@ _GGUF_STRING, _GGUF_ARRAY = 8, 9
 
 
 def gguf_metadata(path: Path) -> dict[str, object]:
-    """Architecture and training context length from the GGUF header, read without loading the weights.
+    """The GGUF header's scalar and string values (arrays skipped), plus `architecture` and `context_length`.
 
-    A small reader of our own: gguf.GGUFReader parses every tensor and vocabulary entry in Python,
-    which takes tens of seconds on a loaded machine for a value we need in milliseconds.
+    A small reader of our own: gguf.GGUFReader parses every tensor and vocabulary entry into Python
+    objects, which takes tens of seconds on a loaded machine; this reads the header in milliseconds.
     """
+    import mmap
     import struct
 
-    def read(handle, fmt: str):
-        size = struct.calcsize(fmt)
-        data = handle.read(size)
-        if len(data) != size:
-            raise ModelLoadError(f"{path} is truncated (its GGUF header ends early): download or convert it again")
-        return struct.unpack(fmt, data)[0]
-
-    def read_string(handle) -> str:
-        return handle.read(read(handle, "<Q")).decode("utf-8", errors="replace")
-
-    def read_value(handle, kind: int):
-        if kind in _GGUF_SCALARS:
-            return read(handle, _GGUF_SCALARS[kind])
-        if kind == _GGUF_STRING:
-            return read_string(handle)
-        if kind == _GGUF_ARRAY:
-            item_kind, count = read(handle, "<I"), read(handle, "<Q")
-            if item_kind in _GGUF_SCALARS:  # skipped, not decoded: vocabularies have tens of thousands of items
-                handle.seek(count * struct.calcsize(_GGUF_SCALARS[item_kind]), 1)
-            else:
-                for _ in range(count):
-                    read_value(handle, item_kind)
-            return None
-        raise ModelLoadError(f"{path}: unknown GGUF value type {kind}: is the file corrupt?")
-
-    found: dict[str, object] = {}
     with path.open("rb") as handle:
         if handle.read(4) != b"GGUF":
             raise ModelLoadError(f"{path} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
-        read(handle, "<I")  # version
-        read(handle, "<Q")  # tensor count
-        for _ in range(read(handle, "<Q")):
-            key = read_string(handle)
-            value = read_value(handle, read(handle, "<I"))
-            if key == "general.architecture" or key.endswith(".context_length"):
-                found[key] = value
-            architecture = found.get("general.architecture")
-            if architecture and f"{architecture}.context_length" in found:
-                break
-    architecture = found.get("general.architecture") or "unknown"
-    return {"architecture": architecture, "context_length": found.get(f"{architecture}.context_length")}
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    position = 4
+
+    def read(fmt: str):
+        nonlocal position
+        value = struct.unpack_from(fmt, data, position)[0]
+        position += struct.calcsize(fmt)
+        return value
+
+    def read_string() -> str:
+        nonlocal position
+        length = read("<Q")
+        position += length
+        return data[position - length : position].decode("utf-8", errors="replace")
+
+    def read_value(kind: int):
+        nonlocal position
+        if kind in _GGUF_SCALARS:
+            return read(_GGUF_SCALARS[kind])
+        if kind == _GGUF_STRING:
+            return read_string()
+        if kind == _GGUF_ARRAY:  # skipped, not decoded: vocabularies have tens of thousands of items
+            item_kind, count = read("<I"), read("<Q")
+            if item_kind in _GGUF_SCALARS:
+                position += count * struct.calcsize(_GGUF_SCALARS[item_kind])
+            elif item_kind == _GGUF_STRING:
+                for _ in range(count):
+                    position += 8 + struct.unpack_from("<Q", data, position)[0]
+            else:
+                for _ in range(count):
+                    read_value(item_kind)
+            return None
+        raise ModelLoadError(f"{path}: unknown GGUF value type {kind}: is the file corrupt?")
+
+    values: dict[str, object] = {}
+    try:
+        read("<I")  # version
+        read("<Q")  # tensor count
+        for _ in range(read("<Q")):
+            key = read_string()
+            value = read_value(read("<I"))
+            if value is not None:
+                values[key] = value
+    except struct.error:
+        raise ModelLoadError(f"{path} is truncated (its GGUF header ends early): download or convert it again") from None
+    finally:
+        data.close()
+    architecture = values.get("general.architecture") or "unknown"
+    return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
 
 
 class _PromptStateCache:
@@ -137,13 +149,15 @@ class LlamaCppGenerator:
         context_window: int = 0,
         threads: int = 0,
         prompt_cache_mb: int = 256,
-        lora_path: str = "",
+        adapter: str = "",
+        cache_dir: Path | None = None,
         fallback: Callable[[], Generator] | None = None,
     ) -> None:
         self.model_reference = model_reference
         self.requested_context_window = context_window
         self.threads = threads
-        self.lora_path = lora_path
+        self.adapter = adapter
+        self.cache_dir = cache_dir or Path("~/.cache/supportbot").expanduser()
         self.fallback = fallback
         self._cache = _PromptStateCache(prompt_cache_mb * 2**20) if prompt_cache_mb > 0 else None
         self._llama = None
@@ -172,6 +186,7 @@ class LlamaCppGenerator:
                 from llama_cpp import Llama
             except ImportError:
                 raise BackendError(f"model.backend = \"llama_cpp\" needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
+            lora_path = self._lora_path(metadata)
             n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
             threads = self.threads or os.cpu_count() or 1
             try:
@@ -180,10 +195,15 @@ class LlamaCppGenerator:
                     n_ctx=n_ctx,
                     n_threads=threads,
                     n_threads_batch=threads,
-                    lora_path=self.lora_path or None,
+                    lora_path=lora_path,
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as error:
+                if lora_path and "LoRA" in str(error):
+                    raise ModelLoadError(
+                        f"llama.cpp cannot apply the adapter {self.adapter} to {path.name} ({error}): was it trained on "
+                        "this base model? Or serve it with model.backend = \"transformers\""
+                    ) from error
                 message = (
                     f"llama.cpp cannot load {path.name} (architecture '{metadata['architecture']}': {error}): "
                     "set model.llama_cpp_fallback = \"transformers\" or model.backend = \"transformers\""
@@ -196,6 +216,19 @@ class LlamaCppGenerator:
                 return
             self._formatter = self._chat_formatter(llama)
             self._llama = llama
+
+    def _lora_path(self, metadata: dict) -> str | None:
+        """A GGUF LoRA as given, or a PEFT adapter folder converted to one (once, cached)."""
+        if not self.adapter:
+            return None
+        adapter = Path(self.adapter).expanduser()
+        if adapter.suffix == ".gguf" and adapter.is_file():
+            return str(adapter)
+        if not adapter.is_dir():
+            raise ModelLoadError(f"model.adapter: {self.adapter} does not exist: point it at a LoRA adapter folder or a GGUF LoRA")
+        from supportbot.generation.lora_gguf import gguf_lora_for
+
+        return str(gguf_lora_for(adapter, metadata, self.cache_dir))
 
     def _chat_formatter(self, llama):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter

@@ -31,7 +31,15 @@ def _llama_cpp(config: Config) -> Generator:
     if model.llama_cpp_fallback not in ("error", "transformers"):
         raise ConfigError(f"model.llama_cpp_fallback: '{model.llama_cpp_fallback}' is not 'error' or 'transformers'")
     fallback = (lambda: _transformers(config)) if model.llama_cpp_fallback == "transformers" else None
-    return LlamaCppGenerator(model.name, model.context_window, model.threads, model.prompt_cache_mb, fallback=fallback)
+    return LlamaCppGenerator(
+        model.name,
+        model.context_window,
+        model.threads,
+        model.prompt_cache_mb,
+        adapter=getattr(model, "adapter", ""),  # model.adapter comes with the fine-tuning work
+        cache_dir=config.paths.cache_path(),
+        fallback=fallback,
+    )
 
 
 def _openai(config: Config) -> Generator:
