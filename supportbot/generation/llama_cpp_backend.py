@@ -163,6 +163,7 @@ class LlamaCppGenerator:
         self._llama = None
         self._delegate: Generator | None = None
         self._formatter = None
+        self._n_ctx = 0
         self._lock = threading.RLock()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -215,6 +216,7 @@ class LlamaCppGenerator:
                 self._delegate.warm_up()
                 return
             self._formatter = self._chat_formatter(llama)
+            self._n_ctx = min(n_ctx, llama.n_ctx())  # llama.cpp may pad its context; Python-side buffers are n_ctx long
             self._llama = llama
 
     def _lora_path(self, metadata: dict) -> str | None:
@@ -255,7 +257,7 @@ class LlamaCppGenerator:
         self.warm_up()
         if self._delegate is not None:
             return self._delegate.context_window
-        return self._llama.n_ctx()
+        return self._n_ctx
 
     def prompt_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
         """The chat-templated prompt as llama.cpp tokens (the template adds any BOS itself)."""
@@ -330,10 +332,10 @@ class LlamaCppGenerator:
             return
         stop = stop or threading.Event()
         tokens = self.prompt_tokens(messages)
-        room = self._llama.n_ctx() - len(tokens)
+        room = self._n_ctx - len(tokens)
         if room < 1:
             raise BackendError(
-                f"the prompt has {len(tokens)} tokens and the context window {self._llama.n_ctx()}: "
+                f"the prompt has {len(tokens)} tokens and the context window {self._n_ctx}: "
                 "raise model.context_window, or let the dialogue manager trim it"
             )
         with self._lock:
