@@ -77,17 +77,19 @@ def median_run(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in ("ttft_s", "decode_tok_s", "tokens")} | {"text": runs[-1]["text"]}
 
 
-def bench_llama(repeats: int) -> dict:
+def bench_llama(repeats: int, threads: int) -> dict:
     from llama_cpp import Llama
 
     config = Config()
+    config.model.threads = threads
     config.model.context_window = 2048
     config.model.prompt_cache_mb = 0
     ours = create_generator(config)  # the default backend: llama_cpp for the bundled GGUF on a CPU
     ours.warm_up()
     backend = type(ours).__name__
     llama = ours.llama
-    reference = Llama(model_path=llama.model_path, n_ctx=2048, n_threads=os.cpu_count(), n_threads_batch=os.cpu_count(), verbose=False)
+    n_threads = threads or os.cpu_count()
+    reference = Llama(model_path=llama.model_path, n_ctx=2048, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
 
     def n_tokens(text: str) -> int:
         return len(llama.tokenize(text.encode(), add_bos=False, special=False))
@@ -124,17 +126,17 @@ def bench_llama(repeats: int) -> dict:
     }
 
 
-def bench_transformers(messages: list[dict]) -> dict:
+def bench_transformers(messages: list[dict], threads: int) -> dict:
     from supportbot.generation.transformers_backend import TransformersGenerator
 
-    generator = TransformersGenerator("bundled:smollm2-135m-instruct", Config().paths.cache_path(), device="cpu")
+    generator = TransformersGenerator("bundled:smollm2-135m-instruct", Config().paths.cache_path(), device="cpu", threads=threads)
     generator.warm_up()
     tokenizer = generator.tokenizer
     settings = GenerationSettings(max_new_tokens=NEW_TOKENS, temperature=0.0)
     return timed_stream(generator.stream(messages, settings), lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]))
 
 
-def chat_peak_rss_mb(backend: str, data_dir: Path) -> float:
+def chat_peak_rss_mb(backend: str, data_dir: Path, threads: int) -> float:
     """Peak RSS of a `supportbot chat --message` process (index already built in data_dir)."""
     code = (
         "import atexit, resource, sys\n"
@@ -146,6 +148,7 @@ def chat_peak_rss_mb(backend: str, data_dir: Path) -> float:
         "PYTHONPATH": str(REPO),
         "SUPPORTBOT_PATHS_DATA_DIR": str(data_dir),
         "SUPPORTBOT_MODEL_BACKEND": backend,
+        "SUPPORTBOT_MODEL_THREADS": str(threads),
         "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "32",
         "HF_HUB_OFFLINE": "1",
     }
@@ -184,9 +187,11 @@ def bench_openai(repeats: int = 20) -> dict:
             assert len(pieces) == NEW_TOKENS + 1
             return time.perf_counter() - start
 
-        ours(), bare()  # open the keep-alive connections
-        ours_s = statistics.median(ours() for _ in range(repeats))
-        bare_s = statistics.median(bare() for _ in range(repeats))
+        ours_runs, bare_runs = [], []
+        for _ in range(repeats + 1):  # interleaved, so both see the same machine load; the first opens the connections
+            ours_runs.append(ours())
+            bare_runs.append(bare())
+        ours_s, bare_s = statistics.median(ours_runs[1:]), statistics.median(bare_runs[1:])
     return {"openai_request_ms": ours_s * 1000, "openai_bare_httpx_request_ms": bare_s * 1000, "openai_overhead_ms": (ours_s - bare_s) * 1000}
 
 
@@ -195,14 +200,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print only the JSON line.")
     parser.add_argument("--repeats", type=int, default=3, help="Runs of ours and of llama.cpp direct (median).")
     parser.add_argument("--skip-transformers", action="store_true", help="Skip the slow (~20 s) transformers run.")
+    parser.add_argument("--threads", type=int, default=0, help="model.threads for every backend (0: the default, all cores).")
     parser.add_argument("--skip-rss", action="store_true", help="Skip the `supportbot chat` memory runs.")
     args = parser.parse_args()
     say = (lambda *a: None) if args.json else print
 
-    llama = bench_llama(args.repeats)
+    llama = bench_llama(args.repeats, args.threads)
     ours, direct, follow = llama["ours"], llama["direct"], llama["follow_up"]
     figures = {
         "backend": llama["backend"],
+        "threads": args.threads or os.cpu_count(),
         "prompt_tokens": llama["prompt_tokens"],
         "new_tokens": ours["tokens"],
         "decode_tok_s": round(ours["decode_tok_s"], 1),
@@ -219,7 +226,7 @@ def main() -> None:
     say(f"  llama.cpp: {direct['decode_tok_s']:.1f} tok/s decode, ttft {direct['ttft_s']:.3f} s (ratio {figures['ratio_vs_llama_cpp']})")
     say(f"  follow-up turn ({figures['followup_prompt_tokens']} tokens): ttft {follow['ttft_s']:.3f} s")
     if not args.skip_transformers:
-        tf = bench_transformers(llama["messages"])
+        tf = bench_transformers(llama["messages"], args.threads)
         figures |= {
             "transformers_decode_tok_s": round(tf["decode_tok_s"], 1),
             "transformers_ttft_s": round(tf["ttft_s"], 3),
@@ -228,8 +235,8 @@ def main() -> None:
         say(f"  transformers: {tf['decode_tok_s']:.1f} tok/s decode, ttft {tf['ttft_s']:.3f} s")
     if not args.skip_rss:
         with tempfile.TemporaryDirectory() as data_dir:
-            figures["chat_peak_rss_mb"] = round(chat_peak_rss_mb("auto", Path(data_dir)), 1)
-            figures["chat_peak_rss_mb_transformers"] = round(chat_peak_rss_mb("transformers", Path(data_dir)), 1)
+            figures["chat_peak_rss_mb"] = round(chat_peak_rss_mb("auto", Path(data_dir), args.threads), 1)
+            figures["chat_peak_rss_mb_transformers"] = round(chat_peak_rss_mb("transformers", Path(data_dir), args.threads), 1)
         say(f"  supportbot chat peak RSS: {figures['chat_peak_rss_mb']} MB (transformers: {figures['chat_peak_rss_mb_transformers']} MB)")
     openai = bench_openai()
     figures |= {key: round(value, 2) for key, value in openai.items()}

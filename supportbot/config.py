@@ -50,7 +50,11 @@ class ModelConfig:
     temperature: float = _opt(0.0, "Sampling temperature; 0 decodes greedily (reproducible answers).")
     top_p: float = _opt(0.9, "Nucleus sampling mass when temperature > 0.")
     repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
-    threads: int = _opt(0, "CPU threads for generation; 0 lets torch decide (transformers) or uses every core (llama_cpp).")
+    threads: int = _opt(
+        0,
+        "CPU threads for generation; 0 lets torch decide (transformers) or uses every available core (llama_cpp; "
+        "on a machine busy with other work, 1 avoids llama.cpp's threads stalling each other).",
+    )
     llama_cpp_fallback: str = _opt(
         "error",
         "When llama.cpp cannot load the model (an unsupported architecture): 'error', or 'transformers' to warn and use it.",

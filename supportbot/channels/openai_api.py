@@ -76,6 +76,7 @@ def _handler(channel: OpenAIChannel):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "supportbot"
+        disable_nagle_algorithm = True  # stream each piece at once
 
         def log_message(self, format: str, *args) -> None:
             log.debug("%s %s", self.address_string(), format % args)

@@ -104,6 +104,13 @@ def gguf_metadata(path: Path) -> dict[str, object]:
     return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not every core of the host."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 class _PromptStateCache:
     """Saved KV states of recent prompts, by their tokens, evicting the least recently used past `capacity` bytes."""
 
@@ -189,7 +196,7 @@ class LlamaCppGenerator:
                 raise BackendError(f"model.backend = \"llama_cpp\" needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
             lora_path = self._lora_path(metadata)
             n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
-            threads = self.threads or os.cpu_count() or 1
+            threads = self.threads or available_cores()
             try:
                 llama = Llama(
                     model_path=str(path),

@@ -11,6 +11,6 @@ def llama_cpp_generator():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'supportbot[llama]')")
     from supportbot.generation.llama_cpp_backend import LlamaCppGenerator
 
-    generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=2048, threads=2)
+    generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=2048, threads=1)
     generator.warm_up()
     return generator

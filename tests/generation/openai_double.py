@@ -45,6 +45,7 @@ class OpenAIDouble:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # each SSE event goes out at once, as a real server sends it
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

@@ -56,6 +56,7 @@ def test_dialogue_manager_answers_through_each_backend(backend, monkeypatch, sam
     from supportbot.app import create_dialogue_manager
 
     monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", backend)
+    monkeypatch.setenv("SUPPORTBOT_MODEL_THREADS", "1")  # robust on a shared machine (see docs/backends.md)
     monkeypatch.setenv("SUPPORTBOT_MODEL_MAX_NEW_TOKENS", "12")
     monkeypatch.setenv("SUPPORTBOT_MODEL_CONTEXT_WINDOW", "2048")
     monkeypatch.setenv("SUPPORTBOT_PATHS_INDEX_DIR", str(sample_index_dir))
@@ -78,6 +79,7 @@ def test_a_conversation_longer_than_the_window_is_trimmed_not_crashed(monkeypatc
 
     pytest.importorskip("llama_cpp")
     monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", "llama_cpp")
+    monkeypatch.setenv("SUPPORTBOT_MODEL_THREADS", "1")
     monkeypatch.setenv("SUPPORTBOT_MODEL_CONTEXT_WINDOW", "512")
     monkeypatch.setenv("SUPPORTBOT_MODEL_MAX_NEW_TOKENS", "8")
     monkeypatch.setenv("SUPPORTBOT_PATHS_INDEX_DIR", str(sample_index_dir))

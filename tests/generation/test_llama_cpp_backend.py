@@ -133,7 +133,7 @@ class TestLlamaCppGenerator:
         assert sizes[0] < 20
 
     def test_without_prompt_cache_an_interleaved_follow_up_is_evaluated_again(self):
-        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=1024, threads=2, prompt_cache_mb=0)
+        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=1024, threads=1, prompt_cache_mb=0)
         other = [{"role": "system", "content": "You sell garden tools."}, {"role": "user", "content": "Do you ship to Canada?"}]
         _, answer = first_eval_sizes(generator, QUESTION)
         first_eval_sizes(generator, other)
@@ -142,7 +142,7 @@ class TestLlamaCppGenerator:
         assert sizes[0] > 20
 
     def test_prompt_longer_than_the_window_is_an_error_not_a_crash(self):
-        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=64, threads=2)
+        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=64, threads=1)
         long = [{"role": "user", "content": "refund " * 200}]
         with pytest.raises(BackendError, match="context window 64"):
             list(generator.stream(long, GREEDY))

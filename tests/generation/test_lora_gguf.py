@@ -53,7 +53,7 @@ def test_converted_adapter_changes_llama_cpp_output_like_peft_does(peft_adapter,
         out = peft_model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=6, do_sample=False)
     expected = chat_generator.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
 
-    adapted = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=512, threads=2, adapter=str(folder), cache_dir=tmp_path)
+    adapted = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=512, threads=1, adapter=str(folder), cache_dir=tmp_path)
     answer = "".join(adapted.stream(MESSAGES, SETTINGS))
     plain = "".join(llama_cpp_generator.stream(MESSAGES, SETTINGS))
     assert answer != plain
