@@ -73,7 +73,7 @@ class ModelConfig:
     tokenizer: str = _opt(
         "",
         "openai: a local tokenizer (Hugging Face id or folder, or bundled:...) for exact token counts; empty estimates "
-        "conservatively (UTF-8 bytes / 3).",
+        "them erring high (a token per 3 letters, per digit or punctuation mark, per non-ASCII byte).",
     )
 
 

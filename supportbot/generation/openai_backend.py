@@ -5,9 +5,10 @@ streams from `POST {base_url}/chat/completions`. Only what every such server acc
 (model, messages, max_tokens, temperature, top_p, stream), so `repetition_penalty` is left to the server.
 
 Token counts decide what fits in the prompt. With `tokenizer` set they are exact; otherwise they are
-estimated as UTF-8 bytes / 3 plus a few tokens per message, which over-counts English (about 4 to 5
-bytes per token) and matches CJK text (3 bytes per character, about one token each), so a prompt that
-fits by the estimate fits the server's window.
+estimated for a byte-level BPE tokenizer (GPT-2 style, Llama 3, Qwen, SmolLM2), erring high: a token
+per 3 letters or spaces (English averages 4 to 5 characters per token), a token per digit or
+punctuation mark, and a token per byte of non-ASCII text (such tokenizers can spend one per byte on
+scripts they saw little of). A prompt that fits by the estimate fits the server's window.
 """
 
 from __future__ import annotations
@@ -28,10 +29,24 @@ from supportbot.model_sources import resolve_reference
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTEXT_WINDOW = 4096
-BYTES_PER_TOKEN_ESTIMATE = 3
-TOKENS_PER_MESSAGE_ESTIMATE = 4  # role markers and separators the chat template adds
+LETTERS_PER_TOKEN_ESTIMATE = 3
+TOKENS_PER_MESSAGE_ESTIMATE = 6  # role markers and separators: ChatML and Llama 3 templates add 5
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BACKOFF_S = 30.0
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens `text` may take in a byte-level BPE tokenizer, erring high (see the module docstring)."""
+    letters = other_ascii = non_ascii_bytes = 0
+    for char in text:
+        if char.isascii():
+            if char.isalpha() or char == " ":
+                letters += 1
+            else:
+                other_ascii += 1
+        else:
+            non_ascii_bytes += len(char.encode("utf-8"))
+    return math.ceil(letters / LETTERS_PER_TOKEN_ESTIMATE) + other_ascii + non_ascii_bytes
 
 
 class _Retry(Exception):
@@ -140,18 +155,20 @@ class OpenAIGenerator:
             self.warm_up()
             encoded = self._tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=True)
             return len(encoded["input_ids"])
-        return sum(
-            TOKENS_PER_MESSAGE_ESTIMATE + math.ceil(len(m["content"].encode("utf-8")) / BYTES_PER_TOKEN_ESTIMATE) for m in messages
-        ) + TOKENS_PER_MESSAGE_ESTIMATE
+        return sum(TOKENS_PER_MESSAGE_ESTIMATE + estimate_tokens(m["content"]) for m in messages) + TOKENS_PER_MESSAGE_ESTIMATE
 
     def truncate(self, text: str, max_tokens: int) -> str:
         if self.tokenizer_reference:
             self.warm_up()
             ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
             return text if len(ids) <= max_tokens else self._tokenizer.decode(ids[:max_tokens])
-        encoded = text.encode("utf-8")
-        limit = max_tokens * BYTES_PER_TOKEN_ESTIMATE
-        return text if len(encoded) <= limit else encoded[:limit].decode("utf-8", errors="ignore")
+        if estimate_tokens(text) <= max_tokens:
+            return text
+        low, high = 0, len(text)  # the longest prefix whose estimate fits
+        while low < high:
+            mid = (low + high + 1) // 2
+            low, high = (mid, high) if estimate_tokens(text[:mid]) <= max_tokens else (low, mid - 1)
+        return text[:low]
 
     # -- generation ------------------------------------------------------------------------------
 

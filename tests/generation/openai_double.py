@@ -54,6 +54,12 @@ class OpenAIDouble:
                 self._json(200, {"object": "list", "data": [{"id": "double", "object": "model"}]})
 
             def do_POST(self) -> None:
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client stopped reading: what a real server sees too
+
+            def _answer(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 double.requests.append(RecordedRequest(self.path, dict(self.headers), body))
                 fault = double.faults.pop(0) if double.faults else Fault()

@@ -119,10 +119,9 @@ class TestOpenAIGeneratorApiKey:
 
 
 class TestOpenAIGeneratorTokenBudget:
-    def test_estimate_truncates_on_a_character_boundary(self):
-        text = "é" * 100  # 2 bytes each
-        cut = generator("http://127.0.0.1:1/v1").truncate(text, 10)
-        assert cut == "é" * 15
+    def test_estimate_truncates_to_the_longest_prefix_that_fits(self):
+        assert generator("http://127.0.0.1:1/v1").truncate("é" * 100, 10) == "é" * 5  # 2 bytes each
+        assert generator("http://127.0.0.1:1/v1").truncate("abc def ghi jkl", 3) == "abc def g"
 
     def test_default_context_window_is_documented_value(self):
         assert generator("http://127.0.0.1:1/v1").context_window == 4096
@@ -133,7 +132,7 @@ class TestOpenAIGeneratorTokenBudget:
         from supportbot.retrieval.loaders import sample_docs_dir
 
         texts = [p.read_text(encoding="utf-8") for p in sorted(sample_docs_dir().rglob("*.md"))][:6]
-        texts.append("Wie lange dauert die Rückerstattung? 返品はどうすればいいですか？")
+        texts += ["Wie lange dauert die Rückerstattung? 返品はどうすればいいですか？", "Order #1234567890, SKU 88-1200-X: $1,299.00"]
         estimate = generator("http://127.0.0.1:1/v1")
         for text in texts:
             messages = [{"role": "system", "content": "You help."}, {"role": "user", "content": text}]
