@@ -77,11 +77,12 @@ def median_run(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in ("ttft_s", "decode_tok_s", "tokens")} | {"text": runs[-1]["text"]}
 
 
-def bench_llama(repeats: int, threads: int) -> dict:
+def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
     from llama_cpp import Llama
 
     config = Config()
     config.model.threads = threads
+    config.model.llama_cpp_requantize = requantize
     config.model.context_window = 2048
     config.model.prompt_cache_mb = 0
     ours = create_generator(config)  # the default backend: llama_cpp for the bundled GGUF on a CPU
@@ -201,15 +202,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="Runs of ours and of llama.cpp direct (median).")
     parser.add_argument("--skip-transformers", action="store_true", help="Skip the slow (~20 s) transformers run.")
     parser.add_argument("--threads", type=int, default=0, help="model.threads for every backend (0: the default, all cores).")
+    parser.add_argument("--requantize", default="", help="model.llama_cpp_requantize (q4_0, q8_0); llama.cpp direct runs the same file.")
     parser.add_argument("--skip-rss", action="store_true", help="Skip the `supportbot chat` memory runs.")
     args = parser.parse_args()
     say = (lambda *a: None) if args.json else print
 
-    llama = bench_llama(args.repeats, args.threads)
+    llama = bench_llama(args.repeats, args.threads, args.requantize)
     ours, direct, follow = llama["ours"], llama["direct"], llama["follow_up"]
     figures = {
         "backend": llama["backend"],
         "threads": args.threads or os.cpu_count(),
+        "requantize": args.requantize,
         "prompt_tokens": llama["prompt_tokens"],
         "new_tokens": ours["tokens"],
         "decode_tok_s": round(ours["decode_tok_s"], 1),

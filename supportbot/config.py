@@ -59,6 +59,11 @@ class ModelConfig:
         "error",
         "When llama.cpp cannot load the model (an unsupported architecture): 'error', or 'transformers' to warn and use it.",
     )
+    llama_cpp_requantize: str = _opt(
+        "",
+        "llama_cpp: rewrite the GGUF once (cached) as 'q4_0' (about 2x faster prompts on AVX2, a little less accurate) "
+        "or 'q8_0' (about 1.7x, near lossless); empty runs the file as it is.",
+    )
     prompt_cache_mb: int = _opt(
         256,
         "llama_cpp: memory for saved prompt states of recent conversations, so an interleaved follow-up skips "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import hashlib
 import logging
 import os
 import threading
@@ -19,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from supportbot.errors import BackendError, ModelLoadError
+from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
 from supportbot.model_sources import resolve_reference
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'supportbot[llama]' (compiles llama.cpp, ~9 min once), or set model.backend = \"transformers\""
 DEFAULT_MAX_CONTEXT = 8192  # the KV cache is allocated up front: don't take a 128k training window by default
+REQUANTIZE_TYPES = ("", "q8_0", "q4_0")  # "" keeps the file as it is
 MIN_RESTORE_GAIN = 16  # restoring a saved state costs a copy; only worth it when it saves evaluating tokens
 
 
@@ -159,7 +161,11 @@ class LlamaCppGenerator:
         adapter: str = "",
         cache_dir: Path | None = None,
         fallback: Callable[[], Generator] | None = None,
+        requantize: str = "",
     ) -> None:
+        if requantize not in REQUANTIZE_TYPES:
+            raise ConfigError(f"model.llama_cpp_requantize: '{requantize}' is not one of {', '.join(map(repr, REQUANTIZE_TYPES))}")
+        self.requantize = requantize
         self.model_reference = model_reference
         self.requested_context_window = context_window
         self.threads = threads
@@ -195,6 +201,7 @@ class LlamaCppGenerator:
             except ImportError:
                 raise BackendError(f"model.backend = \"llama_cpp\" needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
             lora_path = self._lora_path(metadata)
+            path = self._requantized(path)
             n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
             threads = self.threads or available_cores()
             try:
@@ -225,6 +232,33 @@ class LlamaCppGenerator:
             self._formatter = self._chat_formatter(llama)
             self._n_ctx = min(n_ctx, llama.n_ctx())  # llama.cpp may pad its context; Python-side buffers are n_ctx long
             self._llama = llama
+
+    def _requantized(self, path: Path) -> Path:
+        """The GGUF rewritten as `requantize` (once, cached): q4_0 and q8_0 have llama.cpp's fastest CPU kernels."""
+        if not self.requantize:
+            return path
+        import llama_cpp
+
+        stat = path.stat()
+        key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+        target = self.cache_dir / "gguf-requantized" / f"{path.stem}-{key}.{self.requantize}.gguf"
+        if target.is_file():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_suffix(f".{os.getpid()}.partial")
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = {"q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0, "q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0}[self.requantize]
+        params.allow_requantize = True
+        log.info("rewriting %s as %s in %s (once)", path.name, self.requantize, target.parent)
+        from llama_cpp._utils import suppress_stdout_stderr  # llama.cpp logs every tensor to stderr
+
+        with suppress_stdout_stderr(disable=False):
+            status = llama_cpp.llama_model_quantize(str(path).encode(), str(staging).encode(), ctypes.byref(params))
+        if status != 0:
+            staging.unlink(missing_ok=True)
+            raise ModelLoadError(f"llama.cpp could not rewrite {path.name} as {self.requantize}: set model.llama_cpp_requantize = \"\"")
+        os.replace(staging, target)
+        return target
 
     def _lora_path(self, metadata: dict) -> str | None:
         """A GGUF LoRA as given, or a PEFT adapter folder converted to one (once, cached)."""

@@ -39,6 +39,7 @@ def _llama_cpp(config: Config) -> Generator:
         adapter=getattr(model, "adapter", ""),  # model.adapter comes with the fine-tuning work
         cache_dir=config.paths.cache_path(),
         fallback=fallback,
+        requantize=model.llama_cpp_requantize,
     )
 
 

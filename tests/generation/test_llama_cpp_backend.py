@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.errors import BackendError, ModelLoadError
+from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import GenerationSettings
-from supportbot.generation.llama_cpp_backend import LlamaCppGenerator
+from supportbot.generation.llama_cpp_backend import LlamaCppGenerator, gguf_metadata
 
 QUESTION = [
     {"role": "system", "content": "You are a support assistant for Larkspur Goods. Refunds take 5 business days."},
@@ -67,6 +67,10 @@ class TestLlamaCppBadInput:
     def test_model_folder_is_refused_with_the_fix(self, tmp_path):
         with pytest.raises(ModelLoadError, match=r"needs a \.gguf file.*backend \"transformers\""):
             LlamaCppGenerator(str(tmp_path)).warm_up()
+
+    def test_unknown_requantize_type_is_a_config_error(self):
+        with pytest.raises(ConfigError, match="llama_cpp_requantize: 'q2_k'"):
+            LlamaCppGenerator("bundled:smollm2-135m-instruct", requantize="q2_k")
 
     def test_missing_llama_cpp_package_names_the_install_command(self, monkeypatch):
         monkeypatch.setitem(sys.modules, "llama_cpp", None)  # what `import llama_cpp` sees when it is not installed
@@ -146,3 +150,9 @@ class TestLlamaCppGenerator:
         long = [{"role": "user", "content": "refund " * 200}]
         with pytest.raises(BackendError, match="context window 64"):
             list(generator.stream(long, GREEDY))
+
+    def test_requantized_copy_is_written_once_and_answers(self, tmp_path):
+        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=512, threads=1, cache_dir=tmp_path, requantize="q8_0")
+        assert "".join(generator.stream(QUESTION, GREEDY)).strip()
+        (copy,) = (tmp_path / "gguf-requantized").glob("*.q8_0.gguf")
+        assert gguf_metadata(copy)["general.file_type"] == 7  # LLAMA_FTYPE_MOSTLY_Q8_0
