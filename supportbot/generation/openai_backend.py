@@ -94,6 +94,7 @@ class OpenAIGenerator:
         self.backoff_s = backoff_s
         self._client = None
         self._tokenizer = None
+        self._reachable = False
         self._lock = threading.Lock()
 
     # -- setup -----------------------------------------------------------------------------------
@@ -134,10 +135,21 @@ class OpenAIGenerator:
             ) from error
 
     def warm_up(self) -> None:
-        """Load the local tokenizer, if one is configured; the server itself is reached on the first answer."""
-        self._headers()  # fail early on a missing API key variable
+        """Check the key variable and that the server answers at all; load the local tokenizer if configured."""
+        import httpx
+
+        headers = self._headers()  # fail early on a missing API key variable
         if self.tokenizer_reference and self._tokenizer is None:
             self._tokenizer = self._load_tokenizer()
+        if not self._reachable:
+            try:
+                self.client.get(f"{self.base_url}/models", headers=headers, timeout=min(5.0, self.request_timeout))
+            except httpx.TransportError as error:
+                raise BackendError(
+                    f"cannot reach {self.base_url} ({error.__class__.__name__}: {error}): start the server, "
+                    "or fix model.base_url"
+                ) from None
+            self._reachable = True  # any HTTP answer will do: some servers have no /models
 
     def close(self) -> None:
         if self._client is not None:

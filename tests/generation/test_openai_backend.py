@@ -93,6 +93,15 @@ class TestOpenAIGeneratorFailures:
         with pytest.raises(BackendError, match=r"ConnectError.*check that the server is up and model.base_url is right"):
             list(generator(url, max_retries=1).stream(MESSAGES, SETTINGS))
 
+    def test_warm_up_reports_an_unreachable_server_at_once(self):
+        url = f"http://127.0.0.1:{free_port()}/v1"
+        with pytest.raises(BackendError, match=rf"cannot reach {url} \(ConnectError.*fix model.base_url"):
+            generator(url).warm_up()
+
+    def test_warm_up_accepts_a_server_that_answers(self):
+        with OpenAIDouble(canned(["ok"])) as server:
+            generator(server.base_url).warm_up()
+
     def test_a_stalled_server_times_out(self):
         with OpenAIDouble(canned(["late"], delay_s=1.0)) as server:
             with pytest.raises(BackendError, match="ReadTimeout"):
@@ -115,7 +124,7 @@ class TestOpenAIGeneratorApiKey:
     def test_missing_key_variable_names_it(self, monkeypatch):
         monkeypatch.delenv("TEST_LLM_KEY", raising=False)
         with pytest.raises(ConfigError, match=r"\$TEST_LLM_KEY, which is not set"):
-            generator("http://127.0.0.1:1/v1", api_key_env="TEST_LLM_KEY").warm_up()
+            generator("http://127.0.0.1:1/v1", api_key_env="TEST_LLM_KEY").warm_up()  # before any connection
 
 
 class TestOpenAIGeneratorTokenBudget:
