@@ -89,7 +89,7 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
     ours.warm_up()
     backend = type(ours).__name__
     llama = ours.llama
-    n_threads = threads or os.cpu_count()
+    n_threads = llama.context_params.n_threads  # what the default backend chose
     reference = Llama(model_path=llama.model_path, n_ctx=2048, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
 
     def n_tokens(text: str) -> int:
@@ -117,6 +117,7 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
     follow = timed_stream(ours.stream(follow_up, settings), n_tokens)
     return {
         "backend": backend,
+        "threads": n_threads,
         "prompt_tokens": ours.count_tokens(messages),
         "follow_up_prompt_tokens": ours.count_tokens(follow_up),
         "ours": ours_result,
@@ -201,7 +202,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print only the JSON line.")
     parser.add_argument("--repeats", type=int, default=3, help="Runs of ours and of llama.cpp direct (median).")
     parser.add_argument("--skip-transformers", action="store_true", help="Skip the slow (~20 s) transformers run.")
-    parser.add_argument("--threads", type=int, default=0, help="model.threads for every backend (0: the default, all cores).")
+    parser.add_argument("--threads", type=int, default=0, help="model.threads for every backend (0: each backend's default).")
     parser.add_argument("--requantize", default="", help="model.llama_cpp_requantize (q4_0, q8_0); llama.cpp direct runs the same file.")
     parser.add_argument("--skip-rss", action="store_true", help="Skip the `supportbot chat` memory runs.")
     args = parser.parse_args()
@@ -211,7 +212,7 @@ def main() -> None:
     ours, direct, follow = llama["ours"], llama["direct"], llama["follow_up"]
     figures = {
         "backend": llama["backend"],
-        "threads": args.threads or os.cpu_count(),
+        "threads": llama["threads"],
         "requantize": args.requantize,
         "prompt_tokens": llama["prompt_tokens"],
         "new_tokens": ours["tokens"],

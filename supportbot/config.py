@@ -52,8 +52,8 @@ class ModelConfig:
     repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
     threads: int = _opt(
         0,
-        "CPU threads for generation; 0 lets torch decide (transformers) or uses every available core (llama_cpp; "
-        "on a machine busy with other work, 1 avoids llama.cpp's threads stalling each other).",
+        "CPU threads for generation; 0 lets torch decide (transformers), or takes all available cores but one (llama_cpp, "
+        "whose threads stall each other when one is descheduled; on a dedicated machine, all cores decode faster).",
     )
     llama_cpp_fallback: str = _opt(
         "error",

@@ -203,7 +203,9 @@ class LlamaCppGenerator:
             lora_path = self._lora_path(metadata)
             path = self._requantized(path)
             n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
-            threads = self.threads or available_cores()
+            # One core left to the rest of the process and the machine: llama.cpp's threads spin-wait for
+            # each other, so one of them descheduled stalls all (2 threads on 2 busy cores: 3 tok/s, 1: 27).
+            threads = self.threads or max(1, available_cores() - 1)
             try:
                 llama = Llama(
                     model_path=str(path),

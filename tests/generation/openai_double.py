@@ -50,6 +50,12 @@ class OpenAIDouble:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a client that hangs up between requests
+
             def do_GET(self) -> None:
                 self._json(200, {"object": "list", "data": [{"id": "double", "object": "model"}]})
 
