@@ -107,11 +107,14 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
                 yield text
 
     ours_runs, direct_runs = [], []
-    for _ in range(repeats):  # interleaved, each from an empty KV cache, so both see the same machine load
-        reference.reset()
-        direct_runs.append(timed_stream(direct(), n_tokens))
-        llama.reset()
-        ours_runs.append(timed_stream(ours.stream(messages, settings), n_tokens))
+    for repeat in range(repeats):  # interleaved, order alternating, each from an empty KV cache
+        for which in ("direct", "ours") if repeat % 2 == 0 else ("ours", "direct"):
+            if which == "direct":
+                reference.reset()
+                direct_runs.append(timed_stream(direct(), n_tokens))
+            else:
+                llama.reset()
+                ours_runs.append(timed_stream(ours.stream(messages, settings), n_tokens))
     ours_result, direct_result = median_run(ours_runs), median_run(direct_runs)
     follow_up = [*messages, {"role": "assistant", "content": ours_result["text"]}, {"role": "user", "content": FOLLOW_UP}]
     follow = timed_stream(ours.stream(follow_up, settings), n_tokens)
