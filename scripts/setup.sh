@@ -9,12 +9,12 @@ PYTHON=${PYTHON:-python3}
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
 # [llama]: llama-cpp-python, the default backend for the bundled GGUF on a CPU (~8x transformers' speed).
-# It compiles llama.cpp: ~9-12 minutes on 2 cores the first time on a machine, seconds afterwards
+# It compiles llama.cpp: ~8-9 minutes on 2 idle cores the first time on a machine, seconds afterwards
 # (pip caches the wheel). SUPPORTBOT_SKIP_LLAMA=1 skips it; "auto" then falls back to transformers.
 if [ "${SUPPORTBOT_SKIP_LLAMA:-0}" = "1" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
 else
-  # LLAVA_BUILD=OFF: skip the multimodal (mtmd) library, about a third of the compile; supportbot is text-only.
+  # LLAVA_BUILD=OFF: skip the multimodal (mtmd) library, a large part of the compile; supportbot is text-only.
   CMAKE_ARGS=${CMAKE_ARGS:-"-DLLAVA_BUILD=OFF"} CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
     .venv/bin/python -m pip install -q -e ".[test,llama]"
 fi

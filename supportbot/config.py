@@ -80,6 +80,7 @@ class ModelConfig:
         "openai: a local tokenizer (Hugging Face id or folder, or bundled:...) for exact token counts; empty estimates "
         "them erring high (a token per 3 letters, per digit or punctuation mark, per non-ASCII byte).",
     )
+    adapter: str = _opt("", "LoRA adapter folder from `supportbot finetune train` served on top of model.name; empty for none.")
 
 
 @dataclass
@@ -149,6 +150,64 @@ class PathsConfig:
 
 
 @dataclass
+class SlackConfig:
+    """The Slack channel; tokens come only from SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN."""
+
+    api_url: str = _opt("https://slack.com/api/", "Slack Web API base URL; point it at a local double in tests.")
+    handoff_channel: str = _opt(
+        "", "Channel ID (C...) where handoffs to a person are posted; empty disables handoff to a channel."
+    )
+    answer_without_mention: list[str] = _opt([], "Channel IDs where every new message is answered, mention or not.")
+    ignored_channels: list[str] = _opt([], "Channel IDs the bot never answers in, even when mentioned.")
+    queue_size: int = _opt(32, "Events waiting for a worker; when full, the user is told the bot is busy.")
+    workers: int = _opt(2, "Answers generated at the same time.")
+    update_interval: float = _opt(1.0, "Seconds between edits of a streaming answer (Slack allows about one per second).")
+    max_rate_limit_retries: int = _opt(5, "Times one Web API call waits out HTTP 429 Retry-After before giving up.")
+    shutdown_grace: float = _opt(60.0, "Seconds a stopping bot lets answers in progress finish; queued ones wait for the next start.")
+    busy_message: str = _opt(
+        "I'm busy answering other questions right now. Please ask again in a minute.",
+        "Said in the thread when the queue is full.",
+    )
+    handoff_message: str = _opt(
+        "I've asked our support team to join this thread; someone will follow up here. "
+        "I'll stay quiet here until someone says `@supportbot resume`.",
+        "Said in the thread when the conversation is handed to a person.",
+    )
+
+
+@dataclass
+class FinetuneConfig:
+    """Fine-tuning with `supportbot finetune`: LoRA on a CPU, QLoRA (4-bit) on a CUDA GPU."""
+
+    output_dir: str = _opt("finetune-output", "Folder for the adapter, checkpoints, train_report.json and the loss curve.")
+    eval_split: float = _opt(0.1, "Share of conversations held out for evaluation when no eval file is given; 0 for none.")
+    max_length: int = _opt(1024, "Longest training sequence in tokens; longer conversations lose their oldest turns first.")
+    batch_size: int = _opt(4, "Conversations per optimizer micro-batch (per GPU); lower it on out-of-memory.")
+    gradient_accumulation_steps: int = _opt(1, "Micro-batches summed per optimizer step.")
+    epochs: int = _opt(3, "Passes over the training data.")
+    max_steps: int = _opt(0, "Stop after this many optimizer steps; 0 trains for `epochs`.")
+    learning_rate: float = _opt(2e-4, "Peak AdamW learning rate for the LoRA weights.")
+    warmup_ratio: float = _opt(0.03, "Share of steps spent warming the learning rate up linearly.")
+    lr_scheduler: str = _opt("cosine", "Learning-rate schedule after warm-up: 'cosine', 'linear' or 'constant'.")
+    weight_decay: float = _opt(0.0, "AdamW weight decay.")
+    max_grad_norm: float = _opt(1.0, "Gradients are clipped to this norm; 0 disables clipping.")
+    eval_steps: int = _opt(0, "Evaluate (and checkpoint) every N optimizer steps; 0 evaluates at the end of each epoch.")
+    early_stopping_patience: int = _opt(3, "Stop after this many evaluations without a lower eval loss; 0 never stops early.")
+    lora_r: int = _opt(16, "LoRA rank.")
+    lora_alpha: int = _opt(32, "LoRA scaling numerator (the update is scaled by alpha / r).")
+    lora_dropout: float = _opt(0.05, "Dropout on the LoRA branch.")
+    lora_target_modules: list[str] = _opt(["all-linear"], "Layers that get LoRA: 'all-linear' or module names like q_proj, v_proj.")
+    quantize: str = _opt("auto", "4-bit NF4 QLoRA: 'auto' (on with CUDA, off on CPU), 'on' or 'off'.")
+    gradient_checkpointing: bool = _opt(True, "Recompute activations in backward: much less memory for about 30% more compute.")
+    group_by_length: bool = _opt(True, "Batch conversations of similar length together so little compute goes to padding.")
+    loss_chunk_tokens: int = _opt(1024, "Labelled positions sent through the output layer at once when computing the loss.")
+    chat_template: str = _opt("", "Chat template to train with: empty for the model's own, 'chatml', or a Jinja file.")
+    seed: int = _opt(42, "Seed for the split, the batch order, LoRA initialisation and dropout.")
+    eval_max_new_tokens: int = _opt(64, "Longest generated answer when `finetune eval` scores answers.")
+    eval_limit: int = _opt(50, "Conversations whose last reply `finetune eval` generates and scores; 0 for all.")
+
+
+@dataclass
 class Config:
     """All of supportbot's settings."""
 
@@ -156,6 +215,8 @@ class Config:
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
 
 def sections(config: Config) -> dict[str, Any]:

@@ -35,5 +35,13 @@ class MessageError(SupportbotError):
     """A user's message cannot be answered as given (for example, it is empty)."""
 
 
+class TrainingDataError(SupportbotError):
+    """Fine-tuning data is malformed; the message lists each bad line as file:line."""
+
+
+class FinetuneError(SupportbotError):
+    """A fine-tuning run, adapter or merge cannot go ahead as configured."""
+
+
 class BackendError(SupportbotError):
     """The generation backend failed: an HTTP endpoint is unreachable or refuses, or llama.cpp is missing."""

@@ -172,7 +172,16 @@ class DialogueManager:
         if not hits:
             return Reply(conversation_id, FALLBACK, [], _pieces=iter([self.bot.fallback_message]), _on_done=record)
         prompt = self.composer.compose(question, history, hits)
-        reply = Reply(conversation_id, GENERATED, prompt.sources, prompt, _on_done=record, _error_message=self.bot.error_message)
-        reply._pieces = self.generator.stream(prompt.messages, self.settings, reply._stop)
-        return reply
+        stop = threading.Event()
+        pieces = self.generator.stream(prompt.messages, self.settings, stop)
+        return Reply(
+            conversation_id,
+            GENERATED,
+            prompt.sources,
+            prompt,
+            _pieces=pieces,
+            _on_done=record,
+            _error_message=self.bot.error_message,
+            _stop=stop,
+        )
 

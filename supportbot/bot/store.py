@@ -36,6 +36,49 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX messages_by_conversation ON messages(conversation, id);
         """,
     ),
+    (
+        "002_slack_events_replies_feedback_handoffs",
+        """
+        CREATE TABLE slack_events (
+            event_id TEXT PRIMARY KEY,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX slack_events_by_status ON slack_events(status, received_at);
+        CREATE TABLE slack_replies (
+            event_id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            ts TEXT,
+            state TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            blocks TEXT NOT NULL DEFAULT '[]',
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE slack_feedback (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE slack_handoffs (
+            channel TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            requested_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            resumed_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (channel, thread_ts)
+        );
+        """,
+    ),
 ]
 
 

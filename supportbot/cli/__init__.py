@@ -79,12 +79,16 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
 def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
+    from supportbot.cli.finetune import finetune_group
     from supportbot.cli.index import index_group
+    from supportbot.cli.slack import slack
     from supportbot.cli.serve import serve
 
     main.add_command(chat)
     main.add_command(index_group)
     main.add_command(config_group)
+    main.add_command(slack)
+    main.add_command(finetune_group)
     main.add_command(serve)
 
 

@@ -15,8 +15,11 @@ from supportbot.cli import get_config
 @click.option("--json", "as_json", is_flag=True, help="With --message: print {answer, sources, conversation_id} as JSON.")
 @click.option("--conversation", "conversation_id", help="Continue a stored conversation by its id.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
+@click.option("--adapter", type=click.Path(file_okay=False, path_type=Path), help="Fine-tuned adapter folder (default: model.adapter).")
 @click.pass_context
-def chat(ctx: click.Context, message: str | None, as_json: bool, conversation_id: str | None, index_dir: Path | None) -> None:
+def chat(
+    ctx: click.Context, message: str | None, as_json: bool, conversation_id: str | None, index_dir: Path | None, adapter: Path | None = None
+) -> None:
     """Chat with the bot. With no index yet, it first indexes paths.docs (the sample docs by default).
 
     In the REPL: /sources lists the last answer's sources, /reset starts a new conversation,
@@ -34,6 +37,8 @@ def chat(ctx: click.Context, message: str | None, as_json: bool, conversation_id
     config = get_config(ctx)
     if index_dir is not None:
         config.paths.index_dir = str(index_dir)
+    if adapter is not None:
+        config.model.adapter = str(adapter)
     if as_json and message is None:
         raise click.UsageError("--json needs --message")
     manager = create_dialogue_manager(config, show_progress=not as_json)

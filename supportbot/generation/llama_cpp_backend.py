@@ -177,6 +177,7 @@ class LlamaCppGenerator:
         self._delegate: Generator | None = None
         self._formatter = None
         self._n_ctx = 0
+        self._adapter_template = ""
         self._lock = threading.RLock()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -271,14 +272,18 @@ class LlamaCppGenerator:
             return str(adapter)
         if not adapter.is_dir():
             raise ModelLoadError(f"model.adapter: {self.adapter} does not exist: point it at a LoRA adapter folder or a GGUF LoRA")
+        from supportbot.finetune.adapter import check_base_model
         from supportbot.generation.lora_gguf import gguf_lora_for
+
+        # the adapter was trained with this template, which may differ from the one in the base GGUF
+        self._adapter_template = check_base_model(adapter, self.model_reference).chat_template
 
         return str(gguf_lora_for(adapter, metadata, self.cache_dir))
 
     def _chat_formatter(self, llama):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        template = llama.metadata.get("tokenizer.chat_template")
+        template = self._adapter_template or llama.metadata.get("tokenizer.chat_template")
         if not template:
             log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
             template = FALLBACK_CHAT_TEMPLATE

@@ -21,6 +21,7 @@ def _transformers(config: Config) -> Generator:
         device=config.model.device,
         context_window=config.model.context_window,
         threads=config.model.threads,
+        adapter=config.model.adapter,
     )
 
 
@@ -36,7 +37,7 @@ def _llama_cpp(config: Config) -> Generator:
         model.context_window,
         model.threads,
         model.prompt_cache_mb,
-        adapter=getattr(model, "adapter", ""),  # model.adapter comes with the fine-tuning work
+        adapter=model.adapter,
         cache_dir=config.paths.cache_path(),
         fallback=fallback,
         requantize=model.llama_cpp_requantize,
@@ -59,14 +60,15 @@ def _openai(config: Config) -> Generator:
 
 
 def _auto(config: Config) -> Generator:
-    """llama_cpp for a GGUF on the CPU when llama-cpp-python is installed (about 8x faster there), else transformers."""
+    """llama_cpp for a GGUF on the CPU when llama-cpp-python is installed (about 6x faster there), else transformers."""
     from supportbot.generation.llama_cpp_backend import llama_cpp_available
     from supportbot.generation.transformers_backend import pick_device
     from supportbot.model_sources import BUNDLED_PREFIX, resolve_reference
 
     model = config.model
     is_gguf = model.name.endswith(".gguf") or (model.name.startswith(BUNDLED_PREFIX) and resolve_reference(model.name).endswith(".gguf"))
-    if is_gguf and model.device in ("auto", "cpu"):
+    # With an adapter, transformers serves it as trained; llama_cpp serves it faster when chosen by name.
+    if is_gguf and model.device in ("auto", "cpu") and not model.adapter:
         if llama_cpp_available():
             if model.device == "cpu" or pick_device("auto") == "cpu":
                 return _llama_cpp(config)

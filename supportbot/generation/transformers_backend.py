@@ -40,12 +40,14 @@ class TransformersGenerator:
         device: str = "auto",
         context_window: int = 0,
         threads: int = 0,
+        adapter: str = "",
     ) -> None:
         self.model_reference = model_reference
         self.cache_dir = cache_dir
         self.requested_device = device
         self.requested_context_window = context_window
         self.threads = threads
+        self.adapter = adapter
         self._model = None
         self._tokenizer = None
         self._device = "cpu"
@@ -58,6 +60,7 @@ class TransformersGenerator:
 
         if self.threads > 0:
             torch.set_num_threads(self.threads)
+        adapter_template = self._adapter_template()  # before loading: a mismatched adapter fails fast
         location = transformers_model_dir(self.model_reference, self.cache_dir)
         self._device = pick_device(self.requested_device)
         dtype = torch.bfloat16 if self._device.startswith("cuda") else torch.float32
@@ -72,8 +75,20 @@ class TransformersGenerator:
         if not tokenizer.chat_template:
             log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
             tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+        if self.adapter:
+            from supportbot.finetune.adapter import attach_adapter
+
+            model, tokenizer.chat_template = attach_adapter(model, Path(self.adapter)), adapter_template
         model.to(self._device).eval()
         self._tokenizer, self._model = tokenizer, model
+
+    def _adapter_template(self) -> str | None:
+        """The chat template the configured adapter was trained with (served as is, so the two cannot drift)."""
+        if not self.adapter:
+            return None
+        from supportbot.finetune.adapter import check_base_model
+
+        return check_base_model(Path(self.adapter), self.model_reference).chat_template
 
     @property
     def tokenizer(self):

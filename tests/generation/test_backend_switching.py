@@ -44,6 +44,10 @@ class TestBackendRegistry:
         monkeypatch.setattr(llama_cpp_backend, "llama_cpp_available", lambda: False)
         assert type(registry.create_generator(load_config())) is TransformersGenerator
 
+    def test_auto_serves_an_adapter_with_transformers(self, monkeypatch, tmp_path):
+        monkeypatch.setenv("SUPPORTBOT_MODEL_ADAPTER", str(tmp_path))
+        assert type(registry.create_generator(load_config())) is TransformersGenerator
+
     def test_auto_uses_transformers_for_a_model_folder(self, monkeypatch, tmp_path):
         monkeypatch.setenv("SUPPORTBOT_MODEL_NAME", str(tmp_path))
         assert type(registry.create_generator(load_config())) is TransformersGenerator

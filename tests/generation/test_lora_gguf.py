@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from supportbot.errors import ModelLoadError
@@ -33,6 +35,8 @@ def peft_adapter(tmp_path_factory, chat_generator):
                 parameter.mul_(0.5)  # a clear change to the answer that keeps the model's logits well separated
     folder = tmp_path_factory.mktemp("adapter")
     model.save_pretrained(folder)
+    info = {"base_model": "bundled:smollm2-135m-instruct", "chat_template": chat_generator.tokenizer.chat_template}
+    (folder / "supportbot_adapter.json").write_text(json.dumps(info))  # what `supportbot finetune train` records
     return folder, model.eval()
 
 
@@ -59,3 +63,15 @@ def test_converted_adapter_changes_llama_cpp_output_like_peft_does(peft_adapter,
     assert answer != plain
     assert answer.split()[:2] == expected.split()[:2]
     assert len(list((tmp_path / "lora-gguf").glob("*.gguf"))) == 1  # converted once, cached
+
+
+@pytest.mark.slow
+def test_adapter_for_another_base_model_is_refused(peft_adapter, tmp_path):
+    pytest.importorskip("llama_cpp")
+    from supportbot.errors import FinetuneError
+
+    folder, _ = peft_adapter
+    other = tmp_path / "other.gguf"
+    other.symlink_to(bundled_path("smollm2-135m-instruct"))
+    with pytest.raises(FinetuneError, match="trained on base model 'bundled:smollm2-135m-instruct'"):
+        LlamaCppGenerator(str(other), adapter=str(folder), cache_dir=tmp_path).warm_up()

@@ -1,0 +1,92 @@
+"""Block Kit for answers: the text, its sources as links, and the feedback and handoff buttons.
+
+Slack caps a section's text at 3,000 characters, a message at 50 blocks and its `text` at 40,000
+characters; long answers are split across sections rather than cut mid-message by Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from supportbot.bot.prompt import Source
+
+SECTION_LIMIT = 3000
+TEXT_LIMIT = 39_000
+MAX_ANSWER_SECTIONS = 45
+FEEDBACK_ACTION = "supportbot_feedback"
+HANDOFF_ACTION = "supportbot_handoff"
+WORKING = "Looking into it…"
+STREAMING_MARK = " …"
+
+_MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def strip_mentions(text: str) -> str:
+    return " ".join(_MENTION_RE.sub(" ", text).split())
+
+
+def clip(text: str, limit: int = TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sections(text: str) -> list[dict[str, Any]]:
+    text = escape(text) or " "
+    pieces = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:MAX_ANSWER_SECTIONS]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces]
+
+
+def source_line(source: Source) -> str:
+    title = escape(source.title or source.path)
+    if source.url:
+        return f"[{source.number}] <{source.url}|{title}>"
+    return f"[{source.number}] {title}"
+
+
+def sources_block(sources: Sequence[Source]) -> dict[str, Any]:
+    lines = "\n".join(source_line(source) for source in sources)
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip("*Sources*\n" + lines, SECTION_LIMIT)}]}
+
+
+def buttons_block(event_id: str, with_handoff: bool = True) -> dict[str, Any]:
+    elements: list[dict[str, Any]] = [
+        {"type": "button", "action_id": f"{FEEDBACK_ACTION}_up", "text": {"type": "plain_text", "text": "👍"}, "value": f"{event_id}|up"},
+        {"type": "button", "action_id": f"{FEEDBACK_ACTION}_down", "text": {"type": "plain_text", "text": "👎"}, "value": f"{event_id}|down"},
+    ]
+    if with_handoff:
+        elements.append(
+            {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": "Talk to a person"}, "value": event_id}
+        )
+    return {"type": "actions", "block_id": f"supportbot_actions_{event_id}"[:255], "elements": elements}
+
+
+def answer_blocks(text: str, sources: Sequence[Source], event_id: str, with_buttons: bool = True) -> list[dict[str, Any]]:
+    """The final answer: text sections, then sources, then the buttons."""
+    blocks = _sections(text)
+    if sources:
+        blocks.append(sources_block(sources))
+    if with_buttons:
+        blocks.append(buttons_block(event_id))
+    return blocks
+
+
+def streaming_blocks(text: str) -> list[dict[str, Any]]:
+    return _sections(text + STREAMING_MARK)
+
+
+def handoff_summary(
+    channel: str, thread_ts: str, user_id: str, messages: Sequence[dict[str, str]], reason: str, permalink: str = ""
+) -> str:
+    """What the support channel sees: who asked, where (a link to the thread), why, and the last turns."""
+    where = f"<{permalink}|this thread>" if permalink else f"thread {thread_ts}"
+    lines = [f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}."]
+    for message in list(messages)[-6:]:
+        who = "Customer" if message["role"] == "user" else "Bot"
+        lines.append(f"> *{who}:* {escape(clip(message['content'], 500))}")
+    return clip("\n".join(lines))

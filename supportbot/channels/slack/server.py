@@ -1,0 +1,137 @@
+"""Runs the Slack bot: the HTTP Events API on a threaded http.server, or Socket Mode, and a clean stop.
+
+bolt's own `App.start()` serves one request at a time and cannot be stopped from another thread;
+this adapter answers concurrent deliveries (each ack takes milliseconds) and shuts down on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
+
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.channels.slack.app import create_app, create_client
+from supportbot.channels.slack.bot import SlackBot
+from supportbot.channels.slack.store import SlackStore
+from supportbot.channels.slack.tokens import SlackTokens
+from supportbot.config import SlackConfig
+from supportbot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class BoltHTTPServer(ThreadingHTTPServer):
+    """POST /slack/events -> App.dispatch; anything else is 404."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 drops connections in a burst; the client retries 1 s later
+
+    def __init__(self, app: App, host: str, port: int, path: str = EVENTS_PATH) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                request_path, _, query = self.path.partition("?")
+                if request_path != path:
+                    self._send(BoltResponse(status=404, body=""))
+                    return
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                headers = {key.lower(): [value] for key, value in self.headers.items()}
+                self._send(app.dispatch(BoltRequest(body=body, query=query, headers=headers)))
+
+            def do_GET(self) -> None:
+                self._send(BoltResponse(status=404, body=""))
+
+            def _send(self, response: BoltResponse) -> None:
+                payload = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
+                self.send_response(response.status)
+                for key, values in response.headers.items():
+                    if key.lower() != "content-length":
+                        for value in values:
+                            self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                log.debug("http: " + format, *args)
+
+        super().__init__((host, port), Handler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+def check_token(tokens: SlackTokens, config: SlackConfig) -> str:
+    """Ask Slack (auth.test) whether the bot token works, before loading any model; return the bot's user id."""
+    try:
+        return create_client(tokens, config).auth_test()["user_id"]
+    except (SlackApiError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN at {config.api_url} ({reason}): check the token and slack.api_url") from None
+
+
+class SlackService:
+    """The bot with its store, client, App and listener; `start` returns once it is listening."""
+
+    def __init__(self, manager: DialogueManager, tokens: SlackTokens, config: SlackConfig, db_path: Path) -> None:
+        self.tokens = tokens
+        self.config = config
+        self.store = SlackStore(db_path)
+        self.bot = SlackBot(manager, self.store, create_client(tokens, config), config)
+        self.app: App | None = None
+        self.http: BoltHTTPServer | None = None
+        self.socket_handler = None
+        self._threads: list[threading.Thread] = []
+        self.stopped = False
+
+    @property
+    def port(self) -> int:
+        return self.http.port if self.http else 0
+
+    def start(self, host: str = "0.0.0.0", port: int = 3000) -> None:
+        try:
+            self.app = create_app(self.bot, self.tokens)
+            bot_user_id = self.bot.client.auth_test()["user_id"]
+        except (BoltError, SlackApiError, OSError) as error:
+            raise ConfigError(
+                f"Slack did not accept SLACK_BOT_TOKEN at {self.config.api_url} ({error}): check the token and slack.api_url"
+            ) from None
+        self.bot.start(bot_user_id)
+        if self.tokens.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self.socket_handler = SocketModeHandler(self.app, app_token=self.tokens.app_token)
+            self.socket_handler.connect()
+            log.info("Slack bot %s connected in Socket Mode", bot_user_id)
+            return
+        try:
+            self.http = BoltHTTPServer(self.app, host, port)
+        except OSError as error:
+            self.bot.stop(0)
+            raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
+        thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.2}, name="slack-http", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        log.info("Slack bot %s listening on http://%s:%d%s", bot_user_id, host, self.port, EVENTS_PATH)
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop listening first, then let the answers in progress finish."""
+        if self.stopped:
+            return
+        self.stopped = True
+        log.info("stopping the Slack bot: no new events; finishing answers in progress")
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
+        if self.socket_handler is not None:
+            self.socket_handler.close()
+        self.bot.stop(self.config.shutdown_grace if grace is None else grace)
+        self.store.close()

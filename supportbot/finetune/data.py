@@ -1,0 +1,145 @@
+"""Read and check `messages` JSONL before any model is loaded, so a bad line costs seconds, not GPU time.
+
+One conversation a line: `{"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}`.
+Every malformed line is reported as file:line, all at once, and nothing trains until they are fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from supportbot.errors import TrainingDataError
+from supportbot.generation.base import ChatMessage
+
+ROLES = ("system", "user", "assistant")
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass
+class Conversation:
+    """One training conversation and where it came from (file:line)."""
+
+    messages: list[ChatMessage]
+    source: str
+
+    def key(self) -> str:
+        return json.dumps(self.messages, sort_keys=True, ensure_ascii=False)
+
+    @property
+    def assistant_turns(self) -> int:
+        return sum(1 for m in self.messages if m["role"] == "assistant")
+
+
+@dataclass
+class DataReport:
+    """What reading a file found: good conversations, bad lines, and things worth a warning."""
+
+    conversations: list[Conversation] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    without_assistant: int = 0
+    unanswered_turns: int = 0
+
+    def raise_if_malformed(self, path: Path) -> None:
+        if not self.malformed:
+            return
+        listed = self.malformed[:MAX_LISTED_PROBLEMS]
+        more = len(self.malformed) - len(listed)
+        lines = "\n  ".join(listed) + (f"\n  ... and {more} more" if more else "")
+        raise TrainingDataError(
+            f"{path}: {len(self.malformed)} malformed line(s); fix them (or run `supportbot finetune validate {path}`):\n  {lines}"
+        )
+
+
+def _problem(message: object, index: int) -> str | None:
+    if not isinstance(message, dict):
+        return f"messages[{index}] is not an object"
+    role, content = message.get("role"), message.get("content")
+    if role not in ROLES:
+        return f"messages[{index}].role is {role!r}; expected one of {', '.join(ROLES)}"
+    if not isinstance(content, str):
+        return f"messages[{index}].content must be a string, got {type(content).__name__}"
+    if role == "system" and index != 0:
+        return f"messages[{index}] is a system message; only the first message may be one"
+    return None
+
+
+def parse_line(text: str) -> list[ChatMessage]:
+    """The messages of one JSONL line; ValueError says what is wrong with it."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(record, dict) or "messages" not in record:
+        raise ValueError('no "messages" key (expected {"messages": [{"role": ..., "content": ...}, ...]})')
+    messages = record["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise ValueError('"messages" must be a non-empty list')
+    for index, message in enumerate(messages):
+        problem = _problem(message, index)
+        if problem:
+            raise ValueError(problem)
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def read_conversations(path: Path) -> DataReport:
+    """Every line of `path` checked; bad lines are collected in `malformed`, not raised."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingDataError(f"training data {path} does not exist: pass a messages JSONL file (see `supportbot finetune prepare`)")
+    report = DataReport()
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                messages = parse_line(line)
+            except ValueError as error:
+                report.malformed.append(f"{path}:{number}: {error}")
+                continue
+            conversation = Conversation(messages, f"{path}:{number}")
+            if messages[-1]["role"] == "user":
+                report.unanswered_turns += 1
+            if conversation.assistant_turns == 0:
+                report.without_assistant += 1
+                continue
+            key = conversation.key()
+            if key in seen:
+                report.duplicates += 1
+                continue
+            seen.add(key)
+            report.conversations.append(conversation)
+    return report
+
+
+def load_conversations(path: Path) -> DataReport:
+    """Like `read_conversations`, but a single malformed line stops the run with every bad line listed."""
+    report = read_conversations(path)
+    report.raise_if_malformed(Path(path))
+    if not report.conversations:
+        raise TrainingDataError(f"{path}: no conversation with an assistant reply; there is nothing to learn from")
+    return report
+
+
+def split_conversations(
+    conversations: Sequence[Conversation], fraction: float, seed: int
+) -> tuple[list[Conversation], list[Conversation]]:
+    """A reproducible (train, eval) split; eval gets round(fraction * n) conversations, at least one when fraction > 0."""
+    if not 0 <= fraction < 1:
+        raise TrainingDataError(f"eval split {fraction} must be in [0, 1): use e.g. 0.1, or 0 with --eval-data")
+    shuffled = list(conversations)
+    random.Random(seed).shuffle(shuffled)
+    count = max(1, round(fraction * len(shuffled))) if fraction > 0 else 0
+    if count >= len(shuffled):
+        raise TrainingDataError(f"{len(shuffled)} conversation(s) cannot be split {fraction:.0%} for eval: add data or use --eval-split 0")
+    return shuffled[count:], shuffled[:count]
+
+
+def role_counts(conversations: Sequence[Conversation]) -> Counter:
+    return Counter(m["role"] for c in conversations for m in c.messages)

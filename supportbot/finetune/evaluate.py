@@ -1,0 +1,133 @@
+"""Base model vs adapted model on held-out conversations: perplexity on the replies, and answer-level scores.
+
+Answer scores compare a greedy answer to the last assistant reply of each conversation: ROUGE-L
+(longest common word subsequence, F-measure) and token F1 (bag of words), both on lowercased words.
+One model is loaded; the base model's numbers come from the same weights with the adapter disabled.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from supportbot.finetune.batching import batch_order, collate
+from supportbot.finetune.data import Conversation
+from supportbot.finetune.loss import AssistantLossModel
+from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, render_ids
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def rouge_l(prediction: str, reference: str) -> float:
+    """ROUGE-L F-measure (beta = 1) on lowercased words."""
+    pred, ref = words(prediction), words(reference)
+    if not pred or not ref:
+        return 0.0
+    previous = [0] * (len(ref) + 1)
+    for p in pred:
+        current = [0]
+        for j, r in enumerate(ref, start=1):
+            current.append(previous[j - 1] + 1 if p == r else max(previous[j], current[j - 1]))
+        previous = current
+    lcs = previous[-1]
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(pred), lcs / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style F1 of the word multisets."""
+    pred, ref = Counter(words(prediction)), Counter(words(reference))
+    overlap = sum((pred & ref).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / sum(pred.values()), overlap / sum(ref.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class Scores:
+    """One model's numbers on the eval data."""
+
+    loss: float
+    perplexity: float
+    rouge_l: float
+    token_f1: float
+    answers: list[str]
+
+
+@torch.no_grad()
+def mean_loss(model, examples: Sequence[TokenizedExample], pad_id: int, batch_size: int, device) -> float:
+    """Mean loss per assistant token over `examples`."""
+    scorer = AssistantLossModel(model)
+    total, count = 0.0, 0
+    for indices in batch_order([len(e) for e in examples], batch_size, 0, True):
+        batch = {k: v.to(device) for k, v in collate([examples[i] for i in indices], pad_id).items()}
+        n = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
+        total += float(scorer(**batch)) * n
+        count += n
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def greedy_answer(model, tokenizer, messages, max_new_tokens: int, device) -> str:
+    prompt = torch.tensor([render_ids(tokenizer, messages, add_generation_prompt=True)], device=device)
+    output = model.generate(
+        input_ids=prompt,
+        attention_mask=torch.ones_like(prompt),
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return tokenizer.decode(output[0, prompt.shape[1] :], skip_special_tokens=True).strip()
+
+
+def answer_tasks(conversations: Sequence[Conversation], limit: int) -> list[tuple[list, str]]:
+    """(prompt messages, reference reply) for the last assistant reply of each conversation."""
+    tasks = []
+    for conversation in conversations:
+        last = max(i for i, m in enumerate(conversation.messages) if m["role"] == "assistant")
+        tasks.append((conversation.messages[:last], conversation.messages[last]["content"]))
+    return tasks[:limit] if limit > 0 else tasks
+
+
+def score_model(model, tokenizer, examples, tasks, max_new_tokens: int, batch_size: int, device) -> Scores:
+    model.eval()
+    loss = mean_loss(model, examples, tokenizer.pad_token_id, batch_size, device)
+    answers = [greedy_answer(model, tokenizer, prompt, max_new_tokens, device) for prompt, _ in tasks]
+    references = [reference for _, reference in tasks]
+    n = max(len(tasks), 1)
+    return Scores(
+        loss=loss,
+        perplexity=math.exp(min(loss, 50)),
+        rouge_l=sum(rouge_l(a, r) for a, r in zip(answers, references)) / n,
+        token_f1=sum(token_f1(a, r) for a, r in zip(answers, references)) / n,
+        answers=answers,
+    )
+
+
+def compare(peft_model, tokenizer, examples, tasks, max_new_tokens: int, batch_size: int, device) -> dict[str, Scores]:
+    """Scores with the adapter disabled ('base') and enabled ('adapted'), from one loaded model."""
+    with peft_model.disable_adapter():
+        base = score_model(peft_model, tokenizer, examples, tasks, max_new_tokens, batch_size, device)
+    adapted = score_model(peft_model, tokenizer, examples, tasks, max_new_tokens, batch_size, device)
+    return {"base": base, "adapted": adapted}
+
+
+def format_table(results: dict[str, Scores]) -> str:
+    rows = [("metric", *results)]
+    for name, label, fmt in (("loss", "loss", "{:.4f}"), ("perplexity", "perplexity", "{:.2f}"),
+                             ("rouge_l", "ROUGE-L", "{:.4f}"), ("token_f1", "token F1", "{:.4f}")):
+        rows.append((label, *(fmt.format(getattr(s, name)) for s in results.values())))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

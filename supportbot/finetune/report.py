@@ -1,0 +1,38 @@
+"""The end-of-run record: `train_report.json` and a loss-curve PNG in the output folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPORT_FILE = "train_report.json"
+CURVE_FILE = "loss_curve.png"
+
+
+def write_report(report: dict, output_dir: Path) -> Path:
+    path = Path(output_dir) / REPORT_FILE
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def plot_loss_curve(train_history: list[dict], eval_history: list[dict], output_dir: Path) -> Path:
+    """Training loss per step and eval loss per evaluation, on one chart."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a training box
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4))
+    if train_history:
+        axes.plot([h["step"] for h in train_history], [h["loss"] for h in train_history], label="train loss", linewidth=1)
+    if eval_history:
+        axes.plot([h["step"] for h in eval_history], [h["loss"] for h in eval_history], "o-", label="eval loss")
+    axes.set_xlabel("optimizer step")
+    axes.set_ylabel("loss (assistant tokens)")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    path = Path(output_dir) / CURVE_FILE
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

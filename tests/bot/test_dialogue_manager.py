@@ -1,0 +1,100 @@
+"""The dialogue manager with the real retriever and store; the chat model is a deterministic fake here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from supportbot.bot.dialogue import ERROR, FALLBACK, GENERATED, DialogueManager
+from supportbot.bot.store import ConversationStore
+from supportbot.config import BotConfig
+from supportbot.errors import MessageError
+from supportbot.generation.base import GenerationSettings
+from supportbot.retrieval.dense import DenseRetriever
+from supportbot.retrieval.index_store import load_index
+
+from fakes import EchoGenerator
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    return ConversationStore(tmp_path / "conversations.sqlite3")
+
+
+def _manager(sample_index_dir, embedder, store, generator=None) -> DialogueManager:
+    retriever = DenseRetriever(load_index(sample_index_dir), embedder, top_k=4, min_score=0.35)
+    return DialogueManager(retriever, generator or EchoGenerator(), store, BotConfig(), GenerationSettings(max_new_tokens=32), top_k=4)
+
+
+class TestReply:
+    def test_answer_streams_in_pieces_and_cites_retrieved_pages(self, sample_index_dir, embedder, store):
+        reply = _manager(sample_index_dir, embedder, store).reply("console", "c1", "How long do I have to return something?")
+        pieces = list(reply)
+        assert len(pieces) > 1 and "".join(pieces) == "Returns are accepted within 30 days [1]."
+        assert reply.kind == GENERATED
+        assert "returns/return-policy.md" in [s.doc_id for s in reply.sources]
+
+    def test_unrelated_question_falls_back_without_generating(self, sample_index_dir, embedder, store):
+        generator = EchoGenerator()
+        reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "Who won the 1998 football world cup?")
+        assert reply.text() == BotConfig().fallback_message
+        assert reply.kind == FALLBACK and reply.sources == []
+        assert generator.prompts == []
+
+    def test_empty_message_is_refused(self, sample_index_dir, embedder, store):
+        with pytest.raises(MessageError, match="empty message"):
+            _manager(sample_index_dir, embedder, store).reply("console", "c1", "   \n ")
+
+    def test_generation_failure_becomes_a_polite_message_and_a_log_entry(self, sample_index_dir, embedder, store, caplog):
+        manager = _manager(sample_index_dir, embedder, store, EchoGenerator(fail=True))
+        with caplog.at_level(logging.ERROR):
+            reply = manager.reply("console", "c1", "How do I reset my password?")
+            text = reply.text()
+        assert text == BotConfig().error_message and reply.kind == ERROR
+        assert "CUDA error" in caplog.text and "CUDA error" not in text
+        assert store.messages("console", "c1")[-1].kind == "error"
+
+
+class TestConversation:
+    def test_follow_up_prompt_carries_the_earlier_exchange(self, sample_index_dir, embedder, store):
+        generator = EchoGenerator()
+        manager = _manager(sample_index_dir, embedder, store, generator)
+        manager.reply("console", "c1", "How do I reset my password?").text()
+        manager.reply("console", "c1", "And how long is the link valid?").text()
+        roles = [m["role"] for m in generator.prompts[-1]]
+        assert roles == ["system", "user", "assistant", "user"]
+        assert generator.prompts[-1][1]["content"] == "How do I reset my password?"
+
+    def test_follow_up_retrieves_with_the_previous_question(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.reply("console", "c1", "How do I reset my password?").text()
+        reply = manager.reply("console", "c1", "and how long does that link last?")
+        assert "account/reset-password.md" in [s.doc_id for s in reply.sources]
+
+    def test_conversation_survives_a_restart(self, sample_index_dir, embedder, tmp_path: Path):
+        path = tmp_path / "conversations.sqlite3"
+        _manager(sample_index_dir, embedder, ConversationStore(path)).reply("console", "c1", "Can I pay with Klarna?").text()
+
+        generator = EchoGenerator()
+        restarted = _manager(sample_index_dir, embedder, ConversationStore(path), generator)
+        restarted.reply("console", "c1", "What is the minimum order for it?").text()
+        assert [m["content"] for m in generator.prompts[-1][1:3]] == ["Can I pay with Klarna?", "Returns are accepted within 30 days [1]."]
+
+    def test_cancelled_answer_is_stored_as_interrupted(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store, EchoGenerator(answer="one two three four five six"))
+        reply = manager.reply("console", "c1", "How do I reset my password?")
+        stream = iter(reply)
+        next(stream)
+        reply.cancel()
+        list(stream)
+        stored = store.messages("console", "c1")[-1]
+        assert stored.kind == "generated:interrupted" and stored.content.startswith("one")
+        assert stored.content != "one two three four five six"
+
+    def test_huge_message_is_answered_not_crashed(self, sample_index_dir, embedder, store):
+        generator = EchoGenerator(context_window=2048)
+        reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "How long do refunds take to reach my card? " * 1200)
+        assert reply.text() and reply.kind == GENERATED
+        assert generator.count_tokens(generator.prompts[-1]) <= 2048 - 32

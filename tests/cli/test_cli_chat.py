@@ -1,0 +1,118 @@
+"""The `supportbot` command as a user runs it: real processes, the bundled models, a pseudo-terminal for the REPL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from supportbot.bot.store import ConversationStore
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "supportbot", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def chat_env(sample_index_dir: Path) -> dict:
+    return {"SUPPORTBOT_PATHS_INDEX_DIR": str(sample_index_dir), "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "24"}
+
+
+class TestChatOneShot:
+    def test_json_answer_with_sources_and_conversation_id(self, chat_env, isolated_data_dir: Path):
+        result = run_cli("chat", "--message", "How do I reset my password?", "--json", env=chat_env)
+        assert result.returncode == 0, result.stderr
+        payload = json.loads(result.stdout)
+        assert payload["answer"].strip()
+        assert "account/reset-password.md" in [s["id"] for s in payload["sources"]]
+        assert set(payload["sources"][0]) >= {"id", "title", "path", "score"}
+        stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", payload["conversation_id"])
+        assert [m.role for m in stored] == ["user", "assistant"] and stored[1].content == payload["answer"]
+
+    def test_conversation_continues_across_processes(self, chat_env, isolated_data_dir: Path):
+        first = json.loads(run_cli("chat", "-m", "Can I pay with Klarna?", "--json", env=chat_env).stdout)
+        second = run_cli("chat", "-m", "What is the minimum order?", "--json", "--conversation", first["conversation_id"], env=chat_env)
+        assert json.loads(second.stdout)["conversation_id"] == first["conversation_id"]
+        stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", first["conversation_id"])
+        assert [m.content for m in stored[::2]] == ["Can I pay with Klarna?", "What is the minimum order?"]
+
+    def test_off_topic_question_gets_the_fallback(self, chat_env):
+        payload = json.loads(run_cli("chat", "-m", "Who won the football world cup in 1998?", "--json", env=chat_env).stdout)
+        assert payload["kind"] == "fallback" and "person" in payload["answer"] and payload["sources"] == []
+
+    def test_empty_message_is_a_one_line_error(self, chat_env):
+        result = run_cli("chat", "-m", "  ", env=chat_env)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1] == "error: empty message: type a question"
+
+    def test_first_chat_builds_the_index_from_sample_docs(self, isolated_data_dir: Path):
+        result = run_cli("chat", "-m", "Do you ship to Canada?", "--json", env={"SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "8"})
+        assert result.returncode == 0, result.stderr
+        assert (isolated_data_dir / "index" / "CURRENT").is_file()
+        assert json.loads(result.stdout)["sources"]
+
+
+class TestIndexCommands:
+    def test_build_then_info_prints_manifest(self, tmp_path: Path):
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        (docs / "hours.md").write_text("---\ntitle: Opening hours\n---\nWe are open 9 to 5.\n", encoding="utf-8")
+        (docs / "faq.jsonl").write_text('{"question": "Do you deliver?", "answer": "Yes."}\n{oops\n', encoding="utf-8")
+        built = run_cli("index", "build", str(docs), "--index", str(tmp_path / "idx"), "--quiet")
+        assert built.returncode == 0, built.stderr
+        assert built.stdout.startswith("indexed 2 files") and "1 warnings" in built.stdout
+        assert f"{docs / 'faq.jsonl'}:2: skipped, not valid JSON" in built.stderr
+        info = json.loads(run_cli("index", "info", "--index", str(tmp_path / "idx")).stdout)
+        assert info["counts"] == {"files": 2, "documents": 2, "chunks": 2}
+        assert set(info["sources"]) == {"hours.md", "faq.jsonl"}
+
+    def test_missing_docs_path_is_a_one_line_error(self, tmp_path: Path):
+        result = run_cli("index", "build", str(tmp_path / "missing"), "--index", str(tmp_path / "idx"))
+        assert result.returncode == 1
+        assert result.stderr.strip() == f"error: docs path {tmp_path / 'missing'} does not exist: check the path"
+
+    def test_bad_config_key_is_named_with_exit_code_2(self, tmp_path: Path):
+        (tmp_path / "bad.toml").write_text("[bot]\nsystem_promt = 'x'\n", encoding="utf-8")
+        result = run_cli("--config", str(tmp_path / "bad.toml"), "index", "info")
+        assert result.returncode == 2 and "unknown key 'bot.system_promt'" in result.stderr
+
+
+class TestConsoleRepl:
+    def test_user_session_in_a_terminal(self, chat_env, isolated_data_dir: Path):
+        env = {**os.environ, **chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "200", "TERM": "dumb"}
+        child = pexpect.spawn(sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180)
+        try:
+            child.expect("you> ")
+            child.sendline("How long do refunds take?")
+            child.expect("bot> ")
+            child.expect(r"\S")  # the answer has started streaming
+            child.sendintr()  # Ctrl-C stops the answer, not the program
+            child.expect(r"\[stopped\]")
+            child.expect("you> ")
+            child.sendline("/sources")
+            child.expect(r"\[1\] ")
+            child.expect("you> ")
+            child.sendline("/reset")
+            child.expect("Started a new conversation")
+            child.expect("you> ")
+            child.sendline("")
+            child.expect("empty message")
+            child.sendline("/quit")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
+        assert child.exitstatus == 0
+        assert (isolated_data_dir / "console_history").is_file()

@@ -1,0 +1,112 @@
+"""`supportbot finetune` commands and the bad inputs that must stop a run before any model loads."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from supportbot.cli import main
+from supportbot.config import Config
+from supportbot.errors import FinetuneError
+from supportbot.finetune.modeling import bnb_config, lora_config, should_quantize
+from supportbot.finetune.trainer import FinetuneRun, TrainRequest
+from tests.finetune.conftest import conversation, sample_lines, write_lines
+
+OTHER_BASE = "HuggingFaceTB/SmolLM2-360M-Instruct"
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_train_on_malformed_data_names_file_and_line_and_does_not_start(tmp_path):
+    data = write_lines(tmp_path / "bad.jsonl", [*sample_lines(0, 1), '{"messages": "hello"}'])
+    result = run("finetune", "train", "--data", str(data), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"{data}:2: \"messages\" must be a non-empty list" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_folder_is_refused_without_overwrite_or_resume(tmp_path):
+    data = write_lines(tmp_path / "data.jsonl", sample_lines(0, 3))
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "keep.txt").write_text("earlier run")
+    result = run("finetune", "train", "--data", str(data), "--output", str(output))
+    assert result.exit_code == 1 and "already exists: pass --overwrite to replace it or --resume" in result.output
+    result = run("finetune", "train", "--data", str(data), "--output", str(output), "--resume")
+    assert result.exit_code == 1 and "has no checkpoint/state.json to continue from" in result.output
+    assert (output / "keep.txt").read_text() == "earlier run"
+
+
+def test_validate_marks_loss_tokens_and_lists_malformed_lines(tmp_path):
+    data = write_lines(tmp_path / "data.jsonl", [*sample_lines(0, 2), "not json", *sample_lines(0, 1), conversation(("user", "hello?"))])
+    result = run("finetune", "validate", str(data), "--max-length", "64")
+    assert result.exit_code == 1
+    assert "[[" in result.output and "<|im_end|>\n]]" in result.output
+    assert "conversations: 2 usable" in result.output
+    assert "duplicate conversations (skipped): 1" in result.output
+    assert "conversations without any assistant reply (skipped): 1" in result.output
+    assert f"{data}:3: not valid JSON" in result.output
+    assert "longer than max_length 64 (oldest turns dropped): 2" in result.output
+
+
+def test_prepare_command_converts_a_csv(tmp_path):
+    source = tmp_path / "tickets.csv"
+    source.write_text("q,a\nWhere is my parcel?,Track it under Account > Orders.\n", encoding="utf-8")
+    result = run("finetune", "prepare", str(source), "-o", str(tmp_path / "out.jsonl"), "--question-column", "q", "--answer-column", "a")
+    assert result.exit_code == 0 and "wrote 1 conversations" in result.output
+    assert json.loads((tmp_path / "out.jsonl").read_text())["messages"][1]["role"] == "assistant"
+
+
+def _fake_adapter(folder, base_model: str):
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text("{}")
+    (folder / "supportbot_adapter.json").write_text(json.dumps({"base_model": base_model, "chat_template": "x"}))
+    return folder
+
+
+def test_adapter_for_another_base_model_is_refused_by_merge_and_by_the_bot(tmp_path):
+    from supportbot.generation.transformers_backend import TransformersGenerator
+
+    adapter = _fake_adapter(tmp_path / "adapter", OTHER_BASE)
+    result = run("finetune", "merge", "--adapter", str(adapter), "--output", str(tmp_path / "merged"))
+    assert result.exit_code == 1
+    assert f"trained on base model '{OTHER_BASE}', but model.name is 'bundled:smollm2-135m-instruct'" in result.output
+    generator = TransformersGenerator("bundled:smollm2-135m-instruct", tmp_path / "cache", adapter=str(adapter))
+    with pytest.raises(FinetuneError, match=f'set model.name = "{OTHER_BASE}"'):
+        generator.warm_up()
+
+
+def test_cuda_out_of_memory_names_the_knobs_to_turn(tmp_path, monkeypatch):
+    def out_of_memory(self):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(FinetuneRun, "_run", out_of_memory)
+    with pytest.raises(FinetuneError) as caught:
+        FinetuneRun(Config(), TrainRequest(tmp_path / "d.jsonl", tmp_path / "out")).run()
+    message = str(caught.value)
+    for knob in ("finetune.batch_size (now 4", "gradient_accumulation_steps", "finetune.max_length (now 1024)", "finetune.gradient_checkpointing"):
+        assert knob in message
+
+
+def test_quantization_is_automatic_per_device_and_configs_are_qlora():
+    assert should_quantize("auto", "cuda") and not should_quantize("auto", "cpu")
+    assert should_quantize("on", "cpu") and not should_quantize("off", "cuda")
+    quantization = bnb_config()
+    assert (quantization.load_in_4bit, quantization.bnb_4bit_quant_type, quantization.bnb_4bit_use_double_quant) == (True, "nf4", True)
+    assert quantization.bnb_4bit_compute_dtype == torch.bfloat16
+    lora = lora_config(Config().finetune)
+    assert (lora.r, lora.lora_alpha, lora.target_modules, lora.task_type) == (16, 32, "all-linear", "CAUSAL_LM")
+
+
+def test_quantize_without_bitsandbytes_says_how_to_install_it(monkeypatch):
+    from supportbot.finetune.modeling import load_trainable_model
+
+    monkeypatch.setitem(sys.modules, "bitsandbytes", None)  # as if it were not installed
+    with pytest.raises(FinetuneError, match=r"pip install 'supportbot\[gpu\]'.*--no-quantize"):
+        load_trainable_model("unused", Config().finetune, quantize=True, device=torch.device("cpu"), seed=0)

@@ -1,0 +1,97 @@
+"""Reading, checking and converting training data: every bad line is named as file:line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from supportbot.errors import TrainingDataError
+from supportbot.finetune.data import load_conversations, read_conversations, split_conversations
+from supportbot.finetune.prepare import from_csv, from_faq_jsonl, write_jsonl
+from tests.finetune.conftest import conversation, sample_lines, write_lines
+
+GOOD = conversation(("user", "Where is my order?"), ("assistant", "Check Account > Orders."))
+
+
+def test_every_malformed_line_is_reported_with_file_and_line(tmp_path):
+    path = write_lines(tmp_path / "bad.jsonl", [
+        GOOD,
+        '{"messages": [{"role": "user", "content": "hi"}',  # truncated JSON
+        '{"conversation": []}',
+        conversation(("customer", "hi"), ("assistant", "hello")),
+        '{"messages": [{"role": "user", "content": 42}]}',
+        conversation(("user", "hi"), ("system", "late system prompt")),
+    ])
+    with pytest.raises(TrainingDataError) as caught:
+        load_conversations(path)
+    message = str(caught.value)
+    assert "5 malformed line(s)" in message
+    for number, fragment in [(2, "not valid JSON"), (3, 'no "messages" key'), (4, "'customer'"), (5, "must be a string"), (6, "only the first")]:
+        assert f"{path}:{number}: " in message and fragment in message
+    assert f"{path}:1:" not in message
+
+
+def test_conversations_without_reply_and_duplicates_are_counted_and_skipped(tmp_path):
+    path = write_lines(tmp_path / "data.jsonl", [
+        GOOD,
+        GOOD,
+        conversation(("user", "anyone there?")),
+        conversation(("user", "a"), ("assistant", "b"), ("user", "and c?")),
+    ])
+    report = read_conversations(path)
+    assert (len(report.conversations), report.duplicates, report.without_assistant, report.unanswered_turns) == (2, 1, 1, 2)
+    assert report.conversations[1].source == f"{path}:4"
+
+
+def test_file_with_no_reply_at_all_is_refused(tmp_path):
+    path = write_lines(tmp_path / "data.jsonl", [conversation(("user", "hello?"))])
+    with pytest.raises(TrainingDataError, match="no conversation with an assistant reply"):
+        load_conversations(path)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(TrainingDataError, match="missing.jsonl does not exist"):
+        load_conversations(tmp_path / "missing.jsonl")
+
+
+def test_eval_split_is_reproducible_and_disjoint(tmp_path):
+    conversations = load_conversations(write_lines(tmp_path / "d.jsonl", sample_lines(0, 20))).conversations
+    train, held_out = split_conversations(conversations, 0.1, seed=7)
+    again = split_conversations(conversations, 0.1, seed=7)
+    assert len(held_out) == 2 and len(train) == 18
+    assert [c.source for c in held_out] == [c.source for c in again[1]]
+    assert not {c.source for c in train} & {c.source for c in held_out}
+
+
+def test_prepare_csv_uses_the_named_columns(tmp_path):
+    source = tmp_path / "tickets.csv"
+    source.write_text('Subject,Reply\n"Can I pay with Klarna?","Yes, in 4 payments."\n"",ignored\n', encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    count = write_jsonl(from_csv(source, "Subject", "Reply", system_prompt="Be brief."), output)
+    assert count == 1
+    assert json.loads(output.read_text())["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Can I pay with Klarna?"},
+        {"role": "assistant", "content": "Yes, in 4 payments."},
+    ]
+    assert len(load_conversations(output).conversations) == 1
+
+
+def test_prepare_csv_with_a_missing_column_lists_the_columns(tmp_path):
+    source = tmp_path / "tickets.csv"
+    source.write_text("Subject,Reply\na,b\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=r"no column 'question'.*columns: Subject, Reply.*--question-column"):
+        list(from_csv(source, "question", "Reply"))
+
+
+def test_prepare_faq_jsonl_from_the_sample_faq(tmp_path):
+    from supportbot.retrieval.loaders import sample_docs_dir
+
+    faq = sample_docs_dir() / "faq.jsonl"  # the FAQ the index builder reads
+    output = tmp_path / "faq_dialogues.jsonl"
+    count = write_jsonl(from_faq_jsonl(faq), output)
+    entries = [line for line in faq.read_text().splitlines() if line.strip()]
+    first = json.loads(entries[0])
+    assert count == len(entries) > 0
+    assert json.loads(output.read_text().splitlines()[0])["messages"][1]["content"] == first["answer"]

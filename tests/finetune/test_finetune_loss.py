@@ -1,0 +1,73 @@
+"""The chunked assistant-only loss, and the CPU-safe parts of benchmarks/finetune_gpu.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from supportbot.finetune.loss import AssistantLossModel, chunked_loss
+from supportbot.finetune.tokenization import IGNORE_INDEX
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "finetune_gpu.py"
+
+
+@pytest.fixture(scope="module")
+def benchmark():
+    spec = importlib.util.spec_from_file_location("finetune_gpu", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["finetune_gpu"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["finetune_gpu"]
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(benchmark):
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    return AutoModelForCausalLM.from_config(benchmark.model_config("smollm2-135m", tiny=True), dtype=torch.float32)
+
+
+def _labels_on_half(input_ids: torch.Tensor) -> torch.Tensor:
+    labels = input_ids.clone()
+    labels[:, : input_ids.shape[1] // 2] = IGNORE_INDEX  # like a user turn followed by a reply
+    labels[1, -3:] = IGNORE_INDEX  # like padding
+    return labels
+
+
+def test_chunked_loss_and_gradients_equal_the_plain_loss_where_labels_are_set(tiny_llama):
+    input_ids = torch.randint(0, tiny_llama.config.vocab_size, (2, 24), generator=torch.Generator().manual_seed(1))
+    labels = _labels_on_half(input_ids)
+    mask = torch.ones_like(input_ids)
+    tiny_llama.zero_grad()
+    plain = tiny_llama(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+    plain.backward()
+    plain_grads = [p.grad.clone() for p in tiny_llama.parameters()]
+    tiny_llama.zero_grad()
+    ours = AssistantLossModel(tiny_llama, chunk_tokens=5)(input_ids, mask, labels)  # 5 does not divide the 19 labelled positions
+    ours.backward()
+    assert torch.allclose(ours, plain, atol=1e-5)
+    for ours_grad, plain_grad in zip((p.grad for p in tiny_llama.parameters()), plain_grads):
+        assert torch.allclose(ours_grad, plain_grad, atol=1e-5)
+
+
+def test_batch_without_labels_gives_zero_loss_with_a_graph(tiny_llama):
+    hidden = torch.randn(1, 4, tiny_llama.config.hidden_size, requires_grad=True)
+    loss = chunked_loss(tiny_llama.lm_head, hidden, torch.full((1, 4), IGNORE_INDEX), chunk_tokens=2)
+    loss.backward()
+    assert float(loss) == 0.0 and hidden.grad is not None
+
+
+def test_benchmark_variants_run_on_cpu_and_start_from_the_same_loss(benchmark):
+    benchmark.ARCHITECTURES["smollm2-135m"]["batch"] = 2
+    results = benchmark.run_arch("smollm2-135m", "cpu", seq=16, steps=1, warmup=0, quantize=False, tiny=True, variants=["plain", "ours"])
+    by_variant = {r.variant: r for r in results}
+    assert set(by_variant) == {"plain", "ours"}
+    assert by_variant["ours"].first_loss == pytest.approx(by_variant["plain"].first_loss, abs=1e-4)
+    assert all(r.tokens_per_second > 0 for r in results)
+    assert len(benchmark.summary(results)) == 1

@@ -1,0 +1,169 @@
+"""LoRA on the bundled SmolLM2 for a few steps on CPU: training, the adapter folder, serving, merging, resuming."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from supportbot.config import Config
+from supportbot.errors import FinetuneError
+from supportbot.finetune.trainer import CHECKPOINT_DIR, TrainRequest, train
+from tests.finetune.conftest import sample_lines, write_lines
+
+pytestmark = pytest.mark.slow
+
+STEPS = 4  # 4 training conversations in batches of 2: two epochs, an evaluation after each
+
+
+def small_config() -> Config:
+    config = Config()
+    config.model.device, config.model.threads = "cpu", 1
+    ft = config.finetune
+    ft.max_length, ft.batch_size, ft.max_steps = 48, 2, STEPS
+    ft.learning_rate, ft.warmup_ratio, ft.lr_scheduler = 2e-3, 0.0, "constant"
+    ft.gradient_checkpointing, ft.lora_r = False, 8
+    return config
+
+
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("finetune-data")
+    return write_lines(folder / "train.jsonl", sample_lines(0, 4)), write_lines(folder / "eval.jsonl", sample_lines(10, 2))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_files) -> tuple[Path, dict]:
+    """One uninterrupted run, shared by the tests that only read its output."""
+    output = tmp_path_factory.mktemp("run") / "adapter"
+    report = train(small_config(), TrainRequest(data_files[0], output, eval_data=data_files[1], show_progress=False))
+    return output, report
+
+
+def _logits(model, input_ids):
+    with torch.no_grad():
+        return model(input_ids=input_ids).logits
+
+
+@pytest.fixture(scope="module")
+def base_and_adapted(trained, bundled_model_dir):
+    from transformers import AutoModelForCausalLM
+
+    from supportbot.finetune.adapter import attach_adapter
+
+    base = AutoModelForCausalLM.from_pretrained(bundled_model_dir, dtype=torch.float32).eval()
+    input_ids = torch.tensor([[1, 9690, 198, 19556, 314, 957, 1978, 47, 2]])
+    base_logits = _logits(base, input_ids)
+    adapted = attach_adapter(base, trained[0]).eval()
+    return input_ids, base_logits, _logits(adapted, input_ids), adapted
+
+
+def test_training_lowers_loss_on_the_training_batch(trained, data_files, base_and_adapted, tokenizer):
+    from supportbot.finetune.data import load_conversations
+    from supportbot.finetune.evaluate import mean_loss
+    from supportbot.finetune.tokenization import tokenize_all
+
+    adapted = base_and_adapted[3]
+    examples = tokenize_all(tokenizer, load_conversations(data_files[0]).conversations, 48)
+    with adapted.disable_adapter():
+        before = mean_loss(adapted, examples, tokenizer.pad_token_id, 2, "cpu")
+    after = mean_loss(adapted, examples, tokenizer.pad_token_id, 2, "cpu")
+    assert after < before - 0.2, (before, after)
+
+
+def test_output_folder_holds_adapter_report_curve_and_template(trained, tokenizer):
+    output, report = trained
+    for name in ("adapter_config.json", "adapter_model.safetensors", "train_report.json", "supportbot_adapter.json"):
+        assert (output / name).is_file(), name
+    assert (output / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert (report["steps"], report["epochs_completed"], report["stopped"], report["quantized"]) == (STEPS, 2, "finished", False)
+    assert [e["step"] for e in report["eval_history"]] == [2, 4]
+    assert report["truncated_train"] > 0  # the sample conversations are longer than 48 tokens
+    assert json.loads((output / "train_report.json").read_text())["best_step"] == report["best_step"]
+    metadata = json.loads((output / "supportbot_adapter.json").read_text())
+    assert metadata["base_model"] == "bundled:smollm2-135m-instruct"
+    assert metadata["chat_template"] == tokenizer.chat_template
+
+
+def test_adapter_reloads_and_changes_the_models_output(base_and_adapted):
+    _, base_logits, adapted_logits, _ = base_and_adapted
+    assert (adapted_logits - base_logits).abs().max() > 1e-2
+
+
+def test_merged_model_loads_without_peft_and_matches_base_plus_adapter(trained, base_and_adapted, bundled_model_dir, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from supportbot.finetune.adapter import merge_adapter
+
+    input_ids, _, adapted_logits, _ = base_and_adapted
+    merged_dir = merge_adapter(bundled_model_dir, trained[0], tmp_path / "merged")
+    assert not (merged_dir / "adapter_config.json").exists()
+    merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=torch.float32).eval()
+    assert type(merged).__module__.startswith("transformers.")
+    assert torch.allclose(_logits(merged, input_ids), adapted_logits, atol=1e-4)
+
+
+def test_bot_serves_the_adapter_from_config_with_its_recorded_template(trained, tmp_path):
+    from peft import PeftModel
+
+    from supportbot.finetune.tokenization import CHATML_TEMPLATE
+    from supportbot.generation.base import GenerationSettings
+    from supportbot.generation.registry import create_generator
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(trained[0], adapter, ignore=shutil.ignore_patterns(CHECKPOINT_DIR))
+    metadata = json.loads((adapter / "supportbot_adapter.json").read_text())
+    metadata["chat_template"] = CHATML_TEMPLATE  # a template the base model does not ship, to see which one serves
+    (adapter / "supportbot_adapter.json").write_text(json.dumps(metadata))
+    config = small_config()
+    config.model.adapter = str(adapter)
+    generator = create_generator(config)
+    generator.warm_up()
+    assert isinstance(generator.model, PeftModel)
+    assert generator.tokenizer.chat_template == CHATML_TEMPLATE
+    answer = "".join(generator.stream([{"role": "user", "content": "Can I return a pan?"}], GenerationSettings(max_new_tokens=4)))
+    assert answer.strip()
+
+
+def test_resume_continues_from_the_step_it_stopped_at(trained, data_files, tmp_path):
+    output = tmp_path / "interrupted"
+
+    def interrupt_at_step_two(state) -> None:
+        if state.step == 2:
+            raise KeyboardInterrupt
+
+    request = TrainRequest(data_files[0], output, eval_data=data_files[1], show_progress=False, on_step=interrupt_at_step_two)
+    with pytest.raises(FinetuneError, match="interrupted at step 2: continue with --resume"):
+        train(small_config(), request)
+    assert json.loads((output / CHECKPOINT_DIR / "state.json").read_text())["step"] == 2
+
+    resumed = train(small_config(), TrainRequest(data_files[0], output, eval_data=data_files[1], resume=True, show_progress=False))
+    uninterrupted = trained[1]
+    assert [h["step"] for h in resumed["train_history"]] == [1, 2, 3, 4]
+    for ours, reference in zip(resumed["train_history"], uninterrupted["train_history"]):
+        assert ours["loss"] == pytest.approx(reference["loss"], abs=1e-4)
+    assert resumed["best_eval_loss"] == pytest.approx(uninterrupted["best_eval_loss"], abs=1e-4)
+
+
+def test_eval_command_shows_base_and_adapted_side_by_side(trained, data_files):
+    from click.testing import CliRunner
+
+    from supportbot.cli import main
+
+    args = ["finetune", "eval", "--adapter", str(trained[0]), "--data", str(data_files[1]), "--limit", "1", "--max-new-tokens", "4"]
+    result = CliRunner().invoke(main, args, env={"SUPPORTBOT_MODEL_DEVICE": "cpu", "SUPPORTBOT_FINETUNE_MAX_LENGTH": "48"})
+    assert result.exit_code == 0, result.output
+    header, *rows = [line.split() for line in result.output.splitlines() if line.startswith(("metric", "perplexity", "ROUGE-L", "token F1"))]
+    assert header == ["metric", "base", "adapted"]
+    assert [row[0] for row in rows] == ["perplexity", "ROUGE-L", "token"]
+
+
+def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_files, tmp_path):
+    config = small_config()
+    config.finetune.learning_rate = 0.0  # the eval loss cannot get lower, so the second evaluation is no improvement
+    config.finetune.eval_steps, config.finetune.early_stopping_patience = 1, 1
+    report = train(config, TrainRequest(data_files[0], tmp_path / "out", eval_data=data_files[1], show_progress=False))
+    assert (report["stopped"], report["steps"], report["best_step"]) == ("early_stopping", 2, 1)

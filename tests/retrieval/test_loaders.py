@@ -1,0 +1,71 @@
+"""Loaders: every supported format, and bad files skipped with a warning that names them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from supportbot.errors import DocumentError
+from supportbot.retrieval.loaders import SourceFile, discover_files, load_file, sample_docs_dir
+
+
+def _source(path: Path) -> SourceFile:
+    return SourceFile(path, path.name)
+
+
+class TestLoadFormats:
+    def test_markdown_front_matter_gives_title_and_url(self, tmp_path: Path):
+        page = tmp_path / "refunds.md"
+        page.write_text("---\ntitle: Refunds\nurl: https://help.example.com/refunds\n---\n# Refunds\n\nBody.\n", encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert (document.title, document.url, document.format) == ("Refunds", "https://help.example.com/refunds", "markdown")
+        assert "Body." in document.text and "title:" not in document.text
+
+    def test_html_headings_become_markdown_headings(self):
+        page = sample_docs_dir() / "shipping" / "holiday-shipping-deadlines.html"
+        (document,) = load_file(SourceFile(page, "holiday.html")).documents
+        assert document.title
+        assert any(line.startswith("## ") for line in document.text.splitlines())
+        assert "<" not in document.text
+
+    def test_pdf_text_layer_is_extracted(self):
+        pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
+        (document,) = load_file(SourceFile(pdf, "warranty.pdf")).documents
+        assert document.format == "pdf"
+        assert "warranty" in document.text.lower()
+
+    def test_faq_entries_become_one_document_each(self):
+        faq = sample_docs_dir() / "faq.jsonl"
+        result = load_file(SourceFile(faq, "faq.jsonl"))
+        lines = [json.loads(line) for line in faq.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert len(result.documents) == len(lines)
+        assert result.documents[0].question == lines[0]["question"]
+        assert sum(d.approved for d in result.documents) == sum(1 for line in lines if line.get("approved") is True)
+
+
+class TestBadInput:
+    def test_malformed_faq_line_is_skipped_with_file_and_line(self, tmp_path: Path):
+        faq = tmp_path / "faq.jsonl"
+        faq.write_text('{"question": "Q1?", "answer": "A1."}\n{not json\n{"question": "Q3?"}\n', encoding="utf-8")
+        result = load_file(_source(faq))
+        assert [d.question for d in result.documents] == ["Q1?"]
+        assert any(f"{faq}:2: skipped, not valid JSON" in w for w in result.warnings)
+        assert any(f"{faq}:3: skipped" in w and '"answer"' in w for w in result.warnings)
+
+    def test_non_utf8_file_is_skipped_with_a_warning_naming_it(self, tmp_path: Path):
+        bad = tmp_path / "latin1.txt"
+        bad.write_bytes("Caf\xe9 opening hours".encode("latin-1"))
+        result = load_file(_source(bad))
+        assert result.documents == []
+        assert str(bad) in result.warnings[0] and "UTF-8" in result.warnings[0]
+
+    def test_missing_docs_path_is_an_error(self, tmp_path: Path):
+        with pytest.raises(DocumentError, match="does not exist"):
+            discover_files([str(tmp_path / "nowhere")])
+
+    def test_folder_without_documents_is_an_error(self, tmp_path: Path):
+        (tmp_path / "notes.docx").write_bytes(b"binary")
+        with pytest.raises(DocumentError, match="no documents in"):
+            discover_files([str(tmp_path)])

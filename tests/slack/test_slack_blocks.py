@@ -1,0 +1,25 @@
+"""Block Kit within Slack's limits: long answers split, control characters escaped, sources linked."""
+
+from __future__ import annotations
+
+from supportbot.bot.prompt import Source
+from supportbot.channels.slack import blocks
+
+
+def test_long_answer_is_split_into_sections_of_at_most_3000_characters():
+    message = blocks.answer_blocks("word " * 2000, [], "Ev1")
+    sections = [b for b in message if b["type"] == "section"]
+    assert len(sections) == 4 and all(len(b["text"]["text"]) <= blocks.SECTION_LIMIT for b in sections)
+    assert "".join(b["text"]["text"] for b in sections) == "word " * 2000
+
+
+def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
+    sources = [Source(1, "a", "Returns & refunds", "returns.md", "https://help.example.com/returns", 0.8), Source(2, "b", "FAQ", "faq.jsonl", "", 0.5)]
+    message = blocks.answer_blocks("Use <b> & enjoy", sources, "Ev1")
+    assert message[0]["text"]["text"] == "Use &lt;b&gt; &amp; enjoy"
+    context = message[1]["elements"][0]["text"]
+    assert "[1] <https://help.example.com/returns|Returns &amp; refunds>" in context and "[2] FAQ" in context
+
+
+def test_mentions_are_stripped_from_the_question():
+    assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"

@@ -1,0 +1,87 @@
+"""Bursts, restarts and crashes: every accepted event ends visible in its thread, exactly once."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_double import mention, post_event, reply_metadata
+from slack_helpers import EchoGenerator, final_text
+
+from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
+
+
+def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):
+    bot = start_bot(generator=EchoGenerator(delay=0.1), workers=2, queue_size=4)  # ~1 s an answer: the burst overflows
+    bodies = [mention(f"Question number {i} about refunds?", channel=f"C{i}") for i in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda body: post_event(bot.url, body), bodies))
+    assert all(status == 200 for status, _ in results)
+    assert max(seconds for _, seconds in results) < 3.0  # Slack's ack deadline
+    busy = bot.service.config.busy_message
+    outcomes = [final_text(bot, body["event"]["channel"], body["event"]["ts"]) for body in bodies]
+    for i, text in enumerate(outcomes):
+        assert text == busy or f"Question number {i} about refunds?" in text
+        assert len(bot.double.thread_messages(f"C{i}", bodies[i]["event"]["ts"])) == 1
+    assert busy in outcomes and any(text != busy for text in outcomes)
+    # The status is set just after the final edit reaches Slack; nothing is left queued.
+    bot.double.wait_for(lambda: {bot.service.store.event_status(body["event_id"]) for body in bodies} <= {ANSWERED, BUSY})
+
+
+def test_event_accepted_before_a_stop_is_answered_at_the_next_start(start_bot, slack_double, isolated_data_dir):
+    body = mention("How long do refunds take?")
+    store = SlackStore(isolated_data_dir / "conversations.sqlite3")
+    assert store.claim_event(body["event_id"], body)  # accepted (acked), then the process died
+    store.close()
+    bot = start_bot()
+    assert "How long do refunds take?" in final_text(bot, "C1", body["event"]["ts"])
+    bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+
+
+def test_reply_posted_before_a_crash_is_reused_not_posted_twice(start_bot, slack_double, isolated_data_dir):
+    body = mention("How long do refunds take?")
+    ts = body["event"]["ts"]
+    store = SlackStore(isolated_data_dir / "conversations.sqlite3")
+    store.claim_event(body["event_id"], body)
+    store.record_reply(body["event_id"], "C1", ts, f"C1:{ts}", "Looking into it…")
+    store.close()
+    # The post reached Slack, but the process died before it could note the message's ts.
+    slack_double._answer("chat.postMessage", {"channel": "C1", "thread_ts": ts, "text": "Looking into it…", "metadata": reply_metadata(body["event_id"])})
+    bot = start_bot()
+    assert "How long do refunds take?" in final_text(bot, "C1", ts)
+    assert len(slack_double.calls_to("chat.postMessage")) == 1  # the one from before the crash
+
+
+def test_final_answer_recorded_before_a_crash_is_shown_without_generating_again(start_bot, slack_double, isolated_data_dir):
+    body = mention("How long do refunds take?")
+    ts = body["event"]["ts"]
+    store = SlackStore(isolated_data_dir / "conversations.sqlite3")
+    store.claim_event(body["event_id"], body)
+    store.record_reply(body["event_id"], "C1", ts, f"C1:{ts}", "Looking into it…")
+    store.reply_posted(body["event_id"], "1800000000.000999")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Refunds take 5 days."}}]
+    store.record_final(body["event_id"], "Refunds take 5 days.", blocks)
+    store.close()
+    bot = start_bot()
+    update = slack_double.wait_for(lambda: slack_double.calls_to("chat.update"))
+    assert update[0]["ts"] == "1800000000.000999" and update[0]["text"] == "Refunds take 5 days."
+    assert slack_double.calls_to("chat.postMessage") == [] and bot.generator.prompts == []
+
+
+def test_stop_finishes_answers_in_progress_and_hands_back_the_queue(start_bot, caplog):
+    bot = start_bot(generator=EchoGenerator(delay=0.05), workers=1, queue_size=10)
+    bodies = [mention(f"Question {i} about shipping?", channel=f"C{i}") for i in range(4)]
+    for body in bodies:
+        post_event(bot.url, body)
+    bot.double.wait_for(lambda: bot.generator.prompts)
+    with caplog.at_level(logging.INFO, logger="supportbot"):
+        bot.service.stop(grace=10)
+    assert "Question 0 about shipping?" in final_text(bot, "C0", bodies[0]["event"]["ts"])
+    assert "queued event(s) not started" in caplog.text
+    store = SlackStore(bot.service.store.path)
+    assert QUEUED in {store.event_status(body["event_id"]) for body in bodies[1:]}  # handed back, still owed
+    store.close()
+    restarted = start_bot(generator=EchoGenerator())
+    for i, body in enumerate(bodies):
+        assert f"Question {i} about shipping?" in final_text(restarted, f"C{i}", body["event"]["ts"])
+        assert len(restarted.double.thread_messages(f"C{i}", body["event"]["ts"])) == 1
