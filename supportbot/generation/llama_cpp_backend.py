@@ -1,4 +1,4 @@
-"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, about 8x faster than
+"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, decoding 4-6x faster than
 transformers on a CPU for the bundled model.
 
 Prompts are rendered with the GGUF's own chat template and measured with llama.cpp's tokenizer, so
