@@ -36,16 +36,50 @@ class ModelConfig:
 
     name: str = _opt(
         "bundled:smollm2-135m-instruct",
-        "Chat model: 'bundled:smollm2-135m-instruct', a Hugging Face model id, a local model folder, or a .gguf file.",
+        "Chat model: 'bundled:smollm2-135m-instruct', a Hugging Face model id, a local model folder, or a .gguf file; "
+        "with backend 'openai', the model name the server serves.",
     )
-    backend: str = _opt("transformers", "Generation backend: 'transformers'.")
+    backend: str = _opt(
+        "auto",
+        "Generation backend: 'llama_cpp' (a GGUF in-process via llama-cpp-python), 'transformers', 'openai' "
+        "(an OpenAI-compatible HTTP endpoint), or 'auto' (llama_cpp for a GGUF on the CPU when installed, else transformers).",
+    )
     device: str = _opt("auto", "Where the model runs: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
     context_window: int = _opt(0, "Prompt plus answer limit in tokens; 0 takes the model's own maximum.")
     max_new_tokens: int = _opt(256, "Longest answer in tokens.")
     temperature: float = _opt(0.0, "Sampling temperature; 0 decodes greedily (reproducible answers).")
     top_p: float = _opt(0.9, "Nucleus sampling mass when temperature > 0.")
     repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
-    threads: int = _opt(0, "CPU threads for generation; 0 lets torch decide.")
+    threads: int = _opt(
+        0,
+        "CPU threads for generation; 0 lets torch decide (transformers), or takes all available cores but one (llama_cpp, "
+        "whose threads stall each other when one is descheduled; on a dedicated machine, all cores decode faster).",
+    )
+    llama_cpp_fallback: str = _opt(
+        "error",
+        "When llama.cpp cannot load the model (an unsupported architecture): 'error', or 'transformers' to warn and use it.",
+    )
+    llama_cpp_requantize: str = _opt(
+        "",
+        "llama_cpp: rewrite the GGUF once (cached) as 'q4_0' (about 2x faster prompts on AVX2, a little less accurate) "
+        "or 'q8_0' (about 1.7x, near lossless); empty runs the file as it is.",
+    )
+    prompt_cache_mb: int = _opt(
+        256,
+        "llama_cpp: memory for saved prompt states of recent conversations, so an interleaved follow-up skips "
+        "its shared prefix; 0 keeps only the last conversation's cache.",
+    )
+    base_url: str = _opt("http://127.0.0.1:8000/v1", "openai: the endpoint's base URL (vLLM, llama.cpp server, Ollama: .../v1).")
+    api_key_env: str = _opt(
+        "", "openai: name of the environment variable holding the API key (the key itself never goes in config); empty sends none."
+    )
+    request_timeout: float = _opt(60.0, "openai: seconds to wait to connect and for each piece of the streamed answer.")
+    max_retries: int = _opt(3, "openai: retries, with exponential backoff, on 429, 5xx and connection errors before the answer starts.")
+    tokenizer: str = _opt(
+        "",
+        "openai: a local tokenizer (Hugging Face id or folder, or bundled:...) for exact token counts; empty estimates "
+        "them erring high (a token per 3 letters, per digit or punctuation mark, per non-ASCII byte).",
+    )
     adapter: str = _opt("", "LoRA adapter folder from `supportbot finetune train` served on top of model.name; empty for none.")
 
 

@@ -45,3 +45,7 @@ class FinetuneError(SupportbotError):
 
 class DatasetError(SupportbotError):
     """An evaluation dataset is missing a file or has a bad line; the message names file and line."""
+
+
+class BackendError(SupportbotError):
+    """The generation backend failed: an HTTP endpoint is unreachable or refuses, or llama.cpp is missing."""

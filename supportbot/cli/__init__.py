@@ -83,6 +83,7 @@ def _register() -> None:
     from supportbot.cli.eval import eval_group
     from supportbot.cli.index import index_group
     from supportbot.cli.slack import slack
+    from supportbot.cli.serve import serve
 
     main.add_command(chat)
     main.add_command(index_group)
@@ -90,6 +91,7 @@ def _register() -> None:
     main.add_command(slack)
     main.add_command(finetune_group)
     main.add_command(eval_group)
+    main.add_command(serve)
 
 
 _register()

@@ -1,0 +1,419 @@
+"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, decoding 4-6x faster than
+transformers on a CPU for the bundled model.
+
+Prompts are rendered with the GGUF's own chat template and measured with llama.cpp's tokenizer, so
+the dialogue manager's token budget is exact. A follow-up turn repeats the previous prompt plus the
+answer, so llama.cpp keeps the KV cache of the longest shared prefix and only evaluates the new
+tail; states of other recent conversations are kept in `prompt_cache_mb` of memory, so interleaved
+conversations (several Slack users) keep that benefit too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from supportbot.errors import BackendError, ConfigError, ModelLoadError
+from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
+from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
+from supportbot.model_sources import resolve_reference
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'supportbot[llama]' (compiles llama.cpp, ~9 min once), or set model.backend = \"transformers\""
+DEFAULT_MAX_CONTEXT = 8192  # the KV cache is allocated up front: don't take a 128k training window by default
+REQUANTIZE_TYPES = ("", "q8_0", "q4_0")  # "" keeps the file as it is
+MIN_RESTORE_GAIN = 16  # restoring a saved state costs a copy; only worth it when it saves evaluating tokens
+
+
+def llama_cpp_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+def gguf_metadata(path: Path) -> dict[str, object]:
+    """The GGUF header's scalar and string values (arrays skipped), plus `architecture` and `context_length`.
+
+    A small reader of our own: gguf.GGUFReader parses every tensor and vocabulary entry into Python
+    objects, which takes tens of seconds on a loaded machine; this reads the header in milliseconds.
+    """
+    import mmap
+    import struct
+
+    with path.open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelLoadError(f"{path} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    position = 4
+
+    def read(fmt: str):
+        nonlocal position
+        value = struct.unpack_from(fmt, data, position)[0]
+        position += struct.calcsize(fmt)
+        return value
+
+    def read_string() -> str:
+        nonlocal position
+        length = read("<Q")
+        position += length
+        return data[position - length : position].decode("utf-8", errors="replace")
+
+    def read_value(kind: int):
+        nonlocal position
+        if kind in _GGUF_SCALARS:
+            return read(_GGUF_SCALARS[kind])
+        if kind == _GGUF_STRING:
+            return read_string()
+        if kind == _GGUF_ARRAY:  # skipped, not decoded: vocabularies have tens of thousands of items
+            item_kind, count = read("<I"), read("<Q")
+            if item_kind in _GGUF_SCALARS:
+                position += count * struct.calcsize(_GGUF_SCALARS[item_kind])
+            elif item_kind == _GGUF_STRING:
+                for _ in range(count):
+                    position += 8 + struct.unpack_from("<Q", data, position)[0]
+            else:
+                for _ in range(count):
+                    read_value(item_kind)
+            return None
+        raise ModelLoadError(f"{path}: unknown GGUF value type {kind}: is the file corrupt?")
+
+    values: dict[str, object] = {}
+    try:
+        read("<I")  # version
+        read("<Q")  # tensor count
+        for _ in range(read("<Q")):
+            key = read_string()
+            value = read_value(read("<I"))
+            if value is not None:
+                values[key] = value
+    except struct.error:
+        raise ModelLoadError(f"{path} is truncated (its GGUF header ends early): download or convert it again") from None
+    finally:
+        data.close()
+    architecture = values.get("general.architecture") or "unknown"
+    return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not every core of the host."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class _PromptStateCache:
+    """Saved KV states of recent prompts, by their tokens, evicting the least recently used past `capacity` bytes."""
+
+    def __init__(self, capacity_bytes: int) -> None:
+        self.capacity = capacity_bytes
+        self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+
+    def longest_prefix(self, tokens: Sequence[int]) -> tuple[tuple[int, ...], int]:
+        best, best_len = (), 0
+        for key in self._states:
+            n = 0
+            for a, b in zip(key, tokens):
+                if a != b:
+                    break
+                n += 1
+            if n > best_len:
+                best, best_len = key, n
+        return best, best_len
+
+    def get(self, key: tuple[int, ...]) -> bytes:
+        self._states.move_to_end(key)
+        return self._states[key]
+
+    def put(self, key: tuple[int, ...], state: bytes) -> None:
+        if len(state) > self.capacity:
+            return
+        self._states[key] = state
+        self._states.move_to_end(key)
+        while sum(len(s) for s in self._states.values()) > self.capacity:
+            self._states.popitem(last=False)
+
+
+class LlamaCppGenerator:
+    """Runs a GGUF with llama.cpp in this process; the model loads on `warm_up()` or first use.
+
+    With `fallback` set, a GGUF that llama.cpp cannot load (an architecture it does not know) is
+    handed, with a warning, to the generator `fallback()` returns instead of failing.
+    """
+
+    def __init__(
+        self,
+        model_reference: str,
+        context_window: int = 0,
+        threads: int = 0,
+        prompt_cache_mb: int = 256,
+        adapter: str = "",
+        cache_dir: Path | None = None,
+        fallback: Callable[[], Generator] | None = None,
+        requantize: str = "",
+    ) -> None:
+        if requantize not in REQUANTIZE_TYPES:
+            raise ConfigError(f"model.llama_cpp_requantize: '{requantize}' is not one of {', '.join(map(repr, REQUANTIZE_TYPES))}")
+        self.requantize = requantize
+        self.model_reference = model_reference
+        self.requested_context_window = context_window
+        self.threads = threads
+        self.adapter = adapter
+        self.cache_dir = cache_dir or Path("~/.cache/supportbot").expanduser()
+        self.fallback = fallback
+        self._cache = _PromptStateCache(prompt_cache_mb * 2**20) if prompt_cache_mb > 0 else None
+        self._llama = None
+        self._delegate: Generator | None = None
+        self._formatter = None
+        self._n_ctx = 0
+        self._adapter_template = ""
+        self._lock = threading.RLock()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def _gguf_path(self) -> Path:
+        resolved = Path(resolve_reference(self.model_reference))
+        if not resolved.is_file():
+            raise ModelLoadError(
+                f"model.backend = \"llama_cpp\" needs a .gguf file, and '{self.model_reference}' is not one: "
+                "set model.name to a .gguf file or bundled:smollm2-135m-instruct, or use backend \"transformers\""
+            )
+        return resolved
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._llama is not None or self._delegate is not None:
+                return
+            path = self._gguf_path()
+            metadata = gguf_metadata(path)
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise BackendError(f"model.backend = \"llama_cpp\" needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
+            lora_path = self._lora_path(metadata)
+            path = self._requantized(path)
+            n_ctx = self.requested_context_window or min(int(metadata["context_length"] or 2048), DEFAULT_MAX_CONTEXT)
+            # One core left to the rest of the process and the machine: llama.cpp's threads spin-wait for
+            # each other, so one of them descheduled stalls all (2 threads on 2 busy cores: 3 tok/s, 1: 27).
+            threads = self.threads or max(1, available_cores() - 1)
+            try:
+                llama = Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    lora_path=lora_path,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as error:
+                if lora_path and "LoRA" in str(error):
+                    raise ModelLoadError(
+                        f"llama.cpp cannot apply the adapter {self.adapter} to {path.name} ({error}): was it trained on "
+                        "this base model? Or serve it with model.backend = \"transformers\""
+                    ) from error
+                message = (
+                    f"llama.cpp cannot load {path.name} (architecture '{metadata['architecture']}': {error}): "
+                    "set model.llama_cpp_fallback = \"transformers\" or model.backend = \"transformers\""
+                )
+                if self.fallback is None:
+                    raise ModelLoadError(message) from error
+                log.warning("llama.cpp cannot load %s (architecture '%s'); falling back to transformers", path.name, metadata["architecture"])
+                self._delegate = self.fallback()
+                self._delegate.warm_up()
+                return
+            self._formatter = self._chat_formatter(llama)
+            self._n_ctx = min(n_ctx, llama.n_ctx())  # llama.cpp may pad its context; Python-side buffers are n_ctx long
+            self._llama = llama
+
+    def _requantized(self, path: Path) -> Path:
+        """The GGUF rewritten as `requantize` (once, cached): q4_0 and q8_0 have llama.cpp's fastest CPU kernels."""
+        if not self.requantize:
+            return path
+        import llama_cpp
+
+        stat = path.stat()
+        key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+        target = self.cache_dir / "gguf-requantized" / f"{path.stem}-{key}.{self.requantize}.gguf"
+        if target.is_file():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_suffix(f".{os.getpid()}.partial")
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = {"q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0, "q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0}[self.requantize]
+        params.allow_requantize = True
+        log.info("rewriting %s as %s in %s (once)", path.name, self.requantize, target.parent)
+        from llama_cpp._utils import suppress_stdout_stderr  # llama.cpp logs every tensor to stderr
+
+        with suppress_stdout_stderr(disable=False):
+            status = llama_cpp.llama_model_quantize(str(path).encode(), str(staging).encode(), ctypes.byref(params))
+        if status != 0:
+            staging.unlink(missing_ok=True)
+            raise ModelLoadError(f"llama.cpp could not rewrite {path.name} as {self.requantize}: set model.llama_cpp_requantize = \"\"")
+        os.replace(staging, target)
+        return target
+
+    def _lora_path(self, metadata: dict) -> str | None:
+        """A GGUF LoRA as given, or a PEFT adapter folder converted to one (once, cached)."""
+        if not self.adapter:
+            return None
+        adapter = Path(self.adapter).expanduser()
+        if adapter.suffix == ".gguf" and adapter.is_file():
+            return str(adapter)
+        if not adapter.is_dir():
+            raise ModelLoadError(f"model.adapter: {self.adapter} does not exist: point it at a LoRA adapter folder or a GGUF LoRA")
+        from supportbot.finetune.adapter import check_base_model
+        from supportbot.generation.lora_gguf import gguf_lora_for
+
+        # the adapter was trained with this template, which may differ from the one in the base GGUF
+        self._adapter_template = check_base_model(adapter, self.model_reference).chat_template
+
+        return str(gguf_lora_for(adapter, metadata, self.cache_dir))
+
+    def _chat_formatter(self, llama):
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self._adapter_template or llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
+            template = FALLBACK_CHAT_TEMPLATE
+
+        def token_text(token: int) -> str:
+            return llama._model.token_get_text(token) if token != -1 else ""
+
+        return Jinja2ChatFormatter(template, eos_token=token_text(llama.token_eos()), bos_token=token_text(llama.token_bos()))
+
+    @property
+    def llama(self):
+        self.warm_up()
+        return self._llama
+
+    # -- token budget ----------------------------------------------------------------------------
+
+    @property
+    def context_window(self) -> int:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.context_window
+        return self._n_ctx
+
+    def prompt_tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        """The chat-templated prompt as llama.cpp tokens (the template adds any BOS itself)."""
+        prompt = self._formatter(messages=[{"role": m["role"], "content": m["content"]} for m in messages]).prompt
+        return self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.count_tokens(messages)
+        return len(self.prompt_tokens(messages))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        self.warm_up()
+        if self._delegate is not None:
+            return self._delegate.truncate(text, max_tokens)
+        tokens = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        if len(tokens) <= max_tokens:
+            return text
+        return self._llama.detokenize(tokens[:max_tokens]).decode("utf-8", errors="ignore")
+
+    # -- prompt-state cache ----------------------------------------------------------------------
+
+    def _restore_longest_prefix(self, tokens: list[int]) -> None:
+        """Load a saved state when it shares more of `tokens` than what the context holds now."""
+        if self._cache is None:
+            return
+        llama = self._llama
+        current = 0
+        for a, b in zip(llama.input_ids[: llama.n_tokens], tokens):
+            if a != b:
+                break
+            current += 1
+        key, shared = self._cache.longest_prefix(tokens)
+        if shared < current + MIN_RESTORE_GAIN:
+            return
+        import llama_cpp
+
+        state = self._cache.get(key)
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if not llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), 0):
+            log.warning("could not restore a saved prompt state; evaluating the prompt in full")
+            llama.reset()
+            return
+        llama.input_ids[: len(key)] = key
+        llama.n_tokens = len(key)
+        llama._requires_eval = True  # the restored KV has no logits: generate() must decode at least one token
+
+    def _save_state(self) -> None:
+        if self._cache is None or self._llama.n_tokens == 0:
+            return
+        import llama_cpp
+
+        llama = self._llama
+        size = llama_cpp.llama_state_seq_get_size(llama.ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, 0)
+        self._cache.put(tuple(int(t) for t in llama.input_ids[: llama.n_tokens]), bytes(buffer[:written]))
+
+    # -- generation ------------------------------------------------------------------------------
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        settings: GenerationSettings,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Yield text pieces as llama.cpp decodes them. One answer at a time per model: others wait."""
+        self.warm_up()
+        if self._delegate is not None:
+            yield from self._delegate.stream(messages, settings, stop)
+            return
+        stop = stop or threading.Event()
+        tokens = self.prompt_tokens(messages)
+        room = self._n_ctx - len(tokens)
+        if room < 1:
+            raise BackendError(
+                f"the prompt has {len(tokens)} tokens and the context window {self._n_ctx}: "
+                "raise model.context_window, or let the dialogue manager trim it"
+            )
+        with self._lock:
+            yield from self._generate(tokens, settings, min(settings.max_new_tokens, room), stop)
+
+    def _generate(self, tokens: list[int], settings: GenerationSettings, max_new: int, stop: threading.Event) -> Iterator[str]:
+        import llama_cpp
+
+        llama = self._llama
+        self._restore_longest_prefix(tokens)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        vocab = llama._model.vocab
+        produced = 0
+        try:
+            for token in llama.generate(
+                tokens,
+                temp=settings.temperature,
+                top_p=settings.top_p,
+                repeat_penalty=settings.repetition_penalty,
+            ):
+                if llama_cpp.llama_vocab_is_eog(vocab, token) or stop.is_set():
+                    break
+                piece = decoder.decode(llama.detokenize([token]))
+                if piece:
+                    yield piece
+                produced += 1
+                if produced >= max_new:
+                    break
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                yield tail
+        finally:
+            self._save_state()
