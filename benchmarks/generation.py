@@ -77,12 +77,14 @@ def median_run(runs: list[dict]) -> dict:
     return {key: statistics.median(run[key] for run in runs) for key in ("ttft_s", "decode_tok_s", "tokens")} | {"text": runs[-1]["text"]}
 
 
-def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
+def bench_llama(repeats: int, threads: int, requantize: str | None) -> dict:
+    import llama_cpp
     from llama_cpp import Llama
 
     config = Config()
     config.model.threads = threads
-    config.model.llama_cpp_requantize = requantize
+    if requantize is not None:
+        config.model.llama_cpp_requantize = requantize
     config.model.context_window = 2048
     config.model.prompt_cache_mb = 0
     ours = create_generator(config)  # the default backend: llama_cpp for the bundled GGUF on a CPU
@@ -90,7 +92,12 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
     backend = type(ours).__name__
     llama = ours.llama
     n_threads = llama.context_params.n_threads  # what the default backend chose
-    reference = Llama(model_path=llama.model_path, n_ctx=2048, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+    flash_attn = llama.context_params.flash_attn_type == llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+    # the reference: llama.cpp with the same settings on the file ours runs (requantized or not) ...
+    reference = Llama(model_path=llama.model_path, n_ctx=2048, n_threads=n_threads, n_threads_batch=n_threads, flash_attn=flash_attn, verbose=False)
+    # ... and llama.cpp's defaults on the GGUF as shipped, to show what the requantized copy and settings change
+    shipped_path = str(ours._gguf_path())
+    shipped = Llama(model_path=shipped_path, n_ctx=2048, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
 
     def n_tokens(text: str) -> int:
         return len(llama.tokenize(text.encode(), add_bos=False, special=False))
@@ -98,24 +105,26 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
     messages = build_messages(ours.count_tokens)
     settings = GenerationSettings(max_new_tokens=NEW_TOKENS, temperature=0.0)
 
-    def direct():
-        for chunk in reference.create_chat_completion(
+    def direct(model):
+        model.reset()
+        for chunk in model.create_chat_completion(
             messages, max_tokens=NEW_TOKENS, temperature=0.0, repeat_penalty=settings.repetition_penalty, stream=True
         ):
             text = chunk["choices"][0]["delta"].get("content")
             if text:
                 yield text
 
-    ours_runs, direct_runs = [], []
-    for repeat in range(repeats):  # interleaved, order alternating, each from an empty KV cache
-        for which in ("direct", "ours") if repeat % 2 == 0 else ("ours", "direct"):
-            if which == "direct":
-                reference.reset()
-                direct_runs.append(timed_stream(direct(), n_tokens))
-            else:
-                llama.reset()
-                ours_runs.append(timed_stream(ours.stream(messages, settings), n_tokens))
-    ours_result, direct_result = median_run(ours_runs), median_run(direct_runs)
+    def run_ours():
+        llama.reset()
+        yield from ours.stream(messages, settings)
+
+    runners = {"ours": run_ours, "direct": lambda: direct(reference), "shipped": lambda: direct(shipped)}
+    runs = {name: [] for name in runners}
+    for repeat in range(repeats):  # interleaved, order rotating, each from an empty KV cache
+        names = list(runners)[repeat % 3 :] + list(runners)[: repeat % 3]
+        for name in names:
+            runs[name].append(timed_stream(runners[name](), n_tokens))
+    ours_result, direct_result = median_run(runs["ours"]), median_run(runs["direct"])
     follow_up = [*messages, {"role": "assistant", "content": ours_result["text"]}, {"role": "user", "content": FOLLOW_UP}]
     follow = timed_stream(ours.stream(follow_up, settings), n_tokens)
     return {
@@ -125,6 +134,9 @@ def bench_llama(repeats: int, threads: int, requantize: str) -> dict:
         "follow_up_prompt_tokens": ours.count_tokens(follow_up),
         "ours": ours_result,
         "direct": direct_result,
+        "shipped": median_run(runs["shipped"]),
+        "file": Path(llama.model_path).name,
+        "flash_attn": flash_attn,
         "follow_up": follow,
         "same_text": ours_result["text"] == direct_result["text"],
         "messages": messages,
@@ -206,7 +218,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="Runs of ours and of llama.cpp direct (median).")
     parser.add_argument("--skip-transformers", action="store_true", help="Skip the slow (~20 s) transformers run.")
     parser.add_argument("--threads", type=int, default=0, help="model.threads for every backend (0: each backend's default).")
-    parser.add_argument("--requantize", default="", help="model.llama_cpp_requantize (q4_0, q8_0); llama.cpp direct runs the same file.")
+    parser.add_argument("--requantize", default=None, help="model.llama_cpp_requantize ('', q4_0, q8_0; default: config's 'auto'); llama.cpp direct runs the same file.")
     parser.add_argument("--skip-rss", action="store_true", help="Skip the `supportbot chat` memory runs.")
     args = parser.parse_args()
     say = (lambda *a: None) if args.json else print
@@ -216,7 +228,8 @@ def main() -> None:
     figures = {
         "backend": llama["backend"],
         "threads": llama["threads"],
-        "requantize": args.requantize,
+        "requantize": llama["file"] if args.requantize is None else args.requantize,
+        "flash_attn": llama["flash_attn"],
         "prompt_tokens": llama["prompt_tokens"],
         "new_tokens": ours["tokens"],
         "decode_tok_s": round(ours["decode_tok_s"], 1),
@@ -227,10 +240,14 @@ def main() -> None:
         "same_text_as_llama_cpp": llama["same_text"],
         "followup_prompt_tokens": llama["follow_up_prompt_tokens"],
         "followup_ttft_s": round(follow["ttft_s"], 3),
+        "shipped_gguf_llama_cpp_decode_tok_s": round(llama["shipped"]["decode_tok_s"], 1),
+        "shipped_gguf_llama_cpp_ttft_s": round(llama["shipped"]["ttft_s"], 3),
     }
     say(f"default backend: {llama['backend']}, prompt {llama['prompt_tokens']} tokens, {ours['tokens']} new tokens")
     say(f"  ours:      {ours['decode_tok_s']:.1f} tok/s decode, ttft {ours['ttft_s']:.3f} s")
     say(f"  llama.cpp: {direct['decode_tok_s']:.1f} tok/s decode, ttft {direct['ttft_s']:.3f} s (ratio {figures['ratio_vs_llama_cpp']})")
+    say(f"  llama.cpp defaults on the GGUF as shipped: {llama['shipped']['decode_tok_s']:.1f} tok/s decode, "
+        f"ttft {llama['shipped']['ttft_s']:.3f} s")
     say(f"  follow-up turn ({figures['followup_prompt_tokens']} tokens): ttft {follow['ttft_s']:.3f} s")
     if not args.skip_transformers:
         tf = bench_transformers(llama["messages"], args.threads)

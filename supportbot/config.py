@@ -52,17 +52,17 @@ class ModelConfig:
     repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
     threads: int = _opt(
         0,
-        "CPU threads for generation; 0 lets torch decide (transformers), or takes all available cores but one (llama_cpp, "
-        "whose threads stall each other when one is descheduled; on a dedicated machine, all cores decode faster).",
+        "CPU threads for generation; 0 lets torch decide (transformers) or takes all available cores (llama_cpp). "
+        "On a machine busy with other work, set llama_cpp to cores - 1: its threads wait for each other.",
     )
     llama_cpp_fallback: str = _opt(
         "error",
         "When llama.cpp cannot load the model (an unsupported architecture): 'error', or 'transformers' to warn and use it.",
     )
     llama_cpp_requantize: str = _opt(
-        "",
-        "llama_cpp: rewrite the GGUF once (cached) as 'q4_0' (about 2x faster prompts on AVX2, a little less accurate) "
-        "or 'q8_0' (about 1.7x, near lossless); empty runs the file as it is.",
+        "auto",
+        "llama_cpp: rewrite the GGUF once (cached) as 'q8_0' (about 1.7x faster prompts on AVX2, near lossless) or "
+        "'q4_0' (faster still, less accurate); 'auto' does q8_0 for 4-6-bit GGUFs under 1 GiB; empty runs the file as it is.",
     )
     prompt_cache_mb: int = _opt(
         256,

@@ -1,23 +1,34 @@
-"""A deterministic stand-in for the chat model, for tests where the model is not what is under test."""
+"""Deterministic stand-ins for the chat model, for tests where the model is not what is under test."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 from supportbot.generation.base import ChatMessage, GenerationSettings
+
+MODEL_FAILURE = "CUDA error: device-side assert triggered"
 
 
 class EchoGenerator:
     """Streams a fixed answer word by word and remembers every prompt it was given.
 
-    Tokens are whitespace-separated words, so prompt budgets are easy to reason about.
+    Tokens are whitespace-separated words, so prompt budgets are easy to reason about;
+    `delay` seconds per word make it as slow as a real model where a test needs that.
     """
 
-    def __init__(self, answer: str = "Returns are accepted within 30 days [1].", context_window: int = 4096, fail: bool = False):
+    def __init__(
+        self,
+        answer: str = "Returns are accepted within 30 days [1].",
+        context_window: int = 4096,
+        fail: bool = False,
+        delay: float = 0.0,
+    ):
         self.answer = answer
         self.context_window = context_window
         self.fail = fail
+        self.delay = delay
         self.prompts: list[list[ChatMessage]] = []
 
     def warm_up(self) -> None:
@@ -30,11 +41,25 @@ class EchoGenerator:
         words = text.split()
         return text if len(words) <= max_tokens else " ".join(words[:max_tokens])
 
+    def answer_for(self, messages: Sequence[ChatMessage]) -> str:
+        return self.answer
+
     def stream(self, messages: Sequence[ChatMessage], settings: GenerationSettings, stop: threading.Event | None = None) -> Iterator[str]:
         self.prompts.append(list(messages))
         if self.fail:
-            raise RuntimeError("CUDA error: device-side assert triggered")
-        for n, word in enumerate(self.answer.split()):
+            raise RuntimeError(MODEL_FAILURE)
+        for n, word in enumerate(self.answer_for(messages).split()):
             if stop is not None and stop.is_set():
                 return
+            if self.delay:
+                time.sleep(self.delay)
             yield word if n == 0 else " " + word
+
+
+class QuestionEchoGenerator(EchoGenerator):
+    """Says what it was asked and how many earlier messages the prompt carried, so a test can tell
+    which question an answer belongs to and whether the thread's history reached the model."""
+
+    def answer_for(self, messages: Sequence[ChatMessage]) -> str:
+        earlier = len(messages) - 2  # minus the system prompt and the question
+        return f"Answer to '{messages[-1]['content']}' with {earlier} earlier messages [1]."

@@ -160,9 +160,13 @@ class DialogueManager:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
         history = self.history(channel, conversation_id)
+        retried = bool(history) and history[-1] == {"role": "user", "content": question}
+        if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
+            history = history[:-1]
         approved = self.approved.match(question) if self.approved is not None else None
         hits = [] if approved is not None else self._retrieve(question, history)
-        self.store.add_message(channel, conversation_id, "user", question)
+        if not retried:
+            self.store.add_message(channel, conversation_id, "user", question)
 
         def record(reply: Reply) -> None:
             self.store.add_message(

@@ -1,58 +1,23 @@
 """Base model vs adapted model on held-out conversations: perplexity on the replies, and answer-level scores.
 
 Answer scores compare a greedy answer to the last assistant reply of each conversation: ROUGE-L
-(longest common word subsequence, F-measure) and token F1 (bag of words), both on lowercased words.
+and token F1 from `supportbot.evaluation.answer_metrics`, the same ones `supportbot eval answers` reports.
 One model is loaded; the base model's numbers come from the same weights with the adapter disabled.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
+from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import Conversation
 from supportbot.finetune.loss import AssistantLossModel
 from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, render_ids
-
-_WORD = re.compile(r"\w+")
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def rouge_l(prediction: str, reference: str) -> float:
-    """ROUGE-L F-measure (beta = 1) on lowercased words."""
-    pred, ref = words(prediction), words(reference)
-    if not pred or not ref:
-        return 0.0
-    previous = [0] * (len(ref) + 1)
-    for p in pred:
-        current = [0]
-        for j, r in enumerate(ref, start=1):
-            current.append(previous[j - 1] + 1 if p == r else max(previous[j], current[j - 1]))
-        previous = current
-    lcs = previous[-1]
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(pred), lcs / len(ref)
-    return 2 * precision * recall / (precision + recall)
-
-
-def token_f1(prediction: str, reference: str) -> float:
-    """SQuAD-style F1 of the word multisets."""
-    pred, ref = Counter(words(prediction)), Counter(words(reference))
-    overlap = sum((pred & ref).values())
-    if overlap == 0:
-        return 0.0
-    precision, recall = overlap / sum(pred.values()), overlap / sum(ref.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 @dataclass

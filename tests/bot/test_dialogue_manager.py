@@ -82,6 +82,25 @@ class TestConversation:
         restarted.reply("console", "c1", "What is the minimum order for it?").text()
         assert [m["content"] for m in generator.prompts[-1][1:3]] == ["Can I pay with Klarna?", "Returns are accepted within 30 days [1]."]
 
+    def test_question_left_unanswered_by_a_crash_is_answered_and_stored_once(self, sample_index_dir, embedder, tmp_path: Path):
+        path = tmp_path / "conversations.sqlite3"
+        _manager(sample_index_dir, embedder, ConversationStore(path)).reply("console", "c1", "Can I pay with Klarna?")  # never read: the process died
+
+        generator = EchoGenerator()
+        store = ConversationStore(path)
+        _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "Can I pay with Klarna?").text()
+        assert [(m.role, m.content) for m in store.messages("console", "c1")] == [
+            ("user", "Can I pay with Klarna?"),
+            ("assistant", "Returns are accepted within 30 days [1]."),
+        ]
+        assert [m["role"] for m in generator.prompts[-1]] == ["system", "user"]
+
+    def test_same_question_after_an_answer_is_a_new_turn(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        for _ in range(2):
+            manager.reply("console", "c1", "Can I pay with Klarna?").text()
+        assert [m.role for m in store.messages("console", "c1")] == ["user", "assistant", "user", "assistant"]
+
     def test_cancelled_answer_is_stored_as_interrupted(self, sample_index_dir, embedder, store):
         manager = _manager(sample_index_dir, embedder, store, EchoGenerator(answer="one two three four five six"))
         reply = manager.reply("console", "c1", "How do I reset my password?")

@@ -152,7 +152,19 @@ class TestLlamaCppGenerator:
             list(generator.stream(long, GREEDY))
 
     def test_requantized_copy_is_written_once_and_answers(self, tmp_path):
+        pytest.importorskip("llama_cpp")
         generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=512, threads=1, cache_dir=tmp_path, requantize="q8_0")
         assert "".join(generator.stream(QUESTION, GREEDY)).strip()
         (copy,) = (tmp_path / "gguf-requantized").glob("*.q8_0.gguf")
         assert gguf_metadata(copy)["general.file_type"] == 7  # LLAMA_FTYPE_MOSTLY_Q8_0
+
+    def test_auto_requantizes_the_small_4_bit_default_and_keeps_an_8_bit_file(self, tmp_path):
+        pytest.importorskip("llama_cpp")
+        generator = LlamaCppGenerator("bundled:smollm2-135m-instruct", context_window=512, threads=1, cache_dir=tmp_path, requantize="auto")
+        generator.warm_up()
+        served = Path(generator.llama.model_path)
+        assert served.parent == tmp_path / "gguf-requantized" and gguf_metadata(served)["general.file_type"] == 7
+
+        again = LlamaCppGenerator(str(served), context_window=512, threads=1, cache_dir=tmp_path / "other", requantize="auto")
+        again.warm_up()
+        assert Path(again.llama.model_path) == served and not (tmp_path / "other").exists()

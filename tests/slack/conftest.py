@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from slack_double import SIGNING_SECRET, SlackDouble
-from slack_helpers import BOT_TOKEN, EchoGenerator
+from fakes import QuestionEchoGenerator
+from slack_helpers import BOT_TOKEN
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.store import ConversationStore
@@ -47,7 +48,7 @@ def start_bot(slack_double: SlackDouble, sample_index_dir: Path, embedder, isola
         settings = {"api_url": slack_double.api_url, "update_interval": 0.05, "handoff_channel": "CHANDOFF", "shutdown_grace": 10.0}
         settings.update(slack_settings)
         config = SlackConfig(**settings)
-        generator = generator or EchoGenerator()
+        generator = generator or QuestionEchoGenerator()
         db = isolated_data_dir / "conversations.sqlite3"
         retrieval = RetrievalConfig()
         retriever = DenseRetriever(load_index(sample_index_dir), embedder, retrieval.top_k, retrieval.min_score)

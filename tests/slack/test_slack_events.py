@@ -7,7 +7,8 @@ import time
 import urllib.request
 
 from slack_double import BOT_USER_ID, mention, message, post_event, signed_headers
-from slack_helpers import EchoGenerator, final_text
+from fakes import MODEL_FAILURE, QuestionEchoGenerator
+from slack_helpers import final_text
 
 from supportbot.channels.slack.bot import CHANNEL_NAME
 
@@ -135,12 +136,12 @@ def test_channel_settings_answer_without_mention_and_ignore(start_bot):
 
 
 def test_generation_failure_ends_in_an_apology_not_silence(start_bot):
-    bot = start_bot(generator=EchoGenerator(fail=True))
+    bot = start_bot(generator=QuestionEchoGenerator(fail=True))
     body = mention("How long do refunds take?")
     post_event(bot.url, body)
     text = final_text(bot, "C1", body["event"]["ts"])
     assert text == bot.manager.bot.error_message
-    assert "fell over" not in str(bot.double.calls)
+    assert MODEL_FAILURE not in str(bot.double.calls)
 
 
 def test_url_verification_challenge_is_answered(start_bot):

@@ -6,13 +6,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_double import mention, post_event, reply_metadata
-from slack_helpers import EchoGenerator, final_text
+from fakes import QuestionEchoGenerator
+from slack_helpers import final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
 
 
 def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):
-    bot = start_bot(generator=EchoGenerator(delay=0.1), workers=2, queue_size=4)  # ~1 s an answer: the burst overflows
+    bot = start_bot(generator=QuestionEchoGenerator(delay=0.1), workers=2, queue_size=4)  # ~1 s an answer: the burst overflows
     bodies = [mention(f"Question number {i} about refunds?", channel=f"C{i}") for i in range(20)]
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(lambda body: post_event(bot.url, body), bodies))
@@ -69,7 +70,7 @@ def test_final_answer_recorded_before_a_crash_is_shown_without_generating_again(
 
 
 def test_stop_finishes_answers_in_progress_and_hands_back_the_queue(start_bot, caplog):
-    bot = start_bot(generator=EchoGenerator(delay=0.05), workers=1, queue_size=10)
+    bot = start_bot(generator=QuestionEchoGenerator(delay=0.05), workers=1, queue_size=10)
     bodies = [mention(f"Question {i} about shipping?", channel=f"C{i}") for i in range(4)]
     for body in bodies:
         post_event(bot.url, body)
@@ -81,7 +82,7 @@ def test_stop_finishes_answers_in_progress_and_hands_back_the_queue(start_bot, c
     store = SlackStore(bot.service.store.path)
     assert QUEUED in {store.event_status(body["event_id"]) for body in bodies[1:]}  # handed back, still owed
     store.close()
-    restarted = start_bot(generator=EchoGenerator())
+    restarted = start_bot(generator=QuestionEchoGenerator())
     for i, body in enumerate(bodies):
         assert f"Question {i} about shipping?" in final_text(restarted, f"C{i}", body["event"]["ts"])
         assert len(restarted.double.thread_messages(f"C{i}", body["event"]["ts"])) == 1
