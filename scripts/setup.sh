@@ -8,7 +8,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
-# [llama]: llama-cpp-python, the default backend for the bundled GGUF on a CPU (decodes 4-6x faster than transformers).
+# [llama]: llama-cpp-python, the default backend for the bundled GGUF on a CPU (decodes ~5x faster than transformers).
 # It compiles llama.cpp: ~8-9 minutes on 2 idle cores the first time on a machine, seconds afterwards
 # (pip caches the wheel). SUPPORTBOT_SKIP_LLAMA=1 skips it; "auto" then falls back to transformers.
 if [ "${SUPPORTBOT_SKIP_LLAMA:-0}" = "1" ]; then

@@ -62,7 +62,7 @@ class ModelConfig:
     llama_cpp_requantize: str = _opt(
         "auto",
         "llama_cpp: rewrite the GGUF once (cached) as 'q8_0' (about 1.7x faster prompts on AVX2, near lossless) or "
-        "'q4_0' (faster still, less accurate); 'auto' does q8_0 for 4-6-bit GGUFs under 1 GiB; empty runs the file as it is.",
+        "'q4_0' (faster still, less accurate); 'auto' does q8_0 for 2-6-bit GGUFs under 1 GiB; empty runs the file as it is.",
     )
     prompt_cache_mb: int = _opt(
         256,

@@ -1,4 +1,4 @@
-"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, decoding 4-6x faster than
+"""Generation with llama.cpp (llama-cpp-python): a GGUF model in this process, decoding ~5x faster than
 transformers on a CPU for the bundled model.
 
 Prompts are rendered with the GGUF's own chat template and measured with llama.cpp's tokenizer, so
@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from supportbot.cpu import available_cores
 from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
@@ -30,11 +31,11 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'supportbot[llama]' (compiles llama.cpp, ~9 min once), or set model.backend = \"transformers\""
 DEFAULT_MAX_CONTEXT = 8192  # the KV cache is allocated up front: don't take a 128k training window by default
 REQUANTIZE_TYPES = ("auto", "", "q8_0", "q4_0")  # "" keeps the file as it is
-# "auto" rewrites small 4-6-bit GGUFs as q8_0: their first-turn latency is prompt processing, which q8_0's
+# "auto" rewrites small 2-6-bit GGUFs as q8_0: their first-turn latency is prompt processing, which q8_0's
 # AVX2 kernels do ~1.7x faster, near losslessly (perplexity on the sample docs: Q4_1 12.72, q8_0 12.79,
 # q4_0 14.98). Large models stay as they are: the copy would double their size and slow their decoding.
 AUTO_REQUANTIZE_MAX_BYTES = 1 << 30
-_LOW_BIT_FILE_TYPES = {2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}  # llama_ftype: Q4_0 .. Q6_K
+_LOW_BIT_FILE_TYPES = {2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}  # llama_ftype: Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K
 MIN_RESTORE_GAIN = 16  # restoring a saved state costs a copy; only worth it when it saves evaluating tokens
 
 
@@ -109,13 +110,6 @@ def gguf_metadata(path: Path) -> dict[str, object]:
         data.close()
     architecture = values.get("general.architecture") or "unknown"
     return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity), not every core of the host."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 class _PromptStateCache:

@@ -73,7 +73,7 @@ def _auto(config: Config) -> Generator:
             if model.device == "cpu" or pick_device("auto") == "cpu":
                 return _llama_cpp(config)
         else:
-            log.info("llama-cpp-python is not installed: using transformers (pip install 'supportbot[llama]' decodes 4-6x faster on a CPU)")
+            log.info("llama-cpp-python is not installed: using transformers (pip install 'supportbot[llama]' decodes ~5x faster on a CPU)")
     return _transformers(config)
 
 
