@@ -38,24 +38,30 @@ def create_index_builder(config: Config, embedder: SentenceTransformerEmbedder, 
     return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index)
 
 
-def build_index(config: Config, references: list[str], index_dir: Path, show_progress: bool = True) -> BuildReport:
-    embedder = create_embedder(config)
-    return create_index_builder(config, embedder, show_progress).build(references, index_dir)
+def build_index(
+    config: Config,
+    references: list[str],
+    index_dir: Path,
+    show_progress: bool = True,
+    embedder: SentenceTransformerEmbedder | None = None,
+) -> BuildReport:
+    builder = create_index_builder(config, embedder or create_embedder(config), show_progress)
+    return builder.build(references, index_dir)
 
 
-def open_index(config: Config, show_progress: bool = True) -> StoredIndex:
-    """The configured index, built from `paths.docs` first when there is none yet."""
+def open_index(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> StoredIndex:
+    """The configured index, built from `paths.docs` first (with `embedder`) when there is none yet."""
     index_dir = config.paths.index_path()
     if not index_exists(index_dir):
         log.info("no index at %s yet: building it from %s", index_dir, ", ".join(config.paths.docs))
-        report = build_index(config, config.paths.docs, index_dir, show_progress)
+        report = build_index(config, config.paths.docs, index_dir, show_progress, embedder)
         log.info(report.summary())
     return load_index(index_dir)
 
 
 def create_retriever(config: Config, show_progress: bool = True) -> Retriever:
-    index = open_index(config, show_progress)
-    return retriever_for_index(config, index, create_embedder(config))
+    embedder = create_embedder(config)
+    return retriever_for_index(config, open_index(config, embedder, show_progress), embedder)
 
 
 def retriever_for_index(
@@ -78,8 +84,8 @@ def retriever_for_index(
 
 
 def create_dialogue_manager(config: Config, show_progress: bool = True) -> DialogueManager:
-    index = open_index(config, show_progress)
     embedder = create_embedder(config)
+    index = open_index(config, embedder, show_progress)
     return DialogueManager(
         retriever=retriever_for_index(config, index, embedder),
         generator=create_generator(config),

@@ -55,13 +55,14 @@ def resolve_reference(reference: str) -> str:
     return reference
 
 
-def _gguf_cache_key(gguf: Path) -> str:
+def gguf_cache_key(gguf: Path) -> str:
+    """`<stem>-<hash>` naming one version of a GGUF file (its path, size and mtime) in the cache."""
     stat = gguf.stat()
     identity = f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     return f"{gguf.stem}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
 
 
-def _check_gguf_magic(gguf: Path) -> None:
+def check_gguf_magic(gguf: Path) -> None:
     with gguf.open("rb") as handle:
         if handle.read(4) != b"GGUF":
             raise ModelLoadError(f"{gguf} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
@@ -69,8 +70,8 @@ def _check_gguf_magic(gguf: Path) -> None:
 
 def dense_model_dir(gguf: Path, cache_dir: Path) -> Path:
     """A transformers model folder dequantized from `gguf`, converted on first use and cached."""
-    _check_gguf_magic(gguf)
-    target = cache_dir / "gguf" / _gguf_cache_key(gguf)
+    check_gguf_magic(gguf)
+    target = cache_dir / "gguf" / gguf_cache_key(gguf)
     if (target / "config.json").exists():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig

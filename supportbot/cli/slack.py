@@ -38,13 +38,13 @@ def slack(ctx: click.Context, port: int, host: str) -> None:
     from supportbot.channels.slack.server import SlackService, check_token
 
     config = get_config(ctx)
-    check_token(tokens, config.slack)
+    bot_user_id = check_token(tokens, config.slack)
     manager = create_dialogue_manager(config)
     manager.warm_up()
     service = SlackService(manager, tokens, config.slack, config.paths.conversations_path())
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    service.start(host, port)
+    service.start(host, port, bot_user_id)
     stop.wait()
     service.stop()

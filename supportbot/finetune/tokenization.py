@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from supportbot.errors import FinetuneError
-from supportbot.generation.base import ChatMessage
+from supportbot.generation.base import CHATML_TEMPLATE, ChatMessage
 
 log = logging.getLogger(__name__)
 
 IGNORE_INDEX = -100
-CHATML_TEMPLATE = (
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 
 
 @dataclass

@@ -8,6 +8,14 @@ from dataclasses import dataclass
 from typing import Protocol, TypedDict
 
 
+# The ChatML chat template (SmolLM2, Qwen and many fine-tunes use it): the fallback for models that
+# ship no template, and what `finetune` trains with when asked for "chatml".
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
 class ChatMessage(TypedDict):
     """One message in the chat convention: role is system, user or assistant."""
 

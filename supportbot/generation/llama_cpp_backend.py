@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import ctypes
-import hashlib
 import logging
 import os
 import threading
@@ -24,7 +23,7 @@ from supportbot.cpu import available_cores
 from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
-from supportbot.model_sources import resolve_reference
+from supportbot.model_sources import check_gguf_magic, gguf_cache_key, resolve_reference
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +57,8 @@ def gguf_metadata(path: Path) -> dict[str, object]:
     import mmap
     import struct
 
+    check_gguf_magic(path)
     with path.open("rb") as handle:
-        if handle.read(4) != b"GGUF":
-            raise ModelLoadError(f"{path} is not a GGUF file (no GGUF header): point model.name at a real .gguf")
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     position = 4
 
@@ -112,6 +110,15 @@ def gguf_metadata(path: Path) -> dict[str, object]:
     return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
 
 
+def _shared_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class _PromptStateCache:
     """Saved KV states of recent prompts, by their tokens, evicting the least recently used past `capacity` bytes."""
 
@@ -122,11 +129,7 @@ class _PromptStateCache:
     def longest_prefix(self, tokens: Sequence[int]) -> tuple[tuple[int, ...], int]:
         best, best_len = (), 0
         for key in self._states:
-            n = 0
-            for a, b in zip(key, tokens):
-                if a != b:
-                    break
-                n += 1
+            n = _shared_prefix_length(key, tokens)
             if n > best_len:
                 best, best_len = key, n
         return best, best_len
@@ -246,9 +249,7 @@ class LlamaCppGenerator:
             return path
         import llama_cpp
 
-        stat = path.stat()
-        key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-        target = self.cache_dir / "gguf-requantized" / f"{path.stem}-{key}.{requantize}.gguf"
+        target = self.cache_dir / "gguf-requantized" / f"{gguf_cache_key(path)}.{requantize}.gguf"
         if target.is_file():
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -338,11 +339,7 @@ class LlamaCppGenerator:
         if self._cache is None:
             return
         llama = self._llama
-        current = 0
-        for a, b in zip(llama.input_ids[: llama.n_tokens], tokens):
-            if a != b:
-                break
-            current += 1
+        current = _shared_prefix_length(llama.input_ids[: llama.n_tokens], tokens)
         key, shared = self._cache.longest_prefix(tokens)
         if shared < current + MIN_RESTORE_GAIN:
             return

@@ -24,6 +24,7 @@ from typing import Any
 
 from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings
+from supportbot.generation.transformers_backend import chat_prompt_ids, truncate_tokens
 from supportbot.model_sources import resolve_reference
 
 log = logging.getLogger(__name__)
@@ -165,15 +166,13 @@ class OpenAIGenerator:
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
         if self.tokenizer_reference:
             self.warm_up()
-            encoded = self._tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=True)
-            return len(encoded["input_ids"])
+            return len(chat_prompt_ids(self._tokenizer, messages))
         return sum(TOKENS_PER_MESSAGE_ESTIMATE + estimate_tokens(m["content"]) for m in messages) + TOKENS_PER_MESSAGE_ESTIMATE
 
     def truncate(self, text: str, max_tokens: int) -> str:
         if self.tokenizer_reference:
             self.warm_up()
-            ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
-            return text if len(ids) <= max_tokens else self._tokenizer.decode(ids[:max_tokens])
+            return truncate_tokens(self._tokenizer, text, max_tokens)
         if estimate_tokens(text) <= max_tokens:
             return text
         low, high = 0, len(text)  # the longest prefix whose estimate fits

@@ -8,18 +8,25 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from supportbot.errors import ModelLoadError
-from supportbot.generation.base import ChatMessage, GenerationSettings
+from supportbot.generation.base import CHATML_TEMPLATE, ChatMessage, GenerationSettings
 from supportbot.model_sources import transformers_model_dir
 
 log = logging.getLogger(__name__)
 
-# Used, with a warning, for models that ship no chat template (base models): ChatML, which
-# SmolLM2, Qwen and many fine-tunes use.
-FALLBACK_CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
+FALLBACK_CHAT_TEMPLATE = CHATML_TEMPLATE  # used, with a warning, for models that ship no chat template
 DEFAULT_CONTEXT_WINDOW = 2048
+
+
+def chat_prompt_ids(tokenizer, messages: Sequence[ChatMessage]) -> list[int]:
+    """The chat-templated prompt, ready for generation, as a Hugging Face tokenizer's ids."""
+    encoded = tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=True)
+    return list(encoded["input_ids"])
+
+
+def truncate_tokens(tokenizer, text: str, max_tokens: int) -> str:
+    """`text` cut to its first `max_tokens` tokens of a Hugging Face tokenizer (unchanged when it fits)."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return text if len(ids) <= max_tokens else tokenizer.decode(ids[:max_tokens])
 
 
 def pick_device(requested: str) -> str:
@@ -106,16 +113,11 @@ class TransformersGenerator:
             return self.requested_context_window
         return int(getattr(self.model.config, "max_position_embeddings", None) or DEFAULT_CONTEXT_WINDOW)
 
-    def _prompt_ids(self, messages: Sequence[ChatMessage]) -> list[int]:
-        encoded = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True, return_dict=True)
-        return list(encoded["input_ids"])
-
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        return len(self._prompt_ids(messages))
+        return len(chat_prompt_ids(self.tokenizer, messages))
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return text if len(ids) <= max_tokens else self.tokenizer.decode(ids[:max_tokens])
+        return truncate_tokens(self.tokenizer, text, max_tokens)
 
     def stream(
         self,
@@ -132,7 +134,7 @@ class TransformersGenerator:
             def __call__(self, input_ids, scores, **kwargs) -> bool:
                 return stop.is_set()
 
-        input_ids = torch.tensor([self._prompt_ids(messages)], device=self._device)
+        input_ids = torch.tensor([chat_prompt_ids(self.tokenizer, messages)], device=self._device)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         sampling = {"do_sample": False}
         if settings.temperature > 0:

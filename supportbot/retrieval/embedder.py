@@ -27,10 +27,21 @@ class SentenceTransformerEmbedder:
         self.cache_dir = cache_dir
         self._model = None
         self._onnx = None
+        self._query_path_ready = False
+        self._last_query: tuple[str, np.ndarray] | None = None
 
     def warm_up(self) -> None:
+        """Load what embedding queries needs: the model, and the ONNX query encoder when configured."""
+        self._load_model()
+        if not self._query_path_ready:
+            if self.query_encoder == "onnx" and self.cache_dir is not None:
+                self._onnx = self._onnx_encoder()
+            self._query_path_ready = True
+
+    def _load_model(self):
+        """The sentence-transformers model, loaded once: all that embedding documents needs."""
         if self._model is not None:
-            return
+            return self._model
         from sentence_transformers import SentenceTransformer
 
         location = resolve_reference(self.model_reference)
@@ -41,8 +52,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model '{self.model_reference}' ({type(error).__name__}): "
                 "set retrieval.embedding_model to a local folder or a model in the local Hugging Face cache"
             ) from error
-        if self.query_encoder == "onnx" and self.cache_dir is not None:
-            self._onnx = self._onnx_encoder()
+        return self._model
 
     def _onnx_encoder(self):
         """The ONNX query path, or None (with a warning) when it cannot reproduce this model or cannot load."""
@@ -59,8 +69,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def model(self):
-        self.warm_up()
-        return self._model
+        return self._load_model()
 
     @property
     def dimension(self) -> int:
@@ -78,7 +87,11 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector; the last one is kept, since approved answers and retrieval both embed each question."""
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1].copy()
         self.warm_up()
-        if self._onnx is not None:
-            return self._onnx.embed(text)
-        return self.embed_documents([text])[0]
+        vector = self._onnx.embed(text) if self._onnx is not None else self.embed_documents([text])[0]
+        self._last_query = (text, vector)
+        return vector.copy()

@@ -83,9 +83,6 @@ class StoredIndex:
     question_vectors: np.ndarray | None = None
     question_index: Any = None
 
-    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        return [(self.chunks[row], score) for row, score in self.search_rows(query_vector, k)]
-
     def search_rows(self, query_vector: np.ndarray, k: int, field: str = "passage") -> list[tuple[int, float]]:
         """(chunk row, cosine) of the k nearest vectors of one field: 'passage' or 'question'."""
         index = self.faiss_index if field == "passage" else self.question_index
@@ -112,10 +109,6 @@ class StoredIndex:
                 + (f" (dimension {dimension})" if dimension is not None else "")
                 + f": rebuild it with `supportbot index build PATH... --index {self.path}`"
             )
-
-
-def build_faiss_index(vectors: np.ndarray, dimension: int, index_type: str = "flat") -> Any:
-    return make_faiss_index(vectors, dimension, index_type)
 
 
 def build_question_index(chunks: list[Chunk], question_vectors: np.ndarray, dimension: int, index_type: str) -> Any:
@@ -185,7 +178,7 @@ def save_index(
         for chunk in chunks:
             handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     np.save(staging / "vectors.npy", vectors.astype(np.float32))
-    faiss.write_index(build_faiss_index(vectors, manifest.dimension, manifest.index_type), str(staging / "index.faiss"))
+    faiss.write_index(make_faiss_index(vectors, manifest.dimension, manifest.index_type), str(staging / "index.faiss"))
     if question_vectors is not None:
         np.save(staging / "questions.npy", question_vectors.astype(np.float32))
         question_index = build_question_index(chunks, question_vectors, manifest.dimension, manifest.index_type)

@@ -72,7 +72,7 @@ def _export(model, path: Path) -> None:
 class OnnxQueryEncoder:
     """Embeds one query at a time like the sentence-transformers model it was exported from."""
 
-    def __init__(self, model, cache_dir: Path, threads: int = 0) -> None:
+    def __init__(self, model, cache_dir: Path) -> None:
         import onnxruntime
 
         self.tokenizer = model.tokenizer
@@ -82,7 +82,7 @@ class OnnxQueryEncoder:
             log.info("exporting the embedding model to ONNX for fast queries (once): %s", path)
             _export(model, path)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
+        options.intra_op_num_threads = available_cores()
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}

@@ -10,6 +10,7 @@ from supportbot.errors import ModelLoadError
 from supportbot.generation.base import GenerationSettings
 from supportbot.generation.llama_cpp_backend import LlamaCppGenerator, gguf_metadata
 from supportbot.generation.lora_gguf import convert_peft_lora
+from supportbot.generation.transformers_backend import chat_prompt_ids
 from supportbot.model_sources import bundled_path
 
 MESSAGES = [{"role": "user", "content": "What is the capital of France?"}]
@@ -52,7 +53,7 @@ def test_converted_adapter_changes_llama_cpp_output_like_peft_does(peft_adapter,
 
     pytest.importorskip("llama_cpp")
     folder, peft_model = peft_adapter
-    ids = torch.tensor([chat_generator._prompt_ids(MESSAGES)])
+    ids = torch.tensor([chat_prompt_ids(chat_generator.tokenizer, MESSAGES)])
     with torch.no_grad():
         out = peft_model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=6, do_sample=False)
     expected = chat_generator.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)

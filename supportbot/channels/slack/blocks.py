@@ -54,15 +54,12 @@ def sources_block(sources: Sequence[Source]) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip("*Sources*\n" + lines, SECTION_LIMIT)}]}
 
 
-def buttons_block(event_id: str, with_handoff: bool = True) -> dict[str, Any]:
+def buttons_block(event_id: str) -> dict[str, Any]:
     elements: list[dict[str, Any]] = [
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_up", "text": {"type": "plain_text", "text": "👍"}, "value": f"{event_id}|up"},
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_down", "text": {"type": "plain_text", "text": "👎"}, "value": f"{event_id}|down"},
+        {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": "Talk to a person"}, "value": event_id},
     ]
-    if with_handoff:
-        elements.append(
-            {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": "Talk to a person"}, "value": event_id}
-        )
     return {"type": "actions", "block_id": f"supportbot_actions_{event_id}"[:255], "elements": elements}
 
 

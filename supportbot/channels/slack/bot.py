@@ -42,6 +42,11 @@ def conversation_id(channel: str, thread_ts: str) -> str:
     return f"{channel}:{thread_ts}"
 
 
+def thread_of(event: dict[str, Any]) -> tuple[str, str]:
+    """The channel and thread an event belongs to; a message outside a thread starts one."""
+    return event["channel"], event.get("thread_ts") or event["ts"]
+
+
 class SlackBot:
     """Turns accepted Slack events into answers in their threads."""
 
@@ -118,7 +123,7 @@ class SlackBot:
         text = event.get("text") or ""
         if not self._is_for_bot(event, text):
             return
-        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
+        channel, thread_ts = thread_of(event)
         question = blocks.strip_mentions(text)
         is_resume = event.get("type") == "app_mention" and question.lower() == RESUME_COMMAND
         if self.store.in_handoff(channel, thread_ts) and not is_resume:
@@ -132,16 +137,18 @@ class SlackBot:
             return
         self._queue(event_id)
 
+    def _poster(self, event_id: str, channel: str, thread_ts: str, update_interval: float = 0) -> ThreadPoster:
+        conversation = conversation_id(channel, thread_ts)
+        return ThreadPoster(self.client, self.store, event_id, channel, thread_ts, conversation, update_interval)
+
     def _queue(self, event_id: str) -> None:
         event = self.store.event_payload(event_id)["event"]
-        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
         if self.pool.submit(event_id):
-            self._notify("add the working reaction", self._react, channel, event["ts"])
+            self._notify("add the working reaction", self._react, event["channel"], event["ts"])
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
         self.store.set_event_status(event_id, BUSY)
-        poster = ThreadPoster(self.client, self.store, event_id, channel, thread_ts, conversation_id(channel, thread_ts), 0)
-        self._notify("post the busy notice", poster.say, self.config.busy_message)
+        self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, self.config.busy_message)
 
     def _react(self, channel: str, ts: str) -> None:
         response = self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
@@ -150,8 +157,7 @@ class SlackBot:
 
     def _resume(self, event_id: str, channel: str, thread_ts: str, user_id: str) -> None:
         resumed = self.store.end_handoff(channel, thread_ts, user_id)
-        poster = ThreadPoster(self.client, self.store, event_id, channel, thread_ts, conversation_id(channel, thread_ts), 0)
-        poster.say(RESUMED if resumed else NOT_PAUSED)
+        self._poster(event_id, channel, thread_ts).say(RESUMED if resumed else NOT_PAUSED)
         self.store.set_event_status(event_id, ANSWERED)
         log.info("thread %s in %s resumed by %s", thread_ts, channel, user_id)
 
@@ -159,12 +165,11 @@ class SlackBot:
 
     def answer(self, event_id: str) -> None:
         event = self.store.event_payload(event_id)["event"]
-        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
-        conversation = conversation_id(channel, thread_ts)
-        poster = ThreadPoster(self.client, self.store, event_id, channel, thread_ts, conversation, self.config.update_interval)
+        channel, thread_ts = thread_of(event)
+        poster = self._poster(event_id, channel, thread_ts, self.config.update_interval)
         try:
             if not poster.resume_final():
-                self._generate(poster, event, conversation)
+                self._generate(poster, event)
             self.store.set_event_status(event_id, ANSWERED)
         except Exception:
             log.exception("answering event %s in %s failed", event_id, channel)
@@ -174,10 +179,10 @@ class SlackBot:
                 log.exception("could not tell thread %s in %s about the failure", thread_ts, channel)
             self.store.set_event_status(event_id, FAILED)
 
-    def _generate(self, poster: ThreadPoster, event: dict[str, Any], conversation: str) -> None:
+    def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
         poster.open()
         try:
-            reply = self.manager.reply(CHANNEL_NAME, conversation, blocks.strip_mentions(event.get("text") or ""))
+            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, blocks.strip_mentions(event.get("text") or ""))
         except MessageError:
             poster.say(EMPTY_QUESTION)
             return

@@ -28,8 +28,6 @@ class WorkerPool:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True) for i in range(workers)]
         self._accepting = threading.Event()
-        self._busy_lock = threading.Lock()
-        self._in_progress = 0
 
     def start(self) -> None:
         self._accepting.set()
@@ -47,10 +45,6 @@ class WorkerPool:
         return True
 
     @property
-    def in_progress(self) -> int:
-        return self._in_progress
-
-    @property
     def waiting(self) -> int:
         return self._queue.qsize()
 
@@ -59,15 +53,10 @@ class WorkerPool:
             item = self._queue.get()
             if item is _STOP:
                 return
-            with self._busy_lock:
-                self._in_progress += 1
             try:
                 self._handle(item)  # type: ignore[arg-type]
             except Exception:  # the handler reports to users itself; this only keeps the worker alive
                 log.exception("worker failed on %s", item)
-            finally:
-                with self._busy_lock:
-                    self._in_progress -= 1
 
     def shutdown(self, grace: float) -> tuple[int, list[str]]:
         """Stop accepting, finish work in progress (up to `grace` seconds); return (still running, never started)."""

@@ -89,17 +89,17 @@ class SlackService:
         self.app: App | None = None
         self.http: BoltHTTPServer | None = None
         self.socket_handler = None
-        self._threads: list[threading.Thread] = []
         self.stopped = False
 
     @property
     def port(self) -> int:
         return self.http.port if self.http else 0
 
-    def start(self, host: str = "0.0.0.0", port: int = 3000) -> None:
+    def start(self, host: str = "0.0.0.0", port: int = 3000, bot_user_id: str = "") -> None:
+        """Listen (HTTP) or connect (Socket Mode); `bot_user_id`, when `check_token` already asked Slack, saves asking again."""
         try:
             self.app = create_app(self.bot, self.tokens)
-            bot_user_id = self.bot.client.auth_test()["user_id"]
+            bot_user_id = bot_user_id or self.bot.client.auth_test()["user_id"]
         except (BoltError, SlackApiError, OSError) as error:
             raise ConfigError(
                 f"Slack did not accept SLACK_BOT_TOKEN at {self.config.api_url} ({error}): check the token and slack.api_url"
@@ -117,9 +117,7 @@ class SlackService:
         except OSError as error:
             self.bot.stop(0)
             raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
-        thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.2}, name="slack-http", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.2}, name="slack-http", daemon=True).start()
         log.info("Slack bot %s listening on http://%s:%d%s", bot_user_id, host, self.port, EVENTS_PATH)
 
     def stop(self, grace: float | None = None) -> None:

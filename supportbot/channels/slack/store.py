@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.store import ConversationStore, open_database
 
 QUEUED = "queued"
 ANSWERED = "answered"
@@ -49,9 +49,7 @@ class SlackStore:
         ConversationStore(path).close()  # opening it runs the shared migrations, the slack_* tables included
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_database(path)
 
     def _execute(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
