@@ -83,8 +83,11 @@ def retriever_for_index(
     )
 
 
-def create_dialogue_manager(config: Config, show_progress: bool = True) -> DialogueManager:
-    embedder = create_embedder(config)
+def create_dialogue_manager(
+    config: Config, show_progress: bool = True, embedder: SentenceTransformerEmbedder | None = None
+) -> DialogueManager:
+    """The bot as configured; pass `embedder` when the caller has already loaded one."""
+    embedder = embedder or create_embedder(config)
     index = open_index(config, embedder, show_progress)
     return DialogueManager(
         retriever=retriever_for_index(config, index, embedder),

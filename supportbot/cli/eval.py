@@ -129,6 +129,7 @@ def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None)
     from supportbot.evaluation.answers import AnswerCase, evaluate_answers, load_answer_cases
 
     config = get_config(ctx)
+    embedder = None
     with tempfile.TemporaryDirectory(prefix="supportbot-eval-") as temporary:
         if dataset.is_dir():
             from supportbot.app import create_embedder
@@ -137,7 +138,8 @@ def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None)
 
             beir = load_beir(dataset)
             config.paths.index_dir = str(Path(temporary) / "index")
-            build_eval_index(config, beir, Path(config.paths.index_dir), create_embedder(config), not as_json)
+            embedder = create_embedder(config)
+            build_eval_index(config, beir, Path(config.paths.index_dir), embedder, not as_json)
             cases = [
                 AnswerCase(text, beir.corpus[next(iter(beir.qrels[qid]))].text, tuple(beir.qrels[qid]))
                 for qid, text in beir.queries.items()
@@ -145,7 +147,7 @@ def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None)
         else:
             cases = load_answer_cases(dataset)
         config.paths.conversations_db = str(Path(temporary) / "conversations.sqlite3")
-        manager = create_dialogue_manager(config, show_progress=not as_json)
+        manager = create_dialogue_manager(config, show_progress=not as_json, embedder=embedder)
         manager.warm_up()
         report = evaluate_answers(manager, cases[:limit] if limit else cases, show_progress=not as_json).to_dict()
     if as_json:

@@ -9,7 +9,6 @@ import click
 
 from supportbot.cli import get_config
 from supportbot.config import apply_settings
-from supportbot.errors import FinetuneError
 
 
 @click.group("finetune")
@@ -88,7 +87,6 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
         tokenizer = load_tokenizer(transformers_model_dir(config.model.name, config.paths.cache_path()))
         apply_template_setting(tokenizer, config.finetune.chat_template, config.model.name)
         examples = tokenize_all(tokenizer, conversations, max_length)
-        untruncated = tokenize_all(tokenizer, conversations, 10**9)
         shown = next((e for e, c in zip(examples, conversations) if c.assistant_turns > 1), examples[0])
         click.echo(f"example ({shown.source}); tokens that carry loss are in [[ ]]:")
         click.echo(render_with_loss_marked(tokenizer, shown))
@@ -96,7 +94,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
         roles = role_counts(conversations)
         click.echo(f"conversations: {len(conversations)} usable ({sum(c.assistant_turns > 1 for c in conversations)} multi-turn)")
         click.echo(f"messages: {roles['system']} system, {roles['user']} user, {roles['assistant']} assistant")
-        click.echo(f"tokens per conversation: {_percentiles([len(e) for e in untruncated])}")
+        click.echo(f"tokens per conversation: {_percentiles([e.full_length for e in examples])}")
         click.echo(f"loss tokens: {sum(e.loss_tokens for e in examples)} of {sum(len(e) for e in examples)} after truncation")
         click.echo(f"longer than max_length {max_length} (oldest turns dropped): {sum(e.truncated for e in examples)}")
     click.echo(f"conversations without any assistant reply (skipped): {report.without_assistant}")
@@ -203,16 +201,12 @@ def merge(ctx: click.Context, adapter_dir: Path, output: Path, overwrite: bool) 
       supportbot finetune merge --adapter adapters/larkspur --output models/larkspur
       SUPPORTBOT_MODEL_NAME=models/larkspur supportbot chat
     """
-    import shutil
-
     from supportbot.finetune.adapter import check_base_model, merge_adapter
+    from supportbot.finetune.trainer import clear_output_dir
     from supportbot.model_sources import transformers_model_dir
 
     config = get_config(ctx)
     check_base_model(adapter_dir, config.model.name)
-    if output.exists() and any(output.iterdir()):
-        if not overwrite:
-            raise FinetuneError(f"output folder {output} already exists: pass --overwrite to replace it")
-        shutil.rmtree(output)
+    clear_output_dir(output, overwrite)
     merge_adapter(transformers_model_dir(config.model.name, config.paths.cache_path()), adapter_dir, output)
     click.echo(f"merged model written to {output}; use it with model.name = \"{output}\"")

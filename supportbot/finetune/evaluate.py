@@ -7,7 +7,6 @@ One model is loaded; the base model's numbers come from the same weights with th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import torch
 from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import Conversation
-from supportbot.finetune.loss import AssistantLossModel
+from supportbot.finetune.loss import AssistantLossModel, perplexity
 from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, render_ids
 
 
@@ -74,7 +73,7 @@ def score_model(model, tokenizer, examples, tasks, max_new_tokens: int, batch_si
     n = max(len(tasks), 1)
     return Scores(
         loss=loss,
-        perplexity=math.exp(min(loss, 50)),
+        perplexity=perplexity(loss),
         rouge_l=sum(rouge_l(a, r) for a, r in zip(answers, references)) / n,
         token_f1=sum(token_f1(a, r) for a, r in zip(answers, references)) / n,
         answers=answers,

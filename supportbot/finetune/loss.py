@@ -8,12 +8,19 @@ through the output layer a chunk at a time, each chunk recomputed in backward ra
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from supportbot.finetune.tokenization import IGNORE_INDEX
+
+
+def perplexity(mean_loss: float) -> float:
+    """exp(loss), capped so that a diverged run reports a large number instead of overflowing."""
+    return math.exp(min(mean_loss, 50))
 
 
 def _chunk_loss_sum(lm_head: nn.Module, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -29,6 +29,7 @@ class TokenizedExample:
     labels: list[int]
     truncated: bool = False
     source: str = ""
+    full_length: int = 0  # tokens before truncation to max_length
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -96,6 +97,7 @@ def tokenize_conversation(tokenizer, messages: Sequence[ChatMessage], max_length
     if not kept:
         raise FinetuneError(f"{source or 'conversation'}: no assistant reply to learn from")
     ids, labels = _labelled(tokenizer, kept)
+    full_length = len(ids)
     truncated = False
     while len(ids) > max_length:
         shorter = _drop_oldest_exchange(kept)
@@ -110,7 +112,7 @@ def tokenize_conversation(tokenizer, messages: Sequence[ChatMessage], max_length
             f"{source or 'conversation'}: no assistant tokens found after rendering with the chat template; "
             "does the template drop assistant messages?"
         )
-    return TokenizedExample(ids, labels, truncated, source)
+    return TokenizedExample(ids, labels, truncated, source, full_length)
 
 
 def tokenize_all(tokenizer, conversations, max_length: int) -> list[TokenizedExample]:

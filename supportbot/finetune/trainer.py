@@ -26,7 +26,7 @@ from supportbot.errors import FinetuneError
 from supportbot.finetune.adapter import AdapterInfo, save_adapter
 from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import load_conversations, split_conversations
-from supportbot.finetune.loss import AssistantLossModel
+from supportbot.finetune.loss import AssistantLossModel, perplexity
 from supportbot.finetune.modeling import load_tokenizer, load_trainable_model, should_quantize
 from supportbot.finetune.prepare import write_jsonl
 from supportbot.finetune.report import plot_loss_curve, write_report
@@ -70,16 +70,21 @@ class TrainRequest:
     on_step: Callable[[TrainState], None] | None = None  # called after each optimizer step (progress hooks, tests)
 
 
+def clear_output_dir(output_dir: Path, overwrite: bool, options: str = "--overwrite to replace it") -> None:
+    """Empty a folder that already has files in it only when told to (`overwrite`); otherwise say which `options` would."""
+    if output_dir.exists() and any(output_dir.iterdir()):
+        if not overwrite:
+            raise FinetuneError(f"output folder {output_dir} already exists: pass {options}")
+        shutil.rmtree(output_dir)
+
+
 def prepare_output_dir(output_dir: Path, resume: bool, overwrite: bool) -> None:
     """Refuse to clobber an earlier run unless told to overwrite or resume it."""
     if resume:
         if not (output_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
             raise FinetuneError(f"--resume: {output_dir} has no {CHECKPOINT_DIR}/{STATE_FILE} to continue from; start without --resume")
         return
-    if output_dir.exists() and any(output_dir.iterdir()):
-        if not overwrite:
-            raise FinetuneError(f"output folder {output_dir} already exists: pass --overwrite to replace it or --resume to continue it")
-        shutil.rmtree(output_dir)
+    clear_output_dir(output_dir, overwrite, "--overwrite to replace it or --resume to continue it")
     output_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -262,7 +267,7 @@ class FinetuneRun:
             self._save_checkpoint(s.accelerator, s.model, s.optimizer, s.scheduler, state)
             return False
         loss = self._evaluate(s.accelerator, s.model, s.eval_examples, s.tokenizer.pad_token_id)
-        state.eval_history.append({"step": state.step, "epoch": state.epoch, "loss": loss, "perplexity": math.exp(min(loss, 50))})
+        state.eval_history.append({"step": state.step, "epoch": state.epoch, "loss": loss, "perplexity": perplexity(loss)})
         if state.best_eval_loss is None or loss < state.best_eval_loss:
             state.best_eval_loss, state.best_step, state.evals_without_improvement = loss, state.step, 0
             self._save_adapter(s)
@@ -270,7 +275,7 @@ class FinetuneRun:
             state.evals_without_improvement += 1
         self._save_checkpoint(s.accelerator, s.model, s.optimizer, s.scheduler, state)
         if s.accelerator.is_main_process:
-            log.info("step %d: eval loss %.4f, perplexity %.2f", state.step, loss, math.exp(min(loss, 50)))
+            log.info("step %d: eval loss %.4f, perplexity %.2f", state.step, loss, perplexity(loss))
         patience = self.settings.early_stopping_patience
         return patience > 0 and state.evals_without_improvement >= patience
 
@@ -367,7 +372,7 @@ class FinetuneRun:
             "tokens_per_second": round(state.tokens_seen / max(state.seconds, 1e-9), 1),
             "best_step": state.best_step,
             "best_eval_loss": state.best_eval_loss,
-            "best_eval_perplexity": math.exp(min(state.best_eval_loss, 50)) if state.best_eval_loss is not None else None,
+            "best_eval_perplexity": perplexity(state.best_eval_loss) if state.best_eval_loss is not None else None,
             "eval_history": state.eval_history,
             "train_history": state.train_history,
             "settings": dict(self.settings.__dict__),
