@@ -9,6 +9,7 @@ from pathlib import Path
 
 from supportbot.errors import TrainingDataError
 from supportbot.generation.base import ChatMessage
+from supportbot.staging import staged_file
 
 
 def _conversation(question: str, answer: str, system_prompt: str) -> list[ChatMessage]:
@@ -48,10 +49,12 @@ def from_faq_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMes
 
 
 def write_jsonl(conversations: Iterable[list[ChatMessage]], path: Path) -> int:
-    """Write one `{"messages": [...]}` a line; returns how many were written."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Write one `{"messages": [...]}` a line; returns how many were written.
+
+    An input error part-way leaves `path` as it was: conversations are generated lazily.
+    """
     count = 0
-    with Path(path).open("w", encoding="utf-8") as handle:
+    with staged_file(Path(path)) as staging, staging.open("w", encoding="utf-8") as handle:
         for messages in conversations:
             handle.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
             count += 1

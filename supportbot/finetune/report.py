@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from supportbot.staging import staged_file
+
 REPORT_FILE = "train_report.json"
 CURVE_FILE = "loss_curve.png"
 
 
 def write_report(report: dict, output_dir: Path) -> Path:
     path = Path(output_dir) / REPORT_FILE
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with staged_file(path) as staging:
+        staging.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 

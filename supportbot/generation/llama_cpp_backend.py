@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import ctypes
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
 from supportbot.model_sources import check_gguf_magic, gguf_cache_key, resolve_reference
+from supportbot.staging import staged_file
 
 log = logging.getLogger(__name__)
 
@@ -252,20 +252,16 @@ class LlamaCppGenerator:
         target = self.cache_dir / "gguf-requantized" / f"{gguf_cache_key(path)}.{requantize}.gguf"
         if target.is_file():
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.with_suffix(f".{os.getpid()}.partial")
         params = llama_cpp.llama_model_quantize_default_params()
         params.ftype = {"q8_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0, "q4_0": llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0}[requantize]
         params.allow_requantize = True
         log.info("rewriting %s as %s in %s (once)", path.name, requantize, target.parent)
         from llama_cpp._utils import suppress_stdout_stderr  # llama.cpp logs every tensor to stderr
 
-        with suppress_stdout_stderr(disable=False):
+        with staged_file(target) as staging, suppress_stdout_stderr(disable=False):
             status = llama_cpp.llama_model_quantize(str(path).encode(), str(staging).encode(), ctypes.byref(params))
-        if status != 0:
-            staging.unlink(missing_ok=True)
-            raise ModelLoadError(f"llama.cpp could not rewrite {path.name} as {requantize}: set model.llama_cpp_requantize = \"\"")
-        os.replace(staging, target)
+            if status != 0:
+                raise ModelLoadError(f"llama.cpp could not rewrite {path.name} as {requantize}: set model.llama_cpp_requantize = \"\"")
         return target
 
     def _lora_path(self, metadata: dict) -> str | None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from supportbot.errors import ModelLoadError
+from supportbot.staging import staged_file
 
 SUPPORTED_ARCHITECTURES = {"llama"}
 MODULE_NAMES = {
@@ -95,13 +94,6 @@ def gguf_lora_for(adapter_dir: Path, base_metadata: dict, cache_dir: Path) -> Pa
     target = cache_dir / "lora-gguf" / f"{adapter_dir.name}-{digest.hexdigest()[:12]}.gguf"
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(suffix=".gguf", dir=target.parent)
-    os.close(handle)
-    try:
-        convert_peft_lora(adapter_dir, base_metadata, Path(staging))
-        os.replace(staging, target)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
+    with staged_file(target) as staging:
+        convert_peft_lora(adapter_dir, base_metadata, staging)
     return target

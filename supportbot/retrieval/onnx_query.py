@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from supportbot.cpu import available_cores
+from supportbot.staging import staged_file
 
 log = logging.getLogger(__name__)
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -51,10 +51,8 @@ def _export(model, path: Path) -> None:
             ).last_hidden_state
 
     sample = model.tokenizer(["a sample query"], return_tensors="pt")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "last_hidden_state")}
-    with torch.inference_mode(), warnings.catch_warnings():
+    with staged_file(path) as partial, torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shape checks that are constant for unpadded queries
         torch.onnx.export(
             LastHiddenState(model[0].auto_model.eval()),
@@ -66,7 +64,6 @@ def _export(model, path: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-    os.replace(partial, path)
 
 
 class OnnxQueryEncoder:

@@ -63,6 +63,17 @@ def test_prepare_command_converts_a_csv(tmp_path):
     assert json.loads((tmp_path / "out.jsonl").read_text())["messages"][1]["role"] == "assistant"
 
 
+def test_prepare_command_stopped_by_a_bad_line_keeps_the_earlier_output(tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_text('{"messages": "from the last good run"}\n', encoding="utf-8")
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text('{"question": "Can I return shoes?", "answer": "Within 30 days."}\nnot json\n', encoding="utf-8")
+    result = run("finetune", "prepare", str(faq), "-o", str(output))
+    assert result.exit_code != 0 and f"{faq}:2" in result.output
+    assert output.read_text(encoding="utf-8") == '{"messages": "from the last good run"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["faq.jsonl", "out.jsonl"]
+
+
 def _fake_adapter(folder, base_model: str):
     folder.mkdir()
     (folder / "adapter_config.json").write_text("{}")
