@@ -18,7 +18,7 @@ import time
 import faiss
 import numpy as np
 
-from supportbot.retrieval.faiss_types import INDEX_TYPES, make_faiss_index
+from supportbot.retrieval.faiss_types import HNSW_EF_SEARCH, INDEX_TYPES, make_faiss_index, set_search_breadth
 
 DIM = 384
 
@@ -52,6 +52,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1, help="FAISS threads (the bot searches one query at a time)")
+    parser.add_argument(
+        "--ef-search", default=str(HNSW_EF_SEARCH), help="retrieval.hnsw_ef_search values to measure on the one HNSW build, e.g. 64,256"
+    )
     args = parser.parse_args()
     faiss.omp_set_num_threads(args.threads)
     print("| chunks | index | build s | p50 ms | p95 ms | recall@10 vs flat | p50 vs flat |")
@@ -67,7 +70,12 @@ def main() -> int:
             build = time.perf_counter() - started
             if truth is None:
                 _, truth = index.search(queries, 10)
-            results[index_type] = (build, *measure(index, queries, truth))
+            if index_type == "hnsw":  # a query-time setting: one build, one row per value
+                for ef_search in (int(v) for v in args.ef_search.split(",")):
+                    set_search_breadth(index, ef_search, 0)
+                    results[f"hnsw ef {ef_search}"] = (build, *measure(index, queries, truth))
+            else:
+                results[index_type] = (build, *measure(index, queries, truth))
             del index
         flat_p50 = results["flat"][1]
         for index_type, (build, p50, p95, recall) in results.items():

@@ -74,6 +74,7 @@ def retriever_for_index(
         raise ConfigError(f"retrieval.mode: unknown mode {mode!r} (choose one of {', '.join(RETRIEVAL_MODES)})")
     if mode == "bm25":
         return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight)
+    index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)
     dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
     if mode == "dense":
         return dense

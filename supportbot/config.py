@@ -116,6 +116,10 @@ class RetrievalConfig:
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
     )
     index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
+    hnsw_ef_search: int = _opt(
+        64, "HNSW only: candidates explored per query; raise it (e.g. 256) for millions of chunks, at some latency."
+    )
+    ivf_probes: int = _opt(0, "IVF only: cells searched per query; 0 searches 1/16 of the cells (at least 8).")
 
 
 @dataclass

@@ -19,8 +19,8 @@ INDEX_TYPES = ("flat", "hnsw", "ivf")
 FAISS_CLASS_NAMES = {"flat": "IndexFlatIP", "hnsw": "IndexHNSWFlat", "ivf": "IndexIVFFlat"}
 HNSW_NEIGHBOURS = 32  # faiss' usual M: recall above 0.95 at efSearch 64 on sentence embeddings
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
-IVF_PROBE_SHARE = 16  # search 1/16 of the cells, at least 8
+HNSW_EF_SEARCH = 64  # the default of retrieval.hnsw_ef_search
+IVF_PROBE_SHARE = 16  # by default search 1/16 of the cells, at least 8
 
 
 def check_index_type(index_type: str) -> str:
@@ -36,8 +36,29 @@ def _ivf(vectors: np.ndarray, dimension: int) -> Any:
     index = faiss.IndexIVFFlat(quantizer, dimension, cells, faiss.METRIC_INNER_PRODUCT)
     if len(vectors):
         index.train(vectors)
-    index.nprobe = min(cells, max(8, cells // IVF_PROBE_SHARE))
+    index.nprobe = default_ivf_probes(cells)
     return index
+
+
+def default_ivf_probes(cells: int) -> int:
+    return min(cells, max(8, cells // IVF_PROBE_SHARE))
+
+
+def set_search_breadth(index: Any, hnsw_ef_search: int, ivf_probes: int) -> None:
+    """How much of an approximate index a query explores: more finds more true neighbours, slower.
+
+    A query-time setting, so changing it needs no rebuild; exact (flat) indexes ignore it.
+    """
+    if hnsw_ef_search < 1 or ivf_probes < 0:
+        raise ConfigError(
+            f"retrieval.hnsw_ef_search must be at least 1 and retrieval.ivf_probes at least 0 "
+            f"(got {hnsw_ef_search} and {ivf_probes})"
+        )
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
+    if isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efSearch = hnsw_ef_search
+    elif isinstance(inner, faiss.IndexIVF):
+        inner.nprobe = min(inner.nlist, ivf_probes) if ivf_probes else default_ivf_probes(inner.nlist)
 
 
 def make_faiss_index(vectors: np.ndarray, dimension: int, index_type: str = "flat", ids: np.ndarray | None = None) -> Any:

@@ -30,7 +30,7 @@ import numpy as np
 
 from supportbot.errors import IndexMismatchError, IndexMissingError
 from supportbot.retrieval.documents import Chunk
-from supportbot.retrieval.faiss_types import make_faiss_index
+from supportbot.retrieval.faiss_types import make_faiss_index, set_search_breadth
 
 MANIFEST_VERSION = 1
 POINTER = "CURRENT"
@@ -98,6 +98,12 @@ class StoredIndex:
         finally:
             faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def set_search_breadth(self, hnsw_ef_search: int, ivf_probes: int) -> None:
+        """See faiss_types.set_search_breadth; applies to both fields' indexes."""
+        for index in (self.faiss_index, self.question_index):
+            if index is not None:
+                set_search_breadth(index, hnsw_ef_search, ivf_probes)
 
     def check_embedding(self, embedding_model: str, dimension: int | None = None) -> None:
         """Refuse to search with vectors from a model other than the one the index was built with."""
