@@ -9,14 +9,14 @@ from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config
-from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.errors import ConfigError
+from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
-from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
+from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.splitter import ChunkingSettings
 
