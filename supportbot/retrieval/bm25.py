@@ -42,7 +42,6 @@ class BM25Retriever:
     def __init__(self, chunks: Sequence[Chunk], top_k: int, title_weight: int = 2, k1: float = 1.5, b: float = 0.75) -> None:
         self.chunks = list(chunks)
         self.top_k = top_k
-        self.k1, self.b = k1, b
         postings: dict[str, dict[int, int]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float64)
         for row, chunk in enumerate(self.chunks):
@@ -51,26 +50,26 @@ class BM25Retriever:
             for term in terms:
                 counts = postings.setdefault(term, {})
                 counts[row] = counts.get(row, 0) + 1
-        self._lengths = lengths
-        self._average_length = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-        self._postings = {
-            term: (np.fromiter(counts, dtype=np.int64), np.fromiter(counts.values(), dtype=np.float64))
-            for term, counts in postings.items()
-        }
+        # Every term's contribution to every chunk it occurs in is fixed once the index is built, so
+        # it is computed here: a query only adds up its terms' weights.
+        average_length = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, counts in postings.items():
+            rows = np.fromiter(counts, dtype=np.int64)
+            frequencies = np.fromiter(counts.values(), dtype=np.float64)
+            norm = k1 * (1 - b + b * lengths[rows] / average_length)
+            self._weights[term] = (rows, self.idf(len(rows)) * frequencies * (k1 + 1) / (frequencies + norm))
 
-    def idf(self, term: str) -> float:
-        found = len(self._postings[term][0]) if term in self._postings else 0
-        return float(np.log(1 + (len(self.chunks) - found + 0.5) / (found + 0.5)))
+    def idf(self, chunks_with_term: int) -> float:
+        return float(np.log(1 + (len(self.chunks) - chunks_with_term + 0.5) / (chunks_with_term + 0.5)))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, in index order."""
         scores = np.zeros(len(self.chunks), dtype=np.float64)
         for term in tokenize(query):
-            if term not in self._postings:
-                continue
-            rows, frequencies = self._postings[term]
-            norm = self.k1 * (1 - self.b + self.b * self._lengths[rows] / self._average_length)
-            scores[rows] += self.idf(term) * frequencies * (self.k1 + 1) / (frequencies + norm)
+            if term in self._weights:
+                rows, weights = self._weights[term]
+                scores[rows] += weights
         return scores
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
