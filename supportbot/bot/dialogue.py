@@ -45,7 +45,6 @@ class Reply:
     _on_done: Callable[[Reply], None] | None = None
     _error_message: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
-    _cancelled: bool = False
     _parts: list[str] = field(default_factory=list)
     done: bool = False
     interrupted: bool = False
@@ -72,7 +71,7 @@ class Reply:
             yield self._error_message
         finally:
             # Not exhausted: the consumer stopped reading (Ctrl-C, a closed connection).
-            self.interrupted = self._cancelled or not exhausted
+            self.interrupted = self._stop.is_set() or not exhausted
             self._finish()
 
     def _finish(self) -> None:
@@ -84,7 +83,6 @@ class Reply:
 
     def cancel(self) -> None:
         """Stop generating; what was produced so far is kept."""
-        self._cancelled = True
         self._stop.set()
 
     def text(self) -> str:

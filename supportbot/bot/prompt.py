@@ -8,7 +8,7 @@ is the question itself cut.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from supportbot.errors import ConfigError
 from supportbot.generation.base import ChatMessage, Generator
@@ -41,7 +41,6 @@ class ComposedPrompt:
     dropped_history_messages: int = 0
     dropped_chunks: int = 0
     question_truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[ScoredChunk]]]:

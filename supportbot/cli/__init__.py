@@ -69,21 +69,17 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
     """
     configure_logging(verbose)
     _quiet_libraries()
-    try:
-        ctx.obj = load_config(config_file)
-    except SupportbotError as error:
-        click.echo(f"error: {error}", err=True)
-        ctx.exit(error.exit_code)
+    ctx.obj = load_config(config_file)  # a bad file is reported by SupportbotGroup.invoke
 
 
 def _register() -> None:
     from supportbot.cli.chat import chat
     from supportbot.cli.config_cmd import config_group
-    from supportbot.cli.finetune import finetune_group
     from supportbot.cli.eval import eval_group
+    from supportbot.cli.finetune import finetune_group
     from supportbot.cli.index import index_group
-    from supportbot.cli.slack import slack
     from supportbot.cli.serve import serve
+    from supportbot.cli.slack import slack
 
     main.add_command(chat)
     main.add_command(index_group)
