@@ -9,6 +9,7 @@ from pathlib import Path
 
 from supportbot.errors import TrainingDataError
 from supportbot.generation.base import ChatMessage
+from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 from supportbot.staging import staged_file
 
 
@@ -35,17 +36,15 @@ def from_csv(path: Path, question_column: str, answer_column: str, system_prompt
 
 
 def from_faq_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMessage]]:
-    """One conversation per FAQ entry (`{"question", "answer", ...}` a line, as `supportbot index` reads)."""
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-                question, answer = entry["question"], entry["answer"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise TrainingDataError(f"{path}:{number}: expected a JSON object with \"question\" and \"answer\"") from None
-            yield _conversation(str(question), str(answer), system_prompt)
+    """One conversation per FAQ entry, read as `supportbot index` reads it; the first bad line stops it.
+
+    The index skips a bad line, but training on a half-read FAQ would go unnoticed, so here it is an error.
+    """
+    text = Path(path).read_bytes().decode("utf-8")  # no newline translation: the same lines as the index sees
+    for item in read_faq_lines(text, path):
+        if isinstance(item, FaqLineProblem):
+            raise TrainingDataError(f"{item.location}: {item.description}")
+        yield _conversation(item.question, item.answer, system_prompt)
 
 
 def write_jsonl(conversations: Iterable[list[ChatMessage]], path: Path) -> int:

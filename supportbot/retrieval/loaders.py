@@ -7,7 +7,6 @@ splitter handles every format.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
+from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 SUFFIX_FORMATS = {
@@ -193,35 +193,22 @@ def load_pdf(source: SourceFile) -> LoadResult:
 
 
 def load_faq(source: SourceFile) -> LoadResult:
-    """One FAQ entry a line: {"question", "answer"} plus optional "id", "url", "approved"."""
+    """One document per FAQ entry; a bad line is skipped with a warning naming file:line."""
     result = LoadResult()
-    for line_number, line in enumerate(_read_utf8(source.path).splitlines(), start=1):
-        if not line.strip():
+    for item in read_faq_lines(_read_utf8(source.path), source.path):
+        if isinstance(item, FaqLineProblem):
+            result.warnings.append(f"{item.location}: skipped, {item.description}")
             continue
-        where = f"{source.path}:{line_number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as error:
-            result.warnings.append(f"{where}: skipped, not valid JSON ({error.msg} at column {error.colno})")
-            continue
-        if not isinstance(entry, dict):
-            result.warnings.append(f'{where}: skipped, expected an object like {{"question": ..., "answer": ...}}')
-            continue
-        question, answer = entry.get("question"), entry.get("answer")
-        if not isinstance(question, str) or not isinstance(answer, str) or not question.strip() or not answer.strip():
-            result.warnings.append(f'{where}: skipped, needs non-empty "question" and "answer" strings')
-            continue
-        entry_id = str(entry.get("id") or line_number)
         result.documents.append(
             SourceDocument(
-                doc_id=f"{source.name}#{entry_id}",
-                title=question.strip(),
+                doc_id=f"{source.name}#{item.entry_id}",
+                title=item.question,
                 path=source.name,
-                text=answer.strip(),
+                text=item.answer,
                 format="faq",
-                url=str(entry.get("url", "")),
-                question=question.strip(),
-                approved=entry.get("approved") is True,
+                url=item.url,
+                question=item.question,
+                approved=item.approved,
             )
         )
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -95,3 +96,30 @@ def test_prepare_faq_jsonl_from_the_sample_faq(tmp_path):
     first = json.loads(entries[0])
     assert count == len(entries) > 0
     assert json.loads(output.read_text().splitlines()[0])["messages"][1]["content"] == first["answer"]
+
+
+def test_prepare_faq_jsonl_rejects_an_empty_answer_naming_file_and_line(tmp_path):
+    faq = write_lines(tmp_path / "faq.jsonl", [
+        '{"question": "Can I return shoes?", "answer": "Within 30 days."}',
+        '{"question": "Do you ship abroad?", "answer": "  "}',
+    ])
+    with pytest.raises(TrainingDataError, match=rf'^{re.escape(str(faq))}:2: "answer" is empty'):
+        list(from_faq_jsonl(faq))
+
+
+@pytest.mark.parametrize("bad_line", [
+    "{not json",
+    '["a list"]',
+    '{"question": "Q?"}',
+    '{"question": "Q?", "answer": ""}',
+    '{"question": 42, "answer": "A."}',
+])
+def test_prepare_and_the_index_loader_describe_a_bad_faq_line_the_same_way(tmp_path, bad_line):
+    from supportbot.retrieval.loaders import SourceFile, load_faq
+
+    faq = write_lines(tmp_path / "faq.jsonl", ['{"question": "Q1?", "answer": "A1."}', bad_line])
+    (warning,) = load_faq(SourceFile(faq, faq.name)).warnings
+    with pytest.raises(TrainingDataError) as raised:
+        list(from_faq_jsonl(faq))
+    assert warning.startswith(f"{faq}:2: skipped, ") and str(raised.value).startswith(f"{faq}:2: ")
+    assert warning.removeprefix(f"{faq}:2: skipped, ") == str(raised.value).removeprefix(f"{faq}:2: ")
