@@ -8,7 +8,7 @@ never half of one, and no debris.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,14 +18,12 @@ from pathlib import Path
 def staged_file(target: Path) -> Iterator[Path]:
     """Yield a path in `target`'s folder to write; it replaces `target` when the block succeeds.
 
-    The staging file exists (empty) when the block starts. If the block raises, it is removed and
-    `target` is left as it was.
+    The writer creates the staging file (so it gets the usual permissions, not a temp file's 0600).
+    If the block raises, whatever was written is removed and `target` is left as it was.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    os.close(handle)
-    staging = Path(name)
+    staging = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial"
     try:
         yield staging
         os.replace(staging, target)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from supportbot.staging import staged_file
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_staged_file_replaces_the_target_when_the_block_succeeds(tmp_path):
@@ -13,6 +21,7 @@ def test_staged_file_replaces_the_target_when_the_block_succeeds(tmp_path):
         assert staging.parent == target.parent and not target.exists()
         staging.write_bytes(b"GGUF new")
     assert target.read_bytes() == b"GGUF new"
+    assert target.stat().st_mode & 0o777 == 0o666 & ~current_umask()
     assert [p.name for p in target.parent.iterdir()] == ["model.gguf"]
 
 
