@@ -85,16 +85,9 @@ def merge_adapter(model_dir: str, adapter_dir: Path, output_dir: Path) -> Path:
 
 
 def load_adapted(model_reference: str, cache_dir: Path, adapter_dir: Path, device: str = "auto"):
-    """(peft model, tokenizer with the trained chat template, device) for evaluation; checks the base model first."""
-    import torch
-    from transformers import AutoModelForCausalLM
+    """(peft model, tokenizer, device) for evaluation, loaded exactly as the bot serves the adapter, plus a pad token for batches."""
+    from supportbot.finetune.modeling import set_pad_token
+    from supportbot.generation.transformers_backend import load_chat_model
 
-    from supportbot.finetune.modeling import load_tokenizer
-    from supportbot.generation.transformers_backend import pick_device
-    from supportbot.model_sources import transformers_model_dir
-
-    check_base_model(adapter_dir, model_reference)
-    resolved_device = pick_device(device)
-    dtype = torch.bfloat16 if resolved_device.startswith("cuda") else torch.float32
-    base = AutoModelForCausalLM.from_pretrained(transformers_model_dir(model_reference, cache_dir), dtype=dtype).to(resolved_device)
-    return attach_adapter(base, adapter_dir).eval(), load_tokenizer(str(Path(adapter_dir).expanduser())), resolved_device
+    tokenizer, model, resolved_device = load_chat_model(model_reference, cache_dir, device, adapter_dir)
+    return model, set_pad_token(tokenizer), resolved_device

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import torch
 
 from supportbot.evaluation.answer_metrics import rouge_l, token_f1
-from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import Conversation
-from supportbot.finetune.loss import AssistantLossModel, perplexity
-from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, render_ids
+from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
+from supportbot.finetune.tokenization import TokenizedExample, render_ids
 
 
 @dataclass
@@ -30,17 +29,9 @@ class Scores:
     answers: list[str]
 
 
-@torch.no_grad()
 def mean_loss(model, examples: Sequence[TokenizedExample], pad_id: int, batch_size: int, device) -> float:
     """Mean loss per assistant token over `examples`."""
-    scorer = AssistantLossModel(model)
-    total, count = 0.0, 0
-    for indices in batch_order([len(e) for e in examples], batch_size, 0, True):
-        batch = {k: v.to(device) for k, v in collate([examples[i] for i in indices], pad_id).items()}
-        n = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
-        total += float(scorer(**batch)) * n
-        count += n
-    return total / max(count, 1)
+    return mean_per_token(loss_totals(AssistantLossModel(model), examples, pad_id, batch_size, device))
 
 
 @torch.no_grad()

@@ -4,18 +4,23 @@ A plain causal-LM forward materialises logits of shape (batch, sequence, vocabul
 keeps them, and their gradient, for backward: with a 150k vocabulary that is most of a QLoRA run's
 memory. Here the decoder's hidden states are gathered at the positions that carry loss and sent
 through the output layer a chunk at a time, each chunk recomputed in backward rather than stored.
+
+Held-out loss (the trainer's evaluations and `finetune eval`) is summed by `loss_totals` alone, so
+the two report the same figure for the same weights.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from supportbot.finetune.tokenization import IGNORE_INDEX
+from supportbot.finetune.batching import batch_order, collate
+from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample
 
 
 def perplexity(mean_loss: float) -> float:
@@ -67,3 +72,35 @@ class AssistantLossModel(nn.Module):
         causal_lm = _causal_lm(self.model)
         outputs = causal_lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
         return chunked_loss(causal_lm.get_output_embeddings(), outputs.last_hidden_state, labels, self.chunk_tokens)
+
+
+@torch.no_grad()
+def loss_totals(
+    scorer: nn.Module,
+    examples: Sequence[TokenizedExample],
+    pad_id: int,
+    batch_size: int,
+    device,
+    process_index: int = 0,
+    num_processes: int = 1,
+) -> torch.Tensor:
+    """[summed loss, assistant-token count] over this process's share of the held-out batches.
+
+    `scorer` is an `AssistantLossModel` (or that wrapped by accelerate). The batches are fixed
+    (seed 0, grouped by length), so every evaluation pads alike; process i takes every
+    `num_processes`-th one. The result is one float64 tensor on `device`, so processes can add
+    theirs up (`accelerator.reduce`) before `mean_per_token` divides.
+    """
+    order = batch_order([len(e) for e in examples], batch_size, 0, True)
+    totals = torch.zeros(2, device=device, dtype=torch.float64)
+    for indices in order[process_index::num_processes]:
+        batch = {k: v.to(device) for k, v in collate([examples[i] for i in indices], pad_id).items()}
+        count = (batch["labels"][:, 1:] != IGNORE_INDEX).sum()
+        totals[0] += scorer(**batch).double() * count
+        totals[1] += count
+    return totals
+
+
+def mean_per_token(totals: torch.Tensor) -> float:
+    """The mean loss per assistant token from `loss_totals` (0.0 when no token carried loss)."""
+    return float(totals[0] / totals[1].clamp(min=1))

@@ -62,13 +62,17 @@ def _require_bitsandbytes() -> None:
         ) from None
 
 
-def load_tokenizer(model_dir: str):
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+def set_pad_token(tokenizer):
+    """`tokenizer`, padding with its end-of-sequence token when it has no pad token (batches need one)."""
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+def load_tokenizer(model_dir: str):
+    from transformers import AutoTokenizer
+
+    return set_pad_token(AutoTokenizer.from_pretrained(model_dir))
 
 
 def _enable_checkpointing(model) -> None:

@@ -26,11 +26,11 @@ from supportbot.errors import FinetuneError
 from supportbot.finetune.adapter import AdapterInfo, save_adapter
 from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import load_conversations, split_conversations
-from supportbot.finetune.loss import AssistantLossModel, perplexity
+from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
 from supportbot.finetune.modeling import load_tokenizer, load_trainable_model, should_quantize
 from supportbot.finetune.prepare import write_jsonl
 from supportbot.finetune.report import plot_loss_curve, write_report
-from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample, apply_template_setting, tokenize_all
+from supportbot.finetune.tokenization import TokenizedExample, apply_template_setting, tokenize_all
 from supportbot.model_sources import transformers_model_dir
 
 log = logging.getLogger(__name__)
@@ -188,20 +188,13 @@ class FinetuneRun:
         return TrainState(**json.loads((directory / STATE_FILE).read_text(encoding="utf-8")))
 
     # -- evaluation ----------------------------------------------------------------------------
-    @torch.no_grad()
     def _evaluate(self, accelerator, model, examples: list[TokenizedExample], pad_id: int) -> float:
+        """Mean held-out loss per assistant token, each process scoring its share of the batches."""
         model.eval()
-        order = batch_order([len(e) for e in examples], self.settings.batch_size, 0, True)
-        mine = order[accelerator.process_index :: accelerator.num_processes]
-        totals = torch.zeros(2, device=accelerator.device, dtype=torch.float64)
-        for indices in mine:
-            batch = {k: v.to(accelerator.device) for k, v in collate([examples[i] for i in indices], pad_id).items()}
-            count = (batch["labels"][:, 1:] != IGNORE_INDEX).sum()
-            totals[0] += model(**batch).double() * count
-            totals[1] += count
-        totals = accelerator.reduce(totals, reduction="sum")
+        totals = loss_totals(model, examples, pad_id, self.settings.batch_size, accelerator.device,
+                             accelerator.process_index, accelerator.num_processes)
         model.train()
-        return float(totals[0] / totals[1].clamp(min=1))
+        return mean_per_token(accelerator.reduce(totals, reduction="sum"))
 
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> dict:

@@ -37,6 +37,40 @@ def pick_device(requested: str) -> str:
     return requested
 
 
+def load_chat_model(model_reference: str, cache_dir: Path, device: str = "auto", adapter: str | Path = ""):
+    """(tokenizer, model in eval mode, device) for serving or evaluation: bf16 on CUDA, fp32 on CPU.
+
+    With `adapter`, its base model is checked before anything loads, its LoRA weights go on top
+    (a peft model), and the tokenizer renders with the chat template the adapter was trained with.
+    Without one, a model that ships no chat template gets the ChatML fallback.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if adapter:
+        from supportbot.finetune.adapter import attach_adapter, check_base_model
+
+        adapter_template = check_base_model(Path(adapter), model_reference).chat_template  # a mismatch fails fast
+    location = transformers_model_dir(model_reference, cache_dir)
+    resolved_device = pick_device(device)
+    dtype = torch.bfloat16 if resolved_device.startswith("cuda") else torch.float32
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype)
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"cannot load chat model '{model_reference}' ({error.__class__.__name__}: {str(error).splitlines()[0]}): "
+            "set model.name to a local model folder, a .gguf file, or bundled:smollm2-135m-instruct"
+        ) from error
+    model.to(resolved_device)
+    if adapter:
+        model, tokenizer.chat_template = attach_adapter(model, Path(adapter)), adapter_template
+    elif not tokenizer.chat_template:
+        log.warning("%s has no chat template; using the ChatML fallback template", model_reference)
+        tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
+    return tokenizer, model.eval(), resolved_device
+
+
 class TransformersGenerator:
     """Runs a transformers causal LM in this process; the model loads on `warm_up()` or first use."""
 
@@ -63,39 +97,12 @@ class TransformersGenerator:
         if self._model is not None:
             return
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         if self.threads > 0:
             torch.set_num_threads(self.threads)
-        adapter_template = self._adapter_template()  # before loading: a mismatched adapter fails fast
-        location = transformers_model_dir(self.model_reference, self.cache_dir)
-        self._device = pick_device(self.requested_device)
-        dtype = torch.bfloat16 if self._device.startswith("cuda") else torch.float32
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(location)
-            model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype)
-        except (OSError, ValueError) as error:
-            raise ModelLoadError(
-                f"cannot load chat model '{self.model_reference}' ({error.__class__.__name__}: {str(error).splitlines()[0]}): "
-                "set model.name to a local model folder, a .gguf file, or bundled:smollm2-135m-instruct"
-            ) from error
-        if not tokenizer.chat_template:
-            log.warning("%s has no chat template; using the ChatML fallback template", self.model_reference)
-            tokenizer.chat_template = FALLBACK_CHAT_TEMPLATE
-        if self.adapter:
-            from supportbot.finetune.adapter import attach_adapter
-
-            model, tokenizer.chat_template = attach_adapter(model, Path(self.adapter)), adapter_template
-        model.to(self._device).eval()
-        self._tokenizer, self._model = tokenizer, model
-
-    def _adapter_template(self) -> str | None:
-        """The chat template the configured adapter was trained with (served as is, so the two cannot drift)."""
-        if not self.adapter:
-            return None
-        from supportbot.finetune.adapter import check_base_model
-
-        return check_base_model(Path(self.adapter), self.model_reference).chat_template
+        self._tokenizer, self._model, self._device = load_chat_model(
+            self.model_reference, self.cache_dir, self.requested_device, self.adapter
+        )
 
     @property
     def tokenizer(self):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from supportbot.finetune.loss import AssistantLossModel, chunked_loss
-from supportbot.finetune.tokenization import IGNORE_INDEX
+from supportbot.finetune.loss import AssistantLossModel, chunked_loss, loss_totals, mean_per_token
+from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "finetune_gpu.py"
 
@@ -61,6 +61,20 @@ def test_batch_without_labels_gives_zero_loss_with_a_graph(tiny_llama):
     loss = chunked_loss(tiny_llama.lm_head, hidden, torch.full((1, 4), IGNORE_INDEX), chunk_tokens=2)
     loss.backward()
     assert float(loss) == 0.0 and hidden.grad is not None
+
+
+def test_loss_totals_of_each_process_share_add_up_to_the_whole(tiny_llama):
+    generator = torch.Generator().manual_seed(2)
+    examples = []
+    for length in (7, 12, 9, 15, 5):  # five examples in batches of two: three batches
+        ids = torch.randint(0, tiny_llama.config.vocab_size, (length,), generator=generator).tolist()
+        examples.append(TokenizedExample(ids, [IGNORE_INDEX] * 3 + ids[3:]))
+    scorer = AssistantLossModel(tiny_llama).eval()
+    whole = loss_totals(scorer, examples, 0, 2, "cpu")
+    shares = [loss_totals(scorer, examples, 0, 2, "cpu", index, 4) for index in range(4)]  # one process gets none
+    assert int(whole[1]) == sum(e.loss_tokens for e in examples)
+    assert torch.allclose(sum(shares), whole)
+    assert int(shares[3][1]) == 0 and mean_per_token(shares[3]) == 0.0
 
 
 def test_benchmark_variants_run_on_cpu_and_start_from_the_same_loss(benchmark):
