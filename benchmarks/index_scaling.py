@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1, help="FAISS threads (the bot searches one query at a time)")
+    parser.add_argument("--types", default=",".join(INDEX_TYPES), help="index types to build; flat (the reference) is always built")
     parser.add_argument(
         "--ef-search", default=str(HNSW_EF_SEARCH), help="retrieval.hnsw_ef_search values to measure on the one HNSW build, e.g. 64,256"
     )
@@ -64,7 +65,7 @@ def main() -> int:
         queries = queries_near(vectors, args.queries, seed=1)
         results = {}
         truth = None
-        for index_type in INDEX_TYPES:
+        for index_type in ["flat", *(t for t in args.types.split(",") if t != "flat")]:
             started = time.perf_counter()
             index = make_faiss_index(vectors, DIM, index_type)
             build = time.perf_counter() - started

@@ -117,7 +117,7 @@ class RetrievalConfig:
     )
     index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
     hnsw_ef_search: int = _opt(
-        64, "HNSW only: candidates explored per query; raise it (e.g. 256) for millions of chunks, at some latency."
+        256, "HNSW only: candidates explored per query; more finds more of the true nearest chunks, a little slower."
     )
     ivf_probes: int = _opt(0, "IVF only: cells searched per query; 0 searches 1/16 of the cells (at least 8).")
 
