@@ -135,17 +135,26 @@ def index_exists(index_dir: Path) -> bool:
     return _live_build(index_dir) is not None
 
 
-def read_manifest(index_dir: Path) -> IndexManifest:
+def _require_live_build(index_dir: Path) -> Path:
     build = _live_build(index_dir)
     if build is None:
         raise IndexMissingError(f"no index at {index_dir}: build one with `supportbot index build PATH... --index {index_dir}`")
+    return build
+
+
+def _manifest_of(build: Path) -> IndexManifest:
     return IndexManifest.from_dict(json.loads((build / "manifest.json").read_text(encoding="utf-8")))
 
 
+def read_manifest(index_dir: Path) -> IndexManifest:
+    return _manifest_of(_require_live_build(index_dir))
+
+
 def load_index(index_dir: Path) -> StoredIndex:
-    manifest = read_manifest(index_dir)
-    build = _live_build(index_dir)
-    assert build is not None
+    # CURRENT is read once: a rebuild that switches it meanwhile cannot pair one build's manifest
+    # with another build's vectors.
+    build = _require_live_build(index_dir)
+    manifest = _manifest_of(build)
     with (build / "chunks.jsonl").open(encoding="utf-8") as handle:
         chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
     vectors = np.load(build / "vectors.npy")

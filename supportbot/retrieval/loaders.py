@@ -7,6 +7,7 @@ splitter handles every format.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,8 +72,7 @@ def discover_files(references: list[str]) -> list[SourceFile]:
         if not files:
             raise DocumentError(f"no documents in {reference} (supported: {', '.join(SUFFIX_FORMATS)})")
         found.extend(SourceFile(p, p.relative_to(path).as_posix()) for p in files)
-    names = [f.name for f in found]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = sorted(name for name, count in Counter(f.name for f in found).items() if count > 1)
     if duplicates:
         raise DocumentError(f"two files would share the name {duplicates[0]}: index their common parent folder instead")
     return found
