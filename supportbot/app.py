@@ -73,12 +73,12 @@ def retriever_for_index(
     if mode not in RETRIEVAL_MODES:
         raise ConfigError(f"retrieval.mode: unknown mode {mode!r} (choose one of {', '.join(RETRIEVAL_MODES)})")
     if mode == "bm25":
-        return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight)
+        return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)
     dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
     if mode == "dense":
         return dense
-    bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight)
+    bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     return HybridRetriever(
         dense, bm25, retrieval.top_k, retrieval.min_score, retrieval.fusion, retrieval.dense_weight, retrieval.rrf_k
     )

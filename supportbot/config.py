@@ -112,6 +112,9 @@ class RetrievalConfig:
         0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
+    bm25_stemmer: str = _opt(
+        "english", "Language of the Snowball stemmer BM25 reduces words with ('archived' matches 'archive'); '' for none."
+    )
     query_encoder: str = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
     )

@@ -8,15 +8,20 @@ Scoring is Okapi BM25 with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), whi
 rank_bm25's BM25Okapi gives words found in over half the chunks a negative weight, so on a small
 help center a question made of common words scores nothing. Postings lists keep a query's cost
 proportional to the chunks that contain its words, not to the size of the index.
+
+Words are reduced to their Snowball stem ("archived" and "archive" are one term), as Lucene's
+English analyzer and the BM25 baselines of BEIR do; `retrieval.bm25_stemmer` names the language.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
+from supportbot.errors import ConfigError
 from supportbot.retrieval.documents import Chunk, ScoredChunk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -31,21 +36,45 @@ def tokenize(text: str) -> list[str]:
     return [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
 
 
-def chunk_terms(chunk: Chunk, title_weight: int) -> list[str]:
+def make_analyzer(stemmer_language: str) -> Callable[[str], list[str]]:
+    """Text to BM25 terms: `tokenize`, then each word's Snowball stem ('' keeps words as they are)."""
+    if not stemmer_language:
+        return tokenize
+    import snowballstemmer
+
+    if stemmer_language not in snowballstemmer.algorithms():
+        raise ConfigError(
+            f"retrieval.bm25_stemmer: no Snowball stemmer for {stemmer_language!r} "
+            f"(choose one of {', '.join(sorted(snowballstemmer.algorithms()))}, or \"\" for none)"
+        )
+    stem = lru_cache(maxsize=100_000)(snowballstemmer.stemmer(stemmer_language).stemWord)
+    return lambda text: [stem(word) for word in tokenize(text)]
+
+
+def chunk_terms(chunk: Chunk, title_weight: int, analyze: Callable[[str], list[str]] = tokenize) -> list[str]:
     title = chunk.question or " ".join(h for h in (chunk.title, *chunk.headings) if h)
-    return tokenize(title) * title_weight + tokenize(chunk.text)
+    return analyze(title) * title_weight + analyze(chunk.text)
 
 
 class BM25Retriever:
     """Okapi BM25 over chunks; a chunk sharing no word with the query scores 0 and is never returned."""
 
-    def __init__(self, chunks: Sequence[Chunk], top_k: int, title_weight: int = 2, k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        top_k: int,
+        title_weight: int = 2,
+        stemmer_language: str = "english",
+        k1: float = 1.5,
+        b: float = 0.75,
+    ) -> None:
         self.chunks = list(chunks)
         self.top_k = top_k
+        self.analyze = make_analyzer(stemmer_language)
         postings: dict[str, dict[int, int]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float64)
         for row, chunk in enumerate(self.chunks):
-            terms = chunk_terms(chunk, title_weight)
+            terms = chunk_terms(chunk, title_weight, self.analyze)
             lengths[row] = len(terms)
             for term in terms:
                 counts = postings.setdefault(term, {})
@@ -66,7 +95,7 @@ class BM25Retriever:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, in index order."""
         scores = np.zeros(len(self.chunks), dtype=np.float64)
-        for term in tokenize(query):
+        for term in self.analyze(query):
             if term in self._weights:
                 rows, weights = self._weights[term]
                 scores[rows] += weights
