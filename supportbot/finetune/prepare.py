@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from supportbot.errors import TrainingDataError
+from supportbot.errors import DocumentError, TrainingDataError
 from supportbot.generation.base import ChatMessage
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.retrieval.loaders import read_utf8
 from supportbot.staging import staged_file
 
 
@@ -18,9 +20,17 @@ def _conversation(question: str, answer: str, system_prompt: str) -> list[ChatMe
     return messages + [{"role": "user", "content": question.strip()}, {"role": "assistant", "content": answer.strip()}]
 
 
+def _read_text(path: Path) -> str:
+    """The file as read for indexing (UTF-8, no newline translation); a bad file is a TrainingDataError."""
+    try:
+        return read_utf8(Path(path))
+    except DocumentError as error:
+        raise TrainingDataError(str(error)) from None
+
+
 def from_csv(path: Path, question_column: str, answer_column: str, system_prompt: str = "") -> Iterator[list[ChatMessage]]:
     """One conversation per CSV row; rows with an empty question or answer are skipped."""
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(_read_text(path).removeprefix("\ufeff"), newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         missing = [c for c in (question_column, answer_column) if c not in columns]
@@ -40,8 +50,7 @@ def from_faq_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMes
 
     The index skips a bad line, but training on a half-read FAQ would go unnoticed, so here it is an error.
     """
-    text = Path(path).read_bytes().decode("utf-8")  # no newline translation: the same lines as the index sees
-    for item in read_faq_lines(text, path):
+    for item in read_faq_lines(_read_text(path), path):
         if isinstance(item, FaqLineProblem):
             raise TrainingDataError(f"{item.location}: {item.description}")
         yield _conversation(item.question, item.answer, system_prompt)

@@ -78,15 +78,16 @@ def discover_files(references: list[str]) -> list[SourceFile]:
     return found
 
 
-def _read_utf8(path: Path) -> str:
+def read_utf8(path: Path) -> str:
+    """The file's text, or a DocumentError that says how to fix an encoding or read problem."""
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise DocumentError(
-            f"skipped {path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); re-save it as UTF-8"
+            f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); re-save it as UTF-8"
         ) from None
     except OSError as error:
-        raise DocumentError(f"skipped {path}: cannot read it ({error.strerror})") from None
+        raise DocumentError(f"{path}: cannot read it ({error.strerror})") from None
 
 
 def _title_from_name(name: str) -> str:
@@ -102,9 +103,9 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     try:
         meta = yaml.safe_load(text[3:end]) or {}
     except yaml.YAMLError as error:
-        raise DocumentError(f"skipped {path}: its front matter is not valid YAML ({error})") from None
+        raise DocumentError(f"{path}: its front matter is not valid YAML ({error})") from None
     if not isinstance(meta, dict):
-        raise DocumentError(f"skipped {path}: its front matter must be key: value lines")
+        raise DocumentError(f"{path}: its front matter must be key: value lines")
     return meta, text[end + 4 :].lstrip("\n")
 
 
@@ -116,7 +117,7 @@ def _first_heading(markdown: str) -> str:
 
 
 def load_markdown(source: SourceFile) -> LoadResult:
-    meta, body = _split_front_matter(_read_utf8(source.path), source.path)
+    meta, body = _split_front_matter(read_utf8(source.path), source.path)
     title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
     document = SourceDocument(
         doc_id=source.name,
@@ -131,7 +132,7 @@ def load_markdown(source: SourceFile) -> LoadResult:
 
 
 def load_text(source: SourceFile) -> LoadResult:
-    text = _read_utf8(source.path)
+    text = read_utf8(source.path)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = first_line if 0 < len(first_line) <= 100 else _title_from_name(source.name)
     return LoadResult([SourceDocument(source.name, title, source.name, text, "text")])
@@ -165,7 +166,7 @@ def _html_to_markdown(soup) -> str:
 def load_html(source: SourceFile) -> LoadResult:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_read_utf8(source.path), "html.parser")
+    soup = BeautifulSoup(read_utf8(source.path), "html.parser")
     markdown = _html_to_markdown(soup)
     title_tag = soup.title.get_text(strip=True) if soup.title else ""
     title = title_tag or _first_heading(markdown) or _title_from_name(source.name)
@@ -183,10 +184,10 @@ def load_pdf(source: SourceFile) -> LoadResult:
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except (PdfReadError, OSError, ValueError) as error:
-        raise DocumentError(f"skipped {source.path}: not a readable PDF ({error})") from None
+        raise DocumentError(f"{source.path}: not a readable PDF ({error})") from None
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
-        raise DocumentError(f"skipped {source.path}: the PDF has no text layer (scanned?); run OCR on it first")
+        raise DocumentError(f"{source.path}: the PDF has no text layer (scanned?); run OCR on it first")
     first_line = text.splitlines()[0].strip()
     title = meta_title.strip() or (first_line if len(first_line) <= 100 else _title_from_name(source.name))
     return LoadResult([SourceDocument(source.name, title, source.name, text, "pdf")])
@@ -195,7 +196,7 @@ def load_pdf(source: SourceFile) -> LoadResult:
 def load_faq(source: SourceFile) -> LoadResult:
     """One document per FAQ entry; a bad line is skipped with a warning naming file:line."""
     result = LoadResult()
-    for item in read_faq_lines(_read_utf8(source.path), source.path):
+    for item in read_faq_lines(read_utf8(source.path), source.path):
         if isinstance(item, FaqLineProblem):
             result.warnings.append(f"{item.location}: skipped, {item.description}")
             continue
@@ -218,8 +219,8 @@ LOADERS = {"markdown": load_markdown, "text": load_text, "html": load_html, "pdf
 
 
 def load_file(source: SourceFile) -> LoadResult:
-    """Documents from one file; a file that cannot be read yields a warning instead."""
+    """Documents from one file; a file that cannot be read yields a "skipped <file>: <why>" warning instead."""
     try:
         return LOADERS[SUFFIX_FORMATS[source.path.suffix.lower()]](source)
     except DocumentError as error:
-        return LoadResult(warnings=[str(error)])
+        return LoadResult(warnings=[f"skipped {error}"])

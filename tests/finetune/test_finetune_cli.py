@@ -121,3 +121,11 @@ def test_quantize_without_bitsandbytes_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "bitsandbytes", None)  # as if it were not installed
     with pytest.raises(FinetuneError, match=r"pip install 'supportbot\[gpu\]'.*--no-quantize"):
         load_trainable_model("unused", Config().finetune, quantize=True, device=torch.device("cpu"), seed=0)
+
+
+def test_prepare_command_names_a_file_that_is_not_utf8(tmp_path):
+    faq = tmp_path / "faq.jsonl"
+    faq.write_bytes('{"question": "Rückgabe?", "answer": "30 Tage."}\n'.encode("latin-1"))
+    result = run("finetune", "prepare", str(faq), "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines()[-1] == f"error: {faq}: not UTF-8 text (byte 0xfc at offset 15); re-save it as UTF-8"
