@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ import numpy as np
 from supportbot.errors import IndexMismatchError, IndexMissingError
 from supportbot.retrieval.documents import Chunk
 from supportbot.retrieval.faiss_types import make_faiss_index, set_search_breadth
+from supportbot.staging import staged_file
 
 MANIFEST_VERSION = 1
 POINTER = "CURRENT"
@@ -167,12 +167,10 @@ def load_index(index_dir: Path) -> StoredIndex:
 
 
 def _write_pointer(index_dir: Path, build_id: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".CURRENT-", dir=index_dir)
-    with os.fdopen(handle, "w", encoding="utf-8") as pointer:
+    with staged_file(index_dir / POINTER) as staging, staging.open("w", encoding="utf-8") as pointer:
         pointer.write(build_id)
         pointer.flush()
-        os.fsync(pointer.fileno())
-    os.replace(temporary, index_dir / POINTER)
+        os.fsync(pointer.fileno())  # on disk before the rename makes it the live build
 
 
 def save_index(
