@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from pathlib import Path
 
 import click
@@ -54,10 +53,11 @@ def prepare(source: Path, output: Path, source_format: str, question_column: str
     click.echo(f"wrote {count} conversations to {output}")
 
 
-def _percentiles(lengths: list[int]) -> str:
-    ordered = sorted(lengths)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"min {ordered[0]}, median {int(statistics.median(ordered))}, p90 {pick(0.9)}, p99 {pick(0.99)}, max {ordered[-1]}"
+def _length_summary(lengths: list[int]) -> str:
+    from supportbot.evaluation.metrics import percentile
+
+    points = {"min": 0, "median": 50, "p90": 90, "p99": 99, "max": 100}
+    return ", ".join(f"{name} {round(percentile(lengths, q))}" for name, q in points.items())
 
 
 @finetune_group.command("validate")
@@ -94,7 +94,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
         roles = role_counts(conversations)
         click.echo(f"conversations: {len(conversations)} usable ({sum(c.assistant_turns > 1 for c in conversations)} multi-turn)")
         click.echo(f"messages: {roles['system']} system, {roles['user']} user, {roles['assistant']} assistant")
-        click.echo(f"tokens per conversation: {_percentiles([e.full_length for e in examples])}")
+        click.echo(f"tokens per conversation: {_length_summary([e.full_length for e in examples])}")
         click.echo(f"loss tokens: {sum(e.loss_tokens for e in examples)} of {sum(len(e) for e in examples)} after truncation")
         click.echo(f"longer than max_length {max_length} (oldest turns dropped): {sum(e.truncated for e in examples)}")
     click.echo(f"conversations without any assistant reply (skipped): {report.without_assistant}")

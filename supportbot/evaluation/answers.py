@@ -7,7 +7,6 @@ first relevant document is the reference answer and the corpus is indexed into a
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +14,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from supportbot.bot.dialogue import APPROVED, FALLBACK, DialogueManager
-from supportbot.errors import DatasetError
+from supportbot.errors import DatasetError, DocumentError
 from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.evaluation.metrics import percentile
+from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.retrieval.loaders import read_utf8
 
 
 @dataclass(frozen=True)
@@ -58,20 +59,21 @@ class AnswerReport:
 
 
 def load_answer_cases(path: Path) -> list[AnswerCase]:
-    """Cases from a JSONL file; each bad line is an error naming file and line."""
+    """Cases from a JSONL file of FAQ lines with optional "doc_ids"; a bad line is an error naming file and line."""
     if not path.is_file():
         raise DatasetError(f"{path} does not exist: give a JSONL file of {{\"question\", \"answer\"}} or a BEIR folder")
+    try:
+        text = read_utf8(path)
+    except DocumentError as error:
+        raise DatasetError(str(error)) from None
     cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DatasetError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict) or not all(isinstance(record.get(key), str) and record[key].strip() for key in ("question", "answer")):
-            raise DatasetError(f'{path}:{number}: needs non-empty "question" and "answer" strings')
-        cases.append(AnswerCase(record["question"].strip(), record["answer"].strip(), tuple(map(str, record.get("doc_ids", [])))))
+    for item in read_faq_lines(text, path):
+        if isinstance(item, FaqLineProblem):
+            raise DatasetError(f"{item.location}: {item.description}")
+        doc_ids = item.record.get("doc_ids", [])
+        if not isinstance(doc_ids, list) or not all(isinstance(doc_id, str) for doc_id in doc_ids):
+            raise DatasetError(f'{path}:{item.line_number}: "doc_ids" must be a list of document ids (strings), like ["faq.jsonl#3"]')
+        cases.append(AnswerCase(item.question, item.answer, tuple(doc_ids)))
     if not cases:
         raise DatasetError(f"{path}: no cases")
     return cases

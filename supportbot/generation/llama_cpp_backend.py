@@ -14,15 +14,16 @@ import codecs
 import ctypes
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from supportbot.cpu import available_cores
 from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
+from supportbot.generation.gguf_header import gguf_metadata
+from supportbot.generation.prompt_cache import MIN_RESTORE_GAIN, PromptStateCache, shared_prefix_length
 from supportbot.generation.transformers_backend import FALLBACK_CHAT_TEMPLATE
-from supportbot.model_sources import check_gguf_magic, gguf_cache_key, resolve_reference
+from supportbot.model_sources import gguf_cache_key, resolve_reference
 from supportbot.staging import staged_file
 
 log = logging.getLogger(__name__)
@@ -35,116 +36,12 @@ REQUANTIZE_TYPES = ("auto", "", "q8_0", "q4_0")  # "" keeps the file as it is
 # q4_0 14.98). Large models stay as they are: the copy would double their size and slow their decoding.
 AUTO_REQUANTIZE_MAX_BYTES = 1 << 30
 _LOW_BIT_FILE_TYPES = {2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}  # llama_ftype: Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K
-MIN_RESTORE_GAIN = 16  # restoring a saved state costs a copy; only worth it when it saves evaluating tokens
 
 
 def llama_cpp_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("llama_cpp") is not None
-
-
-_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-_GGUF_STRING, _GGUF_ARRAY = 8, 9
-
-
-def gguf_metadata(path: Path) -> dict[str, object]:
-    """The GGUF header's scalar and string values (arrays skipped), plus `architecture` and `context_length`.
-
-    A small reader of our own: gguf.GGUFReader parses every tensor and vocabulary entry into Python
-    objects, which takes tens of seconds on a loaded machine; this reads the header in milliseconds.
-    """
-    import mmap
-    import struct
-
-    check_gguf_magic(path)
-    with path.open("rb") as handle:
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    position = 4
-
-    def read(fmt: str):
-        nonlocal position
-        value = struct.unpack_from(fmt, data, position)[0]
-        position += struct.calcsize(fmt)
-        return value
-
-    def read_string() -> str:
-        nonlocal position
-        length = read("<Q")
-        position += length
-        return data[position - length : position].decode("utf-8", errors="replace")
-
-    def read_value(kind: int):
-        nonlocal position
-        if kind in _GGUF_SCALARS:
-            return read(_GGUF_SCALARS[kind])
-        if kind == _GGUF_STRING:
-            return read_string()
-        if kind == _GGUF_ARRAY:  # skipped, not decoded: vocabularies have tens of thousands of items
-            item_kind, count = read("<I"), read("<Q")
-            if item_kind in _GGUF_SCALARS:
-                position += count * struct.calcsize(_GGUF_SCALARS[item_kind])
-            elif item_kind == _GGUF_STRING:
-                for _ in range(count):
-                    position += 8 + struct.unpack_from("<Q", data, position)[0]
-            else:
-                for _ in range(count):
-                    read_value(item_kind)
-            return None
-        raise ModelLoadError(f"{path}: unknown GGUF value type {kind}: is the file corrupt?")
-
-    values: dict[str, object] = {}
-    try:
-        read("<I")  # version
-        read("<Q")  # tensor count
-        for _ in range(read("<Q")):
-            key = read_string()
-            value = read_value(read("<I"))
-            if value is not None:
-                values[key] = value
-    except struct.error:
-        raise ModelLoadError(f"{path} is truncated (its GGUF header ends early): download or convert it again") from None
-    finally:
-        data.close()
-    architecture = values.get("general.architecture") or "unknown"
-    return values | {"architecture": architecture, "context_length": values.get(f"{architecture}.context_length")}
-
-
-def _shared_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-class _PromptStateCache:
-    """Saved KV states of recent prompts, by their tokens, evicting the least recently used past `capacity` bytes."""
-
-    def __init__(self, capacity_bytes: int) -> None:
-        self.capacity = capacity_bytes
-        self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
-
-    def longest_prefix(self, tokens: Sequence[int]) -> tuple[tuple[int, ...], int]:
-        best, best_len = (), 0
-        for key in self._states:
-            n = _shared_prefix_length(key, tokens)
-            if n > best_len:
-                best, best_len = key, n
-        return best, best_len
-
-    def get(self, key: tuple[int, ...]) -> bytes:
-        self._states.move_to_end(key)
-        return self._states[key]
-
-    def put(self, key: tuple[int, ...], state: bytes) -> None:
-        if len(state) > self.capacity:
-            return
-        self._states[key] = state
-        self._states.move_to_end(key)
-        while sum(len(s) for s in self._states.values()) > self.capacity:
-            self._states.popitem(last=False)
 
 
 class LlamaCppGenerator:
@@ -174,7 +71,7 @@ class LlamaCppGenerator:
         self.adapter = adapter
         self.cache_dir = cache_dir or Path("~/.cache/supportbot").expanduser()
         self.fallback = fallback
-        self._cache = _PromptStateCache(prompt_cache_mb * 2**20) if prompt_cache_mb > 0 else None
+        self._cache = PromptStateCache(prompt_cache_mb * 2**20) if prompt_cache_mb > 0 else None
         self._llama = None
         self._delegate: Generator | None = None
         self._formatter = None
@@ -335,7 +232,7 @@ class LlamaCppGenerator:
         if self._cache is None:
             return
         llama = self._llama
-        current = _shared_prefix_length(llama.input_ids[: llama.n_tokens], tokens)
+        current = shared_prefix_length(llama.input_ids[: llama.n_tokens], tokens)
         key, shared = self._cache.longest_prefix(tokens)
         if shared < current + MIN_RESTORE_GAIN:
             return

@@ -56,6 +56,16 @@ def chunk_terms(chunk: Chunk, title_weight: int, analyze: Callable[[str], list[s
     return analyze(title) * title_weight + analyze(chunk.text)
 
 
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the n best scores, best first, leaving out zeros (chunks that share no word with the query)."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return np.empty(0, dtype=np.int64)
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return top[scores[top] > 0]
+
+
 class BM25Retriever:
     """Okapi BM25 over chunks; a chunk sharing no word with the query scores 0 and is never returned."""
 
@@ -103,12 +113,7 @@ class BM25Retriever:
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
         scores = self.scores(query)
-        k = min(k, len(scores))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [ScoredChunk(self.chunks[row], float(scores[row]), {"bm25": float(scores[row])}) for row in top if scores[row] > 0]
+        return [ScoredChunk(self.chunks[row], float(scores[row]), {"bm25": float(scores[row])}) for row in top_rows(scores, k)]
 
     def retrieve(self, query: str) -> list[ScoredChunk]:
         return self.search(query, self.top_k)

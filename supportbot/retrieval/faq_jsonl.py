@@ -1,15 +1,16 @@
 """Read FAQ JSONL: one `{"question", "answer"}` object a line, plus optional "id", "url" and "approved".
 
-The index builder and `supportbot finetune prepare` both read this format through `read_faq_lines`,
-so they accept the same lines and describe a bad one in the same words. Each caller decides what
-a bad line means: the index skips it with a warning, prepare stops.
+The index builder, `supportbot finetune prepare` and `supportbot eval answers` (whose cases are FAQ
+lines with an optional "doc_ids") all read this format through `read_faq_lines`, so they accept the
+same lines and describe a bad one in the same words. Each caller decides what a bad line means: the
+index skips it with a warning, prepare and eval stop.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _NEEDS = 'each line needs non-empty "question" and "answer" strings'
@@ -25,6 +26,7 @@ class FaqEntry:
     entry_id: str
     url: str
     approved: bool
+    record: dict = field(default_factory=dict, compare=False, repr=False)  # the whole JSON object, for formats that add keys
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ def _parse_line(line: str, line_number: int) -> FaqEntry | str:
         entry_id=str(entry.get("id") or line_number),
         url=str(entry.get("url", "")),
         approved=entry.get("approved") is True,
+        record=entry,
     )
 
 

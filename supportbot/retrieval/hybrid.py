@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from supportbot.errors import ConfigError
-from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.bm25 import BM25Retriever, top_rows
 from supportbot.retrieval.dense import DenseRetriever, candidate_count
 from supportbot.retrieval.documents import ScoredChunk
 
@@ -71,8 +71,7 @@ class HybridRetriever:
         vector = self.dense.embed(query)
         n = candidate_count(k)
         keyword_scores = self.bm25.scores(query)
-        keyword_rows = np.argpartition(-keyword_scores, min(n, len(keyword_scores)) - 1)[:n] if len(keyword_scores) else []
-        keyword_rows = [row for row in keyword_rows if keyword_scores[row] > 0]
+        keyword_rows = top_rows(keyword_scores, n)
         rows = np.array(list(dict.fromkeys([*self.dense.candidate_rows(vector, n), *keyword_rows])), dtype=np.int64)
         if not len(rows):
             return []

@@ -22,3 +22,20 @@ def test_answer_cases_bad_line_names_file_and_line(tmp_path):
     path.write_text('{"question": "q", "answer": "a"}\n{"question": "only"}\n', encoding="utf-8")
     with pytest.raises(DatasetError, match=r"qa\.jsonl:2"):
         load_answer_cases(path)
+
+
+def test_answer_cases_read_doc_ids_and_reject_a_bare_string(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": " Refunds? ", "answer": "Five days.", "doc_ids": ["faq.jsonl#3"]}\n', encoding="utf-8")
+    [case] = load_answer_cases(path)
+    assert (case.question, case.answer, case.doc_ids) == ("Refunds?", "Five days.", ("faq.jsonl#3",))
+    path.write_text('{"question": "Refunds?", "answer": "Five days.", "doc_ids": "faq.jsonl#3"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r'qa\.jsonl:1: "doc_ids" must be a list'):
+        load_answer_cases(path)
+
+
+def test_answer_cases_not_utf8_is_one_line_error(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_bytes('{"question": "Größe?", "answer": "M"}\n'.encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"qa\.jsonl: not UTF-8 text .* re-save it as UTF-8"):
+        load_answer_cases(path)

@@ -53,6 +53,10 @@ def test_validate_marks_loss_tokens_and_lists_malformed_lines(tmp_path):
     assert "conversations without any assistant reply (skipped): 1" in result.output
     assert f"{data}:3: not valid JSON" in result.output
     assert "longer than max_length 64 (oldest turns dropped): 2" in result.output
+    [summary] = [line for line in result.output.splitlines() if line.startswith("tokens per conversation: ")]
+    figures = dict(part.split(" ") for part in summary.removeprefix("tokens per conversation: ").split(", "))
+    assert list(figures) == ["min", "median", "p90", "p99", "max"]
+    assert 0 < int(figures["min"]) <= int(figures["median"]) <= int(figures["p90"]) <= int(figures["p99"]) <= int(figures["max"])
 
 
 def test_prepare_command_converts_a_csv(tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from supportbot.errors import BackendError, ConfigError, ModelLoadError
 from supportbot.generation.base import GenerationSettings
-from supportbot.generation.llama_cpp_backend import LlamaCppGenerator, gguf_metadata
+from supportbot.generation.gguf_header import gguf_metadata
+from supportbot.generation.llama_cpp_backend import LlamaCppGenerator
 
 QUESTION = [
     {"role": "system", "content": "You are a support assistant for Larkspur Goods. Refunds take 5 business days."},

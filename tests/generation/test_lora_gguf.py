@@ -8,7 +8,8 @@ import pytest
 
 from supportbot.errors import ModelLoadError
 from supportbot.generation.base import GenerationSettings
-from supportbot.generation.llama_cpp_backend import LlamaCppGenerator, gguf_metadata
+from supportbot.generation.gguf_header import gguf_metadata
+from supportbot.generation.llama_cpp_backend import LlamaCppGenerator
 from supportbot.generation.lora_gguf import convert_peft_lora
 from supportbot.generation.transformers_backend import chat_prompt_ids
 from supportbot.model_sources import bundled_path
