@@ -29,6 +29,8 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
         config.retrieval.embedding_model,
         query_encoder=config.retrieval.query_encoder,
         cache_dir=config.paths.cache_path(),
+        query_prompt=config.retrieval.query_prompt,
+        document_prompt=config.retrieval.document_prompt,
     )
 
 

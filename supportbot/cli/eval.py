@@ -25,7 +25,7 @@ def _pipelines(value: str | None) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
-def _settings(config, dataset, k: int) -> dict:
+def _settings(config, dataset, k: int, embedder) -> dict:
     retrieval = config.retrieval
     return {
         "mode": retrieval.mode,
@@ -34,6 +34,8 @@ def _settings(config, dataset, k: int) -> dict:
         "question_weight": retrieval.question_weight,
         "bm25_title_weight": retrieval.bm25_title_weight,
         "embedding_model": retrieval.embedding_model,
+        "query_prompt": embedder.query_prompt,
+        "document_prompt": embedder.document_prompt,
         "query_encoder": retrieval.query_encoder,
         "index": retrieval.index,
         "chunk_tokens": retrieval.chunk_tokens,
@@ -93,7 +95,7 @@ def retrieval(ctx: click.Context, dataset_dir: Path, k: int, as_json: bool, comp
         for mode in compare or [config.retrieval.mode]:
             retriever = retriever_for_index(config, index, embedder, mode)
             results.append(evaluate_search(mode, retriever.search, dataset, k, show_progress=not as_json))
-    settings = _settings(config, dataset, k)
+    settings = _settings(config, dataset, k, embedder)
     if as_json:
         rounded = {result.name: {key: round(value, 4) for key, value in result.metrics.items()} for result in results}
         payload = {"pipelines": rounded} if compare else dict(rounded[results[0].name])

@@ -62,10 +62,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reusable(previous: StoredIndex | None, embedding_model: str, chunking: ChunkingSettings) -> bool:
+def _reusable(previous: StoredIndex | None, embedder: SentenceTransformerEmbedder, chunking: ChunkingSettings) -> bool:
+    """Whether the earlier build's vectors can be kept for unchanged files: same model, prompt and chunking."""
     return (
         previous is not None
-        and previous.manifest.embedding_model == embedding_model
+        and previous.manifest.embedding_model == embedder.model_reference
+        and previous.manifest.document_prompt == embedder.document_prompt
         and previous.manifest.chunking == chunking.to_dict()
     )
 
@@ -95,7 +97,7 @@ class IndexBuilder:
         except Exception as error:  # a damaged old build only costs a full re-embed
             log.warning("could not read the existing index at %s (%s); re-embedding everything", index_dir, error)
             return None
-        return previous if _reusable(previous, self.embedder.model_reference, self.chunking) else None
+        return previous if _reusable(previous, self.embedder, self.chunking) else None
 
     def _embed(self, chunks: list[Chunk]) -> np.ndarray:
         if not chunks:
@@ -126,6 +128,7 @@ class IndexBuilder:
         return IndexManifest(
             embedding_model=self.embedder.model_reference,
             dimension=dimension,
+            document_prompt=self.embedder.document_prompt,
             chunking=self.chunking.to_dict(),
             faiss_index=FAISS_CLASS_NAMES[self.index_type],
             index_type=self.index_type,

@@ -40,7 +40,7 @@ class DenseRetriever:
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
-        self.index.check_embedding(self.embedder.model_reference, self.embedder.dimension)
+        self.index.check_embedding(self.embedder.model_reference, self.embedder.dimension, self.embedder.document_prompt)
 
     def embed(self, query: str) -> np.ndarray:
         return self.embedder.embed_query(query)

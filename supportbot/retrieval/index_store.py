@@ -53,6 +53,7 @@ class IndexManifest:
     embedding_model: str
     dimension: int
     chunking: dict[str, int]
+    document_prompt: str = ""  # what was put before each text embedded (the model's or retrieval.document_prompt)
     faiss_index: str = "IndexFlatIP"
     index_type: str = "flat"
     fields: list[str] = field(default_factory=lambda: ["passage"])
@@ -105,15 +106,21 @@ class StoredIndex:
             if index is not None:
                 set_search_breadth(index, hnsw_ef_search, ivf_probes)
 
-    def check_embedding(self, embedding_model: str, dimension: int | None = None) -> None:
-        """Refuse to search with vectors from a model other than the one the index was built with."""
+    def check_embedding(self, embedding_model: str, dimension: int | None = None, document_prompt: str | None = None) -> None:
+        """Refuse to search with vectors from a model, or a document prompt, other than the index was built with."""
         built = self.manifest
+        rebuild = f": rebuild it with `supportbot index build PATH... --index {self.path}`"
         if built.embedding_model != embedding_model or (dimension is not None and built.dimension != dimension):
             raise IndexMismatchError(
                 f"the index at {self.path} was built with embedding model '{built.embedding_model}' "
                 f"(dimension {built.dimension}) but config uses '{embedding_model}'"
                 + (f" (dimension {dimension})" if dimension is not None else "")
-                + f": rebuild it with `supportbot index build PATH... --index {self.path}`"
+                + rebuild
+            )
+        if document_prompt is not None and built.document_prompt != document_prompt:
+            raise IndexMismatchError(
+                f"the index at {self.path} was built with document prompt {built.document_prompt!r} "
+                f"but the embedder now uses {document_prompt!r} (retrieval.document_prompt or the model's own)" + rebuild
             )
 
 

@@ -22,12 +22,18 @@ log = logging.getLogger(__name__)
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def supports_onnx_query(model) -> bool:
-    """True for the Transformer -> mean Pooling (-> Normalize) models this path reproduces exactly."""
+def supports_onnx_query(model, with_prompt: bool = False) -> bool:
+    """True for the Transformer -> mean Pooling (-> Normalize) models this path reproduces exactly.
+
+    A query prompt is simply put before the text, so a model whose pooling leaves the prompt's
+    tokens out (`include_prompt = False`) is not reproduced when there is one.
+    """
     modules = [type(module).__name__ for module in model]
     if modules[:2] != ["Transformer", "Pooling"] or any(name != "Normalize" for name in modules[2:]):
         return False
     pooling = model[1].get_config_dict() if hasattr(model[1], "get_config_dict") else {}
+    if with_prompt and pooling.get("include_prompt", True) is False:
+        return False
     return pooling.get("pooling_mode", "mean" if pooling.get("pooling_mode_mean_tokens") else None) == "mean"
 
 

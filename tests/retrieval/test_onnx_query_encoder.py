@@ -14,8 +14,8 @@ def test_onnx_query_vector_equals_the_torch_vector(tmp_path, embedder):
 
 def test_a_question_asked_again_is_embedded_once_and_its_kept_vector_cannot_be_changed(embedder, monkeypatch):
     encoded = []
-    original = embedder.embed_documents
-    monkeypatch.setattr(embedder, "embed_documents", lambda texts, **kw: encoded.append(list(texts)) or original(texts, **kw))
+    original = embedder._embed_query_with_torch
+    monkeypatch.setattr(embedder, "_embed_query_with_torch", lambda text: encoded.append([text]) or original(text))
     first = embedder.embed_query("Do you ship to Canada?")
     first[:] = 0.0  # a caller scribbling on its vector
     again = embedder.embed_query("Do you ship to Canada?")
