@@ -8,6 +8,7 @@ Then supportbot's pipelines, one lever at a time, ending with the configured def
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq --json
+    ... benchmarks/retrieval.py ../shared/data/stackfaq --reranker cross-encoder/ms-marco-MiniLM-L-6-v2 --torch-threads 2
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def main() -> int:
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--reranker", help="Also measure the default pipeline with this cross-encoder (retrieval.reranker).")
+    parser.add_argument("--rerank-candidates", type=int, default=10, help="retrieval.rerank_candidates for --reranker.")
     args = parser.parse_args()
     # One torch thread: on a shared 2-core machine two threads per query fight other processes and
     # run several times slower; the reference pipeline gets the same setting.
@@ -108,7 +111,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temporary:
         base_embedder = create_embedder(config)
         index = build_eval_index(config, dataset, Path(temporary) / "index", base_embedder, show_progress=False)
-        for name, mode, overrides in variants(config):
+        measured = variants(config)
+        if args.reranker:
+            reranked = {"reranker": args.reranker, "rerank_candidates": args.rerank_candidates}
+            measured.append((f"default + reranker ({args.rerank_candidates} candidates)", config.retrieval.mode, reranked))
+        for name, mode, overrides in measured:
             variant = copy.deepcopy(config)
             for key, value in overrides.items():
                 setattr(variant.retrieval, key, value)
@@ -117,6 +124,8 @@ def main() -> int:
                 embedders[encoder] = create_embedder(variant)
                 embedders[encoder].warm_up()
             retriever = retriever_for_index(variant, index, embedders[encoder], mode)
+            if hasattr(retriever, "warm_up"):  # a reranker loads before the clock starts
+                retriever.warm_up()
             results[name] = evaluate_search(name, retriever.search, dataset).metrics
             note(name)
     reference = results["ref-dense (LangChain FAISS)"]

@@ -18,6 +18,7 @@ from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
+from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ def create_retriever(config: Config, show_progress: bool = True) -> Retriever:
     return retriever_for_index(config, open_index(config, embedder, show_progress), embedder)
 
 
-def retriever_for_index(
-    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, mode: str | None = None
+def _pipeline(
+    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, mode: str | None
 ) -> DenseRetriever | BM25Retriever | HybridRetriever:
     """The retrieval pipeline `mode` (default: retrieval.mode) over a loaded index."""
     retrieval = config.retrieval
@@ -84,6 +85,17 @@ def retriever_for_index(
     return HybridRetriever(
         dense, bm25, retrieval.top_k, retrieval.min_score, retrieval.fusion, retrieval.dense_weight, retrieval.rrf_k
     )
+
+
+def retriever_for_index(
+    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, mode: str | None = None
+) -> DenseRetriever | BM25Retriever | HybridRetriever | RerankingRetriever:
+    """The retrieval pipeline `mode` (default: retrieval.mode) over a loaded index, reranked when retrieval.reranker is set."""
+    pipeline = _pipeline(config, index, embedder, mode)
+    retrieval = config.retrieval
+    if not retrieval.reranker:
+        return pipeline
+    return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
 def create_dialogue_manager(

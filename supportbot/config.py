@@ -124,6 +124,14 @@ class RetrievalConfig:
     query_encoder: str = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
     )
+    reranker: str = _opt(
+        "",
+        "Cross-encoder that re-reads the best candidates with the query and reorders them: a sentence-transformers "
+        "CrossEncoder id or folder (e.g. cross-encoder/ms-marco-MiniLM-L-6-v2); empty: none (none ships offline).",
+    )
+    rerank_candidates: int = _opt(
+        10, "With a reranker: how many of the pipeline's best chunks it reorders (one model pass each, ~65 ms on 2 CPU cores)."
+    )
     index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
     hnsw_ef_search: int = _opt(  # 256: recall@10 0.978 at 1M chunks in ~1 ms (benchmarks/README.md)
         256, "HNSW only: candidates explored per query; more finds more of the true nearest chunks, a little slower."

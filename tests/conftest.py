@@ -55,3 +55,22 @@ def chat_generator():
     generator = TransformersGenerator("bundled:smollm2-135m-instruct", cache_dir=Config().paths.cache_path())
     generator.warm_up()
     return generator
+
+
+@pytest.fixture(scope="session")
+def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real sentence-transformers CrossEncoder folder, as `retrieval.reranker` takes one.
+
+    No trained reranker ships offline, so this is the bundled MiniLM with a freshly initialised
+    (seeded) scoring head: its order is arbitrary but fixed, which is enough to check how the
+    reranker is wired; what a trained one gains can only be measured with a trained one.
+    """
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    from supportbot.model_sources import bundled_path
+
+    torch.manual_seed(7)
+    folder = tmp_path_factory.mktemp("cross-encoder")
+    CrossEncoder(str(bundled_path("all-minilm-l6-v2")), device="cpu").save(str(folder))
+    return folder

@@ -37,6 +37,8 @@ def _settings(config, dataset, k: int, embedder) -> dict:
         "query_prompt": embedder.query_prompt,
         "document_prompt": embedder.document_prompt,
         "query_encoder": retrieval.query_encoder,
+        "reranker": retrieval.reranker,
+        "rerank_candidates": retrieval.rerank_candidates if retrieval.reranker else None,
         "index": retrieval.index,
         "chunk_tokens": retrieval.chunk_tokens,
         "k": k,
@@ -94,6 +96,8 @@ def retrieval(ctx: click.Context, dataset_dir: Path, k: int, as_json: bool, comp
         results = []
         for mode in compare or [config.retrieval.mode]:
             retriever = retriever_for_index(config, index, embedder, mode)
+            if hasattr(retriever, "warm_up"):  # load a reranker before the clock starts
+                retriever.warm_up()
             results.append(evaluate_search(mode, retriever.search, dataset, k, show_progress=not as_json))
     settings = _settings(config, dataset, k, embedder)
     if as_json:

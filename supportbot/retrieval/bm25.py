@@ -115,5 +115,9 @@ class BM25Retriever:
         scores = self.scores(query)
         return [ScoredChunk(self.chunks[row], float(scores[row]), {"bm25": float(scores[row])}) for row in top_rows(scores, k)]
 
+    def is_relevant(self, hit: ScoredChunk) -> bool:
+        """Every hit shares a word with the query: in keyword-only mode that is the relevance bar."""
+        return hit.score > 0
+
     def retrieve(self, query: str) -> list[ScoredChunk]:
         return self.search(query, self.top_k)

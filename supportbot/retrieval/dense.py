@@ -69,5 +69,9 @@ class DenseRetriever:
         order = np.argsort(-scores, kind="stable")[:k]
         return [ScoredChunk(self.index.chunks[rows[i]], float(scores[i])) for i in order]
 
+    def is_relevant(self, hit: ScoredChunk) -> bool:
+        """Whether a hit clears the relevance bar: its field-aware cosine reaches min_score."""
+        return hit.score >= self.min_score
+
     def retrieve(self, query: str) -> list[ScoredChunk]:
-        return [hit for hit in self.search(query, self.top_k) if hit.score >= self.min_score]
+        return [hit for hit in self.search(query, self.top_k) if self.is_relevant(hit)]

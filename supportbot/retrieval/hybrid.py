@@ -84,7 +84,11 @@ class HybridRetriever:
             for i in order
         ]
 
+    def is_relevant(self, hit: ScoredChunk) -> bool:
+        """Whether a hit's dense cosine reaches min_score: BM25 alone never makes a chunk relevant."""
+        return hit.metadata["dense"] >= self.min_score
+
     def retrieve(self, query: str) -> list[ScoredChunk]:
-        """The top_k fused hits whose dense cosine reaches min_score (BM25 alone never makes a chunk relevant)."""
+        """The top_k fused hits that are relevant (see is_relevant)."""
         hits = self.search(query, candidate_count(self.top_k))
-        return [hit for hit in hits if hit.metadata["dense"] >= self.min_score][: self.top_k]
+        return [hit for hit in hits if self.is_relevant(hit)][: self.top_k]

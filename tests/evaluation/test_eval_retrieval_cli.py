@@ -50,3 +50,12 @@ def test_unknown_pipeline_in_compare_is_a_usage_error(tmp_path, monkeypatch):
     result = run(["eval", "retrieval", str(folder), "--compare", "bm25,magic"], monkeypatch)
     assert result.exit_code == 2
     assert "magic" in result.stderr
+
+
+def test_a_configured_reranker_is_evaluated_and_reported(tmp_path, monkeypatch, cross_encoder_dir):
+    folder = write_beir(tmp_path / "ds")
+    result = run(["eval", "retrieval", str(folder), "--json"], monkeypatch, SUPPORTBOT_RETRIEVAL_RERANKER=str(cross_encoder_dir))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["settings"]["reranker"] == str(cross_encoder_dir) and report["settings"]["rerank_candidates"] == 10
+    assert 0.0 <= report["R@1"] <= report["R@5"] <= 1.0
