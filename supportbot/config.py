@@ -130,7 +130,7 @@ class RetrievalConfig:
         "CrossEncoder id or folder (e.g. cross-encoder/ms-marco-MiniLM-L-6-v2); empty: none (none ships offline).",
     )
     rerank_candidates: int = _opt(
-        10, "With a reranker: how many of the pipeline's best chunks it reorders (one model pass each, ~65 ms on 2 CPU cores)."
+        10, "With a reranker: how many of the pipeline's best chunks it reorders (one model pass each, ~55 ms on 2 CPU cores)."
     )
     index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
     hnsw_ef_search: int = _opt(  # 256: recall@10 0.978 at 1M chunks in ~1 ms (benchmarks/README.md)

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from supportbot.errors import ConfigError, ModelLoadError
 from supportbot.model_sources import resolve_reference
+from supportbot.retrieval.base import SearchPipeline
 from supportbot.retrieval.documents import ScoredChunk
 
 
@@ -59,7 +60,7 @@ class CrossEncoderReranker:
 class RerankingRetriever:
     """Any retrieval pipeline with its first candidates reordered by a CrossEncoderReranker."""
 
-    def __init__(self, pipeline, reranker: CrossEncoderReranker, top_k: int) -> None:
+    def __init__(self, pipeline: SearchPipeline, reranker: CrossEncoderReranker, top_k: int) -> None:
         self.pipeline = pipeline
         self.reranker = reranker
         self.top_k = top_k
@@ -71,8 +72,10 @@ class RerankingRetriever:
         self.reranker.warm_up()
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """The k best chunks after reranking the pipeline's first max(k, rerank_candidates)."""
-        return self.reranker.rerank(query, self.pipeline.search(query, max(k, self.reranker.candidates)))[:k]
+        """The pipeline's k best chunks with its first rerank_candidates reordered; the rest keep its order and scores."""
+        hits = self.pipeline.search(query, max(k, self.reranker.candidates))
+        split = self.reranker.candidates
+        return (self.reranker.rerank(query, hits[:split]) + hits[split:])[:k]
 
     def retrieve(self, query: str) -> list[ScoredChunk]:
         """The top_k relevant chunks (by the pipeline's relevance bar), in the reranker's order."""

@@ -34,6 +34,11 @@ def test_the_pipelines_candidates_come_back_in_the_cross_encoders_order(sample_i
     assert expected != [hit.chunk.chunk_id for hit in candidates[:5]]  # the reranker did reorder
     assert all({"rerank", "retrieval", "dense", "bm25"} <= set(hit.metadata) for hit in hits)
 
+    deeper = retriever.search(QUESTION, 12)  # past rerank_candidates the pipeline's order stands
+    assert [hit.chunk.chunk_id for hit in deeper[:8]] == [candidates[i].chunk.chunk_id for i in np.argsort(-scores, kind="stable")]
+    assert [hit.chunk.chunk_id for hit in deeper[8:]] == [hit.chunk.chunk_id for hit in retriever.pipeline.search(QUESTION, 12)[8:]]
+    assert all("rerank" not in hit.metadata for hit in deeper[8:])
+
 
 def test_reranking_keeps_the_pipelines_relevance_bar(sample_index_dir, embedder, cross_encoder_dir):
     retriever = retriever_for_index(_config(str(cross_encoder_dir)), load_index(sample_index_dir), embedder)
