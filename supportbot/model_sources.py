@@ -104,3 +104,15 @@ def transformers_model_dir(reference: str, cache_dir: Path) -> str:
     if resolved.endswith(".gguf"):
         return str(dense_model_dir(Path(resolved), cache_dir))
     return resolved
+
+
+def load_sentence_transformers_model(model_class, reference: str, device: str, what: str, fix: str):
+    """`model_class` (SentenceTransformer, CrossEncoder) loaded from a model reference, or one ModelLoadError line.
+
+    `what` names the model in the error ("embedding model"), `fix` says which setting to change.
+    """
+    try:
+        return model_class(resolve_reference(reference), device=device)
+    except Exception as error:  # sentence-transformers raises OSError, ValueError or hub errors
+        detail = str(error) if isinstance(error, ModelLoadError) else type(error).__name__  # ours say what is wrong
+        raise ModelLoadError(f"cannot load {what} '{reference}' ({detail}): {fix}") from error

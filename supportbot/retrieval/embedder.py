@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from supportbot.errors import ModelLoadError
-from supportbot.model_sources import resolve_reference
+from supportbot.model_sources import load_sentence_transformers_model
 
 log = logging.getLogger(__name__)
 QUERY_ENCODERS = ("onnx", "torch")
@@ -60,14 +59,13 @@ class SentenceTransformerEmbedder:
             return self._model
         from sentence_transformers import SentenceTransformer
 
-        location = resolve_reference(self.model_reference)
-        try:
-            self._model = SentenceTransformer(location, device=self.device)
-        except Exception as error:  # sentence-transformers raises OSError, ValueError or hub errors
-            raise ModelLoadError(
-                f"cannot load embedding model '{self.model_reference}' ({type(error).__name__}): "
-                "set retrieval.embedding_model to a local folder or a model in the local Hugging Face cache"
-            ) from error
+        self._model = load_sentence_transformers_model(
+            SentenceTransformer,
+            self.model_reference,
+            self.device,
+            "embedding model",
+            "set retrieval.embedding_model to a local folder or a model in the local Hugging Face cache",
+        )
         return self._model
 
     def _onnx_encoder(self):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from supportbot.errors import ConfigError, ModelLoadError
-from supportbot.model_sources import resolve_reference
+from supportbot.errors import ConfigError
+from supportbot.model_sources import load_sentence_transformers_model
 from supportbot.retrieval.base import SearchPipeline
 from supportbot.retrieval.documents import ScoredChunk
 
@@ -35,13 +35,13 @@ class CrossEncoderReranker:
             return
         from sentence_transformers import CrossEncoder
 
-        try:
-            self._model = CrossEncoder(resolve_reference(self.model_reference), device=self.device)
-        except Exception as error:  # sentence-transformers raises OSError, ValueError or hub errors
-            raise ModelLoadError(
-                f"cannot load reranker '{self.model_reference}' ({type(error).__name__}): set retrieval.reranker to a "
-                "cross-encoder folder or a model in the local Hugging Face cache, or to \"\" for none"
-            ) from error
+        self._model = load_sentence_transformers_model(
+            CrossEncoder,
+            self.model_reference,
+            self.device,
+            "reranker",
+            'set retrieval.reranker to a cross-encoder folder or a model in the local Hugging Face cache, or to "" for none',
+        )
 
     def rerank(self, query: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
         """The hits best first by the cross-encoder's score; the pipeline's own scores stay in metadata."""
