@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import typing
 from pathlib import Path
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.store import ConversationStore
-from supportbot.config import Config
-from supportbot.errors import ConfigError
+from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.bm25 import BM25Retriever
@@ -22,7 +22,7 @@ from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriev
 from supportbot.retrieval.splitter import ChunkingSettings
 
 log = logging.getLogger(__name__)
-RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
 
 
 def create_embedder(config: Config) -> SentenceTransformerEmbedder:
@@ -73,8 +73,6 @@ def _pipeline(
     """The retrieval pipeline `mode` (default: retrieval.mode) over a loaded index."""
     retrieval = config.retrieval
     mode = mode or retrieval.mode
-    if mode not in RETRIEVAL_MODES:
-        raise ConfigError(f"retrieval.mode: unknown mode {mode!r} (choose one of {', '.join(RETRIEVAL_MODES)})")
     if mode == "bm25":
         return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)

@@ -15,9 +15,21 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from supportbot.errors import ConfigError
+
+# Settings with a fixed set of values: checked when the config loads, with the choices in the message.
+Backend = Literal["auto", "llama_cpp", "transformers", "openai"]
+Device = Literal["auto", "cpu", "cuda"]
+LlamaCppFallback = Literal["error", "transformers"]
+Requantize = Literal["auto", "q8_0", "q4_0", ""]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+Fusion = Literal["weighted", "rrf"]
+QueryEncoder = Literal["onnx", "torch"]
+IndexType = Literal["flat", "hnsw", "ivf"]
+Quantize = Literal["auto", "on", "off"]
+LrScheduler = Literal["cosine", "linear", "constant"]
 
 ENV_PREFIX = "SUPPORTBOT_"
 CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
@@ -39,12 +51,12 @@ class ModelConfig:
         "Chat model: 'bundled:smollm2-135m-instruct', a Hugging Face model id, a local model folder, or a .gguf file; "
         "with backend 'openai', the model name the server serves.",
     )
-    backend: str = _opt(
+    backend: Backend = _opt(
         "auto",
         "Generation backend: 'llama_cpp' (a GGUF in-process via llama-cpp-python), 'transformers', 'openai' "
         "(an OpenAI-compatible HTTP endpoint), or 'auto' (llama_cpp for a GGUF on the CPU when installed, else transformers).",
     )
-    device: str = _opt("auto", "Where the model runs: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
+    device: Device = _opt("auto", "Where the model runs: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
     context_window: int = _opt(0, "Prompt plus answer limit in tokens; 0 takes the model's own maximum.")
     max_new_tokens: int = _opt(256, "Longest answer in tokens.")
     temperature: float = _opt(0.0, "Sampling temperature; 0 decodes greedily (reproducible answers).")
@@ -55,11 +67,11 @@ class ModelConfig:
         "CPU threads for generation; 0 lets torch decide (transformers) or takes all available cores (llama_cpp). "
         "On a machine busy with other work, set llama_cpp to cores - 1: its threads wait for each other.",
     )
-    llama_cpp_fallback: str = _opt(
+    llama_cpp_fallback: LlamaCppFallback = _opt(
         "error",
         "When llama.cpp cannot load the model (an unsupported architecture): 'error', or 'transformers' to warn and use it.",
     )
-    llama_cpp_requantize: str = _opt(
+    llama_cpp_requantize: Requantize = _opt(
         "auto",
         "llama_cpp: rewrite the GGUF once (cached) as 'q8_0' (about 1.7x faster prompts on AVX2, near lossless) or "
         "'q4_0' (faster still, less accurate); 'auto' does q8_0 for 2-6-bit GGUFs under 1 GiB; empty runs the file as it is.",
@@ -104,10 +116,10 @@ class RetrievalConfig:
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
     )
     batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
-    mode: str = _opt(
+    mode: RetrievalMode = _opt(
         "hybrid", "Retrieval pipeline: 'hybrid' (dense and BM25 fused), 'dense' (embeddings only) or 'bm25' (keywords only)."
     )
-    fusion: str = _opt(
+    fusion: Fusion = _opt(
         "weighted", "How hybrid mode fuses the two rankings: 'weighted' (min-max normalised scores) or 'rrf' (reciprocal rank)."
     )
     dense_weight: float = _opt(
@@ -121,7 +133,7 @@ class RetrievalConfig:
     bm25_stemmer: str = _opt(
         "english", "Language of the Snowball stemmer BM25 reduces words with ('archived' matches 'archive'); '' for none."
     )
-    query_encoder: str = _opt(
+    query_encoder: QueryEncoder = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
     )
     reranker: str = _opt(
@@ -132,7 +144,7 @@ class RetrievalConfig:
     rerank_candidates: int = _opt(
         10, "With a reranker: how many of the pipeline's best chunks it reorders (one model pass each, ~55 ms on 2 CPU cores)."
     )
-    index: str = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
+    index: IndexType = _opt("flat", "FAISS index type: 'flat' (exact), 'hnsw' (graph, for large corpora) or 'ivf' (clustered).")
     hnsw_ef_search: int = _opt(  # 256: recall@10 0.978 at 1M chunks in ~1 ms (benchmarks/README.md)
         256, "HNSW only: candidates explored per query; more finds more of the true nearest chunks, a little slower."
     )
@@ -232,7 +244,7 @@ class FinetuneConfig:
     max_steps: int = _opt(0, "Stop after this many optimizer steps; 0 trains for `epochs`.")
     learning_rate: float = _opt(2e-4, "Peak AdamW learning rate for the LoRA weights.")
     warmup_ratio: float = _opt(0.03, "Share of steps spent warming the learning rate up linearly.")
-    lr_scheduler: str = _opt("cosine", "Learning-rate schedule after warm-up: 'cosine', 'linear' or 'constant'.")
+    lr_scheduler: LrScheduler = _opt("cosine", "Learning-rate schedule after warm-up: 'cosine', 'linear' or 'constant'.")
     weight_decay: float = _opt(0.0, "AdamW weight decay.")
     max_grad_norm: float = _opt(1.0, "Gradients are clipped to this norm; 0 disables clipping.")
     eval_steps: int = _opt(0, "Evaluate (and checkpoint) every N optimizer steps; 0 evaluates at the end of each epoch.")
@@ -241,7 +253,7 @@ class FinetuneConfig:
     lora_alpha: int = _opt(32, "LoRA scaling numerator (the update is scaled by alpha / r).")
     lora_dropout: float = _opt(0.05, "Dropout on the LoRA branch.")
     lora_target_modules: list[str] = _opt(["all-linear"], "Layers that get LoRA: 'all-linear' or module names like q_proj, v_proj.")
-    quantize: str = _opt("auto", "4-bit NF4 QLoRA: 'auto' (on with CUDA, off on CPU), 'on' or 'off'.")
+    quantize: Quantize = _opt("auto", "4-bit NF4 QLoRA: 'auto' (on with CUDA, off on CPU), 'on' or 'off'.")
     gradient_checkpointing: bool = _opt(True, "Recompute activations in backward: much less memory for about 30% more compute.")
     group_by_length: bool = _opt(True, "Batch conversations of similar length together so little compute goes to padding.")
     loss_chunk_tokens: int = _opt(1024, "Labelled positions sent through the output layer at once when computing the loss.")
@@ -283,6 +295,11 @@ def _check_type(where: str, value: Any, expected: Any) -> Any:
         return [_check_type(f"{where}[{i}]", item, item_type) for i, item in enumerate(value)]
     if origin in (typing.Union, types.UnionType):
         raise TypeError("union config fields are not supported")
+    if origin is Literal:
+        choices = typing.get_args(expected)
+        if value not in choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, choices))}")
+        return value
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is int and isinstance(value, bool) or not isinstance(value, expected):
@@ -316,7 +333,7 @@ def _flatten_toml(data: Mapping[str, Any], source: str) -> dict[str, Any]:
 
 
 def _parse_env_value(name: str, raw: str, expected: Any) -> Any:
-    if expected is str:
+    if expected is str or typing.get_origin(expected) is Literal:
         return raw
     if typing.get_origin(expected) is list:
         return json.loads(raw) if raw.startswith("[") else [part.strip() for part in raw.split(",") if part.strip()]

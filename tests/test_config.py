@@ -12,7 +12,6 @@ from supportbot.errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-
 class TestConfigDefaults:
     def test_repo_config_toml_holds_every_default(self):
         assert (REPO_ROOT / "config.toml").read_text(encoding="utf-8") == render_toml(Config())
@@ -60,6 +59,12 @@ class TestConfigErrors:
         path = tmp_path / "c.toml"
         path.write_text('[retrieval]\ntop_k = "four"\n', encoding="utf-8")
         with pytest.raises(ConfigError, match=r"retrieval.top_k: expected int, got str 'four'"):
+            load_config(path, environ={})
+
+    def test_setting_with_fixed_choices_is_checked_when_the_file_loads(self, tmp_path: Path):
+        path = tmp_path / "c.toml"
+        path.write_text('[retrieval]\nmode = "semantic"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"retrieval.mode: 'semantic' is not one of 'hybrid', 'dense', 'bm25'"):
             load_config(path, environ={})
 
     def test_bad_environment_value_names_variable(self):

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from supportbot.bot.approved import ApprovedAnswers
-from supportbot.bot.prompt import ComposedPrompt, PromptComposer, Source
+from supportbot.bot.prompt import PromptComposer
+from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
@@ -22,78 +21,6 @@ from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
 
 log = logging.getLogger(__name__)
-
-GENERATED = "generated"
-FALLBACK = "fallback"
-APPROVED = "approved"
-ERROR = "error"
-
-
-@dataclass
-class Reply:
-    """An answer being produced. Iterate it to stream the text, or call `text()` to wait for all of it.
-
-    When the stream ends (completely, cancelled, or failed) the answer is stored with its sources.
-    A failure is logged and replaced by the configured apology, never shown as a traceback.
-    """
-
-    conversation_id: str
-    kind: str
-    sources: list[Source]
-    prompt: ComposedPrompt | None = None
-    _pieces: Iterator[str] | None = None
-    _on_done: Callable[[Reply], None] | None = None
-    _error_message: str = ""
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _parts: list[str] = field(default_factory=list)
-    done: bool = False
-    interrupted: bool = False
-    first_token_at: float | None = None
-    started_at: float = field(default_factory=time.perf_counter)
-
-    def __iter__(self) -> Iterator[str]:
-        if self.done:
-            yield from self._parts
-            return
-        exhausted = False
-        try:
-            for piece in self._pieces or iter(()):
-                if self.first_token_at is None:
-                    self.first_token_at = time.perf_counter()
-                self._parts.append(piece)
-                yield piece
-            exhausted = True
-        except Exception:
-            log.exception("generation failed in conversation %s", self.conversation_id)
-            self.kind = ERROR
-            self._parts[:] = [self._error_message]
-            exhausted = True
-            yield self._error_message
-        finally:
-            # Not exhausted: the consumer stopped reading (Ctrl-C, a closed connection).
-            self.interrupted = self._stop.is_set() or not exhausted
-            self._finish()
-
-    def _finish(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        if self._on_done is not None:
-            self._on_done(self)
-
-    def cancel(self) -> None:
-        """Stop generating; what was produced so far is kept."""
-        self._stop.set()
-
-    def text(self) -> str:
-        for _ in self:
-            pass
-        return "".join(self._parts)
-
-    @property
-    def partial_text(self) -> str:
-        return "".join(self._parts)
-
 
 def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     """Union of several retrievals, each chunk once with its best score, best first."""
@@ -172,25 +99,26 @@ class DialogueManager:
                 conversation_id,
                 "assistant",
                 reply.partial_text,
-                kind=reply.kind + (":interrupted" if reply.interrupted else ""),
+                kind=reply.kind,
+                interrupted=reply.interrupted,
                 sources=[source.to_dict() for source in reply.sources],
             )
 
         if approved is not None:
-            return Reply(conversation_id, APPROVED, [approved.source()], _pieces=iter([approved.text]), _on_done=record)
+            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
         if not hits:
-            return Reply(conversation_id, FALLBACK, [], _pieces=iter([self.bot.fallback_message]), _on_done=record)
+            return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
         prompt = self.composer.compose(question, history, hits)
         stop = threading.Event()
         pieces = self.generator.stream(prompt.messages, self.settings, stop)
         return Reply(
             conversation_id,
-            GENERATED,
+            AnswerKind.GENERATED,
             prompt.sources,
-            prompt,
-            _pieces=pieces,
-            _on_done=record,
-            _error_message=self.bot.error_message,
-            _stop=stop,
+            pieces,
+            prompt=prompt,
+            on_done=record,
+            error_message=self.bot.error_message,
+            stop=stop,
         )
 

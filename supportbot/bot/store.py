@@ -79,6 +79,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # An answer's kind and whether its reader stopped it early were one string ("generated:interrupted").
+        "003_messages_interrupted",
+        """
+        ALTER TABLE messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+        UPDATE messages SET interrupted = 1, kind = substr(kind, 1, length(kind) - length(':interrupted'))
+            WHERE kind LIKE '%:interrupted';
+        """,
+    ),
 ]
 
 
@@ -92,6 +101,7 @@ class StoredMessage:
     kind: str
     sources: list[dict[str, Any]]
     created_at: float
+    interrupted: bool = False
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -149,6 +159,7 @@ class ConversationStore:
         content: str,
         kind: str = "",
         sources: list[dict[str, Any]] | None = None,
+        interrupted: bool = False,
     ) -> int:
         """Append one message in its own transaction and return its id."""
         with self._lock:
@@ -156,8 +167,8 @@ class ConversationStore:
             try:
                 key = self._conversation_key(channel, conversation_id)
                 cursor = self._db.execute(
-                    "INSERT INTO messages (conversation, role, content, kind, sources, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, role, content, kind, json.dumps(sources or []), time.time()),
+                    "INSERT INTO messages (conversation, role, content, kind, sources, created_at, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, role, content, str(kind), json.dumps(sources or []), time.time(), int(interrupted)),
                 )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -169,12 +180,12 @@ class ConversationStore:
         """All messages of a conversation, oldest first (empty for an unknown conversation)."""
         with self._lock:
             rows = self._db.execute(
-                """SELECT m.id, m.role, m.content, m.kind, m.sources, m.created_at
+                """SELECT m.id, m.role, m.content, m.kind, m.sources, m.created_at, m.interrupted
                    FROM messages m JOIN conversations c ON m.conversation = c.id
                    WHERE c.channel = ? AND c.conversation_id = ? ORDER BY m.id""",
                 (channel, conversation_id),
             ).fetchall()
-        return [StoredMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+        return [StoredMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], bool(r[6])) for r in rows]
 
     def close(self) -> None:
         with self._lock:

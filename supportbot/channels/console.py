@@ -7,7 +7,8 @@ import uuid
 from pathlib import Path
 from typing import TextIO
 
-from supportbot.bot.dialogue import FALLBACK, DialogueManager, Reply
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.prompt import Source
 from supportbot.errors import MessageError
 
@@ -96,7 +97,7 @@ class ConsoleChannel:
             self._say(" [stopped]", end="")
         self._say()
         self.last_sources = reply.sources
-        if reply.sources and reply.kind != FALLBACK:
+        if reply.sources and reply.kind != AnswerKind.FALLBACK:
             self._say(format_sources(reply.sources))
 
     def run(self) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from supportbot.bot.dialogue import APPROVED, FALLBACK, DialogueManager
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind
 from supportbot.errors import DatasetError, DocumentError
 from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.evaluation.metrics import percentile
@@ -93,8 +94,8 @@ def evaluate_answers(manager: DialogueManager, cases: list[AnswerCase], show_pro
         if case.doc_ids:
             report.with_doc_ids += 1
             report.cited_relevant += relevant
-        report.declined += reply.kind == FALLBACK
-        if reply.kind == APPROVED:
+        report.declined += reply.kind == AnswerKind.FALLBACK
+        if reply.kind == AnswerKind.APPROVED:
             report.approved += 1
             report.approved_right += relevant
         if reply.first_token_at is not None:

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 
 from supportbot.config import Config
-from supportbot.errors import ConfigError
 from supportbot.generation.base import GenerationSettings, Generator
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,6 @@ def _llama_cpp(config: Config) -> Generator:
     from supportbot.generation.llama_cpp_backend import LlamaCppGenerator
 
     model = config.model
-    if model.llama_cpp_fallback not in ("error", "transformers"):
-        raise ConfigError(f"model.llama_cpp_fallback: '{model.llama_cpp_fallback}' is not 'error' or 'transformers'")
     fallback = (lambda: _transformers(config)) if model.llama_cpp_fallback == "transformers" else None
     return LlamaCppGenerator(
         model.name,
@@ -86,10 +83,7 @@ BACKENDS: dict[str, Callable[[Config], Generator]] = {
 
 
 def create_generator(config: Config) -> Generator:
-    factory = BACKENDS.get(config.model.backend)
-    if factory is None:
-        raise ConfigError(f"model.backend: unknown backend '{config.model.backend}' (known: {', '.join(BACKENDS)})")
-    return factory(config)
+    return BACKENDS[config.model.backend](config)
 
 
 def generation_settings(config: Config) -> GenerationSettings:

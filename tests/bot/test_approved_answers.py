@@ -9,7 +9,8 @@ import pytest
 
 from supportbot.app import retriever_for_index
 from supportbot.bot.approved import ApprovedAnswers
-from supportbot.bot.dialogue import APPROVED, DialogueManager
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config
 from supportbot.generation.base import GenerationSettings
@@ -58,18 +59,18 @@ def manager(sample_index_dir, embedder, tmp_path):
 def test_paraphrase_of_approved_question_gets_the_approved_text_word_for_word(manager):
     dialogue, generator = manager
     reply = dialogue.reply("test", "c1", "What is your return policy? How long do I have to send items back?")
-    assert reply.kind == APPROVED
+    assert reply.kind == AnswerKind.APPROVED
     assert reply.text() == RETURN_POLICY["answer"]
     assert generator.streamed == 0
     assert reply.sources[0].url == RETURN_POLICY["url"] and reply.sources[0].approved
     stored = dialogue.store.messages("test", "c1")[-1]
-    assert stored.content == RETURN_POLICY["answer"] and stored.kind == APPROVED
+    assert stored.content == RETURN_POLICY["answer"] and stored.kind == AnswerKind.APPROVED
 
 
 def test_unrelated_question_is_generated_not_approved(manager):
     dialogue, generator = manager
     reply = dialogue.reply("test", "c2", "Do you ship to Canada?")
-    assert reply.kind != APPROVED
+    assert reply.kind != AnswerKind.APPROVED
     reply.text()
 
 

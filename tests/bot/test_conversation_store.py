@@ -35,3 +35,18 @@ class TestConversationStore:
         db = sqlite3.connect(path)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert [row[0] for row in db.execute("SELECT name FROM migrations")] == [name for name, _ in MIGRATIONS]
+
+    def test_answers_stored_with_the_old_interrupted_suffix_keep_their_kind_after_migrating(self, tmp_path: Path):
+        path = tmp_path / "c.sqlite3"
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        for name, sql in MIGRATIONS[:2]:
+            db.executescript(sql)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (name,))
+        db.execute("INSERT INTO conversations VALUES (1, 'console', 'abc', 0)")
+        db.execute("INSERT INTO messages (conversation, role, content, kind, created_at) VALUES (1, 'assistant', 'Ret', 'generated:interrupted', 0)")
+        db.execute("INSERT INTO messages (conversation, role, content, kind, created_at) VALUES (1, 'assistant', 'Done.', 'approved', 0)")
+        db.commit()
+        db.close()
+        messages = ConversationStore(path).messages("console", "abc")
+        assert [(m.kind, m.interrupted) for m in messages] == [("generated", True), ("approved", False)]

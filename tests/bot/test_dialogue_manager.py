@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.bot.dialogue import ERROR, FALLBACK, GENERATED, DialogueManager
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
@@ -33,14 +34,14 @@ class TestReply:
         reply = _manager(sample_index_dir, embedder, store).reply("console", "c1", "How long do I have to return something?")
         pieces = list(reply)
         assert len(pieces) > 1 and "".join(pieces) == "Returns are accepted within 30 days [1]."
-        assert reply.kind == GENERATED
+        assert reply.kind == AnswerKind.GENERATED
         assert "returns/return-policy.md" in [s.doc_id for s in reply.sources]
 
     def test_unrelated_question_falls_back_without_generating(self, sample_index_dir, embedder, store):
         generator = EchoGenerator()
         reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "Who won the 1998 football world cup?")
         assert reply.text() == BotConfig().fallback_message
-        assert reply.kind == FALLBACK and reply.sources == []
+        assert reply.kind == AnswerKind.FALLBACK and reply.sources == []
         assert generator.prompts == []
 
     def test_empty_message_is_refused(self, sample_index_dir, embedder, store):
@@ -52,7 +53,7 @@ class TestReply:
         with caplog.at_level(logging.ERROR):
             reply = manager.reply("console", "c1", "How do I reset my password?")
             text = reply.text()
-        assert text == BotConfig().error_message and reply.kind == ERROR
+        assert text == BotConfig().error_message and reply.kind == AnswerKind.ERROR
         assert "CUDA error" in caplog.text and "CUDA error" not in text
         assert store.messages("console", "c1")[-1].kind == "error"
 
@@ -109,11 +110,11 @@ class TestConversation:
         reply.cancel()
         list(stream)
         stored = store.messages("console", "c1")[-1]
-        assert stored.kind == "generated:interrupted" and stored.content.startswith("one")
+        assert stored.kind == AnswerKind.GENERATED and stored.interrupted and stored.content.startswith("one")
         assert stored.content != "one two three four five six"
 
     def test_huge_message_is_answered_not_crashed(self, sample_index_dir, embedder, store):
         generator = EchoGenerator(context_window=2048)
         reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "How long do refunds take to reach my card? " * 1200)
-        assert reply.text() and reply.kind == GENERATED
+        assert reply.text() and reply.kind == AnswerKind.GENERATED
         assert generator.count_tokens(generator.prompts[-1]) <= 2048 - 32

@@ -22,16 +22,16 @@ class TestBackendRegistry:
             monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", name)
             assert type(registry.create_generator(load_config())) is cls
 
-    def test_unknown_backend_lists_the_known_ones(self, monkeypatch):
+    def test_unknown_backend_is_refused_when_the_config_loads_and_lists_the_known_ones(self, monkeypatch):
         monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", "vllm")
-        with pytest.raises(ConfigError, match="unknown backend 'vllm'.*llama_cpp.*openai"):
-            registry.create_generator(load_config())
+        with pytest.raises(ConfigError, match="SUPPORTBOT_MODEL_BACKEND: model.backend: 'vllm' is not one of.*'llama_cpp'.*'openai'"):
+            load_config()
 
-    def test_bad_fallback_value_is_a_config_error(self, monkeypatch):
+    def test_bad_fallback_value_is_a_config_error_at_load(self, monkeypatch):
         monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", "llama_cpp")
         monkeypatch.setenv("SUPPORTBOT_MODEL_LLAMA_CPP_FALLBACK", "maybe")
-        with pytest.raises(ConfigError, match="llama_cpp_fallback: 'maybe'"):
-            registry.create_generator(load_config())
+        with pytest.raises(ConfigError, match="llama_cpp_fallback: 'maybe' is not one of 'error', 'transformers'"):
+            load_config()
 
     def test_auto_uses_llama_cpp_for_the_bundled_gguf_on_cpu(self, monkeypatch):
         pytest.importorskip("llama_cpp")

@@ -15,7 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from supportbot.bot.dialogue import FALLBACK, GENERATED, DialogueManager
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind
 from supportbot.channels.slack import blocks
 from supportbot.channels.slack.pool import WorkerPool
 from supportbot.channels.slack.poster import ThreadPoster
@@ -191,8 +192,8 @@ class SlackBot:
         except BaseException:
             reply.cancel()  # Slack is unreachable: stop the model instead of generating for nobody
             raise
-        sources = reply.sources if reply.kind == GENERATED else []
-        if reply.kind == FALLBACK and self.config.handoff_channel:
+        sources = reply.sources if reply.kind == AnswerKind.GENERATED else []
+        if reply.kind == AnswerKind.FALLBACK and self.config.handoff_channel:
             self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
             text += "\n\n" + self.config.handoff_message
             poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, with_buttons=False))

@@ -1,0 +1,1 @@
+"""Language-aware text handling, below everything that reads words: sentences, (later) languages and analyzers."""

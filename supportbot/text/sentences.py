@@ -1,0 +1,152 @@
+"""Sentence splitting for citations, grounding checks and extractive answers, CJK included.
+
+A rule-based splitter (no model): it ends a sentence at . ! ? followed by a space and a new
+sentence, at the CJK full stops 。！？ (no space needed), and at line breaks that start a new block
+(a blank line, a list item, a heading, a table row). Abbreviations, decimals ("1.5"), initials,
+URLs and e-mail addresses do not end a sentence. A run of text with no boundary at all (a table,
+code, one long line) is cut at whitespace near `max_chars` so no "sentence" is unbounded.
+
+Every sentence returned is an exact substring of the input with its surrounding whitespace and
+list/heading markers removed, so an extractive answer made of them quotes its source verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_SENTENCE_CHARS = 400
+
+# Words after which a full stop does not end a sentence (lowercased, without the dot).
+ABBREVIATIONS = frozenset(
+    {
+        "e.g", "i.e", "etc", "vs", "approx", "incl", "excl", "min", "max", "mr", "mrs", "ms", "dr", "st", "no", "nos",
+        "tel", "fig", "p", "pp", "ca", "cf", "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+        "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "u.s", "u.k", "a.m", "p.m", "dept", "inc", "ltd",
+        "co", "corp", "est",
+    }
+)
+
+# A block marker at the start of a line: list bullets, numbered items, headings, quotes.
+_BLOCK_MARKER = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,3}[.)]\s+|#{1,6}\s+|>\s*)", re.MULTILINE)
+_CLOSERS = "\"'”’)]」』）"
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the '.' at `dot` closes an abbreviation, an initial or a number rather than a sentence."""
+    start = dot
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    word = text[start:dot].lower()
+    if not word:
+        return False
+    if word in ABBREVIATIONS:
+        return True
+    return len(word) == 1 and word.isalpha() and text[start].isupper()  # an initial: "J. Smith"
+
+
+def _ends_sentence(text: str, index: int, limit: int) -> int | None:
+    """If the character at `index` ends a sentence, the index just past it (closing quotes and brackets included)."""
+    char = text[index]
+    if char not in ".!?。！？":
+        return None
+    end = index + 1
+    while end < limit and text[end] in _CLOSERS + ".!?":
+        end += 1
+    if char in "。！？":
+        return end
+    if end < limit and not text[end].isspace():
+        # "1.5", "example.com" go on; a CJK character right after "." or "!" starts a new sentence.
+        return end if _is_cjk(text[end]) else None
+    if char == "." and _is_abbreviation(text, index):
+        return None
+    return end
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph."""
+    lines = text.split("\n")
+    spans: list[tuple[int, int]] = []
+    start = position = 0
+    for number, line in enumerate(lines[:-1]):
+        position += len(line) + 1
+        following = lines[number + 1]
+        continues = (
+            following.strip()
+            and line.strip()
+            and not _BLOCK_MARKER.match(following)
+            and not following.lstrip().startswith("|")
+            and not line.lstrip().startswith(("|", "#"))
+        )
+        if not continues:
+            spans.append((start, position - 1))
+            start = position
+    spans.append((start, len(text)))
+    return spans
+
+
+def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut an over-long span at whitespace (or anywhere, for text without spaces) into pieces of at most max_chars."""
+    pieces = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    marker = _BLOCK_MARKER.match(text, start, end)
+    if marker and marker.end() < end:
+        start = marker.end()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`, in order; empty pieces are left out."""
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _blocks(text):
+        marker = _BLOCK_MARKER.match(text, block_start, block_end)
+        start = marker.end() if marker else block_start  # "1. " opens a list item, it does not end a sentence
+        for index in range(block_start, block_end):
+            if index < start:
+                continue
+            end = _ends_sentence(text, index, block_end)
+            if end is not None:
+                spans.append((start, end))
+                start = end
+        spans.append((start, block_end))
+    result = []
+    for start, end in spans:
+        start, end = _trim(text, start, end)
+        if end > start and any(char.isalnum() for char in text[start:end]):
+            result.extend(_cut_long(text, start, end, max_chars))
+    return result
+
+
+def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """The sentences of `text`, each an exact substring of it (see the module docstring)."""
+    return [text[start:end] for start, end in sentence_spans(text, max_chars)]
+
+
+def complete_sentences(buffer: str) -> tuple[list[str], str]:
+    """For text arriving in pieces: the sentences certainly finished, and the rest to keep waiting on.
+
+    The last sentence of the buffer may still grow ("It costs $5" + ".99"), so it is held back until
+    more text arrives or the stream ends (then split_sentences on the remainder finishes it).
+    """
+    spans = sentence_spans(buffer)
+    if len(spans) < 2:
+        return [], buffer
+    done_until = spans[-2][1]
+    return [buffer[start:end] for start, end in spans[:-1]], buffer[done_until:]

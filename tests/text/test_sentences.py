@@ -1,0 +1,49 @@
+"""Sentence splitting: what grounding checks, citations and extractive answers are built from."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportbot.text.sentences import complete_sentences, split_sentences
+
+
+class TestSplitSentences:
+    def test_english_sentences_end_at_stops_but_not_at_abbreviations_decimals_or_addresses(self):
+        text = "Refunds take 5-7 business days. Mail us, e.g. at help@example.com! It costs $4.99 (incl. tax). Done?"
+        assert split_sentences(text) == [
+            "Refunds take 5-7 business days.",
+            "Mail us, e.g. at help@example.com!",
+            "It costs $4.99 (incl. tax).",
+            "Done?",
+        ]
+
+    def test_chinese_sentences_end_at_full_width_stops_without_spaces(self):
+        assert split_sentences("如何申请退货？请登录您的账户。退款将在5-7个工作日内到账！") == [
+            "如何申请退货？",
+            "请登录您的账户。",
+            "退款将在5-7个工作日内到账！",
+        ]
+
+    def test_headings_list_items_and_table_rows_are_their_own_sentences_without_markers(self):
+        text = "# Refund timing\n\nRefunds are issued\nwithin 5 days.\n- Card: 3 days\n1. PayPal: 1 day\n\n| Card | 5 |\n|---|---|"
+        assert split_sentences(text) == ["Refund timing", "Refunds are issued\nwithin 5 days.", "Card: 3 days", "PayPal: 1 day", "| Card | 5 |"]
+
+    def test_every_sentence_is_an_exact_substring_of_the_text(self):
+        text = "  Our store ships to 40 countries.\n\n* Express: 2 days.  Standard: 5 days. "
+        assert all(sentence in text for sentence in split_sentences(text))
+
+    def test_text_without_boundaries_is_cut_into_bounded_pieces(self):
+        pieces = split_sentences("word " * 300, max_chars=100)
+        assert len(pieces) > 10 and all(len(piece) <= 100 for piece in pieces)
+        assert split_sentences("字" * 250, max_chars=100) == ["字" * 100, "字" * 100, "字" * 50]
+
+    @pytest.mark.parametrize("text", ["", "   \n\n ", "---", "🙂🙂"])
+    def test_text_without_words_has_no_sentences(self, text):
+        assert split_sentences(text) == []
+
+
+class TestCompleteSentences:
+    def test_the_last_sentence_waits_for_more_text(self):
+        assert complete_sentences("It costs $4") == ([], "It costs $4")
+        done, rest = complete_sentences("It costs $4.99 today. Shipping is")
+        assert done == ["It costs $4.99 today."] and rest == " Shipping is"
