@@ -63,6 +63,26 @@ class DialogueManager:
             if warm_up is not None:
                 warm_up()
 
+    # What channels need of a conversation besides answering, so none of them reaches into the store.
+
+    def has_conversation(self, channel: str, conversation_id: str) -> bool:
+        return bool(self.store.messages(channel, conversation_id))
+
+    def record_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
+        """A customer's 'up' or 'down' on an answer (`Reply.message_id`)."""
+        return self.store.add_feedback(channel, conversation_id, rating, rater, message_id)
+
+    def hand_off(self, channel: str, conversation_id: str, requested_by: str, reason: str) -> bool:
+        """Mark the conversation as with a person; False when it already was."""
+        return self.store.start_handoff(channel, conversation_id, requested_by, reason)
+
+    def resume(self, channel: str, conversation_id: str, resumed_by: str) -> bool:
+        """The bot answers in the conversation again; False when it was not handed off."""
+        return self.store.end_handoff(channel, conversation_id, resumed_by)
+
+    def in_handoff(self, channel: str, conversation_id: str) -> bool:
+        return self.store.in_handoff(channel, conversation_id)
+
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
             {"role": m.role, "content": m.content}
@@ -94,7 +114,7 @@ class DialogueManager:
             self.store.add_message(channel, conversation_id, "user", question)
 
         def record(reply: Reply) -> None:
-            self.store.add_message(
+            reply.message_id = self.store.add_message(
                 channel,
                 conversation_id,
                 "assistant",

@@ -52,6 +52,7 @@ class Reply:
         self.prompt = prompt
         self.done = False
         self.interrupted = False
+        self.message_id: int | None = None  # the stored answer's id, once stored (what feedback refers to)
         self.first_token_at: float | None = None
         self.started_at = time.perf_counter()
         self._pieces = iter(pieces)

@@ -88,7 +88,31 @@ MIGRATIONS: list[tuple[str, str]] = [
             WHERE kind LIKE '%:interrupted';
         """,
     ),
+    (
+        # Ratings and handoffs of every channel (Slack's own slack_feedback / slack_handoffs predate these).
+        "004_feedback_and_handoffs",
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            conversation INTEGER NOT NULL REFERENCES conversations(id),
+            message_id INTEGER REFERENCES messages(id),
+            rating TEXT NOT NULL,
+            rater TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE handoffs (
+            conversation INTEGER PRIMARY KEY REFERENCES conversations(id),
+            active INTEGER NOT NULL,
+            requested_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            resumed_by TEXT NOT NULL DEFAULT ''
+        );
+        """,
+    ),
 ]
+
+RATINGS = ("up", "down")
 
 
 @dataclass(frozen=True)
@@ -186,6 +210,70 @@ class ConversationStore:
                 (channel, conversation_id),
             ).fetchall()
         return [StoredMessage(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], bool(r[6])) for r in rows]
+
+    def _write(self, sql: str, args: tuple[Any, ...], channel: str, conversation_id: str) -> sqlite3.Cursor:
+        """Run one statement about a conversation (its key is the first argument) in its own transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._db.execute(sql, (self._conversation_key(channel, conversation_id), *args))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return cursor
+
+    def add_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
+        """Store a rating ('up' or 'down') of a conversation's answer (`message_id`, when the channel knows it)."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
+        cursor = self._write(
+            "INSERT INTO feedback (conversation, message_id, rating, rater, created_at) VALUES (?, ?, ?, ?, ?)",
+            (message_id, rating, rater, time.time()),
+            channel,
+            conversation_id,
+        )
+        return int(cursor.lastrowid)
+
+    def feedback(self, channel: str, conversation_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT f.message_id, f.rating, f.rater, f.created_at FROM feedback f JOIN conversations c ON f.conversation = c.id
+                   WHERE c.channel = ? AND c.conversation_id = ? ORDER BY f.id""",
+                (channel, conversation_id),
+            ).fetchall()
+        return [dict(zip(("message_id", "rating", "rater", "created_at"), row)) for row in rows]
+
+    def start_handoff(self, channel: str, conversation_id: str, requested_by: str, reason: str) -> bool:
+        """Mark the conversation as handed to a person; False when it already was (one request wins)."""
+        cursor = self._write(
+            "INSERT INTO handoffs (conversation, active, requested_by, reason, created_at) VALUES (?, 1, ?, ?, ?)"
+            " ON CONFLICT (conversation) DO UPDATE SET active = 1, requested_by = excluded.requested_by,"
+            " reason = excluded.reason, created_at = excluded.created_at, resumed_by = '' WHERE active = 0",
+            (requested_by, reason, time.time()),
+            channel,
+            conversation_id,
+        )
+        return cursor.rowcount == 1
+
+    def end_handoff(self, channel: str, conversation_id: str, resumed_by: str) -> bool:
+        """The bot answers in the conversation again; False when it was not handed off."""
+        with self._lock:
+            cursor = self._db.execute(
+                """UPDATE handoffs SET active = 0, resumed_by = ? WHERE active = 1 AND conversation =
+                   (SELECT id FROM conversations WHERE channel = ? AND conversation_id = ?)""",
+                (resumed_by, channel, conversation_id),
+            )
+        return cursor.rowcount == 1
+
+    def in_handoff(self, channel: str, conversation_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                """SELECT h.active FROM handoffs h JOIN conversations c ON h.conversation = c.id
+                   WHERE c.channel = ? AND c.conversation_id = ?""",
+                (channel, conversation_id),
+            ).fetchone()
+        return bool(row and row[0])
 
     def close(self) -> None:
         with self._lock:

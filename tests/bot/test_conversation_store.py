@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from supportbot.bot.store import MIGRATIONS, ConversationStore
 
 
@@ -50,3 +52,27 @@ class TestConversationStore:
         db.close()
         messages = ConversationStore(path).messages("console", "abc")
         assert [(m.kind, m.interrupted) for m in messages] == [("generated", True), ("approved", False)]
+
+
+class TestFeedbackAndHandoffs:
+    def test_feedback_is_kept_per_conversation_with_the_rated_answer(self, tmp_path: Path):
+        store = ConversationStore(tmp_path / "c.sqlite3")
+        answer = store.add_message("web", "abc", "assistant", "Refunds take 5-7 business days.", kind="grounded")
+        store.add_feedback("web", "abc", "down", rater="visitor-1", message_id=answer)
+        store.add_feedback("web", "other", "up")
+        assert [(f["message_id"], f["rating"], f["rater"]) for f in store.feedback("web", "abc")] == [(answer, "down", "visitor-1")]
+
+    def test_a_rating_other_than_up_or_down_is_refused(self, tmp_path: Path):
+        store = ConversationStore(tmp_path / "c.sqlite3")
+        with pytest.raises(ValueError, match="rating must be one of"):
+            store.add_feedback("web", "abc", "meh")
+        assert store.feedback("web", "abc") == []
+
+    def test_a_handoff_is_started_once_and_ended_by_a_resume(self, tmp_path: Path):
+        store = ConversationStore(tmp_path / "c.sqlite3")
+        assert store.start_handoff("web", "abc", "visitor-1", "asked for a person")
+        assert not store.start_handoff("web", "abc", "visitor-1", "asked again")
+        assert store.in_handoff("web", "abc") and not store.in_handoff("slack", "abc")
+        assert store.end_handoff("web", "abc", "agent-7") and not store.in_handoff("web", "abc")
+        assert not store.end_handoff("web", "abc", "agent-7")
+        assert store.start_handoff("web", "abc", "visitor-1", "asked again")

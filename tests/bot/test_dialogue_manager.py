@@ -113,6 +113,15 @@ class TestConversation:
         assert stored.kind == AnswerKind.GENERATED and stored.interrupted and stored.content.startswith("one")
         assert stored.content != "one two three four five six"
 
+    def test_feedback_refers_to_the_stored_answer_it_rates(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        reply = manager.reply("web", "c1", "How do I reset my password?")
+        assert reply.message_id is None
+        reply.text()
+        manager.record_feedback("web", "c1", "down", rater="visitor", message_id=reply.message_id)
+        answer = store.messages("web", "c1")[-1]
+        assert answer.role == "assistant" and store.feedback("web", "c1")[0]["message_id"] == answer.id
+
     def test_huge_message_is_answered_not_crashed(self, sample_index_dir, embedder, store):
         generator = EchoGenerator(context_window=2048)
         reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "How long do refunds take to reach my card? " * 1200)
