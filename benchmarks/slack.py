@@ -29,7 +29,7 @@ from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noq
 
 from supportbot.app import create_index_builder  # noqa: E402
 from supportbot.bot.dialogue import DialogueManager  # noqa: E402
-from supportbot.bot.store import ConversationStore  # noqa: E402
+from supportbot.store import ConversationStore  # noqa: E402
 from supportbot.channels.slack.server import SlackService  # noqa: E402
 from supportbot.channels.slack.tokens import SlackTokens  # noqa: E402
 from supportbot.config import BotConfig, Config, SlackConfig  # noqa: E402
@@ -97,7 +97,8 @@ def main() -> None:
     double = SlackDouble()
     slack = SlackConfig(api_url=double.api_url, workers=args.workers, queue_size=args.queue_size, update_interval=1.0)
     db = work / "slack.sqlite3"
-    service = SlackService(manager(db), SlackTokens("xoxb-1-bench", SIGNING_SECRET), slack, db)
+    slack_manager = manager(db)
+    service = SlackService(slack_manager, SlackTokens("xoxb-1-bench", SIGNING_SECRET), slack, slack_manager.store.database)
     service.start("127.0.0.1", 0)
     url = f"http://127.0.0.1:{service.port}/slack/events"
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Protocol
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.prompt import PromptComposer
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
+from supportbot.observability import Metrics
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.store import ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,14 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return sorted(best.values(), key=lambda hit: hit.score, reverse=True)
 
 
+class IndexWatch(Protocol):
+    """Tells the manager, between questions, that the live index was rebuilt (bot/live_index.py)."""
+
+    build_id: str
+
+    def reload_if_changed(self) -> tuple[Retriever, ApprovedAnswers | None] | None: ...
+
+
 class DialogueManager:
     """Retrieves, composes the prompt, streams the answer and keeps the conversation."""
 
@@ -45,8 +55,12 @@ class DialogueManager:
         settings: GenerationSettings,
         top_k: int,
         approved: ApprovedAnswers | None = None,
+        metrics: Metrics | None = None,
+        index_watch: IndexWatch | None = None,
     ) -> None:
         self.approved = approved
+        self.metrics = metrics or Metrics()
+        self.index_watch = index_watch
         self.retriever = retriever
         self.generator = generator
         self.store = store
@@ -70,11 +84,16 @@ class DialogueManager:
 
     def record_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
         """A customer's 'up' or 'down' on an answer (`Reply.message_id`)."""
-        return self.store.add_feedback(channel, conversation_id, rating, rater, message_id)
+        feedback_id = self.store.add_feedback(channel, conversation_id, rating, rater, message_id)
+        self.metrics.feedback.labels(channel, rating).inc()
+        return feedback_id
 
     def hand_off(self, channel: str, conversation_id: str, requested_by: str, reason: str) -> bool:
         """Mark the conversation as with a person; False when it already was."""
-        return self.store.start_handoff(channel, conversation_id, requested_by, reason)
+        started = self.store.start_handoff(channel, conversation_id, requested_by, reason)
+        if started:
+            self.metrics.handoffs.labels(channel, "started").inc()
+        return started
 
     def resume(self, channel: str, conversation_id: str, resumed_by: str) -> bool:
         """The bot answers in the conversation again; False when it was not handed off."""
@@ -82,6 +101,21 @@ class DialogueManager:
 
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
+
+    @property
+    def error_message(self) -> str:
+        """What a channel says when answering failed before or around the model (bot.error_message)."""
+        return self.bot.error_message
+
+    @property
+    def index_build(self) -> str:
+        """The index build answers come from ('' when the retriever was given without a watch)."""
+        return self.index_watch.build_id if self.index_watch is not None else ""
+
+    def _pick_up_new_index(self) -> None:
+        fresh = self.index_watch.reload_if_changed() if self.index_watch is not None else None
+        if fresh is not None:
+            self.retriever, self.approved = fresh
 
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
@@ -92,10 +126,11 @@ class DialogueManager:
 
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
-        hits = [self.retriever.retrieve(question)]
-        previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
-        if previous:
-            hits.append(self.retriever.retrieve(f"{previous}\n{question}"))
+        with self.metrics.retrieval_seconds.time():
+            hits = [self.retriever.retrieve(question)]
+            previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+            if previous:
+                hits.append(self.retriever.retrieve(f"{previous}\n{question}"))
         return merge_hits(*hits)[: self.top_k]
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
@@ -104,8 +139,9 @@ class DialogueManager:
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
+        self._pick_up_new_index()  # between questions: a rebuilt index answers from here on
         history = self.history(channel, conversation_id)
-        retried = bool(history) and history[-1] == {"role": "user", "content": question}
+        retried = bool(history) and history[-1] == {"role": "user", "content": self.store.as_stored(question)}
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
         approved = self.approved.match(question) if self.approved is not None else None
@@ -123,6 +159,7 @@ class DialogueManager:
                 interrupted=reply.interrupted,
                 sources=[source.to_dict() for source in reply.sources],
             )
+            self.metrics.answered(channel, reply)
 
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from supportbot.config import Config, load_config
 from supportbot.errors import SupportbotError
+from supportbot.observability import configure_logging
 
 log = logging.getLogger("supportbot")
 
@@ -39,15 +39,6 @@ def _quiet_libraries() -> None:
         pass
 
 
-def configure_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
-
-
 def get_config(ctx: click.Context) -> Config:
     """The config for this invocation, loaded once: defaults, then the file, then SUPPORTBOT_* variables."""
     return ctx.find_root().obj
@@ -67,9 +58,9 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
       supportbot index build docs/ --index .supportbot/index
       supportbot chat --message "How do I return an item?" --json
     """
-    configure_logging(verbose)
-    _quiet_libraries()
     ctx.obj = load_config(config_file)  # a bad file is reported by SupportbotGroup.invoke
+    configure_logging(verbose, ctx.obj.log.format)
+    _quiet_libraries()
 
 
 def _register() -> None:

@@ -11,7 +11,7 @@ from supportbot.app import retriever_for_index
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
+from supportbot.store import ConversationStore
 from supportbot.config import Config
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.documents import SourceDocument

@@ -9,7 +9,7 @@ import pytest
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
+from supportbot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import GenerationSettings

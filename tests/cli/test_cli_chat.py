@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from supportbot.bot.store import ConversationStore
+from supportbot.store import ConversationStore
 
 pytestmark = pytest.mark.slow
 

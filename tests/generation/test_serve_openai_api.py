@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.store import ConversationStore
+from supportbot.store import ConversationStore
 from supportbot.channels.openai_api import OpenAIChannel
 from supportbot.config import Config
 from supportbot.generation.base import GenerationSettings

@@ -7,7 +7,7 @@ import time
 from slack_double import block_action, mention, post_action, post_event
 from slack_helpers import final_text
 
-from supportbot.channels.slack.bot import NOT_PAUSED, RESUMED
+from supportbot.channels.slack.bot import NOT_ALLOWED_TO_RESUME, NOT_PAUSED, RESUMED
 
 
 def answered(bot, question: str = "How long do refunds take?"):
@@ -27,9 +27,11 @@ def test_feedback_click_is_stored_with_the_answer_and_acknowledged(start_bot):
     assert status == 200
     thanks = bot.double.wait_for(lambda: bot.double.calls_to("chat.postEphemeral"))
     assert thanks[0]["user"] == "U7" and thanks[0]["channel"] == "C1"
-    (stored,) = bot.service.store.feedback()
-    assert stored["rating"] == "down" and stored["user_id"] == "U7"
-    assert stored["conversation_id"] == f"C1:{ts}" and "How long do refunds take?" in stored["answer"]
+    (stored,) = bot.manager.store.feedback("slack", f"C1:{ts}")  # the core store's ratings, as every channel's
+    assert stored["rating"] == "down" and stored["rater"] == "U7"
+    (answer,) = [m for m in bot.manager.store.messages("slack", f"C1:{ts}") if m.id == stored["message_id"]]
+    assert answer.role == "assistant" and "How long do refunds take?" in answer.content
+    assert 'supportbot_feedback_total{channel="slack",rating="down"} 1.0' in bot.manager.metrics.exposition()[0].decode()
 
 
 def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot):
@@ -46,10 +48,14 @@ def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot)
     time.sleep(0.4)
     assert len(bot.double.thread_messages("C1", ts)) == 2  # quiet while a person has the thread
 
+    bot.double.members["CHANDOFF"] = ["UAGENT", "ULEAD"]
+    post_event(bot.url, mention("resume", thread_ts=ts, user="U1"))  # the customer is not the support team
+    assert final_text(bot, "C1", ts, index=2) == NOT_ALLOWED_TO_RESUME
+    assert bot.manager.in_handoff("slack", f"C1:{ts}")
     post_event(bot.url, mention("resume", thread_ts=ts, user="UAGENT"))
-    assert final_text(bot, "C1", ts, index=2) == RESUMED
+    assert final_text(bot, "C1", ts, index=3) == RESUMED
     post_event(bot.url, mention("Can I return shoes?", thread_ts=ts))
-    assert "Can I return shoes?" in final_text(bot, "C1", ts, index=3)
+    assert "Can I return shoes?" in final_text(bot, "C1", ts, index=4)
 
 
 def test_resume_outside_a_handoff_says_so(start_bot):
@@ -68,4 +74,4 @@ def test_low_confidence_fallback_hands_off_to_the_support_channel(start_bot):
     assert text.startswith(bot.manager.bot.fallback_message) and "support team" in text
     assert bot.generator.prompts == []
     assert bot.double.wait_for(lambda: [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])
-    assert bot.service.store.in_handoff("C1", ts)
+    assert bot.manager.in_handoff("slack", f"C1:{ts}")
