@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from slack_double import block_action, mention, post_action, post_event
@@ -75,3 +76,36 @@ def test_low_confidence_fallback_hands_off_to_the_support_channel(start_bot):
     assert bot.generator.prompts == []
     assert bot.double.wait_for(lambda: [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])
     assert bot.manager.in_handoff("slack", f"C1:{ts}")
+    assert metric(bot, 'supportbot_handoffs_total{channel="slack",outcome="started"} 1.0')
+
+
+def metric(bot, line: str) -> bool:
+    return line in bot.manager.metrics.exposition()[0].decode()
+
+
+def test_handoff_that_cannot_reach_the_team_says_so_and_the_bot_keeps_answering(start_bot, caplog):
+    bot = start_bot()
+    bot.double.refuse_posts_to["CHANDOFF"] = "not_in_channel"  # the app was never invited to the handoff channel
+    ts, message_ts, buttons = answered(bot)
+    with caplog.at_level(logging.ERROR, logger="supportbot"):
+        post_action(bot.url, block_action("supportbot_handoff", buttons["supportbot_handoff"], "C1", message_ts, ts))
+        bot.double.wait_for(lambda: len(bot.double.thread_messages("C1", ts)) == 2)
+    assert bot.double.thread_messages("C1", ts)[1]["text"] == bot.service.config.handoff_failed_message
+    assert not bot.manager.in_handoff("slack", f"C1:{ts}")
+    assert "handoff of thread" in caplog.text and "not_in_channel" in caplog.text
+    assert metric(bot, 'supportbot_handoffs_total{channel="slack",outcome="failed"} 1.0')
+
+    post_event(bot.url, mention("Can I return shoes?", thread_ts=ts))
+    assert "Can I return shoes?" in final_text(bot, "C1", ts, index=2)  # not left paused
+
+
+def test_low_confidence_fallback_whose_handoff_fails_tells_the_customer_no_one_was_reached(start_bot):
+    bot = start_bot()
+    bot.double.refuse_posts_to["CHANDOFF"] = "channel_not_found"
+    body = mention("qwxz vlorp snargle fnord")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    text = final_text(bot, "C1", ts)
+    assert text.startswith(bot.manager.bot.fallback_message) and bot.service.config.handoff_failed_message in text
+    assert bot.service.config.handoff_message not in text and not bot.manager.in_handoff("slack", f"C1:{ts}")
+    assert metric(bot, 'supportbot_handoffs_total{channel="slack",outcome="failed"} 1.0')
