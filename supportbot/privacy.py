@@ -2,7 +2,7 @@
 
 Logs are always masked; stored conversations are when `privacy.redact_stored` is set. Each kind is
 checked the way it is issued, so ordinary numbers in support questions (order numbers, prices,
-dates, quantities) stay readable: a card number must pass the Luhn check, an IBAN its mod-97 check,
+dates, quantities) stay readable: a card number must be grouped as cards are and pass the Luhn check, an IBAN its mod-97 check,
 and a phone number must look like one as written (a leading +, an area code in parentheses, or
 separated groups as in 555-123-4567, 020 7946 0958 or 06 12 34 56 78). A bare run
 of digits is left alone unless it is a valid card number.
@@ -18,17 +18,20 @@ CARD_MASK = "[card]"
 IBAN_MASK = "[iban]"
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-# 13-19 digits, in groups separated by single spaces or hyphens (or none).
-CARD = re.compile(r"(?<![\w.,+])\d(?:[ -]?\d){12,18}(?![\w]|[.,]\d)")
+# 13-19 digits written as card numbers are: one run, groups of four (16, or 19 with a last group of
+# three), or 4-6-5 / 4-6-4 (Amex, Diners); never part of a longer run of digits or groups.
+CARD = re.compile(
+    r"(?<![\w.,+])(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\w|[.,]\d|[ -]\d)"
+)
 # Country code, check digits, then the account in groups of four (spaces optional).
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 PHONE = re.compile(
-    r"(?<![\w+#.,/-])(?:"
+    r"(?<![\w+#.,/-])(?<!\d[ .-])(?:"
     r"\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}"  # +44 20 7946 0958, +1 (555) 123-4567, +4915112345678
     r"|\(\d{2,5}\)[ .-]?\d{3,4}[ .-]?\d{3,5}"  # (555) 123-4567, (030) 1234 5678
     r"|\d{2,5}[ .-]\d{3,4}[ .-]\d{4,5}"  # 555-123-4567, 020 7946 0958
     r"|0\d(?:[ .-]\d{2}){4}"  # 06 12 34 56 78
-    r")(?![\w]|[.,]\d)"
+    r")(?!\w|[.,]\d|[ .-]\d)"
 )
 
 

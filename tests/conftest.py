@@ -38,8 +38,8 @@ def embedder():
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """The bundled sample docs indexed once for the session (read-only for tests)."""
-    from supportbot.config import Config
     from supportbot.app import create_index_builder
+    from supportbot.config import Config
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     create_index_builder(Config(), embedder, show_progress=False).build(["bundled:sample-docs"], index_dir)

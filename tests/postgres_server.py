@@ -50,7 +50,7 @@ class PostgresServer:
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
-        result = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=120)
+        result = subprocess.run([*prefix, *command], check=False, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {result.stderr.strip() or result.stdout.strip()}")
 

@@ -69,8 +69,10 @@ def _register() -> None:
     from supportbot.cli.eval import eval_group
     from supportbot.cli.finetune import finetune_group
     from supportbot.cli.index import index_group
+    from supportbot.cli.report import report_group
     from supportbot.cli.serve import serve
     from supportbot.cli.slack import slack
+    from supportbot.cli.store import conversations_group, store_group
 
     main.add_command(chat)
     main.add_command(index_group)
@@ -79,6 +81,9 @@ def _register() -> None:
     main.add_command(finetune_group)
     main.add_command(eval_group)
     main.add_command(serve)
+    main.add_command(store_group)
+    main.add_command(conversations_group)
+    main.add_command(report_group)
 
 
 _register()

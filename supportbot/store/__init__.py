@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from supportbot.store.base import Database, StoredMessage
 from supportbot.store.conversations import RATINGS, ConversationRecord, ConversationStore, PurgeReport
-from supportbot.store.engines import open_database, sqlite_url
+from supportbot.store.engines import open_database
 
 __all__ = [
     "RATINGS",
@@ -14,5 +14,4 @@ __all__ = [
     "PurgeReport",
     "StoredMessage",
     "open_database",
-    "sqlite_url",
 ]

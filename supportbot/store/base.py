@@ -27,11 +27,15 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Row]: ...
 
+    def fetchmany(self, size: int) -> list[Row]: ...
+
 
 class Transaction(Protocol):
     """Statements run between one BEGIN and its COMMIT (or ROLLBACK, when the block raises)."""
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
 
 
 class Database(Protocol):

@@ -20,6 +20,7 @@ from supportbot.store.migrations import CORE_TABLES, migrate
 
 RATINGS = ("up", "down")
 EXPORT_PAGE = 500  # conversations read per query while exporting
+PURGE_BATCH = 500  # conversations deleted per statement
 
 _MESSAGE_COLUMNS = "m.id, m.role, m.content, m.kind, m.sources, m.created_at, m.interrupted"
 
@@ -191,11 +192,16 @@ class ConversationStore:
     def purge(self, before: float, channel_tables: Sequence[tuple[str, str]] = ()) -> PurgeReport:
         """Delete conversations untouched since `before` (a Unix time) with their ratings and handoffs, in one
         transaction; `channel_tables` are (table, time column) pairs of channel state deleted by the same cutoff."""
+        messages = conversations = 0
         with self.database.transaction() as transaction:
-            for table in ("feedback", "handoffs"):
-                transaction.execute(f"DELETE FROM {table} WHERE conversation IN ({_EXPIRED})", (before,))
-            messages = transaction.execute(f"DELETE FROM messages WHERE conversation IN ({_EXPIRED})", (before,)).rowcount
-            conversations = transaction.execute(f"DELETE FROM conversations WHERE id IN ({_EXPIRED})", (before,)).rowcount
+            expired = [row[0] for row in transaction.execute(_EXPIRED, (before,)).fetchall()]
+            for start in range(0, len(expired), PURGE_BATCH):
+                keys = expired[start : start + PURGE_BATCH]
+                placeholders = ", ".join("?" * len(keys))
+                for table in ("feedback", "handoffs"):
+                    transaction.execute(f"DELETE FROM {table} WHERE conversation IN ({placeholders})", keys)
+                messages += transaction.execute(f"DELETE FROM messages WHERE conversation IN ({placeholders})", keys).rowcount
+                conversations += transaction.execute(f"DELETE FROM conversations WHERE id IN ({placeholders})", keys).rowcount
             channel_rows = sum(
                 transaction.execute(f"DELETE FROM {table} WHERE {column} < ?", (before,)).rowcount for table, column in channel_tables
             )

@@ -1,4 +1,8 @@
-"""Which engine a store location names: `postgresql://...`, `sqlite:///PATH`, or a plain SQLite file path."""
+"""Which engine a store location names: `postgresql://...`, `sqlite:///PATH`, or a plain SQLite file path.
+
+As in SQLAlchemy, the path follows `sqlite:///`: `sqlite:///conversations.sqlite3` is relative,
+`sqlite:////var/lib/supportbot/conversations.sqlite3` absolute.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,8 @@ from supportbot.errors import StoreError
 from supportbot.store.base import Database
 from supportbot.store.sqlite import SqliteDatabase
 
-SQLITE_SCHEME = "sqlite://"
+SQLITE_SCHEME = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def sqlite_url(path: Path) -> str:
-    return f"{SQLITE_SCHEME}/{Path(path).expanduser().resolve()}"
 
 
 def open_database(location: str | Path, pool_size: int = 8) -> Database:
@@ -26,6 +26,8 @@ def open_database(location: str | Path, pool_size: int = 8) -> Database:
         return PostgresDatabase(location, pool_size)
     if location.startswith(SQLITE_SCHEME):
         return SqliteDatabase(Path(location[len(SQLITE_SCHEME) :]).expanduser())
+    if location.startswith("sqlite:"):
+        raise StoreError(f"store.url {location!r}: write sqlite:///relative/path or sqlite:////absolute/path")
     if "://" in location:
         scheme = location.split("://", 1)[0]
         raise StoreError(f"store.url: '{scheme}://' is not a store supportbot knows: use sqlite:///PATH or postgresql://USER@HOST/DB")

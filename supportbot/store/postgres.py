@@ -50,6 +50,10 @@ class _Transaction:
             return self._connection.execute(sql)  # no parameters: sent as written, `%` included
         return self._connection.execute(to_psycopg(sql), tuple(args))
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._connection.cursor() as cursor:  # psycopg pipelines the rows: one round trip, not one per row
+            cursor.executemany(to_psycopg(sql), rows)
+
 
 class PostgresDatabase:
     """A pool of autocommit connections; each `transaction()` borrows one for one explicit transaction."""

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.store import ConversationStore
 from supportbot.channels.openai_api import OpenAIChannel
 from supportbot.config import Config
 from supportbot.generation.base import GenerationSettings
 from supportbot.generation.openai_backend import OpenAIGenerator
+from supportbot.store import ConversationStore
 
 pytestmark = pytest.mark.slow
 

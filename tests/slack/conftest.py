@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from slack_double import SIGNING_SECRET, SlackDouble
 from fakes import QuestionEchoGenerator
+from slack_double import SIGNING_SECRET, SlackDouble
 from slack_helpers import BOT_TOKEN
 
 from supportbot.bot.dialogue import DialogueManager
@@ -19,6 +19,7 @@ from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
+
 
 @dataclass
 class RunningBot:

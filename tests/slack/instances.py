@@ -22,7 +22,7 @@ from slack_double import SIGNING_SECRET
 from slack_helpers import BOT_TOKEN, REPO
 
 sys.path.insert(0, str(REPO / "tests" / "generation"))
-from openai_double import OpenAIDouble  # noqa: E402  (the model the instances call)
+from openai_double import OpenAIDouble
 
 __all__ = ["BotProcess", "OpenAIDouble", "echo_answer", "instance_env"]
 

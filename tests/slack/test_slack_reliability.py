@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_double import mention, post_event, reply_metadata
 from fakes import QuestionEchoGenerator
+from slack_double import mention, post_event, reply_metadata
 from slack_helpers import final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore

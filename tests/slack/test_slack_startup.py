@@ -18,6 +18,7 @@ from supportbot.channels.slack.tokens import SlackTokens, tokens_from_env
 from supportbot.config import load_config
 from supportbot.errors import ConfigError
 
+
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     environ.update(env, PYTHONPATH=str(REPO))

@@ -262,7 +262,7 @@ class SlackBot:
         summary = blocks.handoff_summary(channel, thread_ts, user_id, messages, reason, self._permalink(channel, thread_ts))
         try:
             self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
-        except Exception as error:  # a Slack refusal (not_in_channel...) or the network: nobody was told
+        except Exception as error:  # noqa: BLE001 (a Slack refusal, not_in_channel..., or the network: nobody was told)
             detail = error.response.get("error") if isinstance(error, SlackApiError) else error
             log.error("handoff of thread %s in %s failed: could not post to %s (%s); the bot keeps answering there",
                       thread_ts, channel, self.config.handoff_channel, detail)
