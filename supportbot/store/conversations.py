@@ -73,13 +73,15 @@ class ConversationStore:
 
     @staticmethod
     def _conversation_key(transaction: Transaction, channel: str, conversation_id: str) -> int:
-        transaction.execute(
-            "INSERT INTO conversations (channel, conversation_id, created_at) VALUES (?, ?, ?) ON CONFLICT (channel, conversation_id) DO NOTHING",
-            (channel, conversation_id, time.time()),
-        )
-        row = transaction.execute(
-            "SELECT id FROM conversations WHERE channel = ? AND conversation_id = ?", (channel, conversation_id)
-        ).fetchone()
+        """The conversation's row id, creating the row on its first message (looked up first: the usual case)."""
+        find = "SELECT id FROM conversations WHERE channel = ? AND conversation_id = ?"
+        row = transaction.execute(find, (channel, conversation_id)).fetchone()
+        if row is None:
+            transaction.execute(
+                "INSERT INTO conversations (channel, conversation_id, created_at) VALUES (?, ?, ?) ON CONFLICT (channel, conversation_id) DO NOTHING",
+                (channel, conversation_id, time.time()),
+            )
+            row = transaction.execute(find, (channel, conversation_id)).fetchone()  # ours, or a concurrent writer's
         return int(row[0])
 
     def add_message(
