@@ -11,6 +11,7 @@ import pytest
 
 from supportbot.store import ConversationStore, open_database
 from supportbot.store.migrations import CORE_TABLES
+from supportbot.store.retention import RetentionJanitor
 
 
 class TestConversationStore:
@@ -106,6 +107,18 @@ class TestRetention:
         assert store.messages("web", "old") == [] and store.feedback("web", "old") == [] and not store.in_handoff("web", "old")
         assert [m.content for m in store.messages("web", "recent")] == ["New question"]
         assert len(store.messages("web", "revived")) == 2
+
+    def test_a_running_bot_deletes_conversations_past_retention_at_start(self, store_url: str):
+        store = ConversationStore(store_url)
+        store.add_message("slack", "old", "user", "Asked long ago")
+        store.add_message("slack", "new", "user", "Asked today")
+        _age(store, "old", 31)
+        janitor = RetentionJanitor(store, days=30).start()
+        deadline = time.monotonic() + 10
+        while store.messages("slack", "old") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        janitor.stop()
+        assert store.messages("slack", "old") == [] and len(store.messages("slack", "new")) == 1
 
     def test_export_returns_whole_conversations_active_since(self, store_url: str):
         store = ConversationStore(store_url)
