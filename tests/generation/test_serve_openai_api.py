@@ -45,7 +45,7 @@ def test_streams_the_bots_answer_with_sources_to_an_openai_client(served_bot):
     pieces = list(client.stream([{"role": "user", "content": "How long do refunds take?"}], GenerationSettings(max_new_tokens=12)))
     assert len(pieces) > 1 and "".join(pieces).strip()
     stored = served_bot.manager.store
-    conversations = stored._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    conversations = stored.database.query("SELECT COUNT(*) FROM messages")[0][0]
     assert conversations == 2  # the question and the answer
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 
 from slack_double import block_action, mention, post_action, post_event
 from slack_helpers import final_text
@@ -32,7 +33,10 @@ def test_feedback_click_is_stored_with_the_answer_and_acknowledged(start_bot):
     assert stored["rating"] == "down" and stored["rater"] == "U7"
     (answer,) = [m for m in bot.manager.store.messages("slack", f"C1:{ts}") if m.id == stored["message_id"]]
     assert answer.role == "assistant" and "How long do refunds take?" in answer.content
-    assert 'supportbot_feedback_total{channel="slack",rating="down"} 1.0' in bot.manager.metrics.exposition()[0].decode()
+    with urllib.request.urlopen(bot.url.replace("/slack/events", "/metrics"), timeout=5) as response:  # what Prometheus scrapes
+        scraped = response.read().decode()
+    assert 'supportbot_feedback_total{channel="slack",rating="down"} 1.0' in scraped
+    assert 'supportbot_answers_total{channel="slack",kind="generated"} 1.0' in scraped
 
 
 def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot):
