@@ -11,6 +11,14 @@ from supportbot.generation.base import ChatMessage, GenerationSettings
 MODEL_FAILURE = "CUDA error: device-side assert triggered"
 
 
+def grounding_checker(embedder):
+    """The grounding check as the app builds it, over the session's embedder."""
+    from supportbot.bot.grounding import GroundingChecker
+    from supportbot.retrieval.bm25 import make_analyzer
+
+    return GroundingChecker(embedder.embed_query, make_analyzer("english"))
+
+
 class EchoGenerator:
     """Streams a fixed answer word by word and remembers every prompt it was given.
 

@@ -8,7 +8,7 @@ is the question itself cut.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from supportbot.errors import ConfigError
 from supportbot.generation.base import ChatMessage, Generator
@@ -26,9 +26,17 @@ class Source:
     url: str
     score: float
     approved: bool = False
+    text: str = ""  # exactly what the model was given for this source (its chunks, as rendered)
 
     def to_dict(self) -> dict:
-        return {"id": self.doc_id, "title": self.title, "path": self.path, "url": self.url, "score": round(self.score, 4)}
+        return {
+            "number": self.number,
+            "id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "url": self.url,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass
@@ -38,9 +46,15 @@ class ComposedPrompt:
     messages: list[ChatMessage]
     sources: list[Source]
     prompt_tokens: int
+    grouped: list[tuple[Source, list[ScoredChunk]]] = field(default_factory=list)  # the sources with their chunks
     dropped_history_messages: int = 0
     dropped_chunks: int = 0
     question_truncated: bool = False
+
+
+def render_source_body(hits: Sequence[ScoredChunk]) -> str:
+    """A source's chunks as the model reads them; an FAQ entry keeps its question."""
+    return "\n".join(hit.chunk.text if not hit.chunk.question else f"Q: {hit.chunk.question}\nA: {hit.chunk.text}" for hit in hits)
 
 
 def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[ScoredChunk]]]:
@@ -50,18 +64,14 @@ def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[Scored
         grouped.setdefault(hit.chunk.doc_id, []).append(hit)
     result = []
     for number, (doc_id, doc_hits) in enumerate(grouped.items(), start=1):
-        best = doc_hits[0]
-        chunk = best.chunk
-        result.append((Source(number, doc_id, chunk.title, chunk.path, chunk.url, best.score, chunk.approved), doc_hits))
+        chunk = doc_hits[0].chunk
+        source = Source(number, doc_id, chunk.title, chunk.path, chunk.url, doc_hits[0].score, chunk.approved, render_source_body(doc_hits))
+        result.append((source, doc_hits))
     return result
 
 
 def render_context(grouped: list[tuple[Source, list[ScoredChunk]]]) -> str:
-    blocks = []
-    for source, doc_hits in grouped:
-        body = "\n".join(hit.chunk.text if not hit.chunk.question else f"Q: {hit.chunk.question}\nA: {hit.chunk.text}" for hit in doc_hits)
-        blocks.append(f"[{source.number}] {source.title}\n{body}")
-    return "\n\n".join(blocks)
+    return "\n\n".join(f"[{source.number}] {source.title}\n{source.text}" for source, _ in grouped)
 
 
 class PromptComposer:
@@ -81,13 +91,15 @@ class PromptComposer:
         self.max_message_tokens = max_message_tokens
         self.max_history_turns = max_history_turns
 
-    def _render(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> tuple[list[ChatMessage], list[Source]]:
+    def _render(
+        self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]
+    ) -> tuple[list[ChatMessage], list[tuple[Source, list[ScoredChunk]]]]:
         grouped = group_sources(hits)
         system = self.system_prompt
         if grouped:
             system += "\n\nSources:\n" + render_context(grouped)
         messages: list[ChatMessage] = [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
-        return messages, [source for source, _ in grouped]
+        return messages, grouped
 
     def compose(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> ComposedPrompt:
         budget = self.generator.context_window - self.answer_tokens
@@ -97,10 +109,11 @@ class PromptComposer:
         kept_hits = list(hits)
         truncated = kept_question != question
         while True:
-            messages, sources = self._render(kept_question, kept_history, kept_hits)
+            messages, grouped = self._render(kept_question, kept_history, kept_hits)
             tokens = self.generator.count_tokens(messages)
             if tokens <= budget:
-                return ComposedPrompt(messages, sources, tokens, dropped_history, len(hits) - len(kept_hits), truncated)
+                sources = [source for source, _ in grouped]
+                return ComposedPrompt(messages, sources, tokens, grouped, dropped_history, len(hits) - len(kept_hits), truncated)
             if kept_history:
                 # Drop the oldest exchange; a leading assistant message would be an orphan, so it goes too.
                 pair = 2 if len(kept_history) > 1 and kept_history[1]["role"] == "assistant" else 1

@@ -1,0 +1,268 @@
+"""Check each sentence of an answer against the sources before a customer sees it.
+
+A sentence is shown only when one source sentence supports it:
+- every figure it states (amounts, durations, counts, percentages, dates, times, codes; see
+  text/figures.py) is stated in that source sentence, or was written by the customer (their
+  order number is not invented when the answer repeats it);
+- every name it uses (a capitalised or all-caps word: a product, a policy, a place) appears in
+  that source's text or in what the customer wrote;
+- both are negated or neither is ("you can" is not supported by "you can't");
+- and the two say the same thing: the share of the sentence's content words found in the source
+  sentence (lexical support) and the embedding similarity of the two meet the bars below.
+
+The bot's own words are not claims about the company: a sentence made only of conversation words
+("Is there anything else I can help with?", "Would you like me to connect you with a person?") is
+shown without a citation. Anything else that is not supported is dropped, however plausible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from supportbot.bot.prompt import Source
+from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.figures import Figure, extract_figures, figures_match
+from supportbot.text.sentences import split_sentences
+
+# Bars for support, chosen on labelled answer sentences (benchmarks/README.md, "Grounding").
+MIN_OVERLAP = 0.6  # share of the sentence's content words found in the supporting source sentence
+MIN_SIMILARITY = 0.5  # embedding cosine between the sentence and the supporting source sentence
+
+# Words of the conversation itself: a sentence made only of these states nothing about the company.
+CONVERSATION_WORDS = frozenset(
+    {
+        "hi", "hello", "hey", "thanks", "thank", "welcome", "sure", "certainly", "course", "glad", "happy", "help",
+        "helps", "helping", "assist", "assistance", "sorry", "apologize", "apologise", "inconvenience", "hope",
+        "anything", "else", "question", "questions", "let", "know", "like", "would", "please", "feel", "free",
+        "connect", "connecting", "person", "people", "human", "agent", "team", "support", "colleague", "someone",
+        "reach", "here", "chat", "today", "great", "good", "ok", "okay", "understand", "understood", "absolutely",
+        "information", "answer", "find", "sources", "source", "cover", "covers", "covered", "unfortunately",
+        "afraid", "unable", "able", "can't", "cannot", "don't", "exactly", "detail", "details", "specific", "more",
+        "ask", "asking", "check", "further", "need", "needs", "morning", "afternoon", "evening", "day", "wonderful",
+        "nice", "well", "best", "regards", "talk", "speak", "contact",
+    }
+)
+# Snowball's English stop word list: words that carry no claim, left out of the overlap measure.
+FUNCTION_WORDS = frozenset(
+    {
+        "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+        "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they",
+        "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those",
+        "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did",
+        "doing", "would", "should", "could", "ought", "i'm", "you're", "he's", "she's", "it's", "we're", "they're",
+        "i've", "you've", "we've", "they've", "i'd", "you'd", "he'd", "she'd", "we'd", "they'd", "i'll", "you'll",
+        "he'll", "she'll", "we'll", "they'll", "let's", "that's", "who's", "what's", "here's", "there's", "when's",
+        "where's", "why's", "how's", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
+        "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
+        "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+        "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",
+        "few", "more", "most", "other", "some", "such", "only", "own", "same", "so", "than", "too", "very", "will",
+        "just", "can", "may", "might", "must", "also", "yes",
+    }
+)
+# A sentence and its support must agree on whether something is so: "you can put it in the dishwasher"
+# is not supported by "never put it in the dishwasher", however many words they share.
+NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
+_CITATION = re.compile(r"\s*(?:\[(?:\d+\s*(?:,\s*|-\s*)?)+\]|\((?:source|sources)\s*\d+(?:\s*,\s*\d+)*\))", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def strip_citations(sentence: str) -> str:
+    """The sentence without the citation markers a model wrote ("[1]", "[1, 2]", "(source 2)")."""
+    return _CITATION.sub("", sentence).strip()
+
+
+def is_negated(sentence: str) -> bool:
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(sentence)]
+    return any(word in NEGATIONS or word.endswith("n't") for word in words)
+
+
+def names_in(sentence: str) -> list[str]:
+    """Words that name something: capitalised words not opening the sentence, and all-caps words anywhere."""
+    names = []
+    for number, match in enumerate(_WORD.finditer(sentence)):
+        word = match.group(0).rstrip("'’")
+        if word == "I" or word.lower() in CONVERSATION_WORDS:
+            continue
+        is_acronym = len(word) >= 2 and word.isupper()
+        if is_acronym or (number > 0 and word[0].isupper() and not _follows_colon(sentence, match.start())):
+            names.append(word)
+    return names
+
+
+def _follows_colon(sentence: str, position: int) -> bool:
+    """A capital after ':' or a quote opens a clause (or a UI label), it doesn't make a name."""
+    before = sentence[:position].rstrip()
+    return before.endswith((":", '"', "“", "(", "-", "–", ">"))
+
+
+@dataclass(frozen=True)
+class SourceSentence:
+    """A sentence of a source as given to the model, and where it came from."""
+
+    text: str
+    number: int  # the Source number the answer cites
+    chunk_id: str
+    position: int  # index within its chunk's sentences
+    context: str = ""  # where it stands: the FAQ question, or the page title and section headings
+
+
+@dataclass
+class Evidence:
+    """What an answer may state: its sources sentence by sentence, and what the customer wrote."""
+
+    sentences: list[SourceSentence]
+    vectors: np.ndarray  # one normalised embedding per sentence
+    terms: list[frozenset[str]]
+    figures: list[list[Figure]]
+    source_text: dict[int, str]  # lowercased text (title included) of each source, for names
+    customer_text: str
+    customer_figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one answer sentence."""
+
+    text: str  # the sentence without the model's own citation markers
+    supported: bool
+    claim: bool  # False: the bot's own words, shown without a citation
+    sources: tuple[int, ...] = ()  # numbers of the sources that support it
+    similarity: float = 0.0
+    overlap: float = 0.0
+    reason: str = ""
+
+
+def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> list[SourceSentence]:
+    """Every sentence of every chunk given to the model, FAQ questions left out (they are not statements).
+
+    A source given without its chunks (an approved answer) is read from its text.
+    """
+    sentences = []
+    for source, hits in grouped:
+        if not hits:
+            sentences += [SourceSentence(text, source.number, source.doc_id, n, source.title) for n, text in enumerate(split_sentences(source.text))]
+        for hit in hits:
+            chunk = hit.chunk
+            context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
+            for position, text in enumerate(split_sentences(chunk.text)):
+                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, context))
+    return sentences
+
+
+class GroundingChecker:
+    """Decides, sentence by sentence, whether the sources support what an answer says."""
+
+    def __init__(
+        self,
+        embed: Callable[[str], np.ndarray],
+        analyze: Callable[[str], list[str]],
+        min_overlap: float = MIN_OVERLAP,
+        min_similarity: float = MIN_SIMILARITY,
+    ) -> None:
+        self.embed = embed
+        self.analyze = analyze
+        self.min_overlap = min_overlap
+        self.min_similarity = min_similarity
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def vector(self, text: str) -> np.ndarray:
+        """The embedding of a sentence; source sentences recur across questions, so they are kept."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            if len(self._vectors) > 50_000:
+                self._vectors.clear()
+            vector = self._vectors[text] = self.embed(text)
+        return vector
+
+    def evidence(
+        self, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], customer_messages: Sequence[str]
+    ) -> Evidence:
+        sentences = source_sentences(grouped)
+        dimension = self.vector("a").shape[0]
+        vectors = np.stack([self.vector(s.text) for s in sentences]) if sentences else np.zeros((0, dimension), np.float32)
+        source_text: dict[int, str] = {}
+        for source, hits in grouped:
+            headings = " ".join(heading for hit in hits for heading in hit.chunk.headings)
+            source_text[source.number] = f"{source.title} {headings} {source.text}".lower()
+        customer_text = "\n".join(customer_messages)
+        return Evidence(
+            sentences,
+            vectors,
+            [frozenset(self.analyze(s.text)) for s in sentences],  # all of a source's words count as support
+            [extract_figures(s.text) for s in sentences],
+            source_text,
+            customer_text,
+            extract_figures(customer_text),
+        )
+
+    def content_terms(self, text: str) -> set[str]:
+        """The words a claim is made of, as the analyzer reduces them; function and conversation words left out."""
+        words = [word.lower() for word in _WORD.findall(text)]
+        kept = " ".join(word for word in words if word.replace("’", "'") not in FUNCTION_WORDS and word not in CONVERSATION_WORDS)
+        numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*", text))
+        return set(self.analyze(f"{kept} {numbers}"))
+
+    def is_claim(self, sentence: str) -> bool:
+        """False for the bot's own words: no figure, no name, and only conversation words."""
+        if extract_figures(sentence) or names_in(sentence):
+            return True
+        words = [w.lower().strip("'’") for w in _WORD.findall(sentence)]
+        content = [w for w in words if w not in CONVERSATION_WORDS and self.analyze(w)]
+        return bool(content)
+
+    def check(self, sentence: str, evidence: Evidence) -> SentenceCheck:
+        text = strip_citations(sentence)
+        if not self.is_claim(text):
+            return SentenceCheck(text, supported=True, claim=False)
+        if not evidence.sentences:
+            return SentenceCheck(text, supported=False, claim=True, reason="no sources")
+        terms = self.content_terms(text)
+        figures = extract_figures(text)
+        names = names_in(text)
+        negated = is_negated(text)
+        similarities = evidence.vectors @ self.vector(text)
+        best: SentenceCheck | None = None
+        for index in np.argsort(-similarities):
+            similarity = float(similarities[index])
+            overlap = len(terms & evidence.terms[index]) / len(terms) if terms else 1.0
+            verdict = self._verdict(text, figures, names, negated, int(index), evidence, similarity, overlap)
+            if verdict.supported:
+                return verdict
+            if best is None:
+                best = verdict
+            if similarity < self.min_similarity:
+                break
+        assert best is not None
+        return best
+
+    def _verdict(
+        self,
+        text: str,
+        figures: list[Figure],
+        names: list[str],
+        negated: bool,
+        index: int,
+        evidence: Evidence,
+        similarity: float,
+        overlap: float,
+    ) -> SentenceCheck:
+        number = evidence.sentences[index].number
+        known = evidence.figures[index] + evidence.customer_figures
+        missing_figures = [figure.text for figure in figures if not figures_match(figure, known)]
+        haystack = evidence.source_text.get(number, "") + " " + evidence.customer_text.lower()
+        missing_names = [name for name in names if name.lower() not in haystack]
+        reason = ""
+        if missing_figures:
+            reason = f"figures not in the source: {', '.join(missing_figures)}"
+        elif missing_names:
+            reason = f"names not in the source: {', '.join(missing_names)}"
+        elif negated != is_negated(evidence.sentences[index].text):
+            reason = "the source says the opposite (negation)"
+        elif similarity < self.min_similarity or overlap < self.min_overlap:
+            reason = f"weak support (similarity {similarity:.2f}, overlap {overlap:.2f})"
+        return SentenceCheck(text, not reason, True, (number,) if not reason else (), similarity, overlap, reason)
