@@ -39,7 +39,7 @@ def score(checker, cases: list[dict], evidence_cache: dict) -> dict:
         key = case["group"]
         if key not in evidence_cache:
             hits = [ScoredChunk(Chunk(f"{h['doc_id']}::{i}", h["doc_id"], h["title"], h["doc_id"], h["text"], question=h["question"]), 1.0) for i, h in enumerate(case["hits"])]
-            evidence_cache[key] = checker.evidence(group_sources(hits), case["customer"])
+            evidence_cache[key] = checker.evidence([source for source, _ in group_sources(hits)], case["customer"])
         check = checker.check(case["sentence"], evidence_cache[key])
         if not check.claim:
             continue

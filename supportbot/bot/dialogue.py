@@ -14,7 +14,7 @@ from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.extractive import ExtractiveAnswerer
 from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
-from supportbot.bot.prompt import ComposedPrompt, PromptComposer
+from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
@@ -134,19 +134,19 @@ class DialogueManager:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
         if not hits:
             return self._decline(conversation_id, record)
-        prompt = self.composer.compose(question, history, hits)
         mode = self.bot.answer_mode
         if mode == "generative":
-            return self._generate(conversation_id, prompt, record)
-        customer = [m["content"] for m in history if m["role"] == "user"] + [question]
-        extractive = self.extractive.answer(_with_previous(question, history), prompt.grouped)
-        if extractive is None:
+            return self._generate(conversation_id, self.composer.compose(question, history, hits), record)
+        grouped = group_sources(hits)
+        ranking = self.extractive.rank(_with_previous(question, history), grouped)
+        if not self.extractive.answers(ranking):
             return self._decline(conversation_id, record)
+        extractive = self.extractive.answer(ranking)
         if mode == "extractive":
-            return Reply(conversation_id, AnswerKind.EXTRACTIVE, prompt.sources, [extractive.text()], prompt=prompt, on_done=record)
-        grounded = GroundedAnswer(
-            self.checker, self.checker.evidence(prompt.grouped, customer), extractive.text(), self.bot.max_answer_sentences
-        )
+            return Reply(conversation_id, AnswerKind.EXTRACTIVE, [source for source, _ in grouped], [extractive], on_done=record)
+        prompt = self.composer.compose_sources(question, history, self.extractive.evidence(ranking))
+        customer = [m["content"] for m in history if m["role"] == "user"] + [question]
+        grounded = GroundedAnswer(self.checker, self.checker.evidence(prompt.sources, customer), extractive, self.bot.max_answer_sentences)
         stop = threading.Event()
         return Reply(
             conversation_id,

@@ -1,21 +1,23 @@
 """Answers built from the sources' own sentences: always faithful, in any language the embedder reads, no LM call.
 
-When the best retrieved chunk is an FAQ entry, the answer is that entry's answer. Otherwise each
-source sentence, read with its page title and headings, is ranked against the question by
-embedding similarity plus keyword overlap (the share of the question's words it contains, each
-weighted by how rare it is among the candidates, as BM25's IDF does), and the best one or two are
-quoted in their source's order, never reworded, each with its citation.
+Each sentence of the retrieved chunks, read with its page title and headings (or its FAQ question),
+is ranked against the question by embedding similarity plus keyword overlap (the share of the
+question's words it contains, each weighted by how rare it is among the candidates, as BM25's IDF
+does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer; otherwise
+the best one or two sentences are quoted in their source's order, never reworded, with citations.
 
-The same ranking decides whether the sources answer the question at all: when no sentence reaches
-`min_relevance` (embedding similarity with the question), there is no extractive answer and the
-bot declines instead of quoting something beside the point.
+The ranking does two more jobs. It decides whether the sources answer the question at all: when
+no sentence's similarity reaches `min_relevance`, there is no answer and the bot declines instead
+of quoting something beside the point. And it picks the evidence a grounded answer's prompt holds:
+the most relevant sentences rather than whole chunks, so a small model reads less that is beside
+the point and the prompt, and with it the wait for the first words, is a third as long.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,23 +31,30 @@ MIN_RELEVANCE = 0.5
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
+EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
 
 
 @dataclass(frozen=True)
-class ExtractiveAnswer:
-    """Quoted source sentences, in order, and how relevant the best of them is to the question."""
+class Ranking:
+    """The retrieved chunks' sentences ranked for one question."""
 
-    sentences: list[CitedSentence]
-    relevance: float
+    grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]
+    sentences: list[SourceSentence]
+    similarity: np.ndarray  # embedding similarity with the question, per sentence
+    score: np.ndarray  # similarity plus weighted keyword overlap: the ranking
 
-    def text(self) -> str:
-        return write_cited(self.sentences)
+    @property
+    def relevance(self) -> float:
+        """How well the best sentence answers the question (embedding similarity)."""
+        return float(self.similarity.max()) if len(self.similarity) else 0.0
+
+    def best(self, count: int) -> list[int]:
+        return [int(i) for i in np.argsort(-self.score)[:count]]
 
 
 def quotable(sentence: SourceSentence) -> bool:
     """Whether a sentence can stand in an answer: not a heading or a one-word list item ("Fixing rust", "Visa")."""
-    words = sentence.text.split()
-    return len(words) >= 6 or " | " in sentence.text or sentence.text.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS)
+    return len(sentence.text.split()) >= 6 or " | " in sentence.text or sentence.text.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS)
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -54,7 +63,7 @@ def _in_context(sentence: SourceSentence) -> str:
 
 
 class ExtractiveAnswerer:
-    """Picks the source sentences that answer a question; shares the checker's embeddings and word analysis."""
+    """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
 
     def __init__(self, checker: GroundingChecker, min_relevance: float = MIN_RELEVANCE, max_sentences: int = MAX_SENTENCES) -> None:
         self.checker = checker
@@ -70,25 +79,44 @@ class ExtractiveAnswerer:
         total = sum(weight.values())
         return np.array([sum(weight[word] for word in words & t) / total for t in terms])
 
-    def similarity(self, question: str, sentences: Sequence[SourceSentence]) -> np.ndarray:
-        """Embedding similarity between the question and each sentence read in its context."""
-        if not sentences:
-            return np.zeros(0)
-        vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
-        return vectors @ self.checker.vector(question)
-
-    def answer(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> ExtractiveAnswer | None:
-        """The sentences that answer `question`, or None when no source sentence is relevant enough."""
+    def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
         sentences = [sentence for sentence in source_sentences(grouped) if quotable(sentence)]
-        similarity = self.similarity(question, sentences)
-        if not len(similarity) or similarity.max() < self.min_relevance:
-            return None
-        relevance = float(similarity.max())
-        source, hits = grouped[0]
-        if hits[0].chunk.question:  # the best match is an FAQ entry: its answer, whole
-            return ExtractiveAnswer([CitedSentence(hits[0].chunk.text, source.number)], relevance)
-        rank = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
-        best = float(rank.max())
-        chosen = [int(i) for i in np.argsort(-rank)[: self.max_sentences] if rank[i] >= NEAR_BEST * best]
-        chosen.sort(key=lambda i: (sentences[i].number, i))  # each source's sentences in the order the model saw them
-        return ExtractiveAnswer([CitedSentence(sentences[i].text, sentences[i].number) for i in chosen], relevance)
+        if not sentences:
+            return Ranking(grouped, [], np.zeros(0), np.zeros(0))
+        vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
+        similarity = vectors @ self.checker.vector(question)
+        return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
+
+    def answers(self, ranking: Ranking) -> bool:
+        """Whether the sources answer the question at all."""
+        return ranking.relevance >= self.min_relevance
+
+    def answer(self, ranking: Ranking) -> str:
+        """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
+        source, hits = ranking.grouped[0]
+        if hits and hits[0].chunk.question:
+            return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
+        best = ranking.score.max()
+        chosen = [i for i in ranking.best(self.max_sentences) if ranking.score[i] >= NEAR_BEST * best]
+        chosen.sort(key=lambda i: (ranking.sentences[i].number, i))  # each source's sentences in the order the model saw them
+        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in chosen])
+
+    def evidence(self, ranking: Ranking, count: int = EVIDENCE_SENTENCES) -> list[Source]:
+        """The sources cut down to their `count` most relevant sentences, keeping their numbers.
+
+        An FAQ entry with a chosen sentence keeps its whole answer (short, and curated to be read whole), and so
+        does the FAQ entry the extractive answer would quote: whatever the answer falls back to is in the prompt.
+        """
+        chosen = set(ranking.best(count))
+        first, first_hits = ranking.grouped[0]
+        whole = {first.number} if first_hits and first_hits[0].chunk.question else set()
+        numbers = {ranking.sentences[i].number for i in chosen}
+        sources = []
+        for source, hits in ranking.grouped:
+            if source.number in whole or (hits and hits[0].chunk.question and source.number in numbers):
+                sources.append(source)
+                continue
+            kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
+            if kept:
+                sources.append(replace(source, text="\n".join(kept)))
+        return sources

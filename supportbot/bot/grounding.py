@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from supportbot.bot.prompt import Source
+from supportbot.bot.prompt import Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.figures import Figure, extract_figures, figures_match
 from supportbot.text.sentences import split_sentences
@@ -113,13 +113,14 @@ class SourceSentence:
 
 @dataclass
 class Evidence:
-    """What an answer may state: its sources sentence by sentence, and what the customer wrote."""
+    """What an answer may state: its sources statement by statement, and what the customer wrote."""
 
-    sentences: list[SourceSentence]
-    vectors: np.ndarray  # one normalised embedding per sentence
+    statements: list[str]
+    numbers: list[int]  # the Source number of each statement
     terms: list[frozenset[str]]
     figures: list[list[Figure]]
-    source_text: dict[int, str]  # lowercased text (title included) of each source, for names
+    negated: list[bool]
+    source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
     customer_text: str
     customer_figures: list[Figure] = field(default_factory=list)
 
@@ -138,14 +139,9 @@ class SentenceCheck:
 
 
 def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> list[SourceSentence]:
-    """Every sentence of every chunk given to the model, FAQ questions left out (they are not statements).
-
-    A source given without its chunks (an approved answer) is read from its text.
-    """
+    """Every sentence of the retrieved chunks, read with its FAQ question or headings (FAQ questions are not statements)."""
     sentences = []
     for source, hits in grouped:
-        if not hits:
-            sentences += [SourceSentence(text, source.number, source.doc_id, n, source.title) for n, text in enumerate(split_sentences(source.text))]
         for hit in hits:
             chunk = hit.chunk
             context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
@@ -179,23 +175,17 @@ class GroundingChecker:
             vector = self._vectors[text] = self.embed(text)
         return vector
 
-    def evidence(
-        self, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], customer_messages: Sequence[str]
-    ) -> Evidence:
-        sentences = source_sentences(grouped)
-        dimension = self.vector("a").shape[0]
-        vectors = np.stack([self.vector(s.text) for s in sentences]) if sentences else np.zeros((0, dimension), np.float32)
-        source_text: dict[int, str] = {}
-        for source, hits in grouped:
-            headings = " ".join(heading for hit in hits for heading in hit.chunk.headings)
-            source_text[source.number] = f"{source.title} {headings} {source.text}".lower()
+    def evidence(self, sources: Sequence[Source], customer_messages: Sequence[str]) -> Evidence:
+        """The sources as the model was given them (`Source.text`), statement by statement."""
+        pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
         customer_text = "\n".join(customer_messages)
         return Evidence(
-            sentences,
-            vectors,
-            [frozenset(self.analyze(s.text)) for s in sentences],  # all of a source's words count as support
-            [extract_figures(s.text) for s in sentences],
-            source_text,
+            [statement for statement, _ in pairs],
+            [number for _, number in pairs],
+            [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
+            [extract_figures(statement) for statement, _ in pairs],
+            [is_negated(statement) for statement, _ in pairs],
+            {source.number: f"{source.title} {source.text}".lower() for source in sources},
             customer_text,
             extract_figures(customer_text),
         )
@@ -216,53 +206,42 @@ class GroundingChecker:
         return bool(content)
 
     def check(self, sentence: str, evidence: Evidence) -> SentenceCheck:
+        """Supported when one statement shares enough of its words, its figures, names and negation, and its meaning.
+
+        Words are compared first (cheap); only the statements that pass are embedded and compared by meaning.
+        """
         text = strip_citations(sentence)
         if not self.is_claim(text):
             return SentenceCheck(text, supported=True, claim=False)
-        if not evidence.sentences:
-            return SentenceCheck(text, supported=False, claim=True, reason="no sources")
         terms = self.content_terms(text)
-        figures = extract_figures(text)
-        names = names_in(text)
-        negated = is_negated(text)
-        similarities = evidence.vectors @ self.vector(text)
-        best: SentenceCheck | None = None
-        for index in np.argsort(-similarities):
-            similarity = float(similarities[index])
-            overlap = len(terms & evidence.terms[index]) / len(terms) if terms else 1.0
-            verdict = self._verdict(text, figures, names, negated, int(index), evidence, similarity, overlap)
-            if verdict.supported:
-                return verdict
-            if best is None:
-                best = verdict
-            if similarity < self.min_similarity:
+        figures, names, negated = extract_figures(text), names_in(text), is_negated(text)
+        overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
+        best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
+        for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
+            overlap = overlaps[index]
+            if overlap < self.min_overlap:
                 break
-        assert best is not None
+            number = evidence.numbers[index]
+            reason = self._contradiction(figures, names, negated, index, evidence)
+            similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
+            if not reason and similarity >= self.min_similarity:
+                return SentenceCheck(text, True, True, (number,), similarity, overlap)
+            if best.reason == "no source states it":
+                best = SentenceCheck(text, False, True, (), similarity, overlap, reason or f"weak support (similarity {similarity:.2f})")
+        if best.reason == "no source states it" and overlaps:
+            best = SentenceCheck(text, False, True, (), 0.0, max(overlaps), f"weak support (overlap {max(overlaps):.2f})")
         return best
 
-    def _verdict(
-        self,
-        text: str,
-        figures: list[Figure],
-        names: list[str],
-        negated: bool,
-        index: int,
-        evidence: Evidence,
-        similarity: float,
-        overlap: float,
-    ) -> SentenceCheck:
-        number = evidence.sentences[index].number
+    def _contradiction(self, figures: list[Figure], names: list[str], negated: bool, index: int, evidence: Evidence) -> str:
+        """Why statement `index` cannot support the sentence, or "" when nothing stands against it."""
         known = evidence.figures[index] + evidence.customer_figures
-        missing_figures = [figure.text for figure in figures if not figures_match(figure, known)]
-        haystack = evidence.source_text.get(number, "") + " " + evidence.customer_text.lower()
-        missing_names = [name for name in names if name.lower() not in haystack]
-        reason = ""
-        if missing_figures:
-            reason = f"figures not in the source: {', '.join(missing_figures)}"
-        elif missing_names:
-            reason = f"names not in the source: {', '.join(missing_names)}"
-        elif negated != is_negated(evidence.sentences[index].text):
-            reason = "the source says the opposite (negation)"
-        elif similarity < self.min_similarity or overlap < self.min_overlap:
-            reason = f"weak support (similarity {similarity:.2f}, overlap {overlap:.2f})"
-        return SentenceCheck(text, not reason, True, (number,) if not reason else (), similarity, overlap, reason)
+        missing = [figure.text for figure in figures if not figures_match(figure, known)]
+        if missing:
+            return f"figures not in the source: {', '.join(missing)}"
+        haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
+        unknown = [name for name in names if name.lower() not in haystack]
+        if unknown:
+            return f"names not in the source: {', '.join(unknown)}"
+        if negated != evidence.negated[index]:
+            return "the source says the opposite (negation)"
+        return ""

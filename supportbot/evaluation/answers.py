@@ -27,7 +27,7 @@ from supportbot.bot.grounding import strip_citations
 from supportbot.bot.reply import AnswerKind
 from supportbot.errors import DatasetError, DocumentError
 from supportbot.evaluation.answer_metrics import rouge_l, token_f1
-from supportbot.evaluation.faithfulness import measure_faithfulness, reply_evidence
+from supportbot.evaluation.faithfulness import measure_faithfulness
 from supportbot.evaluation.metrics import percentile
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 from supportbot.retrieval.loaders import read_utf8
@@ -124,7 +124,7 @@ def _details_line(case: AnswerCase, answer: str, reply, faithfulness) -> dict:
         "kind": str(reply.kind),
         "reference": case.answer,
         "answerable": case.answerable,
-        "sources": [{"id": source.doc_id, "number": source.number, "text": source.text} for source, _ in reply_evidence(reply)],
+        "sources": [{"id": source.doc_id, "number": source.number, "text": source.text} for source in reply.sources],
         "cited": [source.doc_id for source in reply.cited_sources()],
         "dropped_sentences": reply.dropped_sentences,
         "unsupported_numbers": faithfulness.unsupported_numbers,

@@ -26,16 +26,11 @@ class Faithfulness:
     unsupported: list[str]  # the sentences the checker rejected, for the details file
 
 
-def reply_evidence(reply: Reply) -> list:
-    """The sources the answer was made from, with their chunks: the prompt's, or the approved entry alone."""
-    return reply.prompt.grouped if reply.prompt is not None else [(source, []) for source in reply.sources]
-
-
 def measure_faithfulness(answer: str, reply: Reply, customer_messages: Sequence[str], checker: GroundingChecker) -> Faithfulness:
+    """Against the sources the answer was made from (`reply.sources`: each with the text the answer was made from)."""
     plain = strip_citations(answer)
-    grouped = reply_evidence(reply)
-    numbers = unsupported_figures(plain, *(source.text for source, _ in grouped), *customer_messages)
-    evidence = checker.evidence(grouped, customer_messages)
+    numbers = unsupported_figures(plain, *(source.text for source in reply.sources), *customer_messages)
+    evidence = checker.evidence(reply.sources, customer_messages)
     checks = [checker.check(sentence, evidence) for sentence in split_sentences(plain)]
     return Faithfulness(
         [figure.text for figure in numbers],

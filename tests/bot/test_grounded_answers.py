@@ -131,3 +131,17 @@ class TestBadSources:
                 text = reply.text()
                 assert text.strip() and "9 days" not in text
                 assert reply.kind in (AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE, AnswerKind.FALLBACK)
+
+
+class TestFaithfulnessMeasures:
+    def test_an_invented_number_counts_in_generative_mode_and_not_in_grounded(self, manager_for):
+        from supportbot.evaluation.answers import AnswerCase, evaluate_answers
+
+        manager, _ = manager_for("Refunds take 2-3 business days. Is there anything else I can help with?", mode="generative")
+        cases = [AnswerCase(REFUNDS, "Refunds take 5-7 business days after we receive your return.")]
+        generative = evaluate_answers(manager, cases, show_progress=False).to_dict()
+        assert generative["unsupported_number_rate"] == 1.0 and generative["supported_sentence_rate"] == 0.5
+        manager.bot.answer_mode = "grounded"
+        grounded = evaluate_answers(manager, cases, show_progress=False).to_dict()
+        assert grounded["unsupported_number_rate"] == 0.0 and grounded["supported_sentence_rate"] == 1.0
+        assert grounded["rouge_l"] > generative["rouge_l"]
