@@ -1,8 +1,9 @@
 """How well the grounding check separates supported answer sentences from unsupported ones.
 
-Reads hand-labelled answer sentences (benchmarks/data/grounding_labels.jsonl: sentences the
-bundled model wrote in generative mode for the sample docs' answer set and for StackFAQ, each with
-the sources it was given and a label: does a source state it?) and reports, for the checker as
+Reads hand-labelled answer sentences (benchmarks/data/grounding_labels.jsonl, one answer a line:
+the answers the bundled model wrote in generative mode for the sample docs' answer set and for the
+first 60 StackFAQ queries, with the chunks it was given and, per sentence, a label: does a source
+state it? Labelled by the lead developer, strictly: a sentence that adds anything is unsupported) and reports, for the checker as
 configured and for a grid of its two bars, the precision of what it accepts (the share of shown
 sentences that are supported: what a customer reads) and its recall (the share of supported
 sentences it keeps). References in the same run: each measure alone (embedding similarity only,
@@ -30,7 +31,13 @@ LABELS = Path(__file__).resolve().parent / "data" / "grounding_labels.jsonl"
 
 
 def load_cases(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """One case per labelled sentence, with its answer's question, customer messages and retrieved chunks."""
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        answer = json.loads(line)
+        for sentence in answer["sentences"]:
+            cases.append({**answer, "group": f"{answer['set']}:{number}", "sentence": sentence["text"], "label": sentence["supported"]})
+    return cases
 
 
 def score(checker, cases: list[dict], evidence_cache: dict) -> dict:

@@ -27,16 +27,14 @@ sys.path.insert(0, str(REPO / "tests" / "slack"))
 
 from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noqa: E402
 
-from supportbot.app import create_index_builder  # noqa: E402
+from supportbot.app import create_grounding_checker, create_index_builder  # noqa: E402
 from supportbot.bot.dialogue import DialogueManager  # noqa: E402
-from supportbot.bot.grounding import GroundingChecker  # noqa: E402
 from supportbot.bot.store import ConversationStore  # noqa: E402
 from supportbot.channels.slack.server import SlackService  # noqa: E402
 from supportbot.channels.slack.tokens import SlackTokens  # noqa: E402
 from supportbot.config import BotConfig, Config, SlackConfig  # noqa: E402
 from supportbot.generation.base import GenerationSettings  # noqa: E402
 from supportbot.generation.transformers_backend import TransformersGenerator  # noqa: E402
-from supportbot.retrieval.bm25 import make_analyzer  # noqa: E402
 from supportbot.retrieval.dense import DenseRetriever  # noqa: E402
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 from supportbot.retrieval.index_store import load_index  # noqa: E402
@@ -86,7 +84,7 @@ def main() -> None:
 
     def manager(db: Path) -> DialogueManager:
         retriever = DenseRetriever(load_index(work / "index"), embedder, config.retrieval.top_k, config.retrieval.min_score)
-        checker = GroundingChecker(embedder.embed_query, make_analyzer("english"))
+        checker = create_grounding_checker(config, embedder)
         return DialogueManager(retriever, generator, ConversationStore(db), BotConfig(answer_mode="generative"), settings, config.retrieval.top_k, checker)
 
     # Reference: the dialogue manager alone, one question after another (after one untimed answer).

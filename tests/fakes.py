@@ -13,10 +13,10 @@ MODEL_FAILURE = "CUDA error: device-side assert triggered"
 
 def grounding_checker(embedder):
     """The grounding check as the app builds it, over the session's embedder."""
-    from supportbot.bot.grounding import GroundingChecker
-    from supportbot.retrieval.bm25 import make_analyzer
+    from supportbot.app import create_grounding_checker
+    from supportbot.config import Config
 
-    return GroundingChecker(embedder.embed_query, make_analyzer("english"))
+    return create_grounding_checker(Config(), embedder)
 
 
 class EchoGenerator:

@@ -26,8 +26,6 @@ from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_se
 from supportbot.bot.prompt import Source
 from supportbot.retrieval.documents import ScoredChunk
 
-# Chosen on the sample docs' answer set and StackFAQ together (benchmarks/README.md, "Extractive answers").
-MIN_RELEVANCE = 0.5
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
@@ -65,7 +63,8 @@ def _in_context(sentence: SourceSentence) -> str:
 class ExtractiveAnswerer:
     """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
 
-    def __init__(self, checker: GroundingChecker, min_relevance: float = MIN_RELEVANCE, max_sentences: int = MAX_SENTENCES) -> None:
+    def __init__(self, checker: GroundingChecker, min_relevance: float, max_sentences: int = MAX_SENTENCES) -> None:
+        """`min_relevance`: bot.answer_min_relevance."""
         self.checker = checker
         self.min_relevance = min_relevance
         self.max_sentences = max_sentences

@@ -34,7 +34,8 @@ class GroundedAnswer:
     fallback: str
     max_sentences: int = 3
     checks: list[SentenceCheck] = field(default_factory=list)
-    _held: list[str] = field(default_factory=list)
+    _held: list[CitedSentence] = field(default_factory=list)
+    _lead_in: CitedSentence | None = None
     _claimed: bool = False
 
     def stream(self, reply: Reply, pieces: Iterator[str], stop: threading.Event) -> Iterator[str]:
@@ -77,20 +78,27 @@ class GroundedAnswer:
         """(text to show now, whether it was a supported claim, whether it was dropped) for one sentence.
 
         The bot's own words before the first supported claim are held back: if no claim survives,
-        "Sure!" or "I'm not sure" must not stand in front of the extractive answer.
+        "Sure!" or "I'm not sure" must not stand in front of the extractive answer. A lead-in ("Do
+        this:") waits for the sentence it leads into and goes when that one is dropped.
         """
         check = self.checker.check(sentence, self.evidence)
         self.checks.append(check)
         if not check.supported:
             log.debug("dropped %r: %s", check.text, check.reason)
             reply.dropped_sentences += 1
+            self._lead_in = None  # "Follow these steps:" must not stand without its steps
             return "", False, True
         if not check.text:
             return "", False, False
-        if not check.claim and not self._claimed:
-            self._held.append(check.text)
+        cited = CitedSentence(check.text, check.sources[0] if check.claim else None)
+        if check.text.endswith(":"):
+            self._lead_in = cited  # shown with what it leads into, or not at all
             return "", False, False
-        text = "".join(writer.add(CitedSentence(held, None)) for held in self._held)
+        if not check.claim and not self._claimed:
+            self._held.append(cited)
+            return "", False, False
+        waiting = [*self._held, *([self._lead_in] if self._lead_in and check.claim else [])]
         self._held.clear()
+        self._lead_in = None
         self._claimed = self._claimed or check.claim
-        return text + writer.add(CitedSentence(check.text, check.sources[0] if check.claim else None)), check.claim, False
+        return "".join(writer.add(held) for held in waiting) + writer.add(cited), check.claim, False

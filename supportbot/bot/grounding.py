@@ -5,7 +5,8 @@ A sentence is shown only when one source sentence supports it:
   text/figures.py) is stated in that source sentence, or was written by the customer (their
   order number is not invented when the answer repeats it);
 - every name it uses (a capitalised or all-caps word: a product, a policy, a place) appears in
-  that source's text or in what the customer wrote;
+  that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
+  button, a menu item) appears there word for word;
 - both are negated or neither is ("you can" is not supported by "you can't");
 - and the two say the same thing: the share of the sentence's content words found in the source
   sentence (lexical support) and the embedding similarity of the two meet the bars below.
@@ -27,10 +28,6 @@ from supportbot.bot.prompt import Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.figures import Figure, extract_figures, figures_match
 from supportbot.text.sentences import split_sentences
-
-# Bars for support, chosen on labelled answer sentences (benchmarks/README.md, "Grounding").
-MIN_OVERLAP = 0.6  # share of the sentence's content words found in the supporting source sentence
-MIN_SIMILARITY = 0.5  # embedding cosine between the sentence and the supporting source sentence
 
 # Words of the conversation itself: a sentence made only of these states nothing about the company.
 CONVERSATION_WORDS = frozenset(
@@ -79,6 +76,14 @@ def strip_citations(sentence: str) -> str:
 def is_negated(sentence: str) -> bool:
     words = [word.lower().replace("’", "'") for word in _WORD.findall(sentence)]
     return any(word in NEGATIONS or word.endswith("n't") for word in words)
+
+
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]|\*\*([^*]{2,80})\*\*")
+
+
+def quoted_in(sentence: str) -> list[str]:
+    """Phrases in quotes or bold: button labels, menu items, names a customer will look for word for word."""
+    return [(a or b).strip().lower() for a, b in _QUOTED.findall(sentence)]
 
 
 def names_in(sentence: str) -> list[str]:
@@ -157,9 +162,10 @@ class GroundingChecker:
         self,
         embed: Callable[[str], np.ndarray],
         analyze: Callable[[str], list[str]],
-        min_overlap: float = MIN_OVERLAP,
-        min_similarity: float = MIN_SIMILARITY,
+        min_overlap: float,
+        min_similarity: float,
     ) -> None:
+        """`min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity."""
         self.embed = embed
         self.analyze = analyze
         self.min_overlap = min_overlap
@@ -214,7 +220,7 @@ class GroundingChecker:
         if not self.is_claim(text):
             return SentenceCheck(text, supported=True, claim=False)
         terms = self.content_terms(text)
-        figures, names, negated = extract_figures(text), names_in(text), is_negated(text)
+        figures, names, quoted, negated = extract_figures(text), names_in(text), quoted_in(text), is_negated(text)
         overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
         best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
         for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
@@ -222,7 +228,7 @@ class GroundingChecker:
             if overlap < self.min_overlap:
                 break
             number = evidence.numbers[index]
-            reason = self._contradiction(figures, names, negated, index, evidence)
+            reason = self._contradiction(figures, names, quoted, negated, index, evidence)
             similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
             if not reason and similarity >= self.min_similarity:
                 return SentenceCheck(text, True, True, (number,), similarity, overlap)
@@ -232,7 +238,9 @@ class GroundingChecker:
             best = SentenceCheck(text, False, True, (), 0.0, max(overlaps), f"weak support (overlap {max(overlaps):.2f})")
         return best
 
-    def _contradiction(self, figures: list[Figure], names: list[str], negated: bool, index: int, evidence: Evidence) -> str:
+    def _contradiction(
+        self, figures: list[Figure], names: list[str], quoted: list[str], negated: bool, index: int, evidence: Evidence
+    ) -> str:
         """Why statement `index` cannot support the sentence, or "" when nothing stands against it."""
         known = evidence.figures[index] + evidence.customer_figures
         missing = [figure.text for figure in figures if not figures_match(figure, known)]
@@ -240,6 +248,7 @@ class GroundingChecker:
             return f"figures not in the source: {', '.join(missing)}"
         haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
         unknown = [name for name in names if name.lower() not in haystack]
+        unknown += [f'"{phrase}"' for phrase in quoted if phrase not in " ".join(haystack.replace("*", "").split())]
         if unknown:
             return f"names not in the source: {', '.join(unknown)}"
         if negated != evidence.negated[index]:
