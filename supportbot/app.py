@@ -8,13 +8,14 @@ from pathlib import Path
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.live_index import LiveIndex
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.observability import Metrics
 from supportbot.privacy import redact
 from supportbot.retrieval.base import Retriever
-from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.bm25 import BM25Retriever, make_analyzer
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -109,6 +110,14 @@ def create_store(config: Config, database: Database | None = None) -> Conversati
     return ConversationStore(database or open_store_database(config), redact=redact if config.privacy.redact_stored else None)
 
 
+def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedder) -> GroundingChecker:
+    """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
+    bot = config.bot
+    return GroundingChecker(
+        embedder.embed_query, make_analyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+    )
+
+
 def create_dialogue_manager(
     config: Config,
     show_progress: bool = True,
@@ -136,6 +145,7 @@ def create_dialogue_manager(
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
+        checker=create_grounding_checker(config, embedder),
         approved=approved,
         metrics=metrics,
         index_watch=LiveIndex(index, warm_parts_for, on_switch=lambda build: metrics.index.info({"build": build})),

@@ -37,6 +37,7 @@ class FinishedAnswer(Protocol):
     started_at: float
     first_token_at: float | None
     piece_count: int
+    dropped_sentences: int
 
 
 class Metrics:
@@ -45,8 +46,14 @@ class Metrics:
     def __init__(self) -> None:
         registry = self.registry = CollectorRegistry()
         self.answers = Counter(
-            "supportbot_answers", "Answers by channel and kind (generated, grounded, extractive, approved, fallback, error).",
+            "supportbot_answers",
+            "Answers by channel and kind: generated, grounded (every sentence supported), grounded-dropped (some of the "
+            "model's sentences dropped as unsupported), extractive, approved, fallback, error.",
             ["channel", "kind"], registry=registry,
+        )
+        self.dropped_sentences = Counter(
+            "supportbot_grounded_dropped_sentences", "The model's sentences not shown because the sources did not support them.",
+            ["channel"], registry=registry,
         )
         self.retrieval_seconds = Histogram(
             "supportbot_retrieval_seconds", "Time to retrieve the sources of one question.", buckets=LATENCY_BUCKETS, registry=registry
@@ -79,7 +86,11 @@ class Metrics:
         """Count a finished answer and observe how long it took."""
         now = time.perf_counter()
         kind = str(reply.kind)
+        if kind == "grounded" and reply.dropped_sentences:
+            kind = "grounded-dropped"
         self.answers.labels(channel, kind).inc()
+        if reply.dropped_sentences:
+            self.dropped_sentences.labels(channel).inc(reply.dropped_sentences)
         self.answer_seconds.labels(channel, kind).observe(now - reply.started_at)
         if reply.prompt is None or reply.first_token_at is None:
             return  # not written by the model: no first token or generation rate to speak of

@@ -7,7 +7,7 @@ import logging
 import urllib.request
 
 import pytest
-from fakes import EchoGenerator
+from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.config import BotConfig
@@ -27,15 +27,21 @@ def restore_logging():
     package.setLevel(saved[2])
 
 
+RIGHT = "Refunds are issued to your original payment method within 5-7 business days after our warehouse receives your return."
+
+
 def test_answers_latencies_and_ratings_are_counted_by_kind(sample_index_dir, embedder, tmp_path):
     retriever = DenseRetriever(load_index(sample_index_dir), embedder, top_k=4, min_score=0.35)
     store = ConversationStore(tmp_path / "c.sqlite3")
-    manager = DialogueManager(retriever, EchoGenerator(), store, BotConfig(), GenerationSettings(max_new_tokens=32), top_k=4)
-    manager.reply("console", "c1", "How long do I have to return something?").text()
+    model = EchoGenerator(answer="Refunds take 2-3 business days after we get your return. " + RIGHT)  # one invented sentence
+    bot = BotConfig(answer_mode="grounded")
+    manager = DialogueManager(retriever, model, store, bot, GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder))
+    assert "2-3" not in manager.reply("console", "c1", "How long do refunds take?").text()
     manager.reply("console", "c2", "Who won the 1998 football world cup?").text()
     manager.record_feedback("console", "c1", "down")
     value = manager.metrics.registry.get_sample_value
-    assert value("supportbot_answers_total", {"channel": "console", "kind": "generated"}) == 1
+    assert value("supportbot_answers_total", {"channel": "console", "kind": "grounded-dropped"}) == 1
+    assert value("supportbot_grounded_dropped_sentences_total", {"channel": "console"}) == 1
     assert value("supportbot_answers_total", {"channel": "console", "kind": "fallback"}) == 1
     assert value("supportbot_retrieval_seconds_count") == 2
     assert value("supportbot_first_token_seconds_count", {"channel": "console"}) == 1  # the fallback was not generated

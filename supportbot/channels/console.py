@@ -97,9 +97,9 @@ class ConsoleChannel:
             reply.cancel()
             self._say(" [stopped]", end="")
         self._say()
-        self.last_sources = reply.sources
-        if reply.sources and reply.kind != AnswerKind.FALLBACK:
-            self._say(format_sources(reply.sources))
+        self.last_sources = reply.cited_sources()
+        if self.last_sources and reply.kind != AnswerKind.FALLBACK:
+            self._say(format_sources(self.last_sources))
 
     def run(self) -> None:
         self._setup_readline()

@@ -54,6 +54,7 @@ def instance_env(slack_api_url: str, store_url: str, index_dir: Path, model_url:
         SUPPORTBOT_PATHS_DATA_DIR=str(index_dir.parent / "instance-data"),
         SUPPORTBOT_RETRIEVAL_MODE="bm25",
         SUPPORTBOT_BOT_APPROVED_MIN_SCORE="1.1",
+        SUPPORTBOT_BOT_ANSWER_MODE="generative",  # the double's text as written: the event handling is under test
         SUPPORTBOT_MODEL_BACKEND="openai",
         SUPPORTBOT_MODEL_NAME="double",
         SUPPORTBOT_MODEL_BASE_URL=model_url,

@@ -14,63 +14,74 @@ from supportbot.store.migrations import CORE_TABLES
 from supportbot.store.retention import RetentionJanitor
 
 
+@pytest.fixture
+def open_store():
+    """Opens stores for a test and closes them after it (a PostgreSQL pool is not left to the garbage collector)."""
+    opened: list[ConversationStore] = []
+
+    def open_(url: str, **options) -> ConversationStore:
+        opened.append(ConversationStore(url, **options))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
 class TestConversationStore:
-    def test_messages_survive_reopening_the_store(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_messages_survive_reopening_the_store(self, store_url: str, open_store):
+        store = open_store(store_url)
         store.add_message("console", "abc", "user", "Where is my order?")
         store.add_message("console", "abc", "assistant", "It ships tomorrow.", kind="generated", sources=[{"id": "orders/track.md"}])
         store.close()
 
-        reopened = ConversationStore(store_url)
+        reopened = open_store(store_url)
         messages = reopened.messages("console", "abc")
         assert [(m.role, m.content, m.kind) for m in messages] == [("user", "Where is my order?", ""), ("assistant", "It ships tomorrow.", "generated")]
         assert messages[1].sources == [{"id": "orders/track.md"}] and messages[0].id < messages[1].id
-        reopened.close()
 
-    def test_two_stores_on_one_database_see_each_others_conversations(self, store_url: str):
-        first, second = ConversationStore(store_url), ConversationStore(store_url)  # two instances
+    def test_two_stores_on_one_database_see_each_others_conversations(self, store_url: str, open_store):
+        first, second = open_store(store_url), open_store(store_url)  # two instances
         first.add_message("api", "c1", "user", "Do you ship to Norway?")
         second.add_message("api", "c1", "assistant", "Yes, in 5 days.")
         assert [m.content for m in first.messages("api", "c1")] == ["Do you ship to Norway?", "Yes, in 5 days."]
-        first.close()
-        second.close()
 
-    def test_conversations_are_keyed_by_channel_and_id(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_conversations_are_keyed_by_channel_and_id(self, store_url: str, open_store):
+        store = open_store(store_url)
         store.add_message("console", "t1", "user", "console question")
         store.add_message("slack", "t1", "user", "slack question")
         assert [m.content for m in store.messages("slack", "t1")] == ["slack question"]
         assert store.messages("console", "other") == []
 
-    def test_migrations_are_recorded_once(self, store_url: str):
-        ConversationStore(store_url).close()
-        ConversationStore(store_url).close()
+    def test_migrations_are_recorded_once(self, store_url: str, open_store):
+        open_store(store_url).close()
+        open_store(store_url).close()
         database = open_database(store_url)
         assert [row[0] for row in database.query("SELECT name FROM migrations ORDER BY name")] == [m.name for m in CORE_TABLES.migrations]
         database.close()
 
-    def test_redact_masks_what_is_written_not_what_is_returned_by_the_caller(self, store_url: str):
-        store = ConversationStore(store_url, redact=lambda text: text.replace("jane@example.com", "[email]"))
+    def test_redact_masks_what_is_written_not_what_is_returned_by_the_caller(self, store_url: str, open_store):
+        store = open_store(store_url, redact=lambda text: text.replace("jane@example.com", "[email]"))
         store.add_message("web", "c", "user", "Mail me at jane@example.com")
         assert store.messages("web", "c")[0].content == "Mail me at [email]"
 
 
 class TestFeedbackAndHandoffs:
-    def test_feedback_is_kept_per_conversation_with_the_rated_answer(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_feedback_is_kept_per_conversation_with_the_rated_answer(self, store_url: str, open_store):
+        store = open_store(store_url)
         answer = store.add_message("web", "abc", "assistant", "Refunds take 5-7 business days.", kind="grounded")
         store.add_feedback("web", "abc", "down", rater="visitor-1", message_id=answer)
         store.add_feedback("web", "other", "up")
         assert [(f["message_id"], f["rating"], f["rater"]) for f in store.feedback("web", "abc")] == [(answer, "down", "visitor-1")]
 
-    def test_a_rating_other_than_up_or_down_is_refused(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_a_rating_other_than_up_or_down_is_refused(self, store_url: str, open_store):
+        store = open_store(store_url)
         with pytest.raises(ValueError, match="rating must be one of"):
             store.add_feedback("web", "abc", "meh")
         assert store.feedback("web", "abc") == []
 
-    def test_a_handoff_is_started_once_and_ended_by_a_resume(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_a_handoff_is_started_once_and_ended_by_a_resume(self, store_url: str, open_store):
+        store = open_store(store_url)
         assert store.start_handoff("web", "abc", "visitor-1", "asked for a person")
         assert not store.start_handoff("web", "abc", "visitor-1", "asked again")
         assert store.in_handoff("web", "abc") and not store.in_handoff("slack", "abc")
@@ -90,8 +101,8 @@ def _age(store: ConversationStore, conversation_id: str, days: float) -> None:
 
 
 class TestRetention:
-    def test_purge_deletes_old_conversations_with_their_ratings_and_keeps_recent_ones(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_purge_deletes_old_conversations_with_their_ratings_and_keeps_recent_ones(self, store_url: str, open_store):
+        store = open_store(store_url)
         answer = store.add_message("web", "old", "assistant", "Old answer.")
         store.add_message("web", "old", "user", "Old question from jane@example.com")
         store.add_feedback("web", "old", "down", message_id=answer)
@@ -108,8 +119,8 @@ class TestRetention:
         assert [m.content for m in store.messages("web", "recent")] == ["New question"]
         assert len(store.messages("web", "revived")) == 2
 
-    def test_a_running_bot_deletes_conversations_past_retention_at_start(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_a_running_bot_deletes_conversations_past_retention_at_start(self, store_url: str, open_store):
+        store = open_store(store_url)
         store.add_message("slack", "old", "user", "Asked long ago")
         store.add_message("slack", "new", "user", "Asked today")
         _age(store, "old", 31)
@@ -120,8 +131,8 @@ class TestRetention:
         janitor.stop()
         assert store.messages("slack", "old") == [] and len(store.messages("slack", "new")) == 1
 
-    def test_export_returns_whole_conversations_active_since(self, store_url: str):
-        store = ConversationStore(store_url)
+    def test_export_returns_whole_conversations_active_since(self, store_url: str, open_store):
+        store = open_store(store_url)
         store.add_message("console", "a", "user", "How long do refunds take?")
         store.add_message("console", "a", "assistant", "5-7 business days [1].", kind="generated")
         store.add_message("slack", "b", "user", "Old one")
