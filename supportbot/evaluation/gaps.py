@@ -17,7 +17,7 @@ import numpy as np
 
 from supportbot.store.gaps import Gap
 
-DEFAULT_SIMILARITY = 0.65  # B-cubed F1 peaks at 0.6-0.65 on BANKING77 and StackFAQ; 0.65 keeps groups purer (benchmarks/README.md)
+DEFAULT_SIMILARITY = 0.65  # F1 is best at 0.6-0.65 on BANKING77 and StackFAQ; 0.65 mixes topics less (benchmarks/README.md)
 
 
 @dataclass
