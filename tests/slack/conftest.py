@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from slack_double import SIGNING_SECRET, SlackDouble
 from fakes import QuestionEchoGenerator, grounding_checker
+from slack_double import SIGNING_SECRET, SlackDouble
 from slack_helpers import BOT_TOKEN
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.store import ConversationStore
 from supportbot.channels.slack.server import SlackService
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import BotConfig, RetrievalConfig, SlackConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
+from supportbot.store import ConversationStore
+
 
 @dataclass
 class RunningBot:
