@@ -29,16 +29,19 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(
         config.retrieval.embedding_model,
         query_encoder=config.retrieval.query_encoder,
+        document_encoder=config.retrieval.document_encoder,
         cache_dir=config.paths.cache_path(),
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,
     )
 
 
-def create_index_builder(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> IndexBuilder:
+def create_index_builder(
+    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, workers: int = 1
+) -> IndexBuilder:
     retrieval = config.retrieval
     chunking = ChunkingSettings(retrieval.chunk_tokens, retrieval.chunk_overlap_tokens)
-    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index)
+    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index, workers=workers)
 
 
 def build_index(
@@ -47,8 +50,9 @@ def build_index(
     index_dir: Path,
     show_progress: bool = True,
     embedder: SentenceTransformerEmbedder | None = None,
+    workers: int = 1,
 ) -> BuildReport:
-    builder = create_index_builder(config, embedder or create_embedder(config), show_progress)
+    builder = create_index_builder(config, embedder or create_embedder(config), show_progress, workers)
     return builder.build(references, index_dir)
 
 

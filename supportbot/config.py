@@ -27,6 +27,7 @@ Requantize = Literal["auto", "q8_0", "q4_0", ""]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
+DocumentEncoder = Literal["onnx", "torch"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
@@ -135,6 +136,11 @@ class RetrievalConfig:
     )
     query_encoder: QueryEncoder = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
+    )
+    document_encoder: DocumentEncoder = _opt(
+        "onnx",
+        "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
+        "within 1e-5) or 'torch' (sentence-transformers).",
     )
     reranker: str = _opt(
         "",
