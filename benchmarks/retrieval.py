@@ -7,10 +7,12 @@ References (what a tutorial builds):
 Then supportbot's pipelines, one lever at a time, ending with the configured default.
 
 A dev set is a BEIR folder, or an answer set (JSONL questions with "doc_ids") over the documents
-given by --docs (default: the sample docs). With no set named, all the dev sets are measured:
-StackFAQ (paraphrased questions), BANKING77 (customer queries against short intent names), the
-sample docs' situations (a customer describing a situation; the words that match are in the
-answer, not in a FAQ question) and the sample docs' answer set. One table per set, then one summary.
+given by --docs (default: the sample docs); "faq:" before an answer set indexes those documents as
+title + answer entries instead, the shape of a help center exported as FAQ JSONL. With no set
+named, all the dev sets are measured: StackFAQ (paraphrased questions), BANKING77 (customer queries
+against short intent names), the sample docs' situations (a customer describing a situation; the
+words that match are in the answer, not in a FAQ question) and the sample docs' answer set, each
+of these two also as FAQ entries. One table per set, then one summary.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py                       # every dev set
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
@@ -79,15 +81,17 @@ def reference_dense(dataset, model_reference: str):
 
 
 def variants(config: Config) -> list[tuple[str, str, dict]]:
-    """(name, mode, settings overrides): each adds one lever to the previous one."""
+    """(name, mode, settings overrides): the levers that decide the default, ending with the default."""
     return [
         ("bm25 (chunks, question x2)", "bm25", {}),
         ("dense, chunks only", "dense", {"question_weight": 0.0}),
-        ("dense, chunks + question field", "dense", {}),
-        ("same, torch query encoder", "dense", {"query_encoder": "torch"}),
+        ("dense, question field averaged 0.5 (old default)", "dense", {"question_scoring": "average"}),
+        ("dense, question field lifts 0.5", "dense", {"question_scoring": "lift"}),
+        ("hybrid 0.9, question averaged 0.5 (old default)", "hybrid", {"question_scoring": "average"}),
+        ("hybrid 0.9, question lifts 0.25", "hybrid", {"question_weight": 0.25}),
+        ("hybrid 0.8, question lifts 0.5", "hybrid", {"dense_weight": 0.8}),
         ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
-        ("hybrid weighted 0.7", "hybrid", {"dense_weight": 0.7}),
-        ("hybrid weighted 0.9 (default)", config.retrieval.mode, {}),
+        ("default (hybrid 0.9, question lifts 0.5)", config.retrieval.mode, {}),
     ]
 
 
@@ -96,12 +100,18 @@ DEV_SETS = (
     "../shared/data/banking77",
     "benchmarks/data/sample_situations.jsonl",
     "supportbot/sample_data/eval/answers.jsonl",
+    "faq:benchmarks/data/sample_situations.jsonl",
+    "faq:supportbot/sample_data/eval/answers.jsonl",
 )
+FAQ_PREFIX = "faq:"  # the answer set's documents indexed as FAQ entries: title as the question, whole text as the answer
 SUMMARY_KEYS = ("R@1", "nDCG@10")
 
 
 def load_set(spec: str, docs: list[str]) -> tuple[BeirDataset, list[SourceDocument] | None]:
-    """A BEIR folder, or an answer set over `docs` (its documents are indexed as `index build` reads them)."""
+    """A BEIR folder, or an answer set over `docs`: indexed as `index build` reads them, or with "faq:" in
+    front as title + answer entries (a help center exported as FAQ JSONL, whose questions are titles)."""
+    if spec.startswith(FAQ_PREFIX):
+        return load_docs_eval_set(docs, Path(spec.removeprefix(FAQ_PREFIX)))[0], None
     if spec.endswith(".jsonl"):
         return load_docs_eval_set(docs, Path(spec))
     return load_beir(Path(spec)), None
@@ -149,12 +159,16 @@ def print_table(spec: str, dataset: BeirDataset, results: dict[str, dict[str, fl
         print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}x |")
 
 
+def set_name(spec: str) -> str:
+    return ("faq:" if spec.startswith(FAQ_PREFIX) else "") + Path(spec.removeprefix(FAQ_PREFIX)).name.removesuffix(".jsonl")
+
+
 def print_summary(all_results: dict[str, dict[str, dict[str, float]]]) -> None:
     """R@1 and nDCG@10 of every pipeline on every set, side by side; p50 on the first set."""
     sets = list(all_results)
     first = sets[0]
-    print("\nsummary (R@1 / nDCG@10 per set; p50 ms on " + Path(first).name + ")")
-    print("| pipeline | " + " | ".join(Path(spec).name.removesuffix(".jsonl") for spec in sets) + " | p50 ms |")
+    print("\nsummary (R@1 / nDCG@10 per set; p50 ms on " + set_name(first) + ")")
+    print("| pipeline | " + " | ".join(set_name(spec) for spec in sets) + " | p50 ms |")
     print("| --- " * (len(sets) + 2) + "|")
     for name in all_results[first]:
         cells = [" / ".join(f"{all_results[spec][name][key]:.3f}" for key in SUMMARY_KEYS) for spec in sets]
@@ -174,7 +188,7 @@ def main() -> int:
     # run several times slower; the reference pipeline gets the same setting.
     torch.set_num_threads(args.torch_threads)
     config = load_config(None, environ={})  # the defaults, whatever the environment says
-    specs = args.datasets or [spec for spec in DEV_SETS if Path(spec).exists()]
+    specs = args.datasets or [spec for spec in DEV_SETS if Path(spec.removeprefix(FAQ_PREFIX)).exists()]
     all_results = {}
 
     def note(results, name):

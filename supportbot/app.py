@@ -80,7 +80,9 @@ def _pipeline(
     if mode == "bm25":
         return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)
-    dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
+    dense = DenseRetriever(
+        index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight, retrieval.question_scoring
+    )
     if mode == "dense":
         return dense
     bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)

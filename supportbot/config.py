@@ -28,6 +28,7 @@ RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
 DocumentEncoder = Literal["onnx", "torch"]
+QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
@@ -129,6 +130,12 @@ class RetrievalConfig:
     rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
     question_weight: float = _opt(
         0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+    )
+    question_scoring: QuestionScoring = _opt(
+        "lift",
+        "How the FAQ question's cosine counts: 'lift' (only where it beats the chunk's: chunk + question_weight * "
+        "the gain) or 'average' (weighted mean of the two, which also pulls down entries whose question is worded "
+        "unlike the customer's situation).",
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
     bm25_stemmer: str = _opt(
