@@ -35,11 +35,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from supportbot.config import load_config  # noqa: E402
-from supportbot.model_sources import resolve_reference  # noqa: E402
-from supportbot.retrieval.index_store import load_index  # noqa: E402
-from supportbot.retrieval.loaders import discover_files, load_file, sample_docs_dir  # noqa: E402
-from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter  # noqa: E402
+from supportbot.config import load_config
+from supportbot.model_sources import resolve_reference
+from supportbot.retrieval.index_store import load_index
+from supportbot.retrieval.loaders import discover_files, load_file, sample_docs_dir
+from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
 
 REFERENCE = """
 import json, sys

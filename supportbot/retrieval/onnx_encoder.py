@@ -65,7 +65,7 @@ def _local_folder(reference: str) -> Path | None:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(str(reference), local_files_only=True))
-    except Exception:
+    except Exception:  # noqa: BLE001 - not cached, not an id, no huggingface_hub: sentence-transformers decides
         return None
 
 
@@ -135,7 +135,7 @@ def _quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with staged_file(target) as partial:
-        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True)
 
 
 def export_path(folder: ModelFolder, cache_dir: Path, int8: bool = False) -> Path:
