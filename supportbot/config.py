@@ -27,7 +27,7 @@ Requantize = Literal["auto", "q8_0", "q4_0", ""]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
-DocumentEncoder = Literal["onnx", "onnx-int8", "torch"]
+DocumentEncoder = Literal["onnx", "torch"]
 QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
@@ -147,8 +147,7 @@ class RetrievalConfig:
     document_encoder: DocumentEncoder = _opt(
         "onnx",
         "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
-        "within 1e-5), 'onnx-int8' (int8 weights: ~1.7x faster, vectors within cosine 0.98, nDCG within 0.001 on "
-        "the dev sets; changing it means a rebuild) or 'torch' (sentence-transformers).",
+        "within 1e-5) or 'torch' (sentence-transformers).",
     )
     reranker: str = _opt(
         "",

@@ -63,12 +63,11 @@ def file_sha256(path: Path) -> str:
 
 
 def _reusable(previous: StoredIndex | None, embedder: SentenceTransformerEmbedder, chunking: ChunkingSettings) -> bool:
-    """Whether the earlier build's vectors can be kept for unchanged files: same model, prompt, precision and chunking."""
+    """Whether the earlier build's vectors can be kept for unchanged files: same model, prompt and chunking."""
     return (
         previous is not None
         and previous.manifest.embedding_model == embedder.model_reference
         and previous.manifest.document_prompt == embedder.document_prompt
-        and (previous.manifest.document_encoder == "onnx-int8") == (embedder.document_encoder == "onnx-int8")
         and previous.manifest.chunking == chunking.to_dict()
     )
 
@@ -131,7 +130,6 @@ class IndexBuilder:
             embedding_model=self.embedder.model_reference,
             dimension=dimension,
             document_prompt=self.embedder.document_prompt,
-            document_encoder=self.embedder.document_encoder,
             chunking=self.chunking.to_dict(),
             faiss_index=FAISS_CLASS_NAMES[self.index_type],
             index_type=self.index_type,

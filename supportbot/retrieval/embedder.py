@@ -51,7 +51,8 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._folder = _UNREAD
         self._counter = None
-        self._encoders: dict[bool, OnnxEncoder | None] = {}  # by int8: None once it failed to load
+        self._onnx: OnnxEncoder | None = None
+        self._onnx_failed = False
         self._warned = False
         self._last_query: tuple[str, np.ndarray] | None = None
 
@@ -82,7 +83,7 @@ class SentenceTransformerEmbedder:
             self._folder = read_model_folder(self.model_reference)
         return self._folder
 
-    def _onnx_path(self, prompt: str, int8: bool = False) -> OnnxEncoder | None:
+    def _onnx_path(self, prompt: str) -> OnnxEncoder | None:
         """The ONNX encoder, or None (with a warning) when it cannot reproduce this model with `prompt`, or cannot load."""
         folder = self.folder
         if folder is None or self.cache_dir is None or (prompt and not folder.include_prompt):
@@ -90,18 +91,13 @@ class SentenceTransformerEmbedder:
                 log.warning("the ONNX encoder does not support %s; using sentence-transformers", self.model_reference)
                 self._warned = True
             return None
-        if int8 not in self._encoders:
-            self._encoders[int8] = None
+        if self._onnx is None and not self._onnx_failed:
             try:
-                self._encoders[int8] = OnnxEncoder(folder, ensure_export(folder, self.cache_dir, self._load_model, int8))
+                self._onnx = OnnxEncoder(folder, ensure_export(folder, self.cache_dir, self._load_model))
             except Exception as error:  # onnx/onnxruntime missing or the export failed: torch still works
+                self._onnx_failed = True
                 log.warning("ONNX encoder unavailable (%s: %s); using sentence-transformers", type(error).__name__, error)
-        return self._encoders[int8]
-
-    @property
-    def _onnx(self) -> OnnxEncoder | None:
-        """The full-precision ONNX encoder, once loaded (queries always use it)."""
-        return self._encoders.get(False)
+        return self._onnx
 
     @property
     def model(self):
@@ -157,7 +153,7 @@ class SentenceTransformerEmbedder:
         `workers` processes share the batches on the ONNX path (sentence-transformers uses its own threads).
         """
         prompt = self.document_prompt
-        onnx = self._onnx_path(prompt, int8=self.document_encoder == "onnx-int8") if self.document_encoder != "torch" else None
+        onnx = self._onnx_path(prompt) if self.document_encoder == "onnx" else None
         if onnx is not None:
             return onnx.embed_batches([prompt + text for text in texts], batch_size, on_batch, workers)
         vectors = []

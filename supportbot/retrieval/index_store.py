@@ -54,7 +54,6 @@ class IndexManifest:
     dimension: int
     chunking: dict[str, int]
     document_prompt: str = ""  # what was put before each text embedded (the model's or retrieval.document_prompt)
-    document_encoder: str = ""  # retrieval.document_encoder; "onnx-int8" vectors are not mixed with full-precision ones
     faiss_index: str = "IndexFlatIP"
     index_type: str = "flat"
     fields: list[str] = field(default_factory=lambda: ["passage"])

@@ -130,30 +130,42 @@ def _export(model, path: Path) -> None:
         )
 
 
-def _quantize(source: Path, target: Path) -> None:
-    """int8 weights with dynamic activation quantization (onnxruntime's recipe for transformer encoders on CPUs)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with staged_file(target) as partial:
-        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+FUSED_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "mpnet", "distilbert")
 
 
-def export_path(folder: ModelFolder, cache_dir: Path, int8: bool = False) -> Path:
-    return cache_dir / "onnx" / f"encoder-{folder.cache_key()}{'-int8' if int8 else ''}.onnx"
+def _fuse(path: Path, folder: ModelFolder) -> None:
+    """Attention, LayerNorm and GELU fused into onnxruntime's single kernels (its transformer optimizer): the same
+    arithmetic in fewer passes over memory. Architectures it does not know are left as exported."""
+    config = _json(folder.path / "config.json")
+    if config.get("model_type") not in FUSED_MODEL_TYPES:
+        return
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    heads, hidden = int(config.get("num_attention_heads", 0)), int(config.get("hidden_size", 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fused = optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
+    with staged_file(path) as partial:
+        fused.save_model_to_file(str(partial))
 
 
-def ensure_export(folder: ModelFolder, cache_dir: Path, load_model: Callable[[], object], int8: bool = False) -> Path:
+def export_path(folder: ModelFolder, cache_dir: Path) -> Path:
+    return cache_dir / "onnx" / f"encoder-{folder.cache_key()}.onnx"
+
+
+def ensure_export(folder: ModelFolder, cache_dir: Path, load_model: Callable[[], object]) -> Path:
     """The cached ONNX file, exported (with torch, once per model) when missing."""
     path = export_path(folder, cache_dir)
     if not path.is_file():
         log.info("exporting the embedding model to ONNX (once): %s", path)
-        _export(load_model(), path)
-    if not int8:
-        return path
-    quantized = export_path(folder, cache_dir, int8=True)
-    if not quantized.is_file():
-        _quantize(path, quantized)
-    return quantized
+        staged = path.with_name(f".{path.name}.unfused")
+        try:
+            _export(load_model(), staged)
+            _fuse(staged, folder)
+            staged.replace(path)
+        finally:
+            staged.unlink(missing_ok=True)
+    return path
 
 
 def open_session(path: Path, threads: int):

@@ -49,13 +49,6 @@ def test_onnx_document_vectors_equal_sentence_transformers(onnx_cache: Path, emb
     assert fast.dimension == embedder.dimension and fast.document_prompt == embedder.document_prompt == ""
 
 
-def test_int8_document_vectors_stay_within_the_measured_quantization_error(onnx_cache: Path, embedder):
-    quantized = SentenceTransformerEmbedder(MODEL, document_encoder="onnx-int8", cache_dir=onnx_cache)
-    cosines = (quantized.embed_documents(TEXTS, batch_size=2) * embedder.embed_documents(TEXTS, batch_size=2)).sum(axis=1)
-    # Measured on StackFAQ's and the sample docs' chunks: cosine to the full-precision vector >= 0.989.
-    assert cosines.min() > 0.98 and cosines.max() < 0.99999  # close, and really quantized
-
-
 def _run(code: str, cache: Path, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "SUPPORTBOT_PATHS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO_ROOT)}
     return subprocess.Popen([sys.executable, "-c", code], env=env, text=True, **kwargs)
