@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from supportbot.model_sources import load_sentence_transformers_model
-from supportbot.retrieval.onnx_encoder import ModelFolder, OnnxEncoder, ensure_export, read_model_folder
+from supportbot.retrieval.onnx_encoder import ModelFolder, OnnxEncoder, ensure_export, read_model_folder, token_counter
 
 log = logging.getLogger(__name__)
-QUERY_ENCODERS = ("onnx", "torch")
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names encode_document looks for, in its order
 _UNREAD = object()
 
@@ -130,12 +129,7 @@ class SentenceTransformerEmbedder:
         """Tokens the model sees in `text`, special tokens left out: chunk sizes are measured with it."""
         if self._counter is None:
             if self.folder is not None:
-                from tokenizers import Tokenizer
-
-                counter = Tokenizer.from_file(str(self.folder.path / "tokenizer.json"))
-                counter.no_padding()
-                counter.no_truncation()
-                self._counter = lambda piece: len(counter.encode(piece, add_special_tokens=False).ids)
+                self._counter = token_counter(self.folder)
             else:
                 tokenizer = self.model.tokenizer
                 self._counter = lambda piece: len(tokenizer(piece, add_special_tokens=False, verbose=False)["input_ids"])

@@ -199,6 +199,16 @@ def padded(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray,
     return ids, mask
 
 
+def token_counter(folder: ModelFolder) -> Callable[[str], int]:
+    """Tokens the model sees in a text, special tokens left out and nothing truncated (chunk sizes are measured so)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
 class OnnxEncoder:
     """Embeds like the sentence-transformers model it was exported from: one query, or documents in batches."""
 
@@ -210,9 +220,6 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
         self.tokenizer.no_padding()  # tokenizer.json may carry fixed padding/truncation of its own
         self.tokenizer.enable_truncation(folder.max_seq_length)
-        self.counter = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
-        self.counter.no_padding()
-        self.counter.no_truncation()
         pad = self.tokenizer.token_to_id("[PAD]")
         self.pad_id = pad if pad is not None else 0
         self.session = open_session(model_file, threads or available_cores())
@@ -221,9 +228,6 @@ class OnnxEncoder:
     def _prepared(self, text: str) -> str:
         text = text.strip()  # as sentence-transformers' Transformer module does
         return text.lower() if self.folder.do_lower_case else text
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.counter.encode(text, add_special_tokens=False).ids)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [encoding.ids for encoding in self.tokenizer.encode_batch([self._prepared(text) for text in texts])]
