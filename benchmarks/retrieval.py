@@ -85,13 +85,13 @@ def variants(config: Config) -> list[tuple[str, str, dict]]:
     return [
         ("bm25 (chunks, question x2)", "bm25", {}),
         ("dense, chunks only", "dense", {"question_weight": 0.0}),
-        ("dense, question field averaged 0.5 (old default)", "dense", {"question_scoring": "average"}),
-        ("dense, question field lifts 0.5", "dense", {"question_scoring": "lift"}),
-        ("hybrid 0.9, question averaged 0.5 (old default)", "hybrid", {"question_scoring": "average"}),
-        ("hybrid 0.9, question lifts 0.25", "hybrid", {"question_weight": 0.25}),
-        ("hybrid 0.8, question lifts 0.5", "hybrid", {"dense_weight": 0.8}),
+        ("dense, question averaged 0.5 (old)", "dense", {"question_scoring": "average", "question_weight": 0.5}),
+        ("dense, question lifts 0.25", "dense", {}),
+        ("hybrid 0.9, question averaged 0.5 (old default)", "hybrid", {"question_scoring": "average", "question_weight": 0.5}),
+        ("hybrid 0.9, question lifts 0.5", "hybrid", {"question_weight": 0.5}),
+        ("hybrid 0.8, question lifts 0.25", "hybrid", {"dense_weight": 0.8}),
         ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
-        ("default (hybrid 0.9, question lifts 0.5)", config.retrieval.mode, {}),
+        ("default (hybrid 0.9, question lifts 0.25)", config.retrieval.mode, {}),
     ]
 
 

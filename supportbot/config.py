@@ -129,13 +129,15 @@ class RetrievalConfig:
     )
     rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
     question_weight: float = _opt(
-        0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+        0.25,
+        "For FAQ entries, how much the question-only vector counts next to the question-plus-answer chunk vector "
+        "(see question_scoring).",
     )
     question_scoring: QuestionScoring = _opt(
         "lift",
         "How the FAQ question's cosine counts: 'lift' (only where it beats the chunk's: chunk + question_weight * "
-        "the gain) or 'average' (weighted mean of the two, which also pulls down entries whose question is worded "
-        "unlike the customer's situation).",
+        "the difference) or 'average' (weighted mean of the two, which also pulls down entries whose question is "
+        "worded unlike the customer's situation; the default before was average with weight 0.5).",
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
     bm25_stemmer: str = _opt(

@@ -32,7 +32,7 @@ class DenseRetriever:
         embedder: SentenceTransformerEmbedder,
         top_k: int,
         min_score: float,
-        question_weight: float = 0.5,
+        question_weight: float = 0.25,
         question_scoring: str = "lift",
     ) -> None:
         index.check_embedding(embedder.model_reference)
