@@ -130,25 +130,6 @@ def _export(model, path: Path) -> None:
         )
 
 
-FUSED_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "mpnet", "distilbert")
-
-
-def _fuse(path: Path, folder: ModelFolder) -> None:
-    """Attention, LayerNorm and GELU fused into onnxruntime's single kernels (its transformer optimizer): the same
-    arithmetic in fewer passes over memory. Architectures it does not know are left as exported."""
-    config = _json(folder.path / "config.json")
-    if config.get("model_type") not in FUSED_MODEL_TYPES:
-        return
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    heads, hidden = int(config.get("num_attention_heads", 0)), int(config.get("hidden_size", 0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fused = optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
-    with staged_file(path) as partial:
-        fused.save_model_to_file(str(partial))
-
-
 def export_path(folder: ModelFolder, cache_dir: Path) -> Path:
     return cache_dir / "onnx" / f"encoder-{folder.cache_key()}.onnx"
 
@@ -158,13 +139,7 @@ def ensure_export(folder: ModelFolder, cache_dir: Path, load_model: Callable[[],
     path = export_path(folder, cache_dir)
     if not path.is_file():
         log.info("exporting the embedding model to ONNX (once): %s", path)
-        staged = path.with_name(f".{path.name}.unfused")
-        try:
-            _export(load_model(), staged)
-            _fuse(staged, folder)
-            staged.replace(path)
-        finally:
-            staged.unlink(missing_ok=True)
+        _export(load_model(), path)
     return path
 
 
