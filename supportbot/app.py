@@ -30,16 +30,19 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(
         config.retrieval.embedding_model,
         query_encoder=config.retrieval.query_encoder,
+        document_encoder=config.retrieval.document_encoder,
         cache_dir=config.paths.cache_path(),
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,
     )
 
 
-def create_index_builder(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> IndexBuilder:
+def create_index_builder(
+    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, workers: int = 1
+) -> IndexBuilder:
     retrieval = config.retrieval
     chunking = ChunkingSettings(retrieval.chunk_tokens, retrieval.chunk_overlap_tokens)
-    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index)
+    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index, workers=workers)
 
 
 def build_index(
@@ -48,8 +51,9 @@ def build_index(
     index_dir: Path,
     show_progress: bool = True,
     embedder: SentenceTransformerEmbedder | None = None,
+    workers: int = 1,
 ) -> BuildReport:
-    builder = create_index_builder(config, embedder or create_embedder(config), show_progress)
+    builder = create_index_builder(config, embedder or create_embedder(config), show_progress, workers)
     return builder.build(references, index_dir)
 
 
@@ -77,7 +81,9 @@ def _pipeline(
     if mode == "bm25":
         return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)
-    dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
+    dense = DenseRetriever(
+        index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight, retrieval.question_scoring
+    )
     if mode == "dense":
         return dense
     bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)

@@ -27,6 +27,8 @@ Requantize = Literal["auto", "q8_0", "q4_0", ""]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
+DocumentEncoder = Literal["onnx", "torch"]
+QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
@@ -116,7 +118,9 @@ class RetrievalConfig:
     min_score: float = _opt(
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
     )
-    batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
+    batch_size: int = _opt(  # 8: 36 chunks/s against 31 with 32 on the ONNX path, 2 cores (benchmarks/README.md)
+        8, "Chunks embedded per batch while indexing (batches are cut from chunks sorted by length)."
+    )
     mode: RetrievalMode = _opt(
         "hybrid", "Retrieval pipeline: 'hybrid' (dense and BM25 fused), 'dense' (embeddings only) or 'bm25' (keywords only)."
     )
@@ -128,7 +132,15 @@ class RetrievalConfig:
     )
     rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
     question_weight: float = _opt(
-        0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+        0.25,
+        "For FAQ entries, how much the question-only vector counts next to the question-plus-answer chunk vector "
+        "(see question_scoring).",
+    )
+    question_scoring: QuestionScoring = _opt(
+        "lift",
+        "How the FAQ question's cosine counts: 'lift' (only where it beats the chunk's: chunk + question_weight * "
+        "the difference) or 'average' (weighted mean of the two, which also pulls down entries whose question is "
+        "worded unlike the customer's situation; the default before was average with weight 0.5).",
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
     bm25_stemmer: str = _opt(
@@ -136,6 +148,11 @@ class RetrievalConfig:
     )
     query_encoder: QueryEncoder = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
+    )
+    document_encoder: DocumentEncoder = _opt(
+        "onnx",
+        "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
+        "within 1e-5) or 'torch' (sentence-transformers).",
     )
     reranker: str = _opt(
         "",
