@@ -19,6 +19,9 @@ from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.catalog import MessageCatalog
+from supportbot.text.language import LanguageDetector
+from supportbot.text.normalize import valid_unicode
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +59,11 @@ class DialogueManager:
         self.composer = PromptComposer(
             generator, bot.system_prompt, settings.max_new_tokens, bot.max_message_tokens, bot.max_history_turns
         )
+        self.catalog = MessageCatalog(bot.catalog_dir)
+        self.detector = LanguageDetector(bot.languages)
 
     def warm_up(self) -> None:
-        for part in (self.retriever, self.generator):
+        for part in (self.retriever, self.generator, self.detector):
             warm_up = getattr(part, "warm_up", None)
             if warm_up is not None:
                 warm_up()
@@ -90,6 +95,19 @@ class DialogueManager:
             if m.role in ("user", "assistant")
         ]
 
+    def language_of(self, message: str, history: Sequence[ChatMessage] = ()) -> str:
+        """The language to answer in: the message's own, else the conversation's last clear one, else bot.language."""
+        earlier = (m["content"] for m in reversed(history) if m["role"] == "user")
+        for text in (message, *earlier):
+            language = self.detector.detect(text)
+            if language:
+                return language
+        return self.bot.language
+
+    def message(self, key: str, language: str, configured: str = "") -> str:
+        """One of the bot's own messages (text/messages/en.toml lists the keys) in `language`; see text/catalog.py."""
+        return self.catalog.message(key, language, configured)
+
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
         hits = [self.retriever.retrieve(question)]
@@ -100,7 +118,7 @@ class DialogueManager:
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
-        question = message.strip()
+        question = valid_unicode(message).strip()
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
@@ -108,6 +126,7 @@ class DialogueManager:
         retried = bool(history) and history[-1] == {"role": "user", "content": question}
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
+        language = self.language_of(question, history)
         approved = self.approved.match(question) if self.approved is not None else None
         hits = [] if approved is not None else self._retrieve(question, history)
         if not retried:
@@ -125,10 +144,11 @@ class DialogueManager:
             )
 
         if approved is not None:
-            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
+            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
-            return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
-        prompt = self.composer.compose(question, history, hits)
+            fallback = self.message("bot.fallback", language, self.bot.fallback_message)
+            return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
+        prompt = self.composer.compose(question, history, hits, answer_language=language)
         stop = threading.Event()
         pieces = self.generator.stream(prompt.messages, self.settings, stop)
         return Reply(
@@ -138,7 +158,8 @@ class DialogueManager:
             pieces,
             prompt=prompt,
             on_done=record,
-            error_message=self.bot.error_message,
+            error_message=self.message("bot.error", language, self.bot.error_message),
             stop=stop,
+            language=language,
         )
 

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from supportbot.errors import ConfigError
 from supportbot.generation.base import ChatMessage, Generator
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.language import language_name
+
+# Said to the model after the system prompt when the customer writes in another language than English
+# (the system prompt's own): small models otherwise answer a Chinese question in English.
+LANGUAGE_INSTRUCTION = "The customer writes in {language}: answer in {language}."
 
 
 @dataclass(frozen=True)
@@ -81,15 +86,22 @@ class PromptComposer:
         self.max_message_tokens = max_message_tokens
         self.max_history_turns = max_history_turns
 
-    def _render(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> tuple[list[ChatMessage], list[Source]]:
+    def _render(
+        self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk], answer_language: str = ""
+    ) -> tuple[list[ChatMessage], list[Source]]:
         grouped = group_sources(hits)
         system = self.system_prompt
+        if answer_language and answer_language != "en":
+            system += " " + LANGUAGE_INSTRUCTION.format(language=language_name(answer_language))
         if grouped:
             system += "\n\nSources:\n" + render_context(grouped)
         messages: list[ChatMessage] = [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
         return messages, [source for source, _ in grouped]
 
-    def compose(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> ComposedPrompt:
+    def compose(
+        self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk], answer_language: str = ""
+    ) -> ComposedPrompt:
+        """The prompt for `question`; `answer_language` (ISO 639-1, e.g. "zh") asks the model to answer in it."""
         budget = self.generator.context_window - self.answer_tokens
         kept_question = self.generator.truncate(question, self.max_message_tokens)
         kept_history = list(history)[-2 * self.max_history_turns :] if self.max_history_turns > 0 else []
@@ -97,7 +109,7 @@ class PromptComposer:
         kept_hits = list(hits)
         truncated = kept_question != question
         while True:
-            messages, sources = self._render(kept_question, kept_history, kept_hits)
+            messages, sources = self._render(kept_question, kept_history, kept_hits, answer_language)
             tokens = self.generator.count_tokens(messages)
             if tokens <= budget:
                 return ComposedPrompt(messages, sources, tokens, dropped_history, len(hits) - len(kept_hits), truncated)
