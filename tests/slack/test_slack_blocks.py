@@ -23,3 +23,13 @@ def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
 
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
+
+
+def test_labels_come_in_the_threads_language():
+    from supportbot.bot.prompt import Source
+    from supportbot.text.catalog import MessageCatalog
+
+    source = Source(1, "returns/return-policy.md", "退货政策", "returns/return-policy.md", "", 0.9)
+    message = blocks.answer_blocks("可以退货。", [source], "Ev1", MessageCatalog().section("slack", "zh"))
+    assert message[1]["elements"][0]["text"].startswith("*来源*\n[1] 退货政策")
+    assert message[2]["elements"][2]["text"]["text"] == "转人工客服"

@@ -7,7 +7,7 @@ characters; long answers are split across sections rather than cut mid-message b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from supportbot.bot.prompt import Source
@@ -17,7 +17,8 @@ TEXT_LIMIT = 39_000
 MAX_ANSWER_SECTIONS = 45
 FEEDBACK_ACTION = "supportbot_feedback"
 HANDOFF_ACTION = "supportbot_handoff"
-WORKING = "Looking into it…"
+# Labels by default; a channel passes the catalog's [slack] section in the thread's language (text/catalog.py).
+ENGLISH_LABELS = {"sources": "Sources", "talk_to_person": "Talk to a person"}
 STREAMING_MARK = " …"
 
 _MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -49,27 +50,29 @@ def source_line(source: Source) -> str:
     return f"[{source.number}] {title}"
 
 
-def sources_block(sources: Sequence[Source]) -> dict[str, Any]:
+def sources_block(sources: Sequence[Source], title: str = ENGLISH_LABELS["sources"]) -> dict[str, Any]:
     lines = "\n".join(source_line(source) for source in sources)
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip("*Sources*\n" + lines, SECTION_LIMIT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"*{title}*\n" + lines, SECTION_LIMIT)}]}
 
 
-def buttons_block(event_id: str) -> dict[str, Any]:
+def buttons_block(event_id: str, talk_to_person: str = ENGLISH_LABELS["talk_to_person"]) -> dict[str, Any]:
     elements: list[dict[str, Any]] = [
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_up", "text": {"type": "plain_text", "text": "👍"}, "value": f"{event_id}|up"},
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_down", "text": {"type": "plain_text", "text": "👎"}, "value": f"{event_id}|down"},
-        {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": "Talk to a person"}, "value": event_id},
+        {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": talk_to_person}, "value": event_id},
     ]
     return {"type": "actions", "block_id": f"supportbot_actions_{event_id}"[:255], "elements": elements}
 
 
-def answer_blocks(text: str, sources: Sequence[Source], event_id: str, with_buttons: bool = True) -> list[dict[str, Any]]:
-    """The final answer: text sections, then sources, then the buttons."""
+def answer_blocks(
+    text: str, sources: Sequence[Source], event_id: str, labels: Mapping[str, str] = ENGLISH_LABELS, with_buttons: bool = True
+) -> list[dict[str, Any]]:
+    """The final answer: text sections, then sources, then the buttons; `labels` as ENGLISH_LABELS, in the thread's language."""
     blocks = _sections(text)
     if sources:
-        blocks.append(sources_block(sources))
+        blocks.append(sources_block(sources, labels["sources"]))
     if with_buttons:
-        blocks.append(buttons_block(event_id))
+        blocks.append(buttons_block(event_id, labels["talk_to_person"]))
     return blocks
 
 
