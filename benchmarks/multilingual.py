@@ -27,16 +27,16 @@ from types import SimpleNamespace
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from supportbot.app import create_embedder, create_index_builder, retriever_for_index  # noqa: E402
-from supportbot.config import load_config  # noqa: E402
-from supportbot.evaluation.answers import load_answer_cases  # noqa: E402
-from supportbot.evaluation.retrieval_eval import evaluate_search  # noqa: E402
-from supportbot.retrieval import bm25  # noqa: E402
-from supportbot.retrieval.index_store import load_index  # noqa: E402
-from supportbot.text.analyzers import snowball_words  # noqa: E402
+from supportbot.app import create_embedder, create_index_builder, retriever_for_index
+from supportbot.config import load_config
+from supportbot.evaluation.answers import load_answer_cases
+from supportbot.evaluation.retrieval_eval import evaluate_search
+from supportbot.retrieval import bm25
+from supportbot.retrieval.index_store import load_index
+from supportbot.text.analyzers import snowball_words
 
 ANSWERS = Path(__file__).resolve().parent.parent / "supportbot" / "sample_data" / "eval" / "answers-zh.jsonl"
 KEYS = ("R@1", "Hit@1", "MRR@10", "nDCG@10", "p50_ms")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from supportbot.errors import ConfigError
-from supportbot.text.analyzers import has_han, to_simplified
+from supportbot.text.analyzers import to_simplified
 
 TRADITIONAL_CHINESE = "zh-Hant"
 # Lingua's top language must beat the second by this much, or the message has no clear language:
@@ -70,7 +70,11 @@ class LanguageDetector:
 
             codes = [getattr(IsoCode639_1, code.upper()) for code in self.languages]
             builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes) if len(codes) > 1 else None
-            self._detector = builder.with_minimum_relative_distance(MINIMUM_RELATIVE_DISTANCE).build() if builder else False
+            self._detector = (
+                builder.with_minimum_relative_distance(MINIMUM_RELATIVE_DISTANCE).with_preloaded_language_models().build()
+                if builder
+                else False
+            )
         return self._detector
 
     def detect(self, text: str) -> str | None:
@@ -96,7 +100,3 @@ class LanguageDetector:
         language = detector.detect_language_of(rest)
         return language.iso_code_639_1.name.lower() if language is not None else None
 
-
-def has_letters(text: str) -> bool:
-    """Whether `text` has anything to detect a language from (not only emoji, digits and punctuation)."""
-    return bool(_LETTER_WORD.search(text)) or has_han(text)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import REPO_ROOT
 
 from supportbot.config import BotConfig
 from supportbot.errors import ConfigError
 from supportbot.text.language import LanguageDetector, language_name
-
-from conftest import REPO_ROOT
 
 
 @pytest.fixture(scope="module")
