@@ -37,12 +37,13 @@ CHINESE_STOPWORDS = frozenset(
     }
 )
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
-_KANA = "\u3040-\u30ff"
-_CJK_RUN = re.compile(f"[{_HAN}{_KANA}]+")
-_HAS_KANA = re.compile(f"[{_KANA}]")
-_HAS_HAN = re.compile(f"[{_HAN}]")
-_CJK_CHARACTER_OR_REST = re.compile(f"[{_HAN}{_KANA}]|[^{_HAN}{_KANA}]+")
+# Character ranges (for a regex class) of Han ideographs (Chinese, and Japanese kanji) and of Japanese kana.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+KANA = "\u3040-\u30ff"
+_CJK_RUN = re.compile(f"[{HAN}{KANA}]+")
+_HAS_KANA = re.compile(f"[{KANA}]")
+_HAS_HAN = re.compile(f"[{HAN}]")
+_CJK_CHARACTER_OR_REST = re.compile(f"[{HAN}{KANA}]|[^{HAN}{KANA}]+")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 

@@ -50,7 +50,8 @@ class MessageCatalog:
 
     def __init__(self, team_dir: str | Path = "") -> None:
         self.by_language = _read_folder(SHIPPED_DIR)
-        known = set(self.by_language[ENGLISH])
+        self.shipped_english = dict(self.by_language[ENGLISH])  # what config defaults hold, see message()
+        known = set(self.shipped_english)
         if team_dir:
             folder = Path(team_dir).expanduser()
             if not folder.is_dir():
@@ -72,8 +73,8 @@ class MessageCatalog:
 
     def message(self, key: str, language: str, configured: str = "") -> str:
         """The message `key` ("bot.fallback") in `language`; `configured` is the team's config text for it, if any."""
-        english = self.by_language[ENGLISH][key]  # KeyError: a key the code uses and en.toml lacks is a bug
-        if configured and configured != english:
+        shipped = self.shipped_english[key]  # KeyError: a key the code uses and en.toml lacks is a bug
+        if configured and configured != shipped:
             return configured
         return next(self.by_language[code][key] for code in self._chain(language) if key in self.by_language[code])
 

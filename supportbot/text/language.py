@@ -3,8 +3,9 @@
 The script decides first, since it is certain: a message mostly in Han characters is Chinese
 (Traditional when OpenCC would change it to Simplified, "zh-Hant"), with kana Japanese, in Hangul
 Korean. Other text goes to lingua (n-gram models shipped in its wheel), restricted to
-`bot.languages`: on the project's short-question set (benchmarks/language_detection.py) 14
-languages give 98.9% where all 75 give 93.3% and take 1.2 GB instead of ~0.3 GB. A message with no
+`bot.languages`: on the project's 180 short questions (benchmarks/language_detection.py) the 14
+default languages give 96.7% right and no wrong answer (the rest: no clear language), where all 75
+give 93.3% with wrong ones and take 1.1 GB instead of ~0.27 GB. A message with no
 clear language (emoji, a number, a product name alone) gets None, and the caller decides: the
 conversation's earlier language, else `bot.language`.
 
@@ -17,15 +18,15 @@ import re
 from collections.abc import Sequence
 
 from supportbot.errors import ConfigError
-from supportbot.text.analyzers import to_simplified
+from supportbot.text.analyzers import HAN, KANA, to_simplified
 
 TRADITIONAL_CHINESE = "zh-Hant"
 # Lingua's top language must beat the second by this much, or the message has no clear language:
-# 0.1 turns "Klarna?" and "ok" into None and costs 2 of 180 short questions (benchmarks/README.md).
+# 0.1 turns "Klarna?" and "ok" into None instead of Polish and Turkish (benchmarks/README.md).
 MINIMUM_RELATIVE_DISTANCE = 0.1
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(f"[{HAN}]")
+_KANA = re.compile(f"[{KANA}]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _NOT_WORDS = re.compile(r"https?://\S+|\S+@\S+\.\S+|<[@#!][^>]*>")  # links, e-mail addresses, Slack mentions
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
@@ -50,7 +51,7 @@ def base_language(code: str) -> str:
 
 
 class LanguageDetector:
-    """Detects a message's language among `languages`; lingua's models load on the first Latin-script message."""
+    """Detects a message's language among `languages`; lingua's models load at warm_up or the first Latin-script message."""
 
     def __init__(self, languages: Sequence[str]) -> None:
         from lingua import IsoCode639_1
@@ -65,16 +66,12 @@ class LanguageDetector:
         self._lingua()
 
     def _lingua(self):
-        if self._detector is None:
+        if self._detector is None and len(self.languages) > 1:  # lingua needs two languages to choose from
             from lingua import IsoCode639_1, LanguageDetectorBuilder
 
             codes = [getattr(IsoCode639_1, code.upper()) for code in self.languages]
-            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes) if len(codes) > 1 else None
-            self._detector = (
-                builder.with_minimum_relative_distance(MINIMUM_RELATIVE_DISTANCE).with_preloaded_language_models().build()
-                if builder
-                else False
-            )
+            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_minimum_relative_distance(MINIMUM_RELATIVE_DISTANCE)
+            self._detector = builder.with_preloaded_language_models().build()
         return self._detector
 
     def detect(self, text: str) -> str | None:
@@ -94,9 +91,8 @@ class LanguageDetector:
             return TRADITIONAL_CHINESE if to_simplified(text) != text else "zh"
         if not words:
             return None
-        detector = self._lingua()
-        if detector is False:  # a single language configured: nothing to choose
+        if len(self.languages) == 1:
             return self.languages[0]
-        language = detector.detect_language_of(rest)
+        language = self._lingua().detect_language_of(rest)
         return language.iso_code_639_1.name.lower() if language is not None else None
 

@@ -59,3 +59,10 @@ def test_team_file_not_in_utf8_and_missing_folder_say_what_to_fix(tmp_path):
         MessageCatalog(tmp_path)
     with pytest.raises(ConfigError, match=r"bot\.catalog_dir: .*missing is not a folder"):
         MessageCatalog(tmp_path / "missing")
+
+
+def test_config_default_stays_the_catalogs_when_a_team_rewords_the_english_message(tmp_path):
+    (tmp_path / "en.toml").write_text('[bot]\nfallback = "No answer here, sorry."\n', encoding="utf-8")
+    catalog = MessageCatalog(tmp_path)
+    assert catalog.message("bot.fallback", "en", BotConfig().fallback_message) == "No answer here, sorry."
+    assert catalog.message("bot.fallback", "zh", BotConfig().fallback_message).startswith("抱歉")

@@ -17,8 +17,6 @@ TEXT_LIMIT = 39_000
 MAX_ANSWER_SECTIONS = 45
 FEEDBACK_ACTION = "supportbot_feedback"
 HANDOFF_ACTION = "supportbot_handoff"
-# Labels by default; a channel passes the catalog's [slack] section in the thread's language (text/catalog.py).
-ENGLISH_LABELS = {"sources": "Sources", "talk_to_person": "Talk to a person"}
 STREAMING_MARK = " …"
 
 _MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -50,12 +48,12 @@ def source_line(source: Source) -> str:
     return f"[{source.number}] {title}"
 
 
-def sources_block(sources: Sequence[Source], title: str = ENGLISH_LABELS["sources"]) -> dict[str, Any]:
+def sources_block(sources: Sequence[Source], title: str) -> dict[str, Any]:
     lines = "\n".join(source_line(source) for source in sources)
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"*{title}*\n" + lines, SECTION_LIMIT)}]}
 
 
-def buttons_block(event_id: str, talk_to_person: str = ENGLISH_LABELS["talk_to_person"]) -> dict[str, Any]:
+def buttons_block(event_id: str, talk_to_person: str) -> dict[str, Any]:
     elements: list[dict[str, Any]] = [
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_up", "text": {"type": "plain_text", "text": "👍"}, "value": f"{event_id}|up"},
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_down", "text": {"type": "plain_text", "text": "👎"}, "value": f"{event_id}|down"},
@@ -65,9 +63,9 @@ def buttons_block(event_id: str, talk_to_person: str = ENGLISH_LABELS["talk_to_p
 
 
 def answer_blocks(
-    text: str, sources: Sequence[Source], event_id: str, labels: Mapping[str, str] = ENGLISH_LABELS, with_buttons: bool = True
+    text: str, sources: Sequence[Source], event_id: str, labels: Mapping[str, str], with_buttons: bool = True
 ) -> list[dict[str, Any]]:
-    """The final answer: text sections, then sources, then the buttons; `labels` as ENGLISH_LABELS, in the thread's language."""
+    """The final answer: text sections, then sources, then the buttons; `labels` is the catalog's [slack] section."""
     blocks = _sections(text)
     if sources:
         blocks.append(sources_block(sources, labels["sources"]))
