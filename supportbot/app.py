@@ -8,6 +8,7 @@ from pathlib import Path
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
@@ -20,6 +21,7 @@ from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
+from supportbot.text.analyzers import TextAnalyzer
 
 log = logging.getLogger(__name__)
 RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
@@ -96,6 +98,14 @@ def retriever_for_index(
     return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
+def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedder) -> GroundingChecker:
+    """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
+    bot = config.bot
+    return GroundingChecker(
+        embedder.embed_query, TextAnalyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+    )
+
+
 def create_dialogue_manager(
     config: Config, show_progress: bool = True, embedder: SentenceTransformerEmbedder | None = None
 ) -> DialogueManager:
@@ -109,5 +119,6 @@ def create_dialogue_manager(
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
+        checker=create_grounding_checker(config, embedder),
         approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
     )

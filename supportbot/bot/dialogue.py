@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from supportbot.bot.approved import ApprovedAnswers
-from supportbot.bot.prompt import PromptComposer
+from supportbot.bot.extractive import ExtractiveAnswerer
+from supportbot.bot.grounded import GroundedAnswer
+from supportbot.bot.grounding import GroundingChecker
+from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
@@ -47,9 +50,12 @@ class DialogueManager:
         bot: BotConfig,
         settings: GenerationSettings,
         top_k: int,
+        checker: GroundingChecker,
         approved: ApprovedAnswers | None = None,
     ) -> None:
         self.approved = approved
+        self.checker = checker
+        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance)
         self.retriever = retriever
         self.generator = generator
         self.store = store
@@ -111,9 +117,9 @@ class DialogueManager:
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
         hits = [self.retriever.retrieve(question)]
-        previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
-        if previous:
-            hits.append(self.retriever.retrieve(f"{previous}\n{question}"))
+        follow_up = _with_previous(question, history)
+        if follow_up != question:
+            hits.append(self.retriever.retrieve(follow_up))
         return merge_hits(*hits)[: self.top_k]
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
@@ -127,6 +133,7 @@ class DialogueManager:
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
         language = self.language_of(question, history)
+        composer = self.composer.in_language(language)
         approved = self.approved.match(question) if self.approved is not None else None
         hits = [] if approved is not None else self._retrieve(question, history)
         if not retried:
@@ -140,22 +147,33 @@ class DialogueManager:
                 reply.partial_text,
                 kind=reply.kind,
                 interrupted=reply.interrupted,
-                sources=[source.to_dict() for source in reply.sources],
+                sources=[source.to_dict() for source in reply.cited_sources()],
             )
 
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
-            fallback = self.message("bot.fallback", language, self.bot.fallback_message)
-            return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
-        prompt = self.composer.compose(question, history, hits, answer_language=language)
+            return self._decline(conversation_id, record, language)
+        mode = self.bot.answer_mode
+        if mode == "generative":
+            return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
+        grouped = group_sources(hits)
+        ranking = self.extractive.rank(_with_previous(question, history), grouped)
+        if not self.extractive.answers(ranking):
+            return self._decline(conversation_id, record, language)
+        extractive = self.extractive.answer(ranking)
+        if mode == "extractive":
+            sources = [source for source, _ in grouped]
+            return Reply(conversation_id, AnswerKind.EXTRACTIVE, sources, [extractive], on_done=record, language=language)
+        prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))
+        customer = [m["content"] for m in history if m["role"] == "user"] + [question]
+        grounded = GroundedAnswer(self.checker, self.checker.evidence(prompt.sources, customer), extractive, self.bot.max_answer_sentences)
         stop = threading.Event()
-        pieces = self.generator.stream(prompt.messages, self.settings, stop)
         return Reply(
             conversation_id,
-            AnswerKind.GENERATED,
+            AnswerKind.GROUNDED,
             prompt.sources,
-            pieces,
+            lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
             error_message=self.message("bot.error", language, self.bot.error_message),
@@ -163,3 +181,28 @@ class DialogueManager:
             language=language,
         )
 
+    def _decline(self, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
+        """Nothing in the help center answers the question: say so and offer a person, never guess."""
+        fallback = self.message("bot.fallback", language, self.bot.fallback_message)
+        return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
+
+    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None], language: str) -> Reply:
+        """The model's answer as it writes it (bot.answer_mode = "generative")."""
+        stop = threading.Event()
+        return Reply(
+            conversation_id,
+            AnswerKind.GENERATED,
+            prompt.sources,
+            self.generator.stream(prompt.messages, self.settings, stop),
+            prompt=prompt,
+            on_done=record,
+            error_message=self.message("bot.error", language, self.bot.error_message),
+            stop=stop,
+            language=language,
+        )
+
+
+def _with_previous(question: str, history: Sequence[ChatMessage]) -> str:
+    """In a follow-up ("and for gift cards?"), what is asked only makes sense with the previous question."""
+    previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+    return f"{previous}\n{question}" if previous else question

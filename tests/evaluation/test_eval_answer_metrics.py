@@ -54,3 +54,18 @@ def test_chinese_answers_are_scored_character_by_character():
 def test_mixed_chinese_and_english_counts_english_words_and_chinese_characters():
     # Klarna 分 期 / Klarna 分 期 付 款 -> common 3, P = 1, R = 3/5 -> F1 = 0.75
     assert token_f1("Klarna分期", "Klarna 分期付款") == pytest.approx(0.75)
+
+
+def test_answer_cases_read_history_and_answerable(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(
+        '{"question": "And for gift cards?", "answer": "Same.", "history": ["Refunds?"]}\n'
+        '{"question": "Store in Chicago?", "answer": "No idea.", "answerable": false}\n',
+        encoding="utf-8",
+    )
+    follow_up, unanswerable = load_answer_cases(path)
+    assert follow_up.history == ("Refunds?",) and follow_up.answerable
+    assert unanswerable.history == () and not unanswerable.answerable
+    path.write_text('{"question": "q", "answer": "a", "answerable": "no"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r'qa\.jsonl:1: "answerable" must be true or false'):
+        load_answer_cases(path)
