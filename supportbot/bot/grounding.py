@@ -19,7 +19,7 @@ shown without a citation. Anything else that is not supported is dropped, howeve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +40,7 @@ CONVERSATION_WORDS = frozenset(
         "information", "answer", "find", "sources", "source", "cover", "covers", "covered", "unfortunately",
         "afraid", "unable", "able", "can't", "cannot", "don't", "exactly", "detail", "details", "specific", "more",
         "ask", "asking", "check", "further", "need", "needs", "morning", "afternoon", "evening", "day", "wonderful",
-        "nice", "well", "best", "regards", "talk", "speak", "contact",
+        "nice", "well", "best", "regards", "talk", "speak", "contact", "center", "centre",
     }
 )
 # Snowball's English stop word list: words that carry no claim, left out of the overlap measure.
@@ -87,15 +87,23 @@ def quoted_in(sentence: str) -> list[str]:
 
 
 def names_in(sentence: str) -> list[str]:
-    """Words that name something: capitalised words not opening the sentence, and all-caps words anywhere."""
-    names = []
+    """What names something: capitalised words not opening the sentence, all-caps words anywhere.
+
+    Capitalised words in a row are one name ("Order Tracking page" names a page that must exist as such).
+    """
+    names: list[str] = []
+    previous_end = -1
     for number, match in enumerate(_WORD.finditer(sentence)):
         word = match.group(0).rstrip("'’")
         if word == "I" or word.lower() in CONVERSATION_WORDS:
             continue
         is_acronym = len(word) >= 2 and word.isupper()
         if is_acronym or (number > 0 and word[0].isupper() and not _follows_colon(sentence, match.start())):
-            names.append(word)
+            if names and sentence[previous_end : match.start()] == " ":
+                names[-1] += " " + word
+            else:
+                names.append(word)
+            previous_end = match.start() + len(word)
     return names
 
 
@@ -125,6 +133,7 @@ class Evidence:
     terms: list[frozenset[str]]
     figures: list[list[Figure]]
     negated: list[bool]
+    answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
     customer_text: str
     customer_figures: list[Figure] = field(default_factory=list)
@@ -150,8 +159,12 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
         for hit in hits:
             chunk = hit.chunk
             context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
+            header = ""  # a table row is read under its table's header row ("Method | Days | Cost")
             for position, text in enumerate(split_sentences(chunk.text)):
-                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, context))
+                row = " | " in text
+                header = (header or text) if row else ""
+                where = f"{context} > {header}" if row and header != text else context
+                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >")))
     return sentences
 
 
@@ -181,8 +194,15 @@ class GroundingChecker:
             vector = self._vectors[text] = self.embed(text)
         return vector
 
-    def evidence(self, sources: Sequence[Source], customer_messages: Sequence[str]) -> Evidence:
-        """The sources as the model was given them (`Source.text`), statement by statement."""
+    def evidence(
+        self, sources: Sequence[Source], customer_messages: Sequence[str], answering: Collection[str] | None = None
+    ) -> Evidence:
+        """The sources as the model was given them (`Source.text`), statement by statement.
+
+        With `answering`, only those statements may support a claim: a true sentence that does not answer the
+        question ("duties are collected on delivery" to "who pays for return shipping?") misleads as much as a
+        false one. Without it, any statement may (that is how eval measures support).
+        """
         pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
         customer_text = "\n".join(customer_messages)
         return Evidence(
@@ -191,6 +211,7 @@ class GroundingChecker:
             [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
+            [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
             customer_text,
             extract_figures(customer_text),
@@ -227,6 +248,8 @@ class GroundingChecker:
             overlap = overlaps[index]
             if overlap < self.min_overlap:
                 break
+            if not evidence.answers_question[index]:
+                continue
             number = evidence.numbers[index]
             reason = self._contradiction(figures, names, quoted, negated, index, evidence)
             similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0

@@ -180,8 +180,9 @@ def _add(report: AnswerReport, case: AnswerCase, reply, answer: str, faithfulnes
         report.approved += 1
         report.approved_right += relevant
     report.unsupported_number += bool(faithfulness.unsupported_numbers)
-    report.sentences += faithfulness.sentences
-    report.supported_sentences += faithfulness.supported_sentences
+    if reply.kind not in (AnswerKind.FALLBACK, AnswerKind.ERROR):  # the bot's own messages are not answers
+        report.sentences += faithfulness.sentences
+        report.supported_sentences += faithfulness.supported_sentences
 
 
 def answer_modes(manager: DialogueManager, modes: list[str]) -> Iterator[str]:

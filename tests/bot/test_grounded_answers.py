@@ -119,6 +119,7 @@ class TestBadSources:
         (docs / "table.md").write_text("# Rates\n\n| Method | Days | Cost |\n|---|---|---|\n| Standard | 5-7 | $5.95 |\n", encoding="utf-8")
         (docs / "line.txt").write_text("shipping " * 3000, encoding="utf-8")
         (docs / "code.md").write_text("# Config\n\n```\nrefund_days=5-7;shipping_fee=0;retries=3\n```\n", encoding="utf-8")
+        (docs / "zh.md").write_text("# 退款\n\n退款将在5-7个工作日内退回到您的原支付方式。运费不予退还。\n", encoding="utf-8")
         create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
         retriever = DenseRetriever(load_index(tmp_path / "index"), embedder, top_k=4, min_score=0.2)
         for mode in ("grounded", "extractive"):
@@ -126,7 +127,7 @@ class TestBadSources:
                 retriever, EchoGenerator("Standard takes 9 days."), ConversationStore(tmp_path / "c.sqlite3"),
                 BotConfig(answer_mode=mode), GenerationSettings(), 4, grounding_checker(embedder),
             )  # fmt: skip
-            for question in ("How much is standard shipping?", "shipping", "What are the refund days?"):
+            for question in ("How much is standard shipping?", "shipping", "What are the refund days?", "退款需要多长时间？"):
                 reply = manager.reply("console", f"{mode}-{question}", question)
                 text = reply.text()
                 assert text.strip() and "9 days" not in text
