@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from supportbot.bot.citations import SENTENCE_ENDS, CitedSentence, write_cited
+from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_sentences
-from supportbot.bot.prompt import Source
+from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.documents import ScoredChunk
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
@@ -56,7 +56,7 @@ def quotable(sentence: SourceSentence) -> bool:
 
     (The bot's own kind of words, "Sorry about that!", are left out too: they say nothing that answers.)
     """
-    return len(sentence.text.split()) >= 6 or " | " in sentence.text or sentence.text.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS)
+    return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -128,5 +128,5 @@ class ExtractiveAnswerer:
                 continue
             kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
             if kept:
-                sources.append(replace(source, text="\n".join(kept)))
+                sources.append(replace(source, text=PASSAGE_BREAK.join(kept)))
         return sources

@@ -1,19 +1,22 @@
 """Check each sentence of an answer against the sources before a customer sees it.
 
-A sentence is shown only when one source sentence supports it:
+A sentence is shown only when one statement of the sources (a sentence of the text the model was
+given, among those that answer the question) supports it:
 - every figure it states (amounts, durations, counts, percentages, dates, times, codes; see
-  text/figures.py) is stated in that source sentence, or was written by the customer (their
-  order number is not invented when the answer repeats it);
-- every name it uses (a capitalised or all-caps word: a product, a policy, a place) appears in
+  text/figures.py) is stated in that statement, or was written by the customer (their order
+  number is not invented when the answer repeats it);
+- every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
 - both are negated or neither is ("you can" is not supported by "you can't");
-- and the two say the same thing: the share of the sentence's content words found in the source
-  sentence (lexical support) and the embedding similarity of the two meet the bars below.
+- and the two say the same thing: the share of the sentence's content words found in the
+  statement (bot.grounding_min_overlap) and their embedding similarity (bot.grounding_min_similarity).
+Words are compared first; only statements that pass are embedded, so a check costs milliseconds.
 
 The bot's own words are not claims about the company: a sentence made only of conversation words
 ("Is there anything else I can help with?", "Would you like me to connect you with a person?") is
 shown without a citation. Anything else that is not supported is dropped, however plausible.
+How the bars were chosen: docs/answers.md and benchmarks/grounding.py.
 """
 
 from __future__ import annotations

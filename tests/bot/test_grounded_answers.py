@@ -44,11 +44,18 @@ def _sources_by_number(reply):
 
 class TestGroundedMode:
     def test_an_invented_refund_window_never_reaches_the_customer(self, manager_for):
+        manager, _ = manager_for(RIGHT + " Refunds take 2-3 business days after we get your return. " + RIGHT)
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        assert "2-3" not in text and text.count("5-7 business days") == 1  # stopped at the invented one
+        assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
+
+    def test_a_model_that_starts_with_an_invention_is_stopped_and_the_sources_quoted(self, manager_for):
         manager, _ = manager_for("Refunds take 2-3 business days after we get your return. " + RIGHT)
         reply = manager.reply("console", "c1", REFUNDS)
         text = reply.text()
         assert "2-3" not in text and "5-7 business days" in text
-        assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
+        assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 1
 
     def test_each_citation_names_the_source_that_states_the_sentence(self, manager_for):
         manager, _ = manager_for(RIGHT + " Is there anything else I can help you with?")
