@@ -13,7 +13,7 @@ from supportbot.bot.store import ConversationStore
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
-from supportbot.retrieval.bm25 import BM25Retriever, make_analyzer
+from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -21,6 +21,7 @@ from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
+from supportbot.text.analyzers import TextAnalyzer
 
 log = logging.getLogger(__name__)
 RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
@@ -107,7 +108,7 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
     return GroundingChecker(
-        embedder.embed_query, make_analyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+        embedder.embed_query, TextAnalyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
     )
 
 
