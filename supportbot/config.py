@@ -28,6 +28,8 @@ Requantize = Literal["auto", "q8_0", "q4_0", ""]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
+DocumentEncoder = Literal["onnx", "torch"]
+QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
@@ -35,6 +37,10 @@ LogFormat = Literal["text", "json"]
 AnswerMode = Literal["grounded", "extractive", "generative"]
 
 ENV_PREFIX = "SUPPORTBOT_"
+CATALOG_NOTE = (
+    " Left as this default (or empty), the message catalog says it in the customer's language; "
+    "other text is said as written in every language."
+)
 CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
 
 
@@ -118,7 +124,9 @@ class RetrievalConfig:
     min_score: float = _opt(
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
     )
-    batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
+    batch_size: int = _opt(  # 8: 36 chunks/s against 31 with 32 on the ONNX path, 2 cores (benchmarks/README.md)
+        8, "Chunks embedded per batch while indexing (batches are cut from chunks sorted by length)."
+    )
     mode: RetrievalMode = _opt(
         "hybrid", "Retrieval pipeline: 'hybrid' (dense and BM25 fused), 'dense' (embeddings only) or 'bm25' (keywords only)."
     )
@@ -130,7 +138,15 @@ class RetrievalConfig:
     )
     rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
     question_weight: float = _opt(
-        0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+        0.25,
+        "For FAQ entries, how much the question-only vector counts next to the question-plus-answer chunk vector "
+        "(see question_scoring).",
+    )
+    question_scoring: QuestionScoring = _opt(
+        "lift",
+        "How the FAQ question's cosine counts: 'lift' (only where it beats the chunk's: chunk + question_weight * "
+        "the difference) or 'average' (weighted mean of the two, which also pulls down entries whose question is "
+        "worded unlike the customer's situation; the default before was average with weight 0.5).",
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
     bm25_stemmer: str = _opt(
@@ -138,6 +154,11 @@ class RetrievalConfig:
     )
     query_encoder: QueryEncoder = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
+    )
+    document_encoder: DocumentEncoder = _opt(
+        "onnx",
+        "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
+        "within 1e-5) or 'torch' (sentence-transformers).",
     )
     reranker: str = _opt(
         "",
@@ -190,15 +211,32 @@ class BotConfig:
     fallback_message: str = _opt(
         "I'm sorry, I don't have an answer to that in our help center. Would you like me to connect you "
         "with a person from our support team?",
-        "Said instead of generating when no retrieved chunk reaches retrieval.min_score.",
+        "Said instead of generating when no retrieved chunk reaches retrieval.min_score."
+        + CATALOG_NOTE,
     )
     error_message: str = _opt(
         "Sorry, something went wrong while I was answering. Please try again in a moment.",
-        "Said to the user when generation fails; the error itself goes to the log.",
+        "Said to the user when generation fails; the error itself goes to the log." + CATALOG_NOTE,
     )
     max_message_tokens: int = _opt(512, "A longer user message is cut to this many tokens before prompting.")
     max_history_turns: int = _opt(10, "Past user/assistant exchanges offered to the model; older ones are dropped first.")
     max_message_chars: int = _opt(100_000, "Messages longer than this many characters are cut before tokenizing.")
+    language: str = _opt(
+        "en",
+        "Language (ISO 639-1 code) of the bot's messages for a message whose language cannot be told (emoji, a name "
+        "alone) in a conversation with no earlier one.",
+    )
+    languages: list[str] = _opt(
+        ["en", "zh", "es", "fr", "de", "pt", "it", "nl", "pl", "ru", "tr", "ar", "ja", "ko"],
+        "Languages (ISO 639-1) a message can be detected as; the bot answers in the detected one. Fewer detect short "
+        "messages better and load less (14: ~0.3 GB, all 75: 1.2 GB). Han, kana and Hangul text is always recognised. "
+        "[] turns detection off: every reply is in bot.language.",
+    )
+    catalog_dir: str = _opt(
+        "",
+        "Folder of message catalog files named by language (es.toml, zh-Hant.toml) that add languages or replace "
+        "shipped messages; see supportbot/text/messages/en.toml for the keys.",
+    )
     approved_min_score: float = _opt(
         0.8,
         "Cosine similarity between a question and an approved FAQ question (or approved page) above which the "
@@ -250,17 +288,18 @@ class SlackConfig:
     shutdown_grace: float = _opt(60.0, "Seconds a stopping bot lets answers in progress finish; queued ones wait for the next start.")
     busy_message: str = _opt(
         "I'm busy answering other questions right now. Please ask again in a minute.",
-        "Said in the thread when the queue is full.",
+        "Said in the thread when the queue is full." + CATALOG_NOTE,
     )
     handoff_message: str = _opt(
         "I've asked our support team to join this thread; someone will follow up here. "
         "I'll stay quiet here until someone says `@supportbot resume`.",
-        "Said in the thread when the conversation is handed to a person.",
+        "Said in the thread when the conversation is handed to a person." + CATALOG_NOTE,
     )
     handoff_failed_message: str = _opt(
         "I couldn't reach our support team just now, so no one has been notified. "
         "I'll keep answering here; please contact support directly if you need a person.",
-        "Said in the thread when the handoff summary could not be posted to slack.handoff_channel (the bot keeps answering).",
+        "Said in the thread when the handoff summary could not be posted to slack.handoff_channel (the bot keeps answering)."
+        + CATALOG_NOTE,
     )
     resume_user_group: str = _opt(
         "",

@@ -24,6 +24,9 @@ from supportbot.observability import Metrics
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.store import ConversationStore
+from supportbot.text.catalog import MessageCatalog
+from supportbot.text.language import LanguageDetector
+from supportbot.text.normalize import valid_unicode
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +79,11 @@ class DialogueManager:
         self.composer = PromptComposer(
             generator, bot.system_prompt, settings.max_new_tokens, bot.max_message_tokens, bot.max_history_turns
         )
+        self.catalog = MessageCatalog(bot.catalog_dir)
+        self.detector = LanguageDetector(bot.languages)
 
     def warm_up(self) -> None:
-        for part in (self.retriever, self.generator):
+        for part in (self.retriever, self.generator, self.detector):
             warm_up = getattr(part, "warm_up", None)
             if warm_up is not None:
                 warm_up()
@@ -108,10 +113,9 @@ class DialogueManager:
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
 
-    @property
-    def error_message(self) -> str:
-        """What a channel says when answering failed before or around the model (bot.error_message)."""
-        return self.bot.error_message
+    def error_message(self, language: str) -> str:
+        """What a channel says in `language` when answering failed around the model (bot.error_message, else the catalog's)."""
+        return self.message("bot.error", language, self.bot.error_message)
 
     @property
     def index_build(self) -> str:
@@ -130,6 +134,19 @@ class DialogueManager:
             if m.role in ("user", "assistant")
         ]
 
+    def language_of(self, message: str, history: Sequence[ChatMessage] = ()) -> str:
+        """The language to answer in: the message's own, else the conversation's last clear one, else bot.language."""
+        earlier = (m["content"] for m in reversed(history) if m["role"] == "user")
+        for text in (message, *earlier):
+            language = self.detector.detect(text)
+            if language:
+                return language
+        return self.bot.language
+
+    def message(self, key: str, language: str, configured: str = "") -> str:
+        """One of the bot's own messages (text/messages/en.toml lists the keys) in `language`; see text/catalog.py."""
+        return self.catalog.message(key, language, configured)
+
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
         with self.metrics.retrieval_seconds.time():
@@ -141,7 +158,7 @@ class DialogueManager:
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
-        question = message.strip()
+        question = valid_unicode(message).strip()
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
@@ -150,6 +167,8 @@ class DialogueManager:
         retried = bool(history) and history[-1] == {"role": "user", "content": self.store.as_stored(question)}
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
+        language = self.language_of(question, history)
+        composer = self.composer.in_language(language)
         approved = self.approved.match(question) if self.approved is not None else None
         hits = [] if approved is not None else self._retrieve(question, history)
         if not retried:
@@ -168,20 +187,21 @@ class DialogueManager:
             self.metrics.answered(channel, reply)
 
         if approved is not None:
-            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
+            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
-            return self._decline(conversation_id, record)
+            return self._decline(conversation_id, record, language)
         mode = self.bot.answer_mode
         if mode == "generative":
-            return self._generate(conversation_id, self.composer.compose(question, history, hits), record)
+            return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
         grouped = group_sources(hits)
         ranking = self.extractive.rank(_with_previous(question, history), grouped)
         if not self.extractive.answers(ranking):
-            return self._decline(conversation_id, record)
+            return self._decline(conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
         if mode == "extractive":
-            return Reply(conversation_id, AnswerKind.EXTRACTIVE, [source for source, _ in grouped], [extractive], on_done=record)
-        prompt = self.composer.compose_sources(question, history, self.extractive.evidence(ranking))
+            sources = [source for source, _ in grouped]
+            return Reply(conversation_id, AnswerKind.EXTRACTIVE, sources, [extractive], on_done=record, language=language)
+        prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))
         customer = [m["content"] for m in history if m["role"] == "user"] + [question]
         evidence = self.checker.evidence(prompt.sources, customer, self.extractive.answering(ranking))
         grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences)
@@ -193,15 +213,17 @@ class DialogueManager:
             lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.bot.error_message,
+            error_message=self.message("bot.error", language, self.bot.error_message),
             stop=stop,
+            language=language,
         )
 
-    def _decline(self, conversation_id: str, record: Callable[[Reply], None]) -> Reply:
+    def _decline(self, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
         """Nothing in the help center answers the question: say so and offer a person, never guess."""
-        return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
+        fallback = self.message("bot.fallback", language, self.bot.fallback_message)
+        return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
 
-    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None]) -> Reply:
+    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None], language: str) -> Reply:
         """The model's answer as it writes it (bot.answer_mode = "generative")."""
         stop = threading.Event()
         return Reply(
@@ -211,8 +233,9 @@ class DialogueManager:
             self.generator.stream(prompt.messages, self.settings, stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.bot.error_message,
+            error_message=self.message("bot.error", language, self.bot.error_message),
             stop=stop,
+            language=language,
         )
 
 

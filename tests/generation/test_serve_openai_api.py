@@ -24,6 +24,7 @@ def served_bot(sample_index_dir, llama_cpp_generator, tmp_path):
 
     config = Config()
     config.paths.index_dir = str(sample_index_dir)
+    config.bot.answer_mode = "generative"  # streamed token by token: what the endpoint's streaming is tested with
     manager = DialogueManager(
         create_retriever(config, show_progress=False),
         llama_cpp_generator,

@@ -9,7 +9,7 @@ import urllib.request
 from slack_double import block_action, mention, post_action, post_event
 from slack_helpers import final_text
 
-from supportbot.channels.slack.bot import NOT_ALLOWED_TO_RESUME, NOT_PAUSED, RESUMED
+from supportbot.text.catalog import MessageCatalog
 
 
 def answered(bot, question: str = "How long do refunds take?"):
@@ -55,10 +55,10 @@ def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot)
 
     bot.double.members["CHANDOFF"] = ["UAGENT", "ULEAD"]
     post_event(bot.url, mention("resume", thread_ts=ts, user="U1"))  # the customer is not the support team
-    assert final_text(bot, "C1", ts, index=2) == NOT_ALLOWED_TO_RESUME
+    assert final_text(bot, "C1", ts, index=2) == MessageCatalog().message("slack.not_allowed_to_resume", "en")
     assert bot.manager.in_handoff("slack", f"C1:{ts}")
     post_event(bot.url, mention("resume", thread_ts=ts, user="UAGENT"))
-    assert final_text(bot, "C1", ts, index=3) == RESUMED
+    assert final_text(bot, "C1", ts, index=3) == MessageCatalog().message("slack.resumed", "en")
     post_event(bot.url, mention("Can I return shoes?", thread_ts=ts))
     assert "Can I return shoes?" in final_text(bot, "C1", ts, index=4)
 
@@ -67,7 +67,7 @@ def test_resume_outside_a_handoff_says_so(start_bot):
     bot = start_bot()
     body = mention("resume")
     post_event(bot.url, body)
-    assert final_text(bot, "C1", body["event"]["ts"]) == NOT_PAUSED
+    assert final_text(bot, "C1", body["event"]["ts"]) == MessageCatalog().message("slack.not_paused", "en")
 
 
 def test_low_confidence_fallback_hands_off_to_the_support_channel(start_bot):
@@ -94,7 +94,7 @@ def test_handoff_that_cannot_reach_the_team_says_so_and_the_bot_keeps_answering(
     with caplog.at_level(logging.ERROR, logger="supportbot"):
         post_action(bot.url, block_action("supportbot_handoff", buttons["supportbot_handoff"], "C1", message_ts, ts))
         bot.double.wait_for(lambda: len(bot.double.thread_messages("C1", ts)) == 2)
-    assert bot.double.thread_messages("C1", ts)[1]["text"] == bot.service.config.handoff_failed_message
+    assert bot.double.thread_messages("C1", ts)[1]["text"] == MessageCatalog().message("slack.handoff_failed", "en")
     assert not bot.manager.in_handoff("slack", f"C1:{ts}")
     assert "handoff of thread" in caplog.text and "not_in_channel" in caplog.text
     assert metric(bot, 'supportbot_handoffs_total{channel="slack",outcome="failed"} 1.0')
@@ -110,6 +110,16 @@ def test_low_confidence_fallback_whose_handoff_fails_tells_the_customer_no_one_w
     post_event(bot.url, body)
     ts = body["event"]["ts"]
     text = final_text(bot, "C1", ts)
-    assert text.startswith(bot.manager.bot.fallback_message) and bot.service.config.handoff_failed_message in text
-    assert bot.service.config.handoff_message not in text and not bot.manager.in_handoff("slack", f"C1:{ts}")
+    catalog = MessageCatalog()
+    assert text == catalog.message("bot.fallback", "en") + "\n\n" + catalog.message("slack.handoff_failed", "en")
+    assert not bot.manager.in_handoff("slack", f"C1:{ts}")
     assert metric(bot, 'supportbot_handoffs_total{channel="slack",outcome="failed"} 1.0')
+
+
+def test_chinese_question_gets_the_fallback_and_handoff_notice_in_chinese(start_bot):
+    bot = start_bot()
+    body = mention("1998年世界杯的冠军是哪个国家？")
+    post_event(bot.url, body)
+    text = final_text(bot, "C1", body["event"]["ts"])
+    catalog = MessageCatalog()
+    assert text == catalog.message("bot.fallback", "zh") + "\n\n" + catalog.message("slack.handoff", "zh")
