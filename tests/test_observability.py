@@ -33,7 +33,7 @@ RIGHT = "Refunds are issued to your original payment method within 5-7 business 
 def test_answers_latencies_and_ratings_are_counted_by_kind(sample_index_dir, embedder, tmp_path):
     retriever = DenseRetriever(load_index(sample_index_dir), embedder, top_k=4, min_score=0.35)
     store = ConversationStore(tmp_path / "c.sqlite3")
-    model = EchoGenerator(answer="Refunds take 2-3 business days after we get your return. " + RIGHT)  # one invented sentence
+    model = EchoGenerator(answer=RIGHT + " Refunds take 2-3 business days after we get your return.")  # then one invented
     bot = BotConfig(answer_mode="grounded")
     manager = DialogueManager(retriever, model, store, bot, GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder))
     assert "2-3" not in manager.reply("console", "c1", "How long do refunds take?").text()
