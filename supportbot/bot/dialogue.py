@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.prompt import PromptComposer
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.store import ConversationStore, StoredMessage
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
@@ -82,6 +82,10 @@ class DialogueManager:
 
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
+
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
+        return self.store.messages(channel, conversation_id)
 
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [

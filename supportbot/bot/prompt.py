@@ -28,7 +28,14 @@ class Source:
     approved: bool = False
 
     def to_dict(self) -> dict:
-        return {"id": self.doc_id, "title": self.title, "path": self.path, "url": self.url, "score": round(self.score, 4)}
+        return {
+            "number": self.number,
+            "id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "url": self.url,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass
