@@ -41,7 +41,7 @@ class TestConversationTokens:
         with pytest.raises(TokenError, match="signature"):
             ConversationTokens(SECRET, 3600).verify(token)
 
-    @pytest.mark.parametrize("garbage", ["", "v1", "v1.abc", "v2.YQ.1.sig", "v1.YQ.soon.sig", "v1.%%%.1.sig"])
+    @pytest.mark.parametrize("garbage", ["", "v1", "v1.abc", "v2.YQ.1.sig", "v1.YQ.soon.sig", "v1.%%%.1.sig", "v1.YQ.².sig", "v1.YQ.1.sïg"])
     def test_malformed_tokens_are_refused(self, garbage):
         with pytest.raises(TokenError):
             ConversationTokens(SECRET, 3600).verify(garbage)

@@ -49,7 +49,6 @@ class Caller:
 
     key_name: str | None
     token: ConversationToken | None
-    address: str
 
     def who(self) -> str:
         """How the store names this caller as a rater or handoff requester (never an address or a key)."""
@@ -104,4 +103,4 @@ class Gate:
                 raise ApiError(401, f"{error}: {NEW_SESSION_HINT}", "invalid_token") from None
             if key_name is None:
                 self._limit(f"session:{token.conversation_id}", self.config.rate_limit_per_session, "session")
-        return Caller(key_name, token, address)
+        return Caller(key_name, token)

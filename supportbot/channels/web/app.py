@@ -41,6 +41,8 @@ STATIC_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "te
 
 def _validation_message(error: RequestValidationError) -> str:
     first = error.errors()[0]
+    if first.get("type") == "json_invalid":
+        return f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')})"
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
     return f"{where}: {first.get('msg', 'invalid')} (see /openapi.json)"
 

@@ -90,13 +90,15 @@ class ConversationTokens:
 
     def verify(self, token: str) -> ConversationToken:
         """The token's conversation, or TokenError."""
+        if not token.isascii():
+            raise TokenError("the conversation token is malformed")
         version, _, rest = token.partition(".")
         encoded_id, _, rest = rest.partition(".")
         expiry, _, signature = rest.partition(".")
         if version != TOKEN_VERSION or not encoded_id or not expiry.isdigit() or not signature:
             raise TokenError("the conversation token is malformed")
         body = f"{version}.{encoded_id}.{expiry}"
-        if not hmac.compare_digest(signature.encode("ascii", "replace"), self._signature(body).encode("ascii")):
+        if not hmac.compare_digest(signature.encode("ascii"), self._signature(body).encode("ascii")):
             raise TokenError("the conversation token's signature does not match")
         if int(expiry) < self._clock():
             raise TokenError("the conversation token has expired")

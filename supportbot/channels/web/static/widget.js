@@ -83,9 +83,12 @@
     return response;
   }
 
+  let loaded = false; // whether the panel shows the conversation the stored token names
+
   async function newToken() {
     const session = await (await call("POST", "/v1/sessions", {}, null)).json();
     storage.set(tokenKey, session.conversation_token);
+    loaded = true; // a new conversation: nothing to load
     return session.conversation_token;
   }
 
@@ -170,7 +173,6 @@
 
   // --- what the customer does -----------------------------------------------------------------
 
-  let loaded = false;
   async function loadConversation() {
     if (loaded || !storage.get(tokenKey)) return;
     loaded = true;
