@@ -130,14 +130,18 @@ class FixedRetriever:
 
 
 def echo_manager(db: Path):
-    from fakes import EchoGenerator
+    """The dialogue manager with free retrieval and the echo model, its text as written (answer_mode generative)."""
+    from fakes import EchoGenerator, grounding_checker
 
+    from supportbot.app import create_embedder
     from supportbot.bot.dialogue import DialogueManager
     from supportbot.bot.store import ConversationStore
-    from supportbot.config import BotConfig
+    from supportbot.config import BotConfig, Config
     from supportbot.generation.base import GenerationSettings
 
-    return DialogueManager(FixedRetriever(), EchoGenerator(ECHO_ANSWER), ConversationStore(db), BotConfig(), GenerationSettings(), top_k=1)
+    checker = grounding_checker(create_embedder(Config()))  # not loaded: generative answers are not checked
+    bot = BotConfig(answer_mode="generative")
+    return DialogueManager(FixedRetriever(), EchoGenerator(ECHO_ANSWER), ConversationStore(db), bot, GenerationSettings(), 1, checker)
 
 
 def bare_echo_app():

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
-from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.bm25 import BM25Retriever, make_analyzer
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -96,6 +97,14 @@ def retriever_for_index(
     return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
+def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedder) -> GroundingChecker:
+    """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
+    bot = config.bot
+    return GroundingChecker(
+        embedder.embed_query, make_analyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+    )
+
+
 def create_dialogue_manager(
     config: Config, show_progress: bool = True, embedder: SentenceTransformerEmbedder | None = None
 ) -> DialogueManager:
@@ -109,5 +118,6 @@ def create_dialogue_manager(
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
+        checker=create_grounding_checker(config, embedder),
         approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
     )

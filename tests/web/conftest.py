@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakes import grounding_checker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))  # the Slack Web API double
 
@@ -29,7 +30,9 @@ def web_manager(tmp_path_factory: pytest.TempPathFactory, sample_index_dir: Path
     retrieval = RetrievalConfig()
     retriever = DenseRetriever(load_index(sample_index_dir), embedder, retrieval.top_k, retrieval.min_score)
     store = ConversationStore(tmp_path_factory.mktemp("web-store") / "conversations.sqlite3")
-    return DialogueManager(retriever, ScriptedGenerator(), store, BotConfig(), GenerationSettings(max_new_tokens=24), retrieval.top_k)
+    bot = BotConfig(answer_mode="generative")  # the scripted model's text as written: the web layer is under test
+    settings = GenerationSettings(max_new_tokens=24)
+    return DialogueManager(retriever, ScriptedGenerator(), store, bot, settings, retrieval.top_k, grounding_checker(embedder))
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def completions_router(web: WebContext) -> APIRouter:
             "conversation_token": token,
             "token_expires_at": expires_at,
             "kind": reply.kind,
-            "sources": source_dicts(reply.sources),
+            "sources": source_dicts(reply.cited_sources()),
             "message_id": reply.message_id,
         }
 
