@@ -38,21 +38,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from sample_questions import QUESTIONS  # noqa: E402
+
 from supportbot.evaluation.metrics import percentile  # noqa: E402
 
 API_KEY = "bench-key-0123456789abcdef"
-QUESTIONS = [
-    "How long do refunds take?",
-    "Do you ship internationally?",
-    "How do I start a return?",
-    "Can I change my order after placing it?",
-    "How do I reset my password?",
-    "What does the warranty cover?",
-    "Can I exchange an item for a different size?",
-    "Which payment methods do you accept?",
-    "My item arrived damaged, what should I do?",
-    "How do I track my package?",
-]
 ECHO_ANSWER = "Returns are accepted within 30 days of delivery, unused and in the original packaging [1]."
 
 
