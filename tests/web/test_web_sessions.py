@@ -109,3 +109,17 @@ class TestRateLimiter:
         clock.now = 120.0
         limiter.check("ip:new", 5)
         assert len(limiter._log) == 1
+
+
+class TestServeCommand:
+    def test_a_bad_api_key_stops_serve_with_one_line_before_anything_loads(self, monkeypatch):
+        from click.testing import CliRunner
+
+        from supportbot.cli import main
+
+        monkeypatch.setenv("WEBCHAT_API_KEYS", "backend=tooshort")
+        result = CliRunner().invoke(main, ["serve", "--port", "0"])
+        assert result.exit_code == 2
+        assert result.output.strip() == (
+            "error: WEBCHAT_API_KEYS: the key of entry 1 (backend) is shorter than 20 characters (the value is not shown)"
+        )

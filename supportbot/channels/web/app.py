@@ -134,7 +134,6 @@ def create_app(
 
     app = FastAPI(title="supportbot", summary="A support bot that answers from your documents, with sources.",
                   docs_url=None, redoc_url=None, lifespan=lifespan)
-    app.state.web = web
     _add_error_handlers(app)
     _add_health_routes(app, web)
     app.include_router(completions_router(web))

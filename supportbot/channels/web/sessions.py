@@ -118,9 +118,6 @@ class ApiKeys:
     def __repr__(self) -> str:  # the keys themselves must never reach a log
         return f"ApiKeys(names={sorted(self._keys)})"
 
-    def __bool__(self) -> bool:
-        return bool(self._keys)
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> ApiKeys:
         keys: dict[str, str] = {}
