@@ -38,9 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from sample_questions import QUESTIONS  # noqa: E402
+from sample_questions import QUESTIONS
 
-from supportbot.evaluation.metrics import percentile  # noqa: E402
+from supportbot.evaluation.metrics import percentile
 
 API_KEY = "bench-key-0123456789abcdef"
 ECHO_ANSWER = "Returns are accepted within 30 days of delivery, unused and in the original packaging [1]."
