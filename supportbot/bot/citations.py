@@ -24,6 +24,11 @@ class CitedSentence:
     number: int | None
 
 
+def is_full_sentence(text: str) -> bool:
+    """Ends like a sentence (a list item, a table row or a heading does not)."""
+    return text.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS)
+
+
 def marker(number: int) -> str:
     return f"[{number}]"
 
@@ -37,18 +42,20 @@ class CitationWriter:
 
     def __init__(self) -> None:
         self._open_run: int | None = None
-        self._last = ""
+        self._started = False
+        self._last_was_item = False
 
     def add(self, sentence: CitedSentence) -> str:
         text = ""
         if self._open_run is not None and sentence.number != self._open_run:
             text += " " + marker(self._open_run)
-        if self._last:
-            # A list item or table row has no full stop: it keeps a line of its own.
-            text += " " if text or self._last.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS) else "\n"
-        text += sentence.text
-        self._last = sentence.text
-        self._open_run = sentence.number
+        # A list item or table row (no full stop) is set as a list item on a line of its own, so that the text
+        # reads as the source does and splits back into the same sentences.
+        item = not is_full_sentence(sentence.text)
+        if self._started:
+            text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
+        text += f"- {sentence.text}" if item else sentence.text
+        self._started, self._last_was_item, self._open_run = True, item, sentence.number
         return text
 
     def finish(self) -> str:

@@ -150,7 +150,8 @@ class DialogueManager:
             return Reply(conversation_id, AnswerKind.EXTRACTIVE, [source for source, _ in grouped], [extractive], on_done=record)
         prompt = self.composer.compose_sources(question, history, self.extractive.evidence(ranking))
         customer = [m["content"] for m in history if m["role"] == "user"] + [question]
-        grounded = GroundedAnswer(self.checker, self.checker.evidence(prompt.sources, customer), extractive, self.bot.max_answer_sentences)
+        evidence = self.checker.evidence(prompt.sources, customer, self.extractive.answering(ranking))
+        grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences)
         stop = threading.Event()
         return Reply(
             conversation_id,

@@ -21,15 +21,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from supportbot.bot.citations import SENTENCE_ENDS, CitedSentence, write_cited
+from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_sentences
-from supportbot.bot.prompt import Source
+from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.documents import ScoredChunk
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
 EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
+ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,11 @@ class Ranking:
 
 
 def quotable(sentence: SourceSentence) -> bool:
-    """Whether a sentence can stand in an answer: not a heading or a one-word list item ("Fixing rust", "Visa")."""
-    return len(sentence.text.split()) >= 6 or " | " in sentence.text or sentence.text.rstrip("*_\"'”’)").endswith(SENTENCE_ENDS)
+    """Whether a sentence can stand in an answer: not a heading or a one-word list item ("Fixing rust", "Visa").
+
+    (The bot's own kind of words, "Sorry about that!", are left out too: they say nothing that answers.)
+    """
+    return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -79,7 +83,7 @@ class ExtractiveAnswerer:
         return np.array([sum(weight[word] for word in words & t) / total for t in terms])
 
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
-        sentences = [sentence for sentence in source_sentences(grouped) if quotable(sentence)]
+        sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0))
         vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
@@ -96,9 +100,16 @@ class ExtractiveAnswerer:
         if hits and hits[0].chunk.question:
             return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
         best = ranking.score.max()
-        chosen = [i for i in ranking.best(self.max_sentences) if ranking.score[i] >= NEAR_BEST * best]
+        chosen: list[int] = []
+        for i in ranking.best(self.max_sentences):
+            if ranking.score[i] >= NEAR_BEST * best and all(ranking.sentences[i].text != ranking.sentences[j].text for j in chosen):
+                chosen.append(i)
         chosen.sort(key=lambda i: (ranking.sentences[i].number, i))  # each source's sentences in the order the model saw them
         return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in chosen])
+
+    def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
+        """The sentences that answer the question best: what a grounded answer's claims may rest on."""
+        return {ranking.sentences[i].text for i in ranking.best(count)}
 
     def evidence(self, ranking: Ranking, count: int = EVIDENCE_SENTENCES) -> list[Source]:
         """The sources cut down to their `count` most relevant sentences, keeping their numbers.
@@ -117,5 +128,5 @@ class ExtractiveAnswerer:
                 continue
             kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
             if kept:
-                sources.append(replace(source, text="\n".join(kept)))
+                sources.append(replace(source, text=PASSAGE_BREAK.join(kept)))
         return sources

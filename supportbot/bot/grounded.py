@@ -3,9 +3,9 @@
 The model's text is buffered until a sentence is complete; the sentence is then checked
 (bot/grounding.py) and shown with its citation, or dropped. Dropping is silent: the customer only
 ever reads supported sentences (and the bot's own conversational words). The model is stopped
-early once it has said `max_sentences` supported things, or after two unsupported sentences in a
-row (it has left its sources, and what follows is unlikely to come back to them). When no
-supported statement survives, the extractive answer is shown instead.
+early once it has said `max_sentences` supported things, or at its first unsupported sentence
+(it has left its sources, and what follows is unlikely to come back to them). When no supported
+statement survives, the extractive answer is shown instead.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 
 from supportbot.bot.citations import CitationWriter, CitedSentence
 from supportbot.bot.grounding import Evidence, GroundingChecker, SentenceCheck
+from supportbot.bot.prompt import ANSWER_MARK, QUESTION_MARK
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.text.sentences import complete_sentences, split_sentences
 
 log = logging.getLogger(__name__)
 
-MAX_DROPS_IN_A_ROW = 2
+# Stop at the first unsupported sentence: the model has left its sources, and on the sample docs going on
+# to a second one changed ROUGE-L by 0.004 while the customer waited for it (benchmarks/README.md).
+MAX_DROPS_IN_A_ROW = 1
 
 
 @dataclass
@@ -36,6 +39,7 @@ class GroundedAnswer:
     checks: list[SentenceCheck] = field(default_factory=list)
     _held: list[CitedSentence] = field(default_factory=list)
     _lead_in: CitedSentence | None = None
+    _shown: set[str] = field(default_factory=set)
     _claimed: bool = False
 
     def stream(self, reply: Reply, pieces: Iterator[str], stop: threading.Event) -> Iterator[str]:
@@ -81,7 +85,9 @@ class GroundedAnswer:
         "Sure!" or "I'm not sure" must not stand in front of the extractive answer. A lead-in ("Do
         this:") waits for the sentence it leads into and goes when that one is dropped.
         """
-        check = self.checker.check(sentence, self.evidence)
+        if sentence.startswith(QUESTION_MARK) or sentence in self._shown:
+            return "", False, False  # an FAQ question copied from the prompt, or a sentence said already
+        check = self.checker.check(sentence.removeprefix(ANSWER_MARK), self.evidence)
         self.checks.append(check)
         if not check.supported:
             log.debug("dropped %r: %s", check.text, check.reason)
@@ -97,6 +103,7 @@ class GroundedAnswer:
         if not check.claim and not self._claimed:
             self._held.append(cited)
             return "", False, False
+        self._shown.add(sentence)
         waiting = [*self._held, *([self._lead_in] if self._lead_in and check.claim else [])]
         self._held.clear()
         self._lead_in = None

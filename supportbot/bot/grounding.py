@@ -1,25 +1,28 @@
 """Check each sentence of an answer against the sources before a customer sees it.
 
-A sentence is shown only when one source sentence supports it:
+A sentence is shown only when one statement of the sources (a sentence of the text the model was
+given, among those that answer the question) supports it:
 - every figure it states (amounts, durations, counts, percentages, dates, times, codes; see
-  text/figures.py) is stated in that source sentence, or was written by the customer (their
-  order number is not invented when the answer repeats it);
-- every name it uses (a capitalised or all-caps word: a product, a policy, a place) appears in
+  text/figures.py) is stated in that statement, or was written by the customer (their order
+  number is not invented when the answer repeats it);
+- every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
 - both are negated or neither is ("you can" is not supported by "you can't");
-- and the two say the same thing: the share of the sentence's content words found in the source
-  sentence (lexical support) and the embedding similarity of the two meet the bars below.
+- and the two say the same thing: the share of the sentence's content words found in the
+  statement (bot.grounding_min_overlap) and their embedding similarity (bot.grounding_min_similarity).
+Words are compared first; only statements that pass are embedded, so a check costs milliseconds.
 
 The bot's own words are not claims about the company: a sentence made only of conversation words
 ("Is there anything else I can help with?", "Would you like me to connect you with a person?") is
 shown without a citation. Anything else that is not supported is dropped, however plausible.
+How the bars were chosen: docs/answers.md and benchmarks/grounding.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +43,7 @@ CONVERSATION_WORDS = frozenset(
         "information", "answer", "find", "sources", "source", "cover", "covers", "covered", "unfortunately",
         "afraid", "unable", "able", "can't", "cannot", "don't", "exactly", "detail", "details", "specific", "more",
         "ask", "asking", "check", "further", "need", "needs", "morning", "afternoon", "evening", "day", "wonderful",
-        "nice", "well", "best", "regards", "talk", "speak", "contact",
+        "nice", "well", "best", "regards", "talk", "speak", "contact", "center", "centre",
     }
 )
 # Snowball's English stop word list: words that carry no claim, left out of the overlap measure.
@@ -87,15 +90,23 @@ def quoted_in(sentence: str) -> list[str]:
 
 
 def names_in(sentence: str) -> list[str]:
-    """Words that name something: capitalised words not opening the sentence, and all-caps words anywhere."""
-    names = []
+    """What names something: capitalised words not opening the sentence, all-caps words anywhere.
+
+    Capitalised words in a row are one name ("Order Tracking page" names a page that must exist as such).
+    """
+    names: list[str] = []
+    previous_end = -1
     for number, match in enumerate(_WORD.finditer(sentence)):
         word = match.group(0).rstrip("'’")
         if word == "I" or word.lower() in CONVERSATION_WORDS:
             continue
         is_acronym = len(word) >= 2 and word.isupper()
         if is_acronym or (number > 0 and word[0].isupper() and not _follows_colon(sentence, match.start())):
-            names.append(word)
+            if names and sentence[previous_end : match.start()] == " ":
+                names[-1] += " " + word
+            else:
+                names.append(word)
+            previous_end = match.start() + len(word)
     return names
 
 
@@ -125,6 +136,7 @@ class Evidence:
     terms: list[frozenset[str]]
     figures: list[list[Figure]]
     negated: list[bool]
+    answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
     customer_text: str
     customer_figures: list[Figure] = field(default_factory=list)
@@ -150,8 +162,12 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
         for hit in hits:
             chunk = hit.chunk
             context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
+            header = ""  # a table row is read under its table's header row ("Method | Days | Cost")
             for position, text in enumerate(split_sentences(chunk.text)):
-                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, context))
+                row = " | " in text
+                header = (header or text) if row else ""
+                where = f"{context} > {header}" if row and header != text else context
+                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >")))
     return sentences
 
 
@@ -181,8 +197,15 @@ class GroundingChecker:
             vector = self._vectors[text] = self.embed(text)
         return vector
 
-    def evidence(self, sources: Sequence[Source], customer_messages: Sequence[str]) -> Evidence:
-        """The sources as the model was given them (`Source.text`), statement by statement."""
+    def evidence(
+        self, sources: Sequence[Source], customer_messages: Sequence[str], answering: Collection[str] | None = None
+    ) -> Evidence:
+        """The sources as the model was given them (`Source.text`), statement by statement.
+
+        With `answering`, only those statements may support a claim: a true sentence that does not answer the
+        question ("duties are collected on delivery" to "who pays for return shipping?") misleads as much as a
+        false one. Without it, any statement may (that is how eval measures support).
+        """
         pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
         customer_text = "\n".join(customer_messages)
         return Evidence(
@@ -191,6 +214,7 @@ class GroundingChecker:
             [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
+            [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
             customer_text,
             extract_figures(customer_text),
@@ -227,6 +251,8 @@ class GroundingChecker:
             overlap = overlaps[index]
             if overlap < self.min_overlap:
                 break
+            if not evidence.answers_question[index]:
+                continue
             number = evidence.numbers[index]
             reason = self._contradiction(figures, names, quoted, negated, index, evidence)
             similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0

@@ -15,6 +15,7 @@ from supportbot.generation.base import ChatMessage, Generator
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.sentences import split_sentences
 
+PASSAGE_BREAK = "\n\n"  # between passages of one source: read back, each keeps its own sentences
 QUESTION_MARK = "Q: "  # how an FAQ entry's question and answer are set out for the model
 ANSWER_MARK = "A: "
 
@@ -56,8 +57,12 @@ class ComposedPrompt:
 
 
 def render_source_body(hits: Sequence[ScoredChunk]) -> str:
-    """A source's chunks as the model reads them; an FAQ entry keeps its question."""
-    return "\n".join(hit.chunk.text if not hit.chunk.question else f"{QUESTION_MARK}{hit.chunk.question}\n{ANSWER_MARK}{hit.chunk.text}" for hit in hits)
+    """A source's chunks as the model reads them; an FAQ entry keeps its question.
+
+    Passages are set a blank line apart, so that reading the text back sentence by sentence
+    (`source_statements`) finds the sentences each passage has on its own.
+    """
+    return PASSAGE_BREAK.join(hit.chunk.text if not hit.chunk.question else f"{QUESTION_MARK}{hit.chunk.question}\n{ANSWER_MARK}{hit.chunk.text}" for hit in hits)
 
 
 def source_statements(source: Source) -> list[str]:

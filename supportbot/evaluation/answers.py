@@ -83,7 +83,9 @@ class AnswerReport:
             "approved_right_rate": share(self.approved_right, self.approved),
             "kinds": dict(sorted(self.kinds.items())),
             "ttft_p50_ms": round(percentile(self.first_token_ms, 50), 1),
+            "ttft_p90_ms": round(percentile(self.first_token_ms, 90), 1),
             "answer_p50_ms": round(percentile(self.answer_ms, 50), 1),
+            "answer_p90_ms": round(percentile(self.answer_ms, 90), 1),
             "tokens_per_s_p50": round(percentile(self.tokens_per_s, 50), 2),
         }
 
@@ -150,7 +152,7 @@ def evaluate_answers(
         answer = "".join(pieces)
         faithfulness = measure_faithfulness(answer, reply, [*case.history, case.question], manager.checker)
         _add(report, case, reply, answer, faithfulness)
-        if reply.first_token_at is not None:
+        if reply.first_token_at is not None and reply.kind != AnswerKind.FALLBACK:  # a decline takes no time to say
             report.first_token_ms.append((reply.first_token_at - reply.started_at) * 1000)
             report.answer_ms.append((finished - reply.started_at) * 1000)
             if finished > reply.first_token_at and len(pieces) > 1 and reply.kind == AnswerKind.GENERATED:
@@ -180,8 +182,9 @@ def _add(report: AnswerReport, case: AnswerCase, reply, answer: str, faithfulnes
         report.approved += 1
         report.approved_right += relevant
     report.unsupported_number += bool(faithfulness.unsupported_numbers)
-    report.sentences += faithfulness.sentences
-    report.supported_sentences += faithfulness.supported_sentences
+    if reply.kind not in (AnswerKind.FALLBACK, AnswerKind.ERROR):  # the bot's own messages are not answers
+        report.sentences += faithfulness.sentences
+        report.supported_sentences += faithfulness.supported_sentences
 
 
 def answer_modes(manager: DialogueManager, modes: list[str]) -> Iterator[str]:

@@ -44,11 +44,18 @@ def _sources_by_number(reply):
 
 class TestGroundedMode:
     def test_an_invented_refund_window_never_reaches_the_customer(self, manager_for):
+        manager, _ = manager_for(RIGHT + " Refunds take 2-3 business days after we get your return. " + RIGHT)
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        assert "2-3" not in text and text.count("5-7 business days") == 1  # stopped at the invented one
+        assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
+
+    def test_a_model_that_starts_with_an_invention_is_stopped_and_the_sources_quoted(self, manager_for):
         manager, _ = manager_for("Refunds take 2-3 business days after we get your return. " + RIGHT)
         reply = manager.reply("console", "c1", REFUNDS)
         text = reply.text()
         assert "2-3" not in text and "5-7 business days" in text
-        assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
+        assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 1
 
     def test_each_citation_names_the_source_that_states_the_sentence(self, manager_for):
         manager, _ = manager_for(RIGHT + " Is there anything else I can help you with?")
@@ -119,6 +126,7 @@ class TestBadSources:
         (docs / "table.md").write_text("# Rates\n\n| Method | Days | Cost |\n|---|---|---|\n| Standard | 5-7 | $5.95 |\n", encoding="utf-8")
         (docs / "line.txt").write_text("shipping " * 3000, encoding="utf-8")
         (docs / "code.md").write_text("# Config\n\n```\nrefund_days=5-7;shipping_fee=0;retries=3\n```\n", encoding="utf-8")
+        (docs / "zh.md").write_text("# 退款\n\n退款将在5-7个工作日内退回到您的原支付方式。运费不予退还。\n", encoding="utf-8")
         create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
         retriever = DenseRetriever(load_index(tmp_path / "index"), embedder, top_k=4, min_score=0.2)
         for mode in ("grounded", "extractive"):
@@ -126,7 +134,7 @@ class TestBadSources:
                 retriever, EchoGenerator("Standard takes 9 days."), ConversationStore(tmp_path / "c.sqlite3"),
                 BotConfig(answer_mode=mode), GenerationSettings(), 4, grounding_checker(embedder),
             )  # fmt: skip
-            for question in ("How much is standard shipping?", "shipping", "What are the refund days?"):
+            for question in ("How much is standard shipping?", "shipping", "What are the refund days?", "退款需要多长时间？"):
                 reply = manager.reply("console", f"{mode}-{question}", question)
                 text = reply.text()
                 assert text.strip() and "9 days" not in text
