@@ -16,7 +16,7 @@ from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.store import ConversationStore, StoredMessage
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
@@ -93,6 +93,10 @@ class DialogueManager:
 
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
+
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
+        return self.store.messages(channel, conversation_id)
 
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
