@@ -23,7 +23,7 @@ from supportbot.generation.base import ChatMessage, GenerationSettings, Generato
 from supportbot.observability import Metrics
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
-from supportbot.store import ConversationStore
+from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
@@ -126,6 +126,10 @@ class DialogueManager:
         fresh = self.index_watch.reload_if_changed() if self.index_watch is not None else None
         if fresh is not None:
             self.retriever, self.approved = fresh
+
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
+        return self.store.messages(channel, conversation_id)
 
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
