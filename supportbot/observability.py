@@ -77,8 +77,9 @@ class Metrics:
             ["channel", "outcome"], registry=registry,
         )
         self.queue_depth = Gauge("supportbot_queue_depth", "Accepted questions waiting for a worker.", ["channel"], registry=registry)
-        self.rate_limited = Counter(
-            "supportbot_rate_limited_requests", "Requests refused by a rate limit.", ["channel"], registry=registry
+        self.refused = Counter(
+            "supportbot_refused_requests", "Requests refused, by reason: a rate limit (rate_limit_ip, _session, _key) or busy.",
+            ["channel", "reason"], registry=registry,
         )
         self.index = Info("supportbot_index", "The index build the bot answers from.", registry=registry)
 
