@@ -31,7 +31,6 @@ from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noq
 
 from supportbot.app import create_grounding_checker, create_index_builder  # noqa: E402
 from supportbot.bot.dialogue import DialogueManager  # noqa: E402
-from supportbot.store import ConversationStore  # noqa: E402
 from supportbot.channels.slack.server import SlackService  # noqa: E402
 from supportbot.channels.slack.tokens import SlackTokens  # noqa: E402
 from supportbot.config import BotConfig, Config, SlackConfig  # noqa: E402
@@ -40,6 +39,7 @@ from supportbot.generation.transformers_backend import TransformersGenerator  # 
 from supportbot.retrieval.dense import DenseRetriever  # noqa: E402
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 from supportbot.retrieval.index_store import load_index  # noqa: E402
+from supportbot.store import ConversationStore  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
