@@ -30,6 +30,7 @@ from supportbot.text.normalize import valid_unicode
 
 log = logging.getLogger(__name__)
 
+
 def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     """Union of several retrievals, each chunk once with its best score, best first."""
     best: dict[str, ScoredChunk] = {}
@@ -194,15 +195,27 @@ class DialogueManager:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
             return self._decline(conversation_id, record, language)
-        mode = self.bot.answer_mode
-        if mode == "generative":
+        if self.bot.answer_mode == "generative":
             return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
+        return self._from_sources(conversation_id, question, history, hits, composer, record, language)
+
+    def _from_sources(
+        self,
+        conversation_id: str,
+        question: str,
+        history: list[ChatMessage],
+        hits: list[ScoredChunk],
+        composer: PromptComposer,
+        record: Callable[[Reply], None],
+        language: str,
+    ) -> Reply:
+        """An extractive or grounded answer, or a decline when the best source sentence is beside the point."""
         grouped = group_sources(hits)
         ranking = self.extractive.rank(_with_previous(question, history), grouped)
         if not self.extractive.answers(ranking):
             return self._decline(conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
-        if mode == "extractive":
+        if self.bot.answer_mode == "extractive":
             sources = [source for source, _ in grouped]
             return Reply(conversation_id, AnswerKind.EXTRACTIVE, sources, [extractive], on_done=record, language=language)
         prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))
