@@ -22,11 +22,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from supportbot.evaluation.beir import load_beir  # noqa: E402
-from supportbot.evaluation.gaps import group_by_similarity  # noqa: E402
-from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
+from supportbot.evaluation.beir import load_beir
+from supportbot.evaluation.gaps import group_by_similarity
+from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 
 
 def sample(path: Path, groups: int, per_group: int, rng: random.Random) -> tuple[list[str], list[str]]:

@@ -35,11 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "slack"))
 
-from instances import BotProcess, OpenAIDouble, echo_answer, instance_env  # noqa: E402
-from postgres_server import PostgresServer  # noqa: E402
-from slack_double import SlackDouble, mention, post_event  # noqa: E402
+from instances import BotProcess, OpenAIDouble, echo_answer, instance_env
+from postgres_server import PostgresServer
+from slack_double import SlackDouble, mention, post_event
 
-from supportbot.evaluation.metrics import percentile  # noqa: E402
+from supportbot.evaluation.metrics import percentile
 
 TAKEN_OVER = re.compile(r"taking over (\d+) accepted event")
 

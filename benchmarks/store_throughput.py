@@ -23,9 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from postgres_server import PostgresServer  # noqa: E402
+from postgres_server import PostgresServer
 
-from supportbot.store import ConversationStore  # noqa: E402
+from supportbot.store import ConversationStore
 
 TEXT = "How long do refunds take for an order I paid with a gift card? " * 3
 
