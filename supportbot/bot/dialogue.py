@@ -230,7 +230,7 @@ class DialogueManager:
             lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.message("bot.error", language, self.bot.error_message),
+            error_message=self.error_message(language),
             stop=stop,
             language=language,
         )
@@ -250,7 +250,7 @@ class DialogueManager:
             self.generator.stream(prompt.messages, self.settings, stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.message("bot.error", language, self.bot.error_message),
+            error_message=self.error_message(language),
             stop=stop,
             language=language,
         )
