@@ -78,7 +78,7 @@ class Metrics:
         )
         self.queue_depth = Gauge("supportbot_queue_depth", "Accepted questions waiting for a worker.", ["channel"], registry=registry)
         self.refused = Counter(
-            "supportbot_refused_requests", "Requests refused, by reason: a rate limit (rate_limit_ip, _session, _key) or busy.",
+            "supportbot_refused_requests", "Requests refused, by reason: a rate limit (rate_limit_ip, _session, _key; web) or busy (web, Slack).",
             ["channel", "reason"], registry=registry,
         )
         self.index = Info("supportbot_index", "The index build the bot answers from.", registry=registry)

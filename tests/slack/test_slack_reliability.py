@@ -25,6 +25,8 @@ def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):
         assert text == busy or f"Question number {i} about refunds?" in text
         assert len(bot.double.thread_messages(f"C{i}", bodies[i]["event"]["ts"])) == 1
     assert busy in outcomes and any(text != busy for text in outcomes)
+    refused = f'supportbot_refused_requests_total{{channel="slack",reason="busy"}} {float(outcomes.count(busy))}'
+    assert refused in bot.manager.metrics.exposition()[0].decode()
     # The status is set just after the final edit reaches Slack; nothing is left queued.
     bot.double.wait_for(lambda: {bot.service.store.event_status(body["event_id"]) for body in bodies} <= {ANSWERED, BUSY})
 

@@ -150,6 +150,7 @@ class SlackBot:
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
         self.store.set_event_status(event_id, BUSY)
+        self.metrics.refused.labels(CHANNEL_NAME, "busy").inc()
         busy = self._message("slack.busy", event, self.config.busy_message)
         self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, busy)
 
