@@ -31,7 +31,6 @@ from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noq
 
 from supportbot.app import create_grounding_checker, create_index_builder  # noqa: E402
 from supportbot.bot.dialogue import DialogueManager  # noqa: E402
-from supportbot.bot.store import ConversationStore  # noqa: E402
 from supportbot.channels.slack.server import SlackService  # noqa: E402
 from supportbot.channels.slack.tokens import SlackTokens  # noqa: E402
 from supportbot.config import BotConfig, Config, SlackConfig  # noqa: E402
@@ -40,6 +39,7 @@ from supportbot.generation.transformers_backend import TransformersGenerator  # 
 from supportbot.retrieval.dense import DenseRetriever  # noqa: E402
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 from supportbot.retrieval.index_store import load_index  # noqa: E402
+from supportbot.store import ConversationStore  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -87,7 +87,8 @@ def main() -> None:
     double = SlackDouble()
     slack = SlackConfig(api_url=double.api_url, workers=args.workers, queue_size=args.queue_size, update_interval=1.0)
     db = work / "slack.sqlite3"
-    service = SlackService(manager(db), SlackTokens("xoxb-1-bench", SIGNING_SECRET), slack, db)
+    slack_manager = manager(db)
+    service = SlackService(slack_manager, SlackTokens("xoxb-1-bench", SIGNING_SECRET), slack, slack_manager.store.database)
     service.start("127.0.0.1", 0)
     url = f"http://127.0.0.1:{service.port}/slack/events"
 

@@ -125,9 +125,9 @@ def echo_manager(db: Path):
 
     from supportbot.app import create_embedder
     from supportbot.bot.dialogue import DialogueManager
-    from supportbot.bot.store import ConversationStore
     from supportbot.config import BotConfig, Config
     from supportbot.generation.base import GenerationSettings
+    from supportbot.store import ConversationStore
 
     checker = grounding_checker(create_embedder(Config()))  # not loaded: generative answers are not checked
     bot = BotConfig(answer_mode="generative")

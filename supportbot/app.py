@@ -9,9 +9,11 @@ from pathlib import Path
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.grounding import GroundingChecker
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.live_index import LiveIndex
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
+from supportbot.observability import Metrics
+from supportbot.privacy import redact
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
@@ -21,6 +23,7 @@ from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
+from supportbot.store import ConversationStore, Database, open_database
 from supportbot.text.analyzers import TextAnalyzer
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,16 @@ def retriever_for_index(
     return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
+def open_store_database(config: Config) -> Database:
+    """The configured store's database (store.url, else the SQLite file paths.conversations_db), migrations not run."""
+    return open_database(config.store.url or config.paths.conversations_path(), config.store.pool_size)
+
+
+def create_store(config: Config, database: Database | None = None) -> ConversationStore:
+    """The conversation store as configured, on `database` when the caller shares one with a channel."""
+    return ConversationStore(database or open_store_database(config), redact=redact if config.privacy.redact_stored else None)
+
+
 def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedder) -> GroundingChecker:
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
@@ -113,18 +126,34 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
 
 
 def create_dialogue_manager(
-    config: Config, show_progress: bool = True, embedder: SentenceTransformerEmbedder | None = None
+    config: Config,
+    show_progress: bool = True,
+    embedder: SentenceTransformerEmbedder | None = None,
+    store: ConversationStore | None = None,
 ) -> DialogueManager:
-    """The bot as configured; pass `embedder` when the caller has already loaded one."""
+    """The bot as configured; pass `embedder` when the caller has already loaded one, `store` to share its database."""
     embedder = embedder or create_embedder(config)
     index = open_index(config, embedder, show_progress)
+    metrics = Metrics()
+
+    def parts_for(index: StoredIndex) -> tuple[Retriever, ApprovedAnswers]:
+        return retriever_for_index(config, index, embedder), ApprovedAnswers(index, embedder, config.bot.approved_min_score)
+
+    def warm_parts_for(index: StoredIndex) -> tuple[Retriever, ApprovedAnswers]:
+        retriever, approved = parts_for(index)
+        getattr(retriever, "warm_up", lambda: None)()  # a reranker loads here, not during the next answer
+        return retriever, approved
+
+    retriever, approved = parts_for(index)
     return DialogueManager(
-        retriever=retriever_for_index(config, index, embedder),
+        retriever=retriever,
         generator=create_generator(config),
-        store=ConversationStore(config.paths.conversations_path()),
+        store=store or create_store(config),
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
         checker=create_grounding_checker(config, embedder),
-        approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
+        approved=approved,
+        metrics=metrics,
+        index_watch=LiveIndex(index, warm_parts_for, on_switch=lambda build: metrics.index.info({"build": build})),
     )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from supportbot.errors import ConfigError
 
@@ -32,6 +33,7 @@ QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
+LogFormat = Literal["text", "json"]
 AnswerMode = Literal["grounded", "extractive", "generative"]
 
 ENV_PREFIX = "SUPPORTBOT_"
@@ -249,7 +251,9 @@ class PathsConfig:
     docs: list[str] = _opt(["bundled:sample-docs"], "Document files or folders indexed when no index exists.")
     data_dir: str = _opt("~/.local/share/supportbot", "Folder for the index, the conversation store and REPL history.")
     index_dir: str = _opt("", "Index folder; empty means <data_dir>/index.")
-    conversations_db: str = _opt("", "SQLite conversation store; empty means <data_dir>/conversations.sqlite3.")
+    conversations_db: str = _opt(
+        "", "SQLite conversation store when store.url is empty; empty means <data_dir>/conversations.sqlite3."
+    )
     cache_dir: str = _opt("~/.cache/supportbot", "Cache for models converted from GGUF.")
 
     def data_path(self) -> Path:
@@ -291,6 +295,66 @@ class SlackConfig:
         "I'll stay quiet here until someone says `@supportbot resume`.",
         "Said in the thread when the conversation is handed to a person." + CATALOG_NOTE,
     )
+    handoff_failed_message: str = _opt(
+        "I couldn't reach our support team just now, so no one has been notified. "
+        "I'll keep answering here; please contact support directly if you need a person.",
+        "Said in the thread when the handoff summary could not be posted to slack.handoff_channel (the bot keeps answering)."
+        + CATALOG_NOTE,
+    )
+    resume_user_group: str = _opt(
+        "",
+        "User group ID (S...) whose members may say `@supportbot resume`, besides the members of slack.handoff_channel.",
+    )
+    claim_lease: float = _opt(
+        30.0,
+        "Seconds an instance holds an accepted event before another instance on the same store may answer it "
+        "(renewed while it works, so only a crashed instance's events are taken over).",
+    )
+
+
+@dataclass
+class StoreConfig:
+    """Where conversations, ratings, handoffs and channel state are kept."""
+
+    url: str = _opt(
+        "",
+        "Empty: the SQLite file paths.conversations_db. 'postgresql://USER@HOST:PORT/DB' lets several instances share "
+        "one store; give the password in PGPASSWORD (or the whole URL in SUPPORTBOT_STORE_URL), never in this file.",
+    )
+    pool_size: int = _opt(8, "PostgreSQL: most connections one process keeps open.")
+
+
+@dataclass
+class PrivacyConfig:
+    """Personal data in logs and stored conversations."""
+
+    redact_stored: bool = _opt(
+        False,
+        "Mask email addresses, phone numbers, card numbers and IBANs in stored conversations (logs are always masked); "
+        "the model still reads the message as written.",
+    )
+    retention_days: int = _opt(
+        0, "Running bots delete conversations untouched for this many days (checked hourly); 0 keeps them."
+    )
+
+
+@dataclass
+class LogConfig:
+    """What the bot logs and how."""
+
+    format: LogFormat = _opt(
+        "text", "'text' (plain lines, for a terminal) or 'json' (one object a line with request and conversation ids)."
+    )
+
+
+@dataclass
+class MetricsConfig:
+    """Prometheus metrics (served at /metrics by `supportbot slack` over HTTP)."""
+
+    port: int = _opt(
+        0, "Also serve /metrics on this port (the console, Slack in Socket Mode); 0: no extra port."
+    )
+    host: str = _opt("127.0.0.1", "Address the metrics port binds to.")
 
 
 @dataclass
@@ -377,6 +441,10 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     web: WebConfig = field(default_factory=WebConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
@@ -494,6 +562,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML ({error})") from None
         apply_settings(config, _flatten_toml(data, str(path)), str(path))
+        if urlsplit(config.store.url).password:  # secrets come from the environment only
+            raise ConfigError(
+                f"{path}: store.url carries a password; remove it and set PGPASSWORD (or SUPPORTBOT_STORE_URL) in the environment"
+            )
     env = os.environ if environ is None else environ
     env_settings = _env_settings(config, env)
     for dotted, value in env_settings.items():

@@ -49,3 +49,7 @@ class DatasetError(SupportbotError):
 
 class BackendError(SupportbotError):
     """The generation backend failed: an HTTP endpoint is unreachable or refuses, or llama.cpp is missing."""
+
+
+class StoreError(SupportbotError):
+    """The conversation store cannot be opened, migrated or copied as asked (a bad store.url, an unreachable server)."""

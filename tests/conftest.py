@@ -38,8 +38,8 @@ def embedder():
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """The bundled sample docs indexed once for the session (read-only for tests)."""
-    from supportbot.config import Config
     from supportbot.app import create_index_builder
+    from supportbot.config import Config
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     create_index_builder(Config(), embedder, show_progress=False).build(["bundled:sample-docs"], index_dir)
@@ -74,3 +74,27 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cross-encoder")
     CrossEncoder(str(bundled_path("all-minilm-l6-v2")), device="cpu").save(str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (started on first use); tests take a database each."""
+    from postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path: Path) -> str:
+    """Where a store lives, once per engine: a SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'conversations.sqlite3'}"
+    return request.getfixturevalue("postgres_url")

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.extractive import ExtractiveAnswerer
@@ -17,12 +18,13 @@ from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore, StoredMessage
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
+from supportbot.observability import Metrics
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
@@ -41,6 +43,14 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return sorted(best.values(), key=lambda hit: hit.score, reverse=True)
 
 
+class IndexWatch(Protocol):
+    """Tells the manager, between questions, that the live index was rebuilt (bot/live_index.py)."""
+
+    build_id: str
+
+    def reload_if_changed(self) -> tuple[Retriever, ApprovedAnswers | None] | None: ...
+
+
 class DialogueManager:
     """Retrieves, composes the prompt, streams the answer and keeps the conversation."""
 
@@ -54,8 +64,12 @@ class DialogueManager:
         top_k: int,
         checker: GroundingChecker,
         approved: ApprovedAnswers | None = None,
+        metrics: Metrics | None = None,
+        index_watch: IndexWatch | None = None,
     ) -> None:
         self.approved = approved
+        self.metrics = metrics or Metrics()
+        self.index_watch = index_watch
         self.checker = checker
         self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance)
         self.retriever = retriever
@@ -83,11 +97,16 @@ class DialogueManager:
 
     def record_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
         """A customer's 'up' or 'down' on an answer (`Reply.message_id`)."""
-        return self.store.add_feedback(channel, conversation_id, rating, rater, message_id)
+        feedback_id = self.store.add_feedback(channel, conversation_id, rating, rater, message_id)
+        self.metrics.feedback.labels(channel, rating).inc()
+        return feedback_id
 
     def hand_off(self, channel: str, conversation_id: str, requested_by: str, reason: str) -> bool:
         """Mark the conversation as with a person; False when it already was."""
-        return self.store.start_handoff(channel, conversation_id, requested_by, reason)
+        started = self.store.start_handoff(channel, conversation_id, requested_by, reason)
+        if started:
+            self.metrics.handoffs.labels(channel, "started").inc()
+        return started
 
     def resume(self, channel: str, conversation_id: str, resumed_by: str) -> bool:
         """The bot answers in the conversation again; False when it was not handed off."""
@@ -95,6 +114,20 @@ class DialogueManager:
 
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
+
+    def error_message(self, language: str) -> str:
+        """What a channel says in `language` when answering failed around the model (bot.error_message, else the catalog's)."""
+        return self.message("bot.error", language, self.bot.error_message)
+
+    @property
+    def index_build(self) -> str:
+        """The index build answers come from ('' when the retriever was given without a watch)."""
+        return self.index_watch.build_id if self.index_watch is not None else ""
+
+    def _pick_up_new_index(self) -> None:
+        fresh = self.index_watch.reload_if_changed() if self.index_watch is not None else None
+        if fresh is not None:
+            self.retriever, self.approved = fresh
 
     def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
         """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
@@ -122,10 +155,11 @@ class DialogueManager:
 
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
-        hits = [self.retriever.retrieve(question)]
-        follow_up = _with_previous(question, history)
-        if follow_up != question:
-            hits.append(self.retriever.retrieve(follow_up))
+        with self.metrics.retrieval_seconds.time():
+            hits = [self.retriever.retrieve(question)]
+            follow_up = _with_previous(question, history)
+            if follow_up != question:
+                hits.append(self.retriever.retrieve(follow_up))
         return merge_hits(*hits)[: self.top_k]
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
@@ -140,8 +174,9 @@ class DialogueManager:
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
+        self._pick_up_new_index()  # between questions: a rebuilt index answers from here on
         history = self.history(channel, conversation_id)
-        retried = bool(history) and history[-1] == {"role": "user", "content": question}
+        retried = bool(history) and history[-1] == {"role": "user", "content": self.store.as_stored(question)}
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
         language = self.language_of(question, history)
@@ -161,6 +196,7 @@ class DialogueManager:
                 interrupted=reply.interrupted,
                 sources=[source.to_dict() for source in reply.cited_sources()],
             )
+            self.metrics.answered(channel, reply)
 
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
@@ -201,7 +237,7 @@ class DialogueManager:
             lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.message("bot.error", language, self.bot.error_message),
+            error_message=self.error_message(language),
             stop=stop,
             language=language,
         )
@@ -221,7 +257,7 @@ class DialogueManager:
             self.generator.stream(prompt.messages, self.settings, stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.message("bot.error", language, self.bot.error_message),
+            error_message=self.error_message(language),
             stop=stop,
             language=language,
         )

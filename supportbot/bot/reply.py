@@ -109,6 +109,11 @@ class Reply:
         return "".join(self._parts)
 
     @property
+    def piece_count(self) -> int:
+        """Pieces streamed so far (a token each for most backends); the metrics' tokens/s."""
+        return len(self._parts)
+
+    @property
     def partial_text(self) -> str:
         return "".join(self._parts)
 

@@ -11,6 +11,7 @@ from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.errors import MessageError
+from supportbot.observability import log_context
 
 HELP = "Ask a question. Commands: /sources (sources of the last answer), /reset (new conversation), /quit."
 
@@ -117,11 +118,12 @@ class ConsoleChannel:
                     if not self._command(line.strip()):
                         break
                     continue
-                try:
-                    reply = self.manager.reply(self.name, self.conversation_id, line)
-                except MessageError as error:
-                    self._say(str(error))
-                    continue
-                self._show(reply)
+                with log_context(conversation_id=self.conversation_id):
+                    try:
+                        reply = self.manager.reply(self.name, self.conversation_id, line)
+                    except MessageError as error:
+                        self._say(str(error))
+                        continue
+                    self._show(reply)
         finally:
             self._save_history()

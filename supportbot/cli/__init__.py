@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from supportbot.config import Config, load_config
 from supportbot.errors import SupportbotError
+from supportbot.observability import configure_logging
 
 log = logging.getLogger("supportbot")
 
@@ -39,15 +39,6 @@ def _quiet_libraries() -> None:
         pass
 
 
-def configure_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
-
-
 def get_config(ctx: click.Context) -> Config:
     """The config for this invocation, loaded once: defaults, then the file, then SUPPORTBOT_* variables."""
     return ctx.find_root().obj
@@ -67,9 +58,9 @@ def main(ctx: click.Context, config_file: Path | None, verbose: bool) -> None:
       supportbot index build docs/ --index .supportbot/index
       supportbot chat --message "How do I return an item?" --json
     """
-    configure_logging(verbose)
-    _quiet_libraries()
     ctx.obj = load_config(config_file)  # a bad file is reported by SupportbotGroup.invoke
+    configure_logging(verbose, ctx.obj.log.format)
+    _quiet_libraries()
 
 
 def _register() -> None:
@@ -78,8 +69,10 @@ def _register() -> None:
     from supportbot.cli.eval import eval_group
     from supportbot.cli.finetune import finetune_group
     from supportbot.cli.index import index_group
+    from supportbot.cli.report import report_group
     from supportbot.cli.serve import serve
     from supportbot.cli.slack import slack
+    from supportbot.cli.store import conversations_group, store_group
 
     main.add_command(chat)
     main.add_command(index_group)
@@ -88,6 +81,9 @@ def _register() -> None:
     main.add_command(finetune_group)
     main.add_command(eval_group)
     main.add_command(serve)
+    main.add_command(store_group)
+    main.add_command(conversations_group)
+    main.add_command(report_group)
 
 
 _register()

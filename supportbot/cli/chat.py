@@ -68,6 +68,9 @@ def chat(
     manager = create_dialogue_manager(config, show_progress=not as_json)
     manager.warm_up()
     if message is None:
+        if config.metrics.port:
+            port = manager.metrics.serve(config.metrics.host, config.metrics.port)
+            click.echo(f"metrics on http://{config.metrics.host}:{port}/metrics", err=True)
         history_file = config.paths.data_path() / "console_history"
         ConsoleChannel(manager, conversation_id, history_file).run()
         return

@@ -50,14 +50,18 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
 @click.pass_context
 def info(ctx: click.Context, index_dir: Path | None) -> None:
-    """Print the index manifest: embedding model, chunking, sources with hashes, counts.
+    """Print the live build and its manifest: embedding model, chunking, sources with hashes, counts.
+
+    Running bots pick up a new build between questions; their /readyz (and the supportbot_index
+    metric) name the build they answer from.
 
     \b
     Example:
       supportbot index info --index /tmp/sample-index
     """
-    from supportbot.retrieval.index_store import read_manifest
+    from supportbot.retrieval.index_store import live_build_id, read_manifest
 
     config = get_config(ctx)
-    manifest = read_manifest(index_dir or config.paths.index_path())
-    click.echo(json.dumps(manifest.to_dict(), indent=2))
+    index_dir = index_dir or config.paths.index_path()
+    manifest = read_manifest(index_dir)
+    click.echo(json.dumps({"build": live_build_id(index_dir), **manifest.to_dict()}, indent=2))

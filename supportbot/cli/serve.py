@@ -40,6 +40,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, index_dir: Pat
     from supportbot.channels.web.handoff import SlackHandoff
     from supportbot.channels.web.server import WebServer
     from supportbot.channels.web.sessions import ApiKeys, ConversationTokens
+    from supportbot.store.retention import RetentionJanitor
 
     config = get_config(ctx)
     if index_dir is not None:
@@ -50,6 +51,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, index_dir: Pat
     tokens = ConversationTokens.from_env(os.environ, config.web.session_ttl_hours * 3600)
     handoff = SlackHandoff.from_config(config.slack, os.environ)
     manager = create_dialogue_manager(config)  # opens (or first builds) the index; the model loads once serving
+    RetentionJanitor(manager.store, config.privacy.retention_days).start()  # privacy.retention_days, hourly
     server = WebServer(create_app(manager, config.web, tokens, keys, handoff=handoff), config.web, host, port)
     click.echo(f"supportbot serving {server.url} (widget: {server.url}/widget.js; Ctrl-C stops)", err=True)
     # uvicorn stops gracefully on SIGTERM / Ctrl-C, then re-raises the signal: exit 0 for a stop that was asked for

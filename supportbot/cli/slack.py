@@ -15,7 +15,7 @@ log = logging.getLogger("supportbot")
 
 
 @click.command("slack")
-@click.option("--port", default=3000, show_default=True, help="Port for the HTTP Events API (ignored in Socket Mode).")
+@click.option("--port", default=3000, show_default=True, help="Port for the HTTP Events API and /metrics (ignored in Socket Mode).")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address the HTTP server binds to.")
 @click.pass_context
 def slack(ctx: click.Context, port: int, host: str) -> None:
@@ -24,27 +24,37 @@ def slack(ctx: click.Context, port: int, host: str) -> None:
     Tokens come only from the environment: SLACK_BOT_TOKEN (xoxb-) always; SLACK_APP_TOKEN
     (xapp-) selects Socket Mode, otherwise SLACK_SIGNING_SECRET is needed and Slack sends events
     to http://HOST:PORT/slack/events. Settings are in the [slack] config section (docs/slack.md).
+    Several instances on one PostgreSQL store (store.url) answer each event once.
 
     \b
     Examples:
       SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... supportbot slack --port 3000
       SLACK_BOT_TOKEN=xoxb-... SLACK_APP_TOKEN=xapp-... supportbot slack
-      SUPPORTBOT_SLACK_HANDOFF_CHANNEL=C0123456 supportbot slack
+      SUPPORTBOT_STORE_URL=postgresql://bot@db/supportbot supportbot slack --port 3000
     """
     from supportbot.channels.slack.tokens import tokens_from_env
 
     tokens = tokens_from_env(os.environ)  # before loading anything: a bad token fails in a second
-    from supportbot.app import create_dialogue_manager
+    from supportbot.app import create_dialogue_manager, create_store, open_store_database
     from supportbot.channels.slack.server import SlackService, check_token
+    from supportbot.channels.slack.store import SLACK_TABLES
+    from supportbot.store.retention import RetentionJanitor
 
     config = get_config(ctx)
     bot_user_id = check_token(tokens, config.slack)
-    manager = create_dialogue_manager(config)
+    database = open_store_database(config)
+    store = create_store(config, database)
+    manager = create_dialogue_manager(config, store=store)
     manager.warm_up()
-    service = SlackService(manager, tokens, config.slack, config.paths.conversations_path())
+    service = SlackService(manager, tokens, config.slack, database, redact_stored=config.privacy.redact_stored)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     service.start(host, port, bot_user_id)
+    if config.metrics.port:
+        log.info("metrics on http://%s:%d/metrics", config.metrics.host, manager.metrics.serve(config.metrics.host, config.metrics.port))
+    janitor = RetentionJanitor(store, config.privacy.retention_days, SLACK_TABLES.expiring).start()
     stop.wait()
+    janitor.stop()
     service.stop()
+    database.close()

@@ -83,6 +83,7 @@ class StoredIndex:
     path: Path
     question_vectors: np.ndarray | None = None
     question_index: Any = None
+    build_id: str = ""  # the build's folder name under builds/, as CURRENT named it when loaded
 
     def search_rows(self, query_vector: np.ndarray, k: int, field: str = "passage") -> list[tuple[int, float]]:
         """(chunk row, cosine) of the k nearest vectors of one field: 'passage' or 'question'."""
@@ -130,11 +131,19 @@ def build_question_index(chunks: list[Chunk], question_vectors: np.ndarray, dime
     return make_faiss_index(question_vectors[rows] if len(rows) else np.zeros((0, dimension)), dimension, index_type, ids=rows)
 
 
+def live_build_id(index_dir: Path) -> str:
+    """The name of the live build (what CURRENT says); empty when there is none. Cheap: one small file."""
+    try:
+        return (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
 def _live_build(index_dir: Path) -> Path | None:
-    pointer = index_dir / POINTER
-    if not pointer.is_file():
+    build_id = live_build_id(index_dir)
+    if not build_id:
         return None
-    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
+    build = index_dir / "builds" / build_id
     return build if (build / "manifest.json").is_file() else None
 
 
@@ -170,7 +179,7 @@ def load_index(index_dir: Path) -> StoredIndex:
     if (build / "questions.npy").is_file():  # absent in indexes built before field-aware indexing
         question_vectors = np.load(build / "questions.npy")
         question_index = faiss.read_index(str(build / "questions.faiss"))
-    return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir, question_vectors, question_index)
+    return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir, question_vectors, question_index, build.name)
 
 
 def _write_pointer(index_dir: Path, build_id: str) -> None:

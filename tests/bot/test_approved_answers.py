@@ -12,13 +12,13 @@ from supportbot.app import retriever_for_index
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
 from supportbot.config import Config
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.index_store import load_index
 from supportbot.retrieval.loaders import sample_docs_dir
 from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
+from supportbot.store import ConversationStore
 
 RETURN_POLICY = json.loads((sample_docs_dir() / "faq.jsonl").read_text(encoding="utf-8").splitlines()[0])
 

@@ -9,11 +9,11 @@ from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.documents import Chunk
+from supportbot.store import ConversationStore
 
 CHINESE_FALLBACK = "抱歉，我们的帮助中心里没有找到这个问题的答案。需要我为您转接人工客服吗？"
 CHUNKS = [

@@ -10,12 +10,12 @@ from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
+from supportbot.store import ConversationStore
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from supportbot.bot.citations import MARKER, cited_numbers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.grounding import strip_citations
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
+from supportbot.store import ConversationStore
 from supportbot.text.sentences import split_sentences
 
 REFUNDS = "How long do refunds take?"

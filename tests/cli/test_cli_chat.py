@@ -12,7 +12,7 @@ import pexpect
 import pytest
 
 from supportbot.bot.grounding import strip_citations
-from supportbot.bot.store import ConversationStore
+from supportbot.store import ConversationStore
 from supportbot.text.figures import extract_figures
 
 pytestmark = pytest.mark.slow
@@ -91,6 +91,7 @@ class TestIndexCommands:
         info = json.loads(run_cli("index", "info", "--index", str(tmp_path / "idx")).stdout)
         assert info["counts"] == {"files": 2, "documents": 2, "chunks": 2}
         assert set(info["sources"]) == {"hours.md", "faq.jsonl"}
+        assert (tmp_path / "idx" / "builds" / info["build"] / "manifest.json").is_file()  # the live build, by name
 
     def test_missing_docs_path_is_a_one_line_error(self, tmp_path: Path):
         result = run_cli("index", "build", str(tmp_path / "missing"), "--index", str(tmp_path / "idx"))

@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from slack_double import SIGNING_SECRET, SlackDouble
 from fakes import QuestionEchoGenerator, grounding_checker
+from slack_double import SIGNING_SECRET, SlackDouble
 from slack_helpers import BOT_TOKEN
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.store import ConversationStore
 from supportbot.channels.slack.server import SlackService
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import BotConfig, RetrievalConfig, SlackConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
+from supportbot.store import ConversationStore
+
 
 @dataclass
 class RunningBot:
@@ -56,7 +57,7 @@ def start_bot(slack_double: SlackDouble, sample_index_dir: Path, embedder, isola
         manager = DialogueManager(
             retriever, generator, ConversationStore(db), bot, GenerationSettings(max_new_tokens=24), retrieval.top_k, grounding_checker(embedder)
         )
-        service = SlackService(manager, tokens or SlackTokens(BOT_TOKEN, SIGNING_SECRET), config, db)
+        service = SlackService(manager, tokens or SlackTokens(BOT_TOKEN, SIGNING_SECRET), config, manager.store.database)
         service.start("127.0.0.1", 0)
         bot = RunningBot(service, slack_double, generator, manager)
         running.append(bot)
@@ -65,3 +66,4 @@ def start_bot(slack_double: SlackDouble, sample_index_dir: Path, embedder, isola
     yield start
     for bot in running:
         bot.service.stop(grace=5)
+        bot.manager.store.close()

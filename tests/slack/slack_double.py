@@ -38,7 +38,11 @@ class Call:
 
 
 class SlackDouble:
-    """Answers /api/<method>; `rate_limit[method] = n` makes the next n calls to it get 429 + Retry-After."""
+    """Answers /api/<method>; `rate_limit[method] = n` makes the next n calls to it get 429 + Retry-After.
+
+    `members[channel]` and `user_groups[group]` list who is in them; `refuse_posts_to[channel]`
+    is the error chat.postMessage answers for that channel (e.g. "not_in_channel").
+    """
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -46,6 +50,9 @@ class SlackDouble:
         self.retry_after = 1
         self.auth_error: str | None = None
         self.socket_url = ""
+        self.members: dict[str, list[str]] = {}
+        self.user_groups: dict[str, list[str]] = {}
+        self.refuse_posts_to: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
@@ -91,6 +98,8 @@ class SlackDouble:
                 if self.auth_error:
                     return 200, {}, {"ok": False, "error": self.auth_error}
                 return 200, {}, {"ok": True, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": "T1", "user": "supportbot"}
+            if method == "chat.postMessage" and params.get("channel") in self.refuse_posts_to:
+                return 200, {}, {"ok": False, "error": self.refuse_posts_to[params["channel"]]}
             if method == "chat.postMessage":
                 ts = f"1800000000.{next(self._ts):06d}"
                 message = {**params, "ts": ts, "bot_id": BOT_ID}
@@ -104,6 +113,14 @@ class SlackDouble:
             if method == "chat.getPermalink":
                 link = f"https://example.slack.com/archives/{params.get('channel')}/p{params.get('message_ts', '').replace('.', '')}"
                 return 200, {}, {"ok": True, "channel": params.get("channel"), "permalink": link}
+            if method == "conversations.members":
+                if params.get("channel") not in self.members:
+                    return 200, {}, {"ok": False, "error": "channel_not_found"}
+                return 200, {}, {"ok": True, "members": self.members[params["channel"]], "response_metadata": {"next_cursor": ""}}
+            if method == "usergroups.users.list":
+                if params.get("usergroup") not in self.user_groups:
+                    return 200, {}, {"ok": False, "error": "no_such_subteam"}
+                return 200, {}, {"ok": True, "users": self.user_groups[params["usergroup"]]}
             if method == "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
             return 200, {}, {"ok": True}

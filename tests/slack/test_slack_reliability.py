@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from slack_double import mention, post_event, reply_metadata
 from fakes import QuestionEchoGenerator
+from slack_double import mention, post_event, reply_metadata
 from slack_helpers import final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
@@ -25,6 +25,8 @@ def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):
         assert text == busy or f"Question number {i} about refunds?" in text
         assert len(bot.double.thread_messages(f"C{i}", bodies[i]["event"]["ts"])) == 1
     assert busy in outcomes and any(text != busy for text in outcomes)
+    refused = f'supportbot_refused_requests_total{{channel="slack",reason="busy"}} {float(outcomes.count(busy))}'
+    assert refused in bot.manager.metrics.exposition()[0].decode()
     # The status is set just after the final edit reaches Slack; nothing is left queued.
     bot.double.wait_for(lambda: {bot.service.store.event_status(body["event_id"]) for body in bodies} <= {ANSWERED, BUSY})
 
@@ -32,7 +34,7 @@ def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):
 def test_event_accepted_before_a_stop_is_answered_at_the_next_start(start_bot, slack_double, isolated_data_dir):
     body = mention("How long do refunds take?")
     store = SlackStore(isolated_data_dir / "conversations.sqlite3")
-    assert store.claim_event(body["event_id"], body)  # accepted (acked), then the process died
+    assert store.claim_event(body["event_id"], body, owner="crashed-instance", lease=0)  # accepted (acked), then the process died
     store.close()
     bot = start_bot()
     assert "How long do refunds take?" in final_text(bot, "C1", body["event"]["ts"])
@@ -43,7 +45,7 @@ def test_reply_posted_before_a_crash_is_reused_not_posted_twice(start_bot, slack
     body = mention("How long do refunds take?")
     ts = body["event"]["ts"]
     store = SlackStore(isolated_data_dir / "conversations.sqlite3")
-    store.claim_event(body["event_id"], body)
+    store.claim_event(body["event_id"], body, owner="crashed-instance", lease=0)
     store.record_reply(body["event_id"], "C1", ts, f"C1:{ts}", "Looking into it…")
     store.close()
     # The post reached Slack, but the process died before it could note the message's ts.
@@ -57,7 +59,7 @@ def test_final_answer_recorded_before_a_crash_is_shown_without_generating_again(
     body = mention("How long do refunds take?")
     ts = body["event"]["ts"]
     store = SlackStore(isolated_data_dir / "conversations.sqlite3")
-    store.claim_event(body["event_id"], body)
+    store.claim_event(body["event_id"], body, owner="crashed-instance", lease=0)
     store.record_reply(body["event_id"], "C1", ts, f"C1:{ts}", "Looking into it…")
     store.reply_posted(body["event_id"], "1800000000.000999")
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Refunds take 5 days."}}]
@@ -79,9 +81,7 @@ def test_stop_finishes_answers_in_progress_and_hands_back_the_queue(start_bot, c
         bot.service.stop(grace=10)
     assert "Question 0 about shipping?" in final_text(bot, "C0", bodies[0]["event"]["ts"])
     assert "queued event(s) not started" in caplog.text
-    store = SlackStore(bot.service.store.path)
-    assert QUEUED in {store.event_status(body["event_id"]) for body in bodies[1:]}  # handed back, still owed
-    store.close()
+    assert QUEUED in {bot.service.store.event_status(body["event_id"]) for body in bodies[1:]}  # handed back, still owed
     restarted = start_bot(generator=QuestionEchoGenerator())
     for i, body in enumerate(bodies):
         assert f"Question {i} about shipping?" in final_text(restarted, f"C{i}", body["event"]["ts"])

@@ -18,6 +18,7 @@ from supportbot.channels.slack.tokens import SlackTokens, tokens_from_env
 from supportbot.config import load_config
 from supportbot.errors import ConfigError
 
+
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     environ.update(env, PYTHONPATH=str(REPO))
@@ -90,7 +91,6 @@ def test_socket_mode_connects_acks_the_envelope_and_answers(start_bot, slack_dou
 
 def test_port_in_use_is_a_one_line_error(start_bot):
     first = start_bot()
-    second = SlackService(first.manager, first.service.tokens, first.service.config, first.service.store.path)
+    second = SlackService(first.manager, first.service.tokens, first.service.config, first.manager.store.database)
     with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{first.service.port}"):
         second.start("127.0.0.1", first.service.port)
-    second.store.close()

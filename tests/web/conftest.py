@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))  # the Sl
 from web_helpers import RunningBot, ScriptedGenerator, start_bot
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig, RetrievalConfig, WebConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
+from supportbot.store import ConversationStore
 
 _addresses = itertools.count(1)
 

@@ -25,10 +25,10 @@ from slack_double import SlackDouble
 from slack_helpers import BOT_TOKEN
 from web_helpers import SESSION_SECRET, start_bot, wait_for
 
-from supportbot.bot.store import ConversationStore
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.sessions import ConversationTokens
 from supportbot.config import SlackConfig, WebConfig
+from supportbot.store import ConversationStore
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PAGE = REPO / "examples" / "help-center.html"

@@ -1,9 +1,10 @@
 """What the bot does with Slack events and button clicks, independent of how they arrive (HTTP or socket).
 
 `accept` runs before Slack gets its ack: it decides whether the event is for the bot, claims its
-id in the store (so a retried delivery is dropped), and queues it; a full queue gets a "busy"
-notice. Workers then `answer` it. Whatever happens, the thread ends with something visible: the
-answer, the busy notice, or an apology, while the exception itself goes to the log.
+id in the store (so a retried delivery is dropped, whichever instance it reaches), and queues it;
+a full queue gets a "busy" notice. Workers then `answer` it. Whatever happens, the thread ends
+with something visible: the answer, the busy notice, or an apology, while the exception itself
+goes to the log. Conversations, ratings and handoffs go through the dialogue manager.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from slack_sdk.errors import SlackApiError
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
 from supportbot.channels.slack import blocks
+from supportbot.channels.slack.claims import ClaimKeeper, instance_name
 from supportbot.channels.slack.pool import WorkerPool
 from supportbot.channels.slack.poster import ThreadPoster
 from supportbot.channels.slack.store import ANSWERED, BUSY, FAILED, SlackStore
 from supportbot.config import SlackConfig
 from supportbot.errors import MessageError
+from supportbot.observability import log_context
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +57,28 @@ class SlackBot:
         self.client = client
         self.config = config
         self.bot_user_id = ""
+        self.owner = instance_name()
+        self.metrics = manager.metrics
         self.pool = WorkerPool(self.answer, config.workers, config.queue_size)
+        self.claims = ClaimKeeper(store, self.owner, config.claim_lease, self._queue_adopted, lambda: config.queue_size - self.pool.waiting)
+        self.metrics.queue_depth.labels(CHANNEL_NAME).set_function(lambda: self.pool.waiting)
         self._notifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-notify")
 
     def start(self, bot_user_id: str) -> None:
-        """Start the workers and queue again what was accepted but not answered before the last stop."""
+        """Start the workers, and answer what was accepted but left unanswered by a stopped or crashed instance."""
         self.bot_user_id = bot_user_id
         self.pool.start()
-        pending = self.store.queued_events()
-        if pending:
-            log.info("answering %d event(s) accepted before the last stop", len(pending))
-        for event_id in pending:
-            self._queue(event_id)
+        self.claims.start()
 
     def stop(self, grace: float) -> None:
+        self.claims.stop()
         still_running, never_started = self.pool.shutdown(grace)
         self._notifier.shutdown(wait=True)
+        self.store.release_events(self.owner, never_started)
         if never_started:
-            log.warning("stopping: %d queued event(s) not started; they stay in the store and are answered at the next start", len(never_started))
+            log.warning("stopping: %d queued event(s) not started; another instance or the next start answers them", len(never_started))
         if still_running:
-            log.warning("stopping: %d answer(s) still running after %.0fs; they are answered again at the next start", still_running, grace)
+            log.warning("stopping: %d answer(s) still running after %.0fs; they are answered again once their claim runs out", still_running, grace)
         if not never_started and not still_running:
             log.info("stopped: every accepted event was answered")
 
@@ -111,7 +116,7 @@ class SlackBot:
         if channel in self.config.answer_without_mention:
             return True
         thread_ts = event.get("thread_ts")
-        return bool(thread_ts) and bool(self.manager.store.messages(CHANNEL_NAME, conversation_id(channel, thread_ts)))
+        return bool(thread_ts) and self.manager.has_conversation(CHANNEL_NAME, conversation_id(channel, thread_ts))
 
     def accept(self, body: dict[str, Any], retry_num: str | None = None) -> None:
         event = body.get("event") or {}
@@ -120,18 +125,19 @@ class SlackBot:
         if not self._is_for_bot(event, text):
             return
         channel, thread_ts = thread_of(event)
-        question = blocks.strip_mentions(text)
-        is_resume = event.get("type") == "app_mention" and question.lower() == RESUME_COMMAND
-        if self.store.in_handoff(channel, thread_ts) and not is_resume:
-            log.info("thread %s in %s is with a person: staying quiet", thread_ts, channel)
-            return
-        if not self.store.claim_event(event_id, {"event_id": event_id, "event": event}):
-            log.info("event %s seen before (retry %s): not answering again", event_id, retry_num or "none")
-            return
-        if is_resume:
-            self._notify("resume", self._resume, event_id, channel, thread_ts, event["user"])
-            return
-        self._queue(event_id)
+        with log_context(request_id=event_id, conversation_id=conversation_id(channel, thread_ts)):
+            question = blocks.strip_mentions(text)
+            is_resume = event.get("type") == "app_mention" and question.lower() == RESUME_COMMAND
+            if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)) and not is_resume:
+                log.info("thread %s in %s is with a person: staying quiet", thread_ts, channel)
+                return
+            if not self.store.claim_event(event_id, {"event_id": event_id, "event": event}, self.owner, self.config.claim_lease):
+                log.info("event %s seen before (retry %s): not answering again", event_id, retry_num or "none")
+                return
+            if is_resume:
+                self._notify("resume", self._resume, event_id, channel, thread_ts, event["user"])
+                return
+            self._queue(event_id)
 
     def _poster(self, event_id: str, channel: str, thread_ts: str, update_interval: float = 0) -> ThreadPoster:
         conversation = conversation_id(channel, thread_ts)
@@ -144,6 +150,7 @@ class SlackBot:
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
         self.store.set_event_status(event_id, BUSY)
+        self.metrics.refused.labels(CHANNEL_NAME, "busy").inc()
         busy = self._message("slack.busy", event, self.config.busy_message)
         self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, busy)
 
@@ -155,35 +162,75 @@ class SlackBot:
         """One of the bot's own messages in the language of the event's text and thread."""
         return self.manager.message(key, self._language(*thread_of(event), event.get("text") or ""), configured)
 
+    def _queue_adopted(self, event_id: str) -> None:
+        """An event another instance (or an earlier run) accepted and never answered."""
+        if not self.pool.submit(event_id):  # no room after all: let its claim run out for someone else
+            self.store.release_events(self.owner, [event_id])
+
     def _react(self, channel: str, ts: str) -> None:
         response = self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
         if not response.get("ok", True):
             log.debug("reaction not added: %s", response.get("error"))
 
     def _resume(self, event_id: str, channel: str, thread_ts: str, user_id: str) -> None:
-        resumed = self.store.end_handoff(channel, thread_ts, user_id)
+        conversation = conversation_id(channel, thread_ts)
         language = self._language(channel, thread_ts)
-        self._poster(event_id, channel, thread_ts).say(self.manager.message("slack.resumed" if resumed else "slack.not_paused", language))
+        if not self.manager.in_handoff(CHANNEL_NAME, conversation):
+            key = "slack.not_paused"
+        elif not self._may_resume(user_id):
+            log.info("thread %s in %s: resume refused (not in the handoff channel or the resume user group)", thread_ts, channel)
+            key = "slack.not_allowed_to_resume"
+        else:
+            key = "slack.resumed" if self.manager.resume(CHANNEL_NAME, conversation, user_id) else "slack.not_paused"
+            log.info("thread %s in %s resumed", thread_ts, channel)
+        self._poster(event_id, channel, thread_ts).say(self.manager.message(key, language))
         self.store.set_event_status(event_id, ANSWERED)
-        log.info("thread %s in %s resumed by %s", thread_ts, channel, user_id)
+
+    def _may_resume(self, user_id: str) -> bool:
+        """Members of slack.handoff_channel and of slack.resume_user_group may resume; anyone, when neither is set."""
+        if not self.config.handoff_channel and not self.config.resume_user_group:
+            return True
+        try:
+            if self.config.resume_user_group:
+                users = self.client.usergroups_users_list(usergroup=self.config.resume_user_group).get("users", [])
+                if user_id in users:
+                    return True
+            return bool(self.config.handoff_channel) and user_id in self._channel_members(self.config.handoff_channel)
+        except SlackApiError as error:
+            log.error("cannot check who may resume (%s): the app needs channels:read, groups:read and usergroups:read", error.response.get("error"))
+            return False
+
+    def _channel_members(self, channel: str) -> set[str]:
+        members: set[str] = set()
+        cursor = None
+        while True:
+            response = self.client.conversations_members(channel=channel, cursor=cursor, limit=1000)
+            members.update(response.get("members", []))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
 
     # answering (runs on a worker)
 
     def answer(self, event_id: str) -> None:
+        if not self.store.take_event(event_id, self.owner, self.config.claim_lease):
+            log.info("event %s is answered, or held by another instance: skipping it", event_id)
+            return
         event = self.store.event_payload(event_id)["event"]
         channel, thread_ts = thread_of(event)
-        poster = self._poster(event_id, channel, thread_ts, self.config.update_interval)
-        try:
-            if not poster.resume_final():
-                self._generate(poster, event)
-            self.store.set_event_status(event_id, ANSWERED)
-        except Exception:
-            log.exception("answering event %s in %s failed", event_id, channel)
+        with log_context(request_id=event_id, conversation_id=conversation_id(channel, thread_ts)):
+            poster = self._poster(event_id, channel, thread_ts, self.config.update_interval)
             try:
-                poster.say(self._message("bot.error", event, self.manager.bot.error_message))
+                if not poster.resume_final():
+                    self._generate(poster, event)
+                self.store.set_event_status(event_id, ANSWERED)
             except Exception:
-                log.exception("could not tell thread %s in %s about the failure", thread_ts, channel)
-            self.store.set_event_status(event_id, FAILED)
+                log.exception("answering event %s in %s failed", event_id, channel)
+                try:
+                    poster.say(self.manager.error_message(self._language(channel, thread_ts, event.get("text") or "")))
+                except Exception:
+                    log.exception("could not tell thread %s in %s about the failure", thread_ts, channel)
+                self.store.set_event_status(event_id, FAILED)
 
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
         poster.open(self._message("slack.working", event))
@@ -194,7 +241,7 @@ class SlackBot:
             return
         language = reply.language
         try:
-            text = poster.stream(reply).strip() or self.manager.message("bot.error", language, self.manager.bot.error_message)
+            text = poster.stream(reply).strip() or self.manager.error_message(language)
         except BaseException:
             reply.cancel()  # Slack is unreachable: stop the model instead of generating for nobody
             raise
@@ -202,21 +249,34 @@ class SlackBot:
         answered = (AnswerKind.GENERATED, AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
         sources = reply.cited_sources() if reply.kind in answered else []
         if reply.kind == AnswerKind.FALLBACK and self.config.handoff_channel:
-            self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
-            text += "\n\n" + self.manager.message("slack.handoff", language, self.config.handoff_message)
-            poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, labels, with_buttons=False))
+            handed_off = self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
+            text += "\n\n" + self._handoff_notice(handed_off, language)
+            poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, labels, with_buttons=False), reply.message_id)
             return
-        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels))
+        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels), reply.message_id)
 
     # handoff and feedback (button clicks; run before the ack)
 
     def _hand_off(self, channel: str, thread_ts: str, user_id: str, reason: str) -> bool:
-        """Pause the bot in the thread and post the conversation's summary to the handoff channel."""
-        if not self.store.start_handoff(channel, thread_ts, user_id, reason):
-            return False
-        messages = self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts))
+        """Post the conversation's summary to the handoff channel, and only then pause the bot in the thread.
+
+        True when a person has the thread (now or already); False when the team could not be told,
+        and the bot keeps answering there.
+        """
+        conversation = conversation_id(channel, thread_ts)
+        if self.manager.in_handoff(CHANNEL_NAME, conversation):
+            return True
+        messages = self.manager.history(CHANNEL_NAME, conversation)
         summary = blocks.handoff_summary(channel, thread_ts, user_id, messages, reason, self._permalink(channel, thread_ts))
-        self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
+        try:
+            self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
+        except Exception as error:  # noqa: BLE001 (a Slack refusal, not_in_channel..., or the network: nobody was told)
+            detail = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.error("handoff of thread %s in %s failed: could not post to %s (%s); the bot keeps answering there",
+                      thread_ts, channel, self.config.handoff_channel, detail)
+            self.metrics.handoffs.labels(CHANNEL_NAME, "failed").inc()
+            return False
+        self.manager.hand_off(CHANNEL_NAME, conversation, user_id, reason)
         log.info("thread %s in %s handed to a person (%s)", thread_ts, channel, reason)
         return True
 
@@ -240,16 +300,27 @@ class SlackBot:
             log.warning("'Talk to a person' clicked but slack.handoff_channel is not set")
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self.manager.message("slack.no_handoff_channel", language))
             return
-        if self._hand_off(channel, thread_ts, user_id, "asked for a person"):
-            handoff = self.manager.message("slack.handoff", language, self.config.handoff_message)
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=handoff)
+        if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)):
+            return  # a second click: the team already has the thread
+        handed_off = self._hand_off(channel, thread_ts, user_id, "asked for a person")
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self._handoff_notice(handed_off, language))
+
+    def _handoff_notice(self, handed_off: bool, language: str) -> str:
+        """What the customer is told: a person is coming, or no one could be reached and the bot keeps answering."""
+        if handed_off:
+            return self.manager.message("slack.handoff", language, self.config.handoff_message)
+        return self.manager.message("slack.handoff_failed", language, self.config.handoff_failed_message)
 
     def on_feedback_click(self, body: dict[str, Any]) -> None:
         action = body["actions"][0]
         event_id, _, rating = action["value"].rpartition("|")
         user_id = body["user"]["id"]
-        self.store.add_feedback(event_id, user_id, rating)
-        log.info("feedback %s on %s from %s", rating, event_id, user_id)
+        reply = self.store.reply(event_id)
+        if reply is None:
+            log.warning("feedback on event %s, which has no recorded answer: not stored", event_id)
+        else:
+            self.manager.record_feedback(CHANNEL_NAME, reply.conversation_id, rating, rater=user_id, message_id=reply.message_id)
+            log.info("feedback %s on %s", rating, event_id)
         channel = body["channel"]["id"]
         thread_ts = (body.get("message") or {}).get("thread_ts")
         thanks = self.manager.message("slack.feedback_thanks", self._language(channel, thread_ts) if thread_ts else self.manager.bot.language)

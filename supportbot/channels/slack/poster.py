@@ -103,9 +103,9 @@ class ThreadPoster:
         except SlackApiError as error:
             log.warning("event %s: streaming edit failed (%s); the final edit will carry the answer", self.event_id, error.response.get("error"))
 
-    def finish(self, text: str, message_blocks: list[dict[str, Any]]) -> None:
-        """Record the final answer, then show it."""
-        self.store.record_final(self.event_id, text, message_blocks)
+    def finish(self, text: str, message_blocks: list[dict[str, Any]], message_id: int | None = None) -> None:
+        """Record the final answer (with the stored answer's id, what a rating refers to), then show it."""
+        self.store.record_final(self.event_id, text, message_blocks, message_id)
         self.client.chat_update(channel=self.channel, ts=self.ts, text=blocks.clip(text), blocks=message_blocks)
         self.store.reply_done(self.event_id)
 

@@ -2,6 +2,7 @@
 
 bolt's own `App.start()` serves one request at a time and cannot be stopped from another thread;
 this adapter answers concurrent deliveries (each ack takes milliseconds) and shuts down on SIGTERM.
+The same server answers GET /metrics (Prometheus).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltError
@@ -22,6 +22,9 @@ from supportbot.channels.slack.store import SlackStore
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import SlackConfig
 from supportbot.errors import ConfigError
+from supportbot.observability import METRICS_PATH, Metrics
+from supportbot.privacy import redact
+from supportbot.store import Database
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,12 @@ EVENTS_PATH = "/slack/events"
 
 
 class BoltHTTPServer(ThreadingHTTPServer):
-    """POST /slack/events -> App.dispatch; anything else is 404."""
+    """POST /slack/events -> App.dispatch; GET /metrics -> the bot's metrics; anything else is 404."""
 
     daemon_threads = True
     request_queue_size = 128  # the default backlog of 5 drops connections in a burst; the client retries 1 s later
 
-    def __init__(self, app: App, host: str, port: int, path: str = EVENTS_PATH) -> None:
+    def __init__(self, app: App, host: str, port: int, metrics: Metrics, path: str = EVENTS_PATH) -> None:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 request_path, _, query = self.path.partition("?")
@@ -46,7 +49,11 @@ class BoltHTTPServer(ThreadingHTTPServer):
                 self._send(app.dispatch(BoltRequest(body=body, query=query, headers=headers)))
 
             def do_GET(self) -> None:
-                self._send(BoltResponse(status=404, body=""))
+                if self.path.partition("?")[0] != METRICS_PATH:
+                    self._send(BoltResponse(status=404, body=""))
+                    return
+                body, content_type = metrics.exposition()
+                self._send(BoltResponse(status=200, body=body.decode("utf-8"), headers={"content-type": content_type}))
 
             def _send(self, response: BoltResponse) -> None:
                 payload = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
@@ -79,12 +86,18 @@ def check_token(tokens: SlackTokens, config: SlackConfig) -> str:
 
 
 class SlackService:
-    """The bot with its store, client, App and listener; `start` returns once it is listening."""
+    """The bot with its store, client, App and listener; `start` returns once it is listening.
 
-    def __init__(self, manager: DialogueManager, tokens: SlackTokens, config: SlackConfig, db_path: Path) -> None:
+    `database` is the conversation store's (the Slack tables live beside the conversations);
+    `redact_stored` masks personal data in what the Slack tables keep once an event is answered.
+    """
+
+    def __init__(
+        self, manager: DialogueManager, tokens: SlackTokens, config: SlackConfig, database: Database, redact_stored: bool = False
+    ) -> None:
         self.tokens = tokens
         self.config = config
-        self.store = SlackStore(db_path)
+        self.store = SlackStore(database, redact=redact if redact_stored else None)
         self.bot = SlackBot(manager, self.store, create_client(tokens, config), config)
         self.app: App | None = None
         self.http: BoltHTTPServer | None = None
@@ -113,7 +126,7 @@ class SlackService:
             log.info("Slack bot %s connected in Socket Mode", bot_user_id)
             return
         try:
-            self.http = BoltHTTPServer(self.app, host, port)
+            self.http = BoltHTTPServer(self.app, host, port, self.bot.metrics)
         except OSError as error:
             self.bot.stop(0)
             raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
@@ -132,4 +145,3 @@ class SlackService:
         if self.socket_handler is not None:
             self.socket_handler.close()
         self.bot.stop(self.config.shutdown_grace if grace is None else grace)
-        self.store.close()

@@ -23,6 +23,7 @@ from supportbot.channels.web.sessions import (
     TokenError,
 )
 from supportbot.config import WebConfig
+from supportbot.observability import Metrics
 
 NEW_SESSION_HINT = "start a new conversation (POST /v1/sessions)"
 
@@ -41,6 +42,19 @@ class RefusalCounts:
 
     def refused(self, reason: str) -> None:
         self.counts[reason] += 1
+
+
+class MeteredRefusals:
+    """Counts each refusal in the bot's metrics (supportbot_refused_requests_total) and tells `inner` too."""
+
+    def __init__(self, inner: RefusalCounter, metrics: Metrics, channel: str) -> None:
+        self.inner = inner
+        self.metrics = metrics
+        self.channel = channel
+
+    def refused(self, reason: str) -> None:
+        self.metrics.refused.labels(self.channel, reason).inc()
+        self.inner.refused(reason)
 
 
 @dataclass(frozen=True)

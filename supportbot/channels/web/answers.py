@@ -8,6 +8,7 @@ the pieces to the event loop, rather than a thread pool calling `next()` from wh
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import Reply
+from supportbot.observability import log_context
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,11 @@ class AnswerSlots:
     def release(self) -> None:
         self._semaphore.release()
 
+    @property
+    def queued(self) -> int:
+        """Answers waiting for a slot now (the queue-depth metric)."""
+        return self._queued
+
 
 @dataclass
 class _Failed:
@@ -72,7 +79,8 @@ class AnswerRun:
         self.finished = False
 
     def launch(self, executor: ThreadPoolExecutor, on_done) -> None:
-        future = self._loop.run_in_executor(executor, self._produce)
+        # in the request's context: the answer's log lines carry its request id
+        future = self._loop.run_in_executor(executor, contextvars.copy_context().run, self._produce)
         future.add_done_callback(lambda _: on_done())
 
     def _put(self, item: object) -> None:
@@ -82,6 +90,10 @@ class AnswerRun:
             self._abandoned.set()
 
     def _produce(self) -> None:
+        with log_context(conversation_id=self._args[1]):
+            self._answer()
+
+    def _answer(self) -> None:
         try:
             reply = self._manager.reply(*self._args)
         except Exception as error:  # noqa: BLE001 - handed to the event loop, which answers with it

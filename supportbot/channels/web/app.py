@@ -23,16 +23,17 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.channels.web.access import Gate, RefusalCounter, RefusalCounts
+from supportbot.channels.web.access import Gate, MeteredRefusals, RefusalCounter, RefusalCounts
 from supportbot.channels.web.answers import AnswerSlots
 from supportbot.channels.web.completions import completions_router
-from supportbot.channels.web.context import WebContext
+from supportbot.channels.web.context import CHANNEL, WebContext
 from supportbot.channels.web.conversations import conversations_router
 from supportbot.channels.web.handoff import SlackHandoff
-from supportbot.channels.web.middleware import BodyLimit, JsonErrors
+from supportbot.channels.web.middleware import BodyLimit, JsonErrors, RequestIds
 from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body
 from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
 from supportbot.config import WebConfig
+from supportbot.observability import METRICS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,18 @@ def _add_health_routes(app: FastAPI, web: WebContext) -> None:
     @app.get("/readyz", tags=["health"], responses={503: {"description": "Still loading, or failed to load."}})
     def ready() -> JSONResponse:
         """The index and the model are loaded: answers can start."""
+        build = {"index_build": web.manager.index_build}  # which index build answers (a rebuild is picked up live)
         if web.warm_up_error:
-            return JSONResponse({"status": "failed", "error": web.warm_up_error}, 503)
+            return JSONResponse({"status": "failed", "error": web.warm_up_error, **build}, 503)
         if not web.ready.is_set():
-            return JSONResponse({"status": "loading"}, 503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse({"status": "loading", **build}, 503)
+        return JSONResponse({"status": "ready", **build})
+
+    @app.get(METRICS_PATH, include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics (see docs/operations.md); keep this path to your network at the proxy."""
+        body, content_type = web.manager.metrics.exposition()
+        return Response(body, media_type=content_type)
 
 
 def _add_widget_files(app: FastAPI) -> None:
@@ -109,10 +117,11 @@ def create_app(
     The model loads in the background after startup (`/readyz` says when); `warm_up=False` marks
     the bot ready at once, for a manager that is already warm.
     """
-    refusals = refusals or RefusalCounts()
+    refusals = MeteredRefusals(refusals or RefusalCounts(), manager.metrics, CHANNEL)
     gate = Gate(config, keys, tokens, RateLimiter(), refusals)
     slots = AnswerSlots(config.max_concurrent_answers, config.max_waiting_answers, config.max_wait)
     web = WebContext(manager, config, tokens, gate, slots, refusals, handoff)
+    manager.metrics.queue_depth.labels(CHANNEL).set_function(lambda: slots.queued)
 
     def load() -> None:
         try:
@@ -142,6 +151,7 @@ def create_app(
         _add_widget_files(app)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(JsonErrors)
+    app.add_middleware(RequestIds)
     if config.allowed_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -73,6 +73,8 @@ def conversations_router(web: WebContext) -> APIRouter:
         if started and web.handoff is not None:
             history = await run_in_threadpool(manager.history, CHANNEL, conversation_id)
             posted = await run_in_threadpool(web.handoff.post, conversation_id, history, "asked for a person", request.page)
+            if not posted:
+                manager.metrics.handoffs.labels(CHANNEL, "failed").inc()
         log.info("web conversation %s handed to a person%s", conversation_id, " (posted to Slack)" if posted else "")
         return HandoffOut(in_handoff=True, message=web.config.handoff_message, posted_to_slack=posted)
 

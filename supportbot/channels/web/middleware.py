@@ -1,16 +1,22 @@
-"""Plain ASGI middleware: a cap on request bodies, and a JSON 500 for any exception nothing else answered."""
+"""Plain ASGI middleware: request ids for the logs, a cap on request bodies, and a JSON 500 for any exception nothing else answered."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportbot.channels.web.schemas import error_body
+from supportbot.observability import log_context
 
 log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = b"x-request-id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # anything else (too long, odd characters) is replaced, not logged
 
 
 async def send_json(send: Send, status: int, body: dict) -> None:
@@ -18,6 +24,28 @@ async def send_json(send: Send, status: int, body: dict) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+class RequestIds:
+    """Every log line written for a request names it: the caller's X-Request-Id (a proxy's), else a new one, sent back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+
+        async def with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]}
+            await send(message)
+
+        with log_context(request_id=request_id):
+            await self.app(scope, receive, with_id)
 
 
 class BodyTooLarge(HTTPException):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind
-from supportbot.bot.store import StoredMessage
+from supportbot.store import StoredMessage
 
 MODEL_ID = "supportbot"
 TOKEN_HEADER = "X-Conversation-Token"

@@ -1,0 +1,74 @@
+"""`supportbot report gaps`: what the bot could not answer, grouped by meaning, for the support lead."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+
+import click
+
+from supportbot.cli import get_config
+from supportbot.cli.store import URL_OPTION, Age, store_database
+from supportbot.evaluation.gaps import DEFAULT_SIMILARITY
+
+EXAMPLE_WIDTH = 70
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports for the people who run the bot."""
+
+
+@report_group.command("gaps")
+@click.option("--since", type=Age(), default="7d", show_default=True, help="How far back to look, e.g. 7d, 24h.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--similarity", type=click.FloatRange(0, 1), default=DEFAULT_SIMILARITY, show_default=True,
+    help="How alike (cosine) two questions must be to share a group; higher makes more, tighter groups.",
+)
+@URL_OPTION
+@click.pass_context
+def gaps(ctx: click.Context, since: float, output_format: str, similarity: float, url: str | None) -> None:
+    """Questions the bot declined, handed to a person or got a thumbs-down on, grouped by meaning.
+
+    One line per group, most asked first: how many times, an example in the customer's words,
+    why it fell short, and the source the bot used if any. Write the missing help-center page
+    for the top lines, rebuild the index, and watch them shrink.
+
+    \b
+    Examples:
+      supportbot report gaps
+      supportbot report gaps --since 30d --format csv > gaps.csv
+    """
+    from supportbot.app import create_embedder
+    from supportbot.evaluation.gaps import group_gaps
+    from supportbot.store.gaps import find_gaps
+
+    config = get_config(ctx)
+    database = store_database(ctx, url)
+    try:
+        found = find_gaps(database, time.time() - since)
+    finally:
+        database.close()
+    groups = group_gaps(found, create_embedder(config).embed_documents, similarity) if found else []
+    if output_format == "json":
+        click.echo(json.dumps([group.to_dict() for group in groups], ensure_ascii=False, indent=2))
+        return
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["count", "example", "declined", "handed off", "rated down", "source"])
+        for group in groups:
+            reasons = group.reasons
+            writer.writerow([group.count, group.example, reasons["declined"], reasons["handed off"], reasons["rated down"], group.source])
+        return
+    if not groups:
+        click.echo("No declined, handed-off or thumbs-down questions in this period.")
+        return
+    click.echo(f"{'count':>5}  {'example question':<{EXAMPLE_WIDTH}}  {'why':<28}  source")
+    for group in groups:
+        example = group.example if len(group.example) <= EXAMPLE_WIDTH else group.example[: EXAMPLE_WIDTH - 1] + "…"
+        why = ", ".join(f"{reason} {n}" for reason, n in group.reasons.most_common())
+        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {group.source or '-'}")
+    click.echo(f"{sum(g.count for g in groups)} question(s) in {len(groups)} group(s)")

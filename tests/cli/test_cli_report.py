@@ -1,0 +1,74 @@
+"""`supportbot report gaps`: what the bot fell short on, grouped by meaning with the bundled embedding model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from supportbot.evaluation.gaps import group_gaps
+from supportbot.store import ConversationStore
+from supportbot.store.gaps import find_gaps
+
+GIFT_WRAP = ["Do you offer gift wrapping?", "Can you gift wrap my order?", "Is gift wrapping available for presents?"]
+BITCOIN = ["Can I pay with bitcoin?", "Is bitcoin accepted as payment?"]
+REFUNDS = ["How long do refunds take?", "When will I get my refund?"]
+REFUND_SOURCE = [{"id": "returns/refunds.md", "title": "Refund timing", "path": "returns/refunds.md", "url": "", "score": 0.71}]
+
+
+def run_report(url: str, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "supportbot", "report", "gaps", "--url", url, *args]
+    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=300, env=os.environ.copy())
+
+
+@pytest.fixture
+def store_with_gaps(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    store = ConversationStore(url)
+
+    def asked(conversation: str, question: str, kind: str, sources=None) -> int:
+        store.add_message("web", conversation, "user", question)
+        return store.add_message("web", conversation, "assistant", "…", kind=kind, sources=sources)
+
+    for n, question in enumerate(GIFT_WRAP):
+        asked(f"gift{n}", question, "fallback")
+    store.start_handoff("web", "gift0", "visitor", "asked for a person")
+    asked("coin0", BITCOIN[0], "fallback")
+    asked("coin1", BITCOIN[1], "generated")
+    store.start_handoff("web", "coin1", "visitor", "asked for a person")
+    for n, question in enumerate(REFUNDS):
+        answer = asked(f"refund{n}", question, "generated", REFUND_SOURCE)
+        store.add_feedback("web", f"refund{n}", "down", message_id=answer)
+    asked("fine", "Do you ship to Norway?", "generated")  # answered, not rated down: not a gap
+    asked("old", "Do you sell umbrellas?", "fallback")
+    with store.database.transaction() as transaction:  # asked a month ago: outside --since 7d
+        transaction.execute("UPDATE messages SET created_at = created_at - 2592000 WHERE content IN ('Do you sell umbrellas?', '…') AND conversation = (SELECT id FROM conversations WHERE conversation_id = 'old')")
+    store.close()
+    return url
+
+
+def test_paraphrases_are_grouped_with_their_reasons_and_sources(store_with_gaps: str, embedder):
+    store = ConversationStore(store_with_gaps)
+    groups = [group.to_dict() for group in group_gaps(find_gaps(store.database, time.time() - 7 * 86400), embedder.embed_documents)]
+    store.close()
+    assert sorted(sorted(group["questions"]) for group in groups) == sorted(sorted(q) for q in (GIFT_WRAP, BITCOIN, REFUNDS))
+    gift, *rest = groups  # the most asked first
+    assert gift["reasons"] == {"declined": 3, "handed off": 1} and gift["source"] == "" and gift["example"] in GIFT_WRAP
+    coin = next(group for group in rest if group["questions"][0] in BITCOIN)
+    assert coin["reasons"] == {"declined": 1, "handed off": 1}
+    refund = next(group for group in rest if group["questions"][0] in REFUNDS)
+    assert refund["reasons"] == {"rated down": 2} and refund["source"] == "Refund timing"
+
+
+@pytest.mark.slow
+def test_the_command_prints_one_line_per_group_biggest_first(store_with_gaps: str):
+    result = run_report(store_with_gaps, "--since", "7d")
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.splitlines()
+    assert table[0].split()[:3] == ["count", "example", "question"] and len(table) == 5
+    assert table[1].split()[0] == "3" and "declined 3, handed off 1" in table[1]
+    assert "Refund timing" in result.stdout and table[-1] == "7 question(s) in 3 group(s)"
