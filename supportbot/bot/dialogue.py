@@ -33,6 +33,18 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return sorted(best.values(), key=lambda hit: hit.score, reverse=True)
 
 
+def retrieve_for_turn(retriever: Retriever, question: str, history: Sequence[ChatMessage], top_k: int) -> list[ScoredChunk]:
+    """Retrieve for the question alone and, in a follow-up, together with the previous question.
+
+    Also how `finetune prepare --context` finds each training reply's sources, so it retrieves as the bot does.
+    """
+    hits = [retriever.retrieve(question)]
+    previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+    if previous:
+        hits.append(retriever.retrieve(f"{previous}\n{question}"))
+    return merge_hits(*hits)[:top_k]
+
+
 class DialogueManager:
     """Retrieves, composes the prompt, streams the answer and keeps the conversation."""
 
@@ -91,12 +103,7 @@ class DialogueManager:
         ]
 
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
-        """Retrieve for the question alone and, in a follow-up, together with the previous question."""
-        hits = [self.retriever.retrieve(question)]
-        previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
-        if previous:
-            hits.append(self.retriever.retrieve(f"{previous}\n{question}"))
-        return merge_hits(*hits)[: self.top_k]
+        return retrieve_for_turn(self.retriever, question, history, self.top_k)
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""

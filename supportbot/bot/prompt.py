@@ -64,6 +64,22 @@ def render_context(grouped: list[tuple[Source, list[ScoredChunk]]]) -> str:
     return "\n\n".join(blocks)
 
 
+def render_prompt(
+    system_prompt: str, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]
+) -> tuple[list[ChatMessage], list[Source]]:
+    """The messages for `question` with these sources, before any fitting to the context window.
+
+    The composer renders through here, and so does `finetune prepare --context`: training examples
+    are in the very prompt the bot serves.
+    """
+    grouped = group_sources(hits)
+    system = system_prompt
+    if grouped:
+        system += "\n\nSources:\n" + render_context(grouped)
+    messages: list[ChatMessage] = [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
+    return messages, [source for source, _ in grouped]
+
+
 class PromptComposer:
     """Builds chat messages that fit `generator.context_window` minus the tokens kept for the answer."""
 
@@ -82,12 +98,7 @@ class PromptComposer:
         self.max_history_turns = max_history_turns
 
     def _render(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> tuple[list[ChatMessage], list[Source]]:
-        grouped = group_sources(hits)
-        system = self.system_prompt
-        if grouped:
-            system += "\n\nSources:\n" + render_context(grouped)
-        messages: list[ChatMessage] = [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
-        return messages, [source for source, _ in grouped]
+        return render_prompt(self.system_prompt, question, history, hits)
 
     def compose(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> ComposedPrompt:
         budget = self.generator.context_window - self.answer_tokens

@@ -28,29 +28,45 @@ def finetune_group() -> None:
 @finetune_group.command("prepare")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="messages JSONL to write.")
-@click.option("--format", "source_format", type=click.Choice(["auto", "csv", "faq"]), default="auto", show_default=True,
-              help="csv: question/answer columns; faq: the FAQ JSONL the index reads; auto: by file extension.")
+@click.option("--format", "source_format", type=click.Choice(["auto", "csv", "faq", "messages"]), default="auto", show_default=True,
+              help="csv: question/answer columns; faq: the FAQ JSONL the index reads; messages: conversations as `train` "
+                   "reads them; auto: .csv/.tsv is csv, a JSONL whose first line has \"messages\" is messages, else faq.")
 @click.option("--question-column", default="question", show_default=True, help="CSV column holding the customer's question.")
 @click.option("--answer-column", default="answer", show_default=True, help="CSV column holding the support answer.")
-@click.option("--system-prompt", default="", help="System message put first in every conversation (none by default).")
-def prepare(source: Path, output: Path, source_format: str, question_column: str, answer_column: str, system_prompt: str) -> None:
-    """Convert a question/answer CSV or an FAQ JSONL into messages JSONL.
+@click.option("--system-prompt", default="", help="System message put first in every conversation (none by default; not with --context).")
+@click.option("--context", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Index to retrieve each reply's sources from: every example is then the prompt the bot serves "
+                   "(bot.system_prompt with the numbered sources), one per reply.")
+@click.option("--decline-share", type=float, help="With --context: share of examples with unrelated sources and the fallback reply (finetune.decline_share).")
+@click.pass_context
+def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, question_column: str, answer_column: str,
+            system_prompt: str, index_dir: Path | None, decline_share: float | None) -> None:
+    """Convert a question/answer CSV, an FAQ JSONL or conversations into messages JSONL, optionally in the serving prompt.
 
     \b
     Examples:
       supportbot finetune prepare tickets.csv -o data.jsonl --question-column subject --answer-column reply
       supportbot finetune prepare docs/faq.jsonl -o faq_dialogues.jsonl --system-prompt "You are Larkspur's assistant."
+      supportbot index build supportbot/sample_data/docs --index .supportbot/index
+      supportbot finetune prepare supportbot/sample_data/dialogues.jsonl -o grounded.jsonl --context .supportbot/index
     """
-    from supportbot.finetune.prepare import from_csv, from_faq_jsonl, write_jsonl
+    from supportbot.finetune.prepare import read_source, write_jsonl
 
-    if source_format == "auto":
-        source_format = "csv" if source.suffix.lower() in (".csv", ".tsv") else "faq"
-    if source_format == "csv":
-        conversations = from_csv(source, question_column, answer_column, system_prompt)
-    else:
-        conversations = from_faq_jsonl(source, system_prompt)
-    count = write_jsonl(conversations, output)
-    click.echo(f"wrote {count} conversations to {output}")
+    if index_dir is not None and system_prompt:
+        raise click.UsageError("--system-prompt and --context don't go together: with --context the prompt is bot.system_prompt, as served")
+    conversations = read_source(source, source_format, question_column, answer_column, system_prompt)
+    if index_dir is None:
+        count = write_jsonl(({"messages": messages} for messages in conversations), output)
+        click.echo(f"wrote {count} conversations to {output}")
+        return
+    from supportbot.finetune.context import serving_prompt_examples
+
+    config = get_config(ctx)
+    if decline_share is not None:
+        apply_settings(config, {"finetune.decline_share": decline_share}, "command line")
+    examples = serving_prompt_examples(config, index_dir)
+    write_jsonl(examples.records(conversations), output)
+    click.echo(f"wrote {examples.counts.summary()} to {output}")
 
 
 def _length_summary(lengths: list[int]) -> str:
@@ -201,7 +217,8 @@ def merge(ctx: click.Context, adapter_dir: Path, output: Path, overwrite: bool) 
       supportbot finetune merge --adapter adapters/larkspur --output models/larkspur
       SUPPORTBOT_MODEL_NAME=models/larkspur supportbot chat
     """
-    from supportbot.finetune.adapter import check_base_model, merge_adapter
+    from supportbot.adapters import check_base_model
+    from supportbot.finetune.adapter import merge_adapter
     from supportbot.finetune.trainer import clear_output_dir
     from supportbot.model_sources import transformers_model_dir
 

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 
 from supportbot.staging import staged_file
 
 REPORT_FILE = "train_report.json"
 CURVE_FILE = "loss_curve.png"
+
+
+def peak_memory(device) -> dict:
+    """The run's measured peak memory: the process's peak resident set (what a CPU run needs of RAM) and, on CUDA, GPU memory.
+
+    The resident peak is the whole process's since it started, so it is the run's own when
+    `supportbot finetune train` runs it, and an upper bound inside a longer-lived process.
+    """
+    import torch
+
+    memory = {"peak_resident_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}  # KiB on Linux
+    if device.type == "cuda":
+        memory["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    return memory
 
 
 def write_report(report: dict, output_dir: Path) -> Path:
