@@ -190,18 +190,24 @@ def evaluate(ctx: click.Context, adapter_dir: Path, data: Path, limit: int | Non
     """
     from supportbot.finetune.adapter import load_adapted
     from supportbot.finetune.data import load_conversations
-    from supportbot.finetune.evaluate import answer_tasks, compare, format_table
+    from supportbot.finetune.evaluate import answer_tasks, compare, format_table, write_eval_report
     from supportbot.finetune.tokenization import tokenize_all
 
     config = get_config(ctx)
     settings = config.finetune
     conversations = load_conversations(data).conversations
-    model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), adapter_dir, config.model.device)
+    model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), adapter_dir, config.model.device,
+                                            config.model.quantize)
     examples = tokenize_all(tokenizer, conversations, settings.max_length)
     tasks = answer_tasks(conversations, settings.eval_limit if limit is None else limit)
-    results = compare(model, tokenizer, examples, tasks, max_new_tokens or settings.eval_max_new_tokens, settings.batch_size, device)
+    max_new_tokens = max_new_tokens or settings.eval_max_new_tokens
+    results = compare(model, tokenizer, examples, tasks, max_new_tokens, settings.batch_size, device, config.model.repetition_penalty)
     click.echo(f"{len(examples)} conversations for perplexity, {len(tasks)} answers scored")
     click.echo(format_table(results))
+    about = {"data": str(data), "conversations": len(examples), "answers_scored": len(tasks), "max_new_tokens": max_new_tokens,
+             "repetition_penalty": config.model.repetition_penalty}
+    json_path, markdown_path = write_eval_report(results, tasks, adapter_dir, about)
+    click.echo(f"written to {json_path} and {markdown_path}")
 
 
 @finetune_group.command("merge")

@@ -35,10 +35,10 @@ def merge_adapter(model_dir: str, adapter_dir: Path, output_dir: Path) -> Path:
     return output_dir
 
 
-def load_adapted(model_reference: str, cache_dir: Path, adapter_dir: Path, device: str = "auto"):
+def load_adapted(model_reference: str, cache_dir: Path, adapter_dir: Path, device: str = "auto", quantize: str = "auto"):
     """(peft model, tokenizer, device) for evaluation, loaded exactly as the bot serves the adapter, plus a pad token for batches."""
     from supportbot.finetune.modeling import set_pad_token
     from supportbot.generation.transformers_backend import load_chat_model
 
-    tokenizer, model, resolved_device = load_chat_model(model_reference, cache_dir, device, adapter_dir)
+    tokenizer, model, resolved_device = load_chat_model(model_reference, cache_dir, device, adapter_dir, quantize)
     return model, set_pad_token(tokenizer), resolved_device

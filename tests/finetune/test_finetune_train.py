@@ -201,6 +201,13 @@ def test_eval_command_shows_base_and_adapted_side_by_side(trained, data_files):
     header, *rows = [line.split() for line in result.output.splitlines() if line.startswith(("metric", "perplexity", "ROUGE-L", "token F1"))]
     assert header == ["metric", "base", "adapted"]
     assert [row[0] for row in rows] == ["perplexity", "ROUGE-L", "token"]
+    saved = json.loads((trained[0] / "eval_report.json").read_text())
+    assert set(saved["scores"]) == {"base", "adapted"} and saved["answers_scored"] == 1
+    [answer] = saved["answers"]
+    assert answer["reference"] == json.loads(data_files[1].read_text().splitlines()[0])["messages"][-1]["content"]
+    markdown = (trained[0] / "eval_report.md").read_text()
+    perplexity = next(row for row in rows if row[0] == "perplexity")
+    assert f"| perplexity | {perplexity[1]} | {perplexity[2]} |" in markdown
 
 
 def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_files, tmp_path):

@@ -1,0 +1,118 @@
+"""QLoRA vs plain LoRA on the CPU: peak resident memory and step time, same data and settings, same run.
+
+Each variant trains in a fresh process through `supportbot.finetune.trainer.train` (what `supportbot
+finetune train` runs), so its peak resident set is its own: QLoRA with finetune.quantize = "on"
+(the base in 4-bit NF4 through bitsandbytes), the reference with "off" (the base in fp32). The
+bundled SmolLM2-135M-Instruct, the sample dialogues, no held-out evaluation. Reported per variant:
+the process's peak resident memory, the part of it training added (peak minus the resident memory
+after the imports, just before the run starts), the median optimizer-step time after the first
+step, and the training loss. The 4-bit copy of the base is made once, before either is measured.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/finetune_cpu.py                       # finetune defaults, 6 steps
+    PYTHONPATH=. .venv/bin/python benchmarks/finetune_cpu.py --batch-size 1 --json /tmp/cpu.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DATA = Path(__file__).resolve().parent.parent / "supportbot" / "sample_data" / "dialogues.jsonl"
+VARIANTS = {"lora": "off", "qlora": "on"}
+
+
+def resident_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def child(variant: str, args: argparse.Namespace, result_path: Path) -> None:
+    """Train `variant` in this process and write its figures to `result_path`."""
+    from supportbot.config import Config
+    from supportbot.finetune.trainer import TrainRequest, train
+
+    config = Config()
+    config.model.device, config.model.threads = "cpu", args.threads
+    ft = config.finetune
+    ft.quantize, ft.max_steps, ft.batch_size, ft.max_length = VARIANTS[variant], args.steps, args.batch_size, args.max_length
+    ft.gradient_checkpointing, ft.eval_split = args.gradient_checkpointing, 0.0
+    step_ends: list[float] = []
+    baseline = resident_mb()
+    with tempfile.TemporaryDirectory() as output:
+        report = train(config, TrainRequest(DATA, Path(output) / "adapter", show_progress=False,
+                                            on_step=lambda state: step_ends.append(time.perf_counter())))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    steps = [b - a for a, b in zip(step_ends, step_ends[1:])]
+    losses = [h["loss"] for h in report["train_history"]]
+    result_path.write_text(json.dumps({
+        "variant": variant, "base_loaded_as": report["base_loaded_as"], "peak_mb": peak, "baseline_mb": baseline,
+        "added_mb": peak - baseline, "median_step_s": statistics.median(steps) if steps else float("nan"),
+        "tokens_per_second": report["tokens_per_second"], "first_loss": losses[0], "last_loss": losses[-1],
+    }))
+
+
+def make_4bit_copy() -> None:
+    """The cached 4-bit copy of the bundled base that `finetune train` loads (made once per machine)."""
+    from supportbot.config import Config
+    from supportbot.generation.quantization import nf4_model_dir
+    from supportbot.model_sources import transformers_model_dir
+
+    cache = Config().paths.cache_path()
+    nf4_model_dir(transformers_model_dir("bundled:smollm2-135m-instruct", cache), cache, "cpu")
+
+
+def run_variant(variant: str, argv: list[str]) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+        subprocess.run([sys.executable, __file__, *argv, "--child", variant, "--result", result.name], check=True)
+        return json.loads(Path(result.name).read_text())
+
+
+def table(results: list[dict]) -> list[str]:
+    reference = next(r for r in results if r["variant"] == "lora")
+    lines = ["| variant | base | peak RSS MB | added by training MB | median step s | tokens/s | loss first -> last |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        ratio = "" if r is reference else f" ({r['peak_mb'] / reference['peak_mb']:.2f}x)"
+        added = "" if r is reference else f" ({r['added_mb'] / reference['added_mb']:.2f}x)"
+        step = "" if r is reference else f" ({r['median_step_s'] / reference['median_step_s']:.2f}x)"
+        lines.append(f"| {r['variant']} | {r['base_loaded_as']} | {r['peak_mb']:.0f}{ratio} | {r['added_mb']:.0f}{added} | "
+                     f"{r['median_step_s']:.2f}{step} | {r['tokens_per_second']:.0f} | {r['first_loss']:.3f} -> {r['last_loss']:.3f} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=6, help="Optimizer steps per variant.")
+    parser.add_argument("--batch-size", type=int, default=4, help="finetune.batch_size (default: the setting's default).")
+    parser.add_argument("--max-length", type=int, default=1024, help="finetune.max_length (default: the setting's default).")
+    parser.add_argument("--threads", type=int, default=1, help="model.threads: 1 keeps timings steadier on a shared machine.")
+    parser.add_argument("--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false")
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument("--child", choices=list(VARIANTS), help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args, args.result)
+        return
+    make_4bit_copy()
+    settings = ["--steps", str(args.steps), "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
+                "--threads", str(args.threads)] + ([] if args.gradient_checkpointing else ["--no-gradient-checkpointing"])
+    results = [run_variant(variant, settings) for variant in VARIANTS]
+    print(f"SmolLM2-135M-Instruct, {DATA.name}, {args.steps} steps of batch {args.batch_size}, max length {args.max_length}, "
+          f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}, {args.threads} thread(s)")
+    print("\n".join(table(results)))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
