@@ -111,10 +111,12 @@ def plain_loss(model, input_ids: torch.Tensor) -> torch.Tensor:
 
 
 def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool) -> AssistantLossModel:
+    """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`."""
     from supportbot.finetune.modeling import load_trainable_model
 
     settings = FinetuneConfig(gradient_checkpointing=gradient_checkpointing)
-    return AssistantLossModel(load_trainable_model(str(model_dir), settings, quantize, device, seed=0), settings.loss_chunk_tokens)
+    model = load_trainable_model(str(model_dir), settings, quantize, device, seed=0, cache_dir=model_dir.parent / "cache")
+    return AssistantLossModel(model, settings.loss_chunk_tokens)
 
 
 def ours_loss(model: AssistantLossModel, input_ids: torch.Tensor) -> torch.Tensor:
@@ -158,7 +160,7 @@ def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize
     variants = variants or ["plain", "ours", "ours-nogc"]
     results = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{arch}-") as tmp:
-        model_dir = write_random_model(arch, Path(tmp), device, tiny)
+        model_dir = write_random_model(arch, Path(tmp) / "model", device, tiny)
         for variant in variants:
             if variant == "plain":
                 model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
