@@ -12,11 +12,12 @@ from supportbot.config import apply_settings
 
 @click.group("finetune")
 def finetune_group() -> None:
-    """Fine-tune the chat model on your support conversations (LoRA on CPU, QLoRA on a CUDA GPU).
+    """Fine-tune the chat model on your support conversations (QLoRA on a 4-bit base, CPU or GPU; or plain LoRA).
 
     \b
     Examples:
       supportbot finetune prepare faq.csv --output data.jsonl --question-column Question --answer-column Answer
+      supportbot finetune prepare dialogues.jsonl --output data.jsonl --context .supportbot/index
       supportbot finetune validate data.jsonl
       supportbot finetune train --data data.jsonl --output adapters/v1
       supportbot finetune eval --adapter adapters/v1 --data held_out.jsonl
@@ -130,7 +131,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output folder (finetune.output_dir).")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in the output folder from its last checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--quantize/--no-quantize", default=None, help="Force 4-bit QLoRA on or off (default: on with CUDA, off on CPU).")
+@click.option("--quantize/--no-quantize", default=None, help="QLoRA on a 4-bit base, or plain LoRA, for this run (default: finetune.quantize, 'auto': 4-bit where bitsandbytes works).")
 @click.option("--epochs", type=int, help="finetune.epochs")
 @click.option("--max-steps", type=int, help="finetune.max_steps")
 @click.option("--batch-size", type=int, help="finetune.batch_size")
