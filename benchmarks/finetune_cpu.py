@@ -10,12 +10,20 @@ step, and the training loss. The 4-bit copy of the base is made once, before eit
 
     PYTHONPATH=. .venv/bin/python benchmarks/finetune_cpu.py                       # finetune defaults, 6 steps
     PYTHONPATH=. .venv/bin/python benchmarks/finetune_cpu.py --batch-size 1 --json /tmp/cpu.json
+    PYTHONPATH=. .venv/bin/python benchmarks/finetune_cpu.py --malloc-mmap-threshold 1048576
+
+glibc raises its mmap threshold each time a large block is freed, so freed activations then come
+from a heap that keeps its peak: `--malloc-mmap-threshold BYTES` runs both variants with
+MALLOC_MMAP_THRESHOLD_ set (blocks above it are mapped and unmapped), to show how much of the
+peak that is and what it costs in time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -51,7 +59,7 @@ def child(variant: str, args: argparse.Namespace, result_path: Path) -> None:
         report = train(config, TrainRequest(DATA, Path(output) / "adapter", show_progress=False,
                                             on_step=lambda state: step_ends.append(time.perf_counter())))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    steps = [b - a for a, b in zip(step_ends, step_ends[1:])]
+    steps = [b - a for a, b in itertools.pairwise(step_ends)]
     losses = [h["loss"] for h in report["train_history"]]
     result_path.write_text(json.dumps({
         "variant": variant, "base_loaded_as": report["base_loaded_as"], "peak_mb": peak, "baseline_mb": baseline,
@@ -70,9 +78,10 @@ def make_4bit_copy() -> None:
     nf4_model_dir(transformers_model_dir("bundled:smollm2-135m-instruct", cache), cache, "cpu")
 
 
-def run_variant(variant: str, argv: list[str]) -> dict:
+def run_variant(variant: str, argv: list[str], mmap_threshold: int) -> dict:
+    env = {**os.environ, **({"MALLOC_MMAP_THRESHOLD_": str(mmap_threshold)} if mmap_threshold else {})}
     with tempfile.NamedTemporaryFile(suffix=".json") as result:
-        subprocess.run([sys.executable, __file__, *argv, "--child", variant, "--result", result.name], check=True)
+        subprocess.run([sys.executable, __file__, *argv, "--child", variant, "--result", result.name], check=True, env=env)
         return json.loads(Path(result.name).read_text())
 
 
@@ -96,6 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-length", type=int, default=1024, help="finetune.max_length (default: the setting's default).")
     parser.add_argument("--threads", type=int, default=1, help="model.threads: 1 keeps timings steadier on a shared machine.")
     parser.add_argument("--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false")
+    parser.add_argument("--malloc-mmap-threshold", type=int, default=0, help="MALLOC_MMAP_THRESHOLD_ for both variants (0: glibc's default).")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     parser.add_argument("--child", choices=list(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -106,9 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     make_4bit_copy()
     settings = ["--steps", str(args.steps), "--batch-size", str(args.batch_size), "--max-length", str(args.max_length),
                 "--threads", str(args.threads)] + ([] if args.gradient_checkpointing else ["--no-gradient-checkpointing"])
-    results = [run_variant(variant, settings) for variant in VARIANTS]
+    results = [run_variant(variant, settings, args.malloc_mmap_threshold) for variant in VARIANTS]
     print(f"SmolLM2-135M-Instruct, {DATA.name}, {args.steps} steps of batch {args.batch_size}, max length {args.max_length}, "
-          f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}, {args.threads} thread(s)")
+          f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}, {args.threads} thread(s), "
+          f"MALLOC_MMAP_THRESHOLD_ {args.malloc_mmap_threshold or 'unset'}")
     print("\n".join(table(results)))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from supportbot.config import Config  # noqa: E402
+from supportbot.config import Config
 
 DIALOGUES = Path(__file__).resolve().parent.parent / "supportbot" / "sample_data" / "dialogues.jsonl"
 STAGES = ("data", "with-sources", "without-sources", "eval")
