@@ -49,7 +49,7 @@ def config_for(args: argparse.Namespace) -> Config:
 def make_data(config: Config, out: Path, held_out_share: float) -> None:
     """Index the sample docs; split the dialogues; write both training sets and the held-out serving-prompt examples."""
     from supportbot.app import build_index
-    from supportbot.finetune.context import serving_prompt_examples
+    from supportbot.finetune.context import prepare_with_context
     from supportbot.finetune.prepare import write_jsonl
 
     index = out / "index"
@@ -59,13 +59,13 @@ def make_data(config: Config, out: Path, held_out_share: float) -> None:
     count = round(held_out_share * len(dialogues))
     held_out, train = dialogues[:count], dialogues[count:]
     write_jsonl(({"messages": m} for m in train), out / "train-without-sources.jsonl")
-    examples = serving_prompt_examples(config, index)
-    write_jsonl(examples.records(train), out / "train-with-sources.jsonl")
-    print(f"with sources: {examples.counts.summary()}")
+    records, summary = prepare_with_context(config, index, train)
+    write_jsonl(records, out / "train-with-sources.jsonl")
+    print(f"with sources: {summary}")
     config.finetune.decline_share = 0.0  # held out: every reply with its own sources
-    examples = serving_prompt_examples(config, index)
-    write_jsonl(examples.records(held_out), out / "held-out.jsonl")
-    print(f"held out ({len(held_out)} dialogues): {examples.counts.summary()}")
+    records, summary = prepare_with_context(config, index, held_out)
+    write_jsonl(records, out / "held-out.jsonl")
+    print(f"held out ({len(held_out)} dialogues): {summary}")
 
 
 def train_adapter(config: Config, out: Path, name: str) -> None:
@@ -78,6 +78,7 @@ def train_adapter(config: Config, out: Path, name: str) -> None:
 
 
 def evaluate(config: Config, out: Path, limit: int, max_new_tokens: int) -> dict:
+    from supportbot.app import create_embedder, create_grounding_checker
     from supportbot.finetune.adapter import load_adapted
     from supportbot.finetune.data import load_conversations
     from supportbot.finetune.evaluate import answer_tasks, compare, markdown_table
@@ -85,18 +86,20 @@ def evaluate(config: Config, out: Path, limit: int, max_new_tokens: int) -> dict
 
     conversations = load_conversations(out / "held-out.jsonl").conversations
     tasks = answer_tasks(conversations, limit)
+    checker = create_grounding_checker(config, create_embedder(config))
     results = {}
     for name in ("with-sources", "without-sources"):
         model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), out / name, "cpu")
         examples = tokenize_all(tokenizer, conversations, config.finetune.max_length)
         scores = compare(model, tokenizer, examples, tasks, max_new_tokens, config.finetune.batch_size, device,
-                         config.model.repetition_penalty)
+                         config.model.repetition_penalty, checker)
         results.setdefault("base", scores["base"])
         results[name] = scores["adapted"]
     table = markdown_table(results)
     print(f"{len(conversations)} held-out replies for perplexity, {len(tasks)} answered\n{table}")
     summary = {name: {k: v for k, v in vars(s).items() if k != "answers"} for name, s in results.items()}
-    answers = [{"question": p[-1]["content"], "reference": r, **{n: s.answers[i] for n, s in results.items()}} for i, (p, r) in enumerate(tasks)]
+    answers = [{"question": task.messages[-1]["content"], "reference": task.reference, **{n: s.answers[i] for n, s in results.items()}}
+               for i, task in enumerate(tasks)]
     (out / "results.json").write_text(json.dumps({"scores": summary, "answers": answers}, indent=1, ensure_ascii=False))
     return summary
 

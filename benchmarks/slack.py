@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO / "tests" / "slack"))
 
 from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noqa: E402
 
-from supportbot.app import create_index_builder  # noqa: E402
+from supportbot.app import create_grounding_checker, create_index_builder  # noqa: E402
 from supportbot.bot.dialogue import DialogueManager  # noqa: E402
 from supportbot.bot.store import ConversationStore  # noqa: E402
 from supportbot.channels.slack.server import SlackService  # noqa: E402
@@ -84,7 +84,8 @@ def main() -> None:
 
     def manager(db: Path) -> DialogueManager:
         retriever = DenseRetriever(load_index(work / "index"), embedder, config.retrieval.top_k, config.retrieval.min_score)
-        return DialogueManager(retriever, generator, ConversationStore(db), BotConfig(), settings, config.retrieval.top_k)
+        checker = create_grounding_checker(config, embedder)
+        return DialogueManager(retriever, generator, ConversationStore(db), BotConfig(answer_mode="generative"), settings, config.retrieval.top_k, checker)
 
     # Reference: the dialogue manager alone, one question after another (after one untimed answer).
     direct = manager(work / "direct.sqlite3")

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config, RetrievalMode
+from supportbot.generation.base import Generator
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
-from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.bm25 import BM25Retriever, make_analyzer
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -96,18 +98,35 @@ def retriever_for_index(
     return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
+def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedder) -> GroundingChecker:
+    """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
+    bot = config.bot
+    return GroundingChecker(
+        embedder.embed_query, make_analyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+    )
+
+
 def create_dialogue_manager(
     config: Config, show_progress: bool = True, embedder: SentenceTransformerEmbedder | None = None
 ) -> DialogueManager:
     """The bot as configured; pass `embedder` when the caller has already loaded one."""
     embedder = embedder or create_embedder(config)
     index = open_index(config, embedder, show_progress)
+    store = ConversationStore(config.paths.conversations_path())
+    return dialogue_manager_for_index(config, index, embedder, create_generator(config), store)
+
+
+def dialogue_manager_for_index(
+    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, generator: Generator, store: ConversationStore
+) -> DialogueManager:
+    """The bot as configured over a loaded index, with the given model and store (`finetune prepare --context` asks it for prompts)."""
     return DialogueManager(
         retriever=retriever_for_index(config, index, embedder),
-        generator=create_generator(config),
-        store=ConversationStore(config.paths.conversations_path()),
+        generator=generator,
+        store=store,
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
+        checker=create_grounding_checker(config, embedder),
         approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
     )

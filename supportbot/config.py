@@ -30,6 +30,7 @@ QueryEncoder = Literal["onnx", "torch"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
+AnswerMode = Literal["grounded", "extractive", "generative"]
 
 ENV_PREFIX = "SUPPORTBOT_"
 CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
@@ -162,10 +163,33 @@ class BotConfig:
     """What the bot says and how it keeps a conversation within the model's context."""
 
     system_prompt: str = _opt(
-        "You are a friendly customer-support assistant. Answer the customer's question using only the "
-        "numbered sources below. Cite the sources you use like [1]. If the sources do not contain the "
-        "answer, say that you don't know and offer to connect the customer with a person.",
+        "You are a friendly customer-support assistant. Answer the customer's question in one to three short "
+        "sentences, using only the numbered sources below. Quote figures (prices, days, dates, limits) exactly as "
+        "the sources state them and add nothing they don't say. If the sources do not answer the question, say so "
+        "and offer to connect the customer with a person.",
         "System prompt; the retrieved sources are appended after it.",
+    )
+    answer_mode: AnswerMode = _opt(
+        "grounded",
+        "How answers are made from the retrieved sources: 'grounded' (the model writes, and each sentence is shown "
+        "only if the sources support it, else the extractive answer), 'extractive' (the sources' own sentences, no "
+        "model call) or 'generative' (the model's text as written: for large models a team trusts).",
+    )
+    answer_min_relevance: float = _opt(
+        0.5,
+        "grounded/extractive: embedding similarity between the question and the best source sentence (with its "
+        "heading) under which the sources are taken not to answer it, and the bot declines and offers a person.",
+    )
+    # Both bars, and both at these values, because on hand-labelled answers (benchmarks/grounding.py) either
+    # measure alone lets through sentences that reuse a source's words or meaning with a detail changed.
+    grounding_min_similarity: float = _opt(
+        0.8, "grounded: embedding similarity an answer sentence needs with the source sentence that supports it."
+    )
+    grounding_min_overlap: float = _opt(
+        0.7, "grounded: share of an answer sentence's content words that the supporting source sentence must contain."
+    )
+    max_answer_sentences: int = _opt(
+        3, "grounded: the model is stopped after this many supported sentences (support answers are short)."
     )
     fallback_message: str = _opt(
         "I'm sorry, I don't have an answer to that in our help center. Would you like me to connect you "

@@ -11,6 +11,14 @@ from supportbot.generation.base import ChatMessage, GenerationSettings
 MODEL_FAILURE = "CUDA error: device-side assert triggered"
 
 
+def grounding_checker(embedder):
+    """The grounding check as the app builds it, over the session's embedder."""
+    from supportbot.app import create_grounding_checker
+    from supportbot.config import Config
+
+    return create_grounding_checker(Config(), embedder)
+
+
 class EchoGenerator:
     """Streams a fixed answer word by word and remembers every prompt it was given.
 

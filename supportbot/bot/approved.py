@@ -32,7 +32,7 @@ class ApprovedMatch:
 
     def source(self) -> Source:
         chunk = self.chunk
-        return Source(1, chunk.doc_id, chunk.title, chunk.path, chunk.url, self.score, approved=True)
+        return Source(1, chunk.doc_id, chunk.title, chunk.path, chunk.url, self.score, approved=True, text=chunk.text)
 
 
 class ApprovedAnswers:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from supportbot.bot.approved import ApprovedAnswers
-from supportbot.bot.prompt import PromptComposer
+from supportbot.bot.extractive import ExtractiveAnswerer
+from supportbot.bot.grounded import GroundedAnswer
+from supportbot.bot.grounding import GroundingChecker
+from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.store import ConversationStore
 from supportbot.config import BotConfig
@@ -33,18 +36,6 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return sorted(best.values(), key=lambda hit: hit.score, reverse=True)
 
 
-def retrieve_for_turn(retriever: Retriever, question: str, history: Sequence[ChatMessage], top_k: int) -> list[ScoredChunk]:
-    """Retrieve for the question alone and, in a follow-up, together with the previous question.
-
-    Also how `finetune prepare --context` finds each training reply's sources, so it retrieves as the bot does.
-    """
-    hits = [retriever.retrieve(question)]
-    previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
-    if previous:
-        hits.append(retriever.retrieve(f"{previous}\n{question}"))
-    return merge_hits(*hits)[:top_k]
-
-
 class DialogueManager:
     """Retrieves, composes the prompt, streams the answer and keeps the conversation."""
 
@@ -56,9 +47,12 @@ class DialogueManager:
         bot: BotConfig,
         settings: GenerationSettings,
         top_k: int,
+        checker: GroundingChecker,
         approved: ApprovedAnswers | None = None,
     ) -> None:
         self.approved = approved
+        self.checker = checker
+        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance)
         self.retriever = retriever
         self.generator = generator
         self.store = store
@@ -103,7 +97,12 @@ class DialogueManager:
         ]
 
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
-        return retrieve_for_turn(self.retriever, question, history, self.top_k)
+        """Retrieve for the question alone and, in a follow-up, together with the previous question."""
+        hits = [self.retriever.retrieve(question)]
+        follow_up = _with_previous(question, history)
+        if follow_up != question:
+            hits.append(self.retriever.retrieve(follow_up))
+        return merge_hits(*hits)[: self.top_k]
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
@@ -128,24 +127,59 @@ class DialogueManager:
                 reply.partial_text,
                 kind=reply.kind,
                 interrupted=reply.interrupted,
-                sources=[source.to_dict() for source in reply.sources],
+                sources=[source.to_dict() for source in reply.cited_sources()],
             )
 
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
         if not hits:
-            return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
-        prompt = self.composer.compose(question, history, hits)
+            return self._decline(conversation_id, record)
+        mode = self.bot.answer_mode
+        if mode == "generative":
+            return self._generate(conversation_id, self.composer.compose(question, history, hits), record)
+        grouped = group_sources(hits)
+        ranking = self.extractive.rank(_with_previous(question, history), grouped)
+        if not self.extractive.answers(ranking):
+            return self._decline(conversation_id, record)
+        extractive = self.extractive.answer(ranking)
+        if mode == "extractive":
+            return Reply(conversation_id, AnswerKind.EXTRACTIVE, [source for source, _ in grouped], [extractive], on_done=record)
+        prompt = self.composer.compose_sources(question, history, self.extractive.evidence(ranking))
+        customer = [m["content"] for m in history if m["role"] == "user"] + [question]
+        evidence = self.checker.evidence(prompt.sources, customer, self.extractive.answering(ranking))
+        grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences)
         stop = threading.Event()
-        pieces = self.generator.stream(prompt.messages, self.settings, stop)
         return Reply(
             conversation_id,
-            AnswerKind.GENERATED,
+            AnswerKind.GROUNDED,
             prompt.sources,
-            pieces,
+            lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
             error_message=self.bot.error_message,
             stop=stop,
         )
 
+    def _decline(self, conversation_id: str, record: Callable[[Reply], None]) -> Reply:
+        """Nothing in the help center answers the question: say so and offer a person, never guess."""
+        return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
+
+    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None]) -> Reply:
+        """The model's answer as it writes it (bot.answer_mode = "generative")."""
+        stop = threading.Event()
+        return Reply(
+            conversation_id,
+            AnswerKind.GENERATED,
+            prompt.sources,
+            self.generator.stream(prompt.messages, self.settings, stop),
+            prompt=prompt,
+            on_done=record,
+            error_message=self.bot.error_message,
+            stop=stop,
+        )
+
+
+def _with_previous(question: str, history: Sequence[ChatMessage]) -> str:
+    """In a follow-up ("and for gift cards?"), what is asked only makes sense with the previous question."""
+    previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+    return f"{previous}\n{question}" if previous else question

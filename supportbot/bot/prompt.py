@@ -7,12 +7,17 @@ is the question itself cut.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from supportbot.errors import ConfigError
 from supportbot.generation.base import ChatMessage, Generator
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.sentences import split_sentences
+
+PASSAGE_BREAK = "\n\n"  # between passages of one source: read back, each keeps its own sentences
+QUESTION_MARK = "Q: "  # how an FAQ entry's question and answer are set out for the model
+ANSWER_MARK = "A: "
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,17 @@ class Source:
     url: str
     score: float
     approved: bool = False
+    text: str = ""  # exactly what the model was given for this source (its chunks, as rendered)
 
     def to_dict(self) -> dict:
-        return {"id": self.doc_id, "title": self.title, "path": self.path, "url": self.url, "score": round(self.score, 4)}
+        return {
+            "number": self.number,
+            "id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "url": self.url,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass
@@ -43,6 +56,25 @@ class ComposedPrompt:
     question_truncated: bool = False
 
 
+def render_source_body(hits: Sequence[ScoredChunk]) -> str:
+    """A source's chunks as the model reads them; an FAQ entry keeps its question.
+
+    Passages are set a blank line apart, so that reading the text back sentence by sentence
+    (`source_statements`) finds the sentences each passage has on its own.
+    """
+    return PASSAGE_BREAK.join(hit.chunk.text if not hit.chunk.question else f"{QUESTION_MARK}{hit.chunk.question}\n{ANSWER_MARK}{hit.chunk.text}" for hit in hits)
+
+
+def source_statements(source: Source) -> list[str]:
+    """The sentences of a source as the model read them, FAQ questions left out: what an answer may rely on."""
+    statements = []
+    for sentence in split_sentences(source.text):
+        if sentence.startswith(QUESTION_MARK):
+            continue
+        statements.append(sentence.removeprefix(ANSWER_MARK))
+    return statements
+
+
 def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[ScoredChunk]]]:
     """Chunks grouped by document in rank order; a document is numbered by its best chunk."""
     grouped: dict[str, list[ScoredChunk]] = {}
@@ -50,34 +82,14 @@ def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[Scored
         grouped.setdefault(hit.chunk.doc_id, []).append(hit)
     result = []
     for number, (doc_id, doc_hits) in enumerate(grouped.items(), start=1):
-        best = doc_hits[0]
-        chunk = best.chunk
-        result.append((Source(number, doc_id, chunk.title, chunk.path, chunk.url, best.score, chunk.approved), doc_hits))
+        chunk = doc_hits[0].chunk
+        source = Source(number, doc_id, chunk.title, chunk.path, chunk.url, doc_hits[0].score, chunk.approved, render_source_body(doc_hits))
+        result.append((source, doc_hits))
     return result
 
 
-def render_context(grouped: list[tuple[Source, list[ScoredChunk]]]) -> str:
-    blocks = []
-    for source, doc_hits in grouped:
-        body = "\n".join(hit.chunk.text if not hit.chunk.question else f"Q: {hit.chunk.question}\nA: {hit.chunk.text}" for hit in doc_hits)
-        blocks.append(f"[{source.number}] {source.title}\n{body}")
-    return "\n\n".join(blocks)
-
-
-def render_prompt(
-    system_prompt: str, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]
-) -> tuple[list[ChatMessage], list[Source]]:
-    """The messages for `question` with these sources, before any fitting to the context window.
-
-    The composer renders through here, and so does `finetune prepare --context`: training examples
-    are in the very prompt the bot serves.
-    """
-    grouped = group_sources(hits)
-    system = system_prompt
-    if grouped:
-        system += "\n\nSources:\n" + render_context(grouped)
-    messages: list[ChatMessage] = [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
-    return messages, [source for source, _ in grouped]
+def render_context(sources: Sequence[Source]) -> str:
+    return "\n\n".join(f"[{source.number}] {source.title}\n{source.text}" for source in sources)
 
 
 class PromptComposer:
@@ -97,28 +109,43 @@ class PromptComposer:
         self.max_message_tokens = max_message_tokens
         self.max_history_turns = max_history_turns
 
-    def _render(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> tuple[list[ChatMessage], list[Source]]:
-        return render_prompt(self.system_prompt, question, history, hits)
+    def render(self, question: str, history: Sequence[ChatMessage], sources: Sequence[Source]) -> list[ChatMessage]:
+        """The messages for a question, its history and its numbered sources, as the model reads them."""
+        system = self.system_prompt
+        if sources:
+            system += "\n\nSources:\n" + render_context(sources)
+        return [{"role": "system", "content": system}, *history, {"role": "user", "content": question}]
 
     def compose(self, question: str, history: Sequence[ChatMessage], hits: Sequence[ScoredChunk]) -> ComposedPrompt:
+        """The prompt over retrieved chunks; when too long, the lowest-ranked chunks go after the oldest history."""
+        return self._fit(question, history, list(hits), lambda kept: [source for source, _ in group_sources(kept)])
+
+    def compose_sources(self, question: str, history: Sequence[ChatMessage], sources: Sequence[Source]) -> ComposedPrompt:
+        """The prompt over sources already numbered and rendered; when too long, the last sources go first."""
+        return self._fit(question, history, list(sources), list)
+
+    def _fit(
+        self, question: str, history: Sequence[ChatMessage], items: list, to_sources: Callable[[list], list[Source]]
+    ) -> ComposedPrompt:
         budget = self.generator.context_window - self.answer_tokens
         kept_question = self.generator.truncate(question, self.max_message_tokens)
         kept_history = list(history)[-2 * self.max_history_turns :] if self.max_history_turns > 0 else []
         dropped_history = len(history) - len(kept_history)
-        kept_hits = list(hits)
+        kept = list(items)
         truncated = kept_question != question
         while True:
-            messages, sources = self._render(kept_question, kept_history, kept_hits)
+            sources = to_sources(kept)
+            messages = self.render(kept_question, kept_history, sources)
             tokens = self.generator.count_tokens(messages)
             if tokens <= budget:
-                return ComposedPrompt(messages, sources, tokens, dropped_history, len(hits) - len(kept_hits), truncated)
+                return ComposedPrompt(messages, sources, tokens, dropped_history, len(items) - len(kept), truncated)
             if kept_history:
                 # Drop the oldest exchange; a leading assistant message would be an orphan, so it goes too.
                 pair = 2 if len(kept_history) > 1 and kept_history[1]["role"] == "assistant" else 1
                 del kept_history[:pair]
                 dropped_history = len(history) - len(kept_history)
-            elif kept_hits:
-                kept_hits.pop()
+            elif kept:
+                kept.pop()
             else:
                 question_tokens = self.generator.count_tokens([{"role": "user", "content": kept_question}])
                 overflow = tokens - budget

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from supportbot.bot.citations import cited_numbers
+
 if TYPE_CHECKING:
     from supportbot.bot.prompt import ComposedPrompt, Source
 
@@ -32,6 +34,9 @@ class Reply:
     When the stream ends (completely, cancelled, or failed) `on_done` is called once, which is where
     the dialogue manager stores the answer. A failure is logged and replaced by `error_message`,
     never shown as a traceback. `interrupted` says whether the reader stopped before the end.
+
+    `pieces` may also be a function of the reply, for answers whose kind is only settled while they
+    stream (a grounded answer that falls back to an extractive one sets `kind` as it goes).
     """
 
     def __init__(
@@ -39,7 +44,7 @@ class Reply:
         conversation_id: str,
         kind: AnswerKind,
         sources: list[Source],
-        pieces: Iterable[str] = (),
+        pieces: Iterable[str] | Callable[[Reply], Iterable[str]] = (),
         *,
         prompt: ComposedPrompt | None = None,
         on_done: Callable[[Reply], None] | None = None,
@@ -53,9 +58,10 @@ class Reply:
         self.done = False
         self.interrupted = False
         self.message_id: int | None = None  # the stored answer's id, once stored (what feedback refers to)
+        self.dropped_sentences = 0  # grounded answers: the model's sentences the sources did not support
         self.first_token_at: float | None = None
         self.started_at = time.perf_counter()
-        self._pieces = iter(pieces)
+        self._pieces = iter(pieces(self) if callable(pieces) else pieces)
         self._on_done = on_done
         self._error_message = error_message
         self._stop = stop or threading.Event()
@@ -103,3 +109,9 @@ class Reply:
     @property
     def partial_text(self) -> str:
         return "".join(self._parts)
+
+    def cited_sources(self) -> list[Source]:
+        """The sources the answer's citation markers name; all of them when it has none (a generative answer)."""
+        numbers = set(cited_numbers(self.partial_text))
+        cited = [source for source in self.sources if source.number in numbers]
+        return cited or self.sources

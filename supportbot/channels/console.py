@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.bot.prompt import Source
+from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.errors import MessageError
 
 HELP = "Ask a question. Commands: /sources (sources of the last answer), /reset (new conversation), /quit."
@@ -96,9 +96,9 @@ class ConsoleChannel:
             reply.cancel()
             self._say(" [stopped]", end="")
         self._say()
-        self.last_sources = reply.sources
-        if reply.sources and reply.kind != AnswerKind.FALLBACK:
-            self._say(format_sources(reply.sources))
+        self.last_sources = reply.cited_sources()
+        if self.last_sources and reply.kind != AnswerKind.FALLBACK:
+            self._say(format_sources(self.last_sources))
 
     def run(self) -> None:
         self._setup_readline()

@@ -70,6 +70,12 @@ def _chunk(completion_id: str, created: int, delta: dict, finish_reason: str | N
     return event | (extra or {})
 
 
+def _supportbot_extra(reply, conversation_id: str) -> dict:
+    """What the answer is and the numbered sources its citation markers name; known once the answer has ended."""
+    sources = [source.to_dict() for source in reply.cited_sources()]
+    return {"supportbot": {"conversation_id": conversation_id, "kind": reply.kind, "sources": sources}}
+
+
 def _handler(channel: OpenAIChannel):
     manager = channel.manager
 
@@ -111,9 +117,8 @@ def _handler(channel: OpenAIChannel):
                 return
             completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
             created = int(time.time())
-            extra = {"supportbot": {"conversation_id": conversation_id, "kind": reply.kind, "sources": [s.to_dict() for s in reply.sources]}}
             if body.get("stream"):
-                self._stream(reply, completion_id, created, conversation_id, extra)
+                self._stream(reply, completion_id, created, conversation_id)
             else:
                 text = reply.text()
                 self._json(
@@ -125,11 +130,11 @@ def _handler(channel: OpenAIChannel):
                         "model": MODEL_ID,
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                     }
-                    | extra,
+                    | _supportbot_extra(reply, conversation_id),
                     {"X-Conversation-Id": conversation_id},
                 )
 
-        def _stream(self, reply, completion_id: str, created: int, conversation_id: str, extra: dict) -> None:
+        def _stream(self, reply, completion_id: str, created: int, conversation_id: str) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
@@ -140,7 +145,7 @@ def _handler(channel: OpenAIChannel):
                 self._event(_chunk(completion_id, created, {"role": "assistant"}))
                 for piece in reply:
                     self._event(_chunk(completion_id, created, {"content": piece}))
-                self._event(_chunk(completion_id, created, {}, "stop", extra))
+                self._event(_chunk(completion_id, created, {}, "stop", _supportbot_extra(reply, conversation_id)))
                 self._write(b"data: [DONE]\n\n")
                 self._write(b"")
             except (BrokenPipeError, ConnectionResetError):

@@ -53,7 +53,7 @@ def chat(
         answer = reply.text()
         payload = {
             "answer": answer,
-            "sources": [source.to_dict() for source in reply.sources],
+            "sources": [source.to_dict() for source in reply.cited_sources()],
             "conversation_id": conversation_id,
             "kind": reply.kind,
         }
@@ -62,5 +62,5 @@ def chat(
     for piece in reply:
         click.echo(piece, nl=False)
     click.echo()
-    if reply.sources:
-        click.echo(format_sources(reply.sources))
+    if reply.cited_sources():
+        click.echo(format_sources(reply.cited_sources()))

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import json
 import tempfile
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from supportbot.cli import get_config
+
+
+@contextmanager
+def staged_details(path: Path | None) -> Iterator[TextIO | None]:
+    """The --details file, written in full before it replaces an earlier one (a failed run leaves the old file)."""
+    if path is None:
+        yield None
+        return
+    from supportbot.staging import staged_file
+
+    with staged_file(path) as partial, partial.open("w", encoding="utf-8") as handle:
+        yield handle
+
 
 METRIC_KEYS = ("R@1", "R@5", "MRR@{k}", "nDCG@{k}", "p50_ms", "p95_ms")
 
@@ -112,52 +129,89 @@ def retrieval(ctx: click.Context, dataset_dir: Path, k: int, as_json: bool, comp
     )
 
 
+def _answer_modes(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    from supportbot.config import AnswerMode
+
+    known = typing.get_args(AnswerMode)
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown answer mode {', '.join(unknown) or value!r}: choose from {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def _answer_cases(config, dataset: Path, temporary: Path, as_json: bool):
+    """The cases, and the embedder when a BEIR corpus had to be indexed for them."""
+    from supportbot.evaluation.answers import AnswerCase, load_answer_cases
+
+    if not dataset.is_dir():
+        return load_answer_cases(dataset), None
+    from supportbot.app import create_embedder
+    from supportbot.evaluation.beir import load_beir
+    from supportbot.evaluation.retrieval_eval import build_eval_index
+
+    beir = load_beir(dataset)
+    config.paths.index_dir = str(temporary / "index")
+    embedder = create_embedder(config)
+    build_eval_index(config, beir, Path(config.paths.index_dir), embedder, not as_json)
+    cases = [AnswerCase(text, beir.corpus[next(iter(beir.qrels[qid]))].text, tuple(beir.qrels[qid])) for qid, text in beir.queries.items()]
+    return cases, embedder
+
+
 @eval_group.command("answers")
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions (generation is slow on a CPU).")
+@click.option(
+    "--compare", callback=lambda ctx, param, value: _answer_modes(value), help="Answer modes side by side, e.g. extractive,generative,grounded."
+)
+@click.option("--details", "details_path", type=click.Path(dir_okay=False, path_type=Path), help="Write one JSON line per answer here.")
 @click.pass_context
-def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None) -> None:
+def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None, compare: list[str] | None, details_path: Path | None) -> None:
     """Ask the bot every question in DATASET and score its answers against the references.
 
-    DATASET is a JSONL file of {"question", "answer", "doc_ids"?} answered from the configured
-    index, or a BEIR folder whose corpus is indexed into a temporary index (the first relevant
-    document of each query is its reference answer). Reports ROUGE-L, token F1, how often a cited
-    source is relevant, how often the bot declines, how often approved answers fire and rightly,
-    time to first token and tokens/s.
+    DATASET is a JSONL file of {"question", "answer", "doc_ids"?, "history"?, "answerable"?}
+    answered from the configured index, or a BEIR folder whose corpus is indexed into a temporary
+    index (the first relevant document of each query is its reference answer). Reports ROUGE-L and
+    token F1 against the references, faithfulness (unsupported_number_rate: answers stating a
+    figure none of their sources states; supported_sentence_rate: answer sentences the grounding
+    check accepts), how often a cited source is relevant, how often the bot declines (on questions
+    the documents answer, and on those marked "answerable": false), approved answers, answer kinds,
+    time to first visible words and to the whole answer.
+
+    --details writes, per answer: question, answer, kind, reference, and sources ({"id", "text"}
+    with the exact text the answer was made from), with what the checks found.
 
     \b
     Examples:
       supportbot eval answers qa.jsonl --limit 20
-      supportbot eval answers ../shared/data/stackfaq --limit 10 --json
+      supportbot eval answers supportbot/sample_data/eval/answers.jsonl --compare extractive,generative,grounded
+      supportbot eval answers ../shared/data/stackfaq --limit 60 --json --details details.jsonl
     """
     from supportbot.app import create_dialogue_manager
-    from supportbot.evaluation.answers import AnswerCase, evaluate_answers, load_answer_cases
+    from supportbot.evaluation.answers import answer_modes, evaluate_answers
 
     config = get_config(ctx)
-    embedder = None
     with tempfile.TemporaryDirectory(prefix="supportbot-eval-") as temporary:
-        if dataset.is_dir():
-            from supportbot.app import create_embedder
-            from supportbot.evaluation.beir import load_beir
-            from supportbot.evaluation.retrieval_eval import build_eval_index
-
-            beir = load_beir(dataset)
-            config.paths.index_dir = str(Path(temporary) / "index")
-            embedder = create_embedder(config)
-            build_eval_index(config, beir, Path(config.paths.index_dir), embedder, not as_json)
-            cases = [
-                AnswerCase(text, beir.corpus[next(iter(beir.qrels[qid]))].text, tuple(beir.qrels[qid]))
-                for qid, text in beir.queries.items()
-            ]
-        else:
-            cases = load_answer_cases(dataset)
+        cases, embedder = _answer_cases(config, dataset, Path(temporary), as_json)
+        cases = cases[:limit] if limit else cases
         config.paths.conversations_db = str(Path(temporary) / "conversations.sqlite3")
         manager = create_dialogue_manager(config, show_progress=not as_json, embedder=embedder)
         manager.warm_up()
-        report = evaluate_answers(manager, cases[:limit] if limit else cases, show_progress=not as_json).to_dict()
+        reports = {}
+        with staged_details(details_path) as details:
+            for mode in answer_modes(manager, compare or [config.bot.answer_mode]):
+                reports[mode] = evaluate_answers(manager, cases, show_progress=not as_json, details=details).to_dict()
     if as_json:
-        click.echo(json.dumps(report))
+        click.echo(json.dumps({"modes": reports} if compare else next(iter(reports.values()))))
         return
-    for key, value in report.items():
-        click.echo(f"{key:<22}{value}")
+    if not compare:
+        for key, value in next(iter(reports.values())).items():
+            click.echo(f"{key:<26}{value}")
+        return
+    click.echo(f"{'':<26}" + "".join(f"{mode:>14}" for mode in reports))
+    for key in next(iter(reports.values())):
+        if key != "kinds":
+            click.echo(f"{key:<26}" + "".join(f"{report[key]!s:>14}" for report in reports.values()))

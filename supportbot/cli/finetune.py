@@ -36,8 +36,8 @@ def finetune_group() -> None:
 @click.option("--answer-column", default="answer", show_default=True, help="CSV column holding the support answer.")
 @click.option("--system-prompt", default="", help="System message put first in every conversation (none by default; not with --context).")
 @click.option("--context", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Index to retrieve each reply's sources from: every example is then the prompt the bot serves "
-                   "(bot.system_prompt with the numbered sources), one per reply.")
+              help="Index the bot answers from: every reply becomes one example in the prompt the bot, as configured "
+                   "(bot.answer_mode, retrieval.*), would send its model for that question.")
 @click.option("--decline-share", type=float, help="With --context: share of examples with unrelated sources and the fallback reply (finetune.decline_share).")
 @click.pass_context
 def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, question_column: str, answer_column: str,
@@ -60,14 +60,14 @@ def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, 
         count = write_jsonl(({"messages": messages} for messages in conversations), output)
         click.echo(f"wrote {count} conversations to {output}")
         return
-    from supportbot.finetune.context import serving_prompt_examples
+    from supportbot.finetune.context import prepare_with_context
 
     config = get_config(ctx)
     if decline_share is not None:
         apply_settings(config, {"finetune.decline_share": decline_share}, "command line")
-    examples = serving_prompt_examples(config, index_dir)
-    write_jsonl(examples.records(conversations), output)
-    click.echo(f"wrote {examples.counts.summary()} to {output}")
+    records, summary = prepare_with_context(config, index_dir, conversations)
+    write_jsonl(records, output)
+    click.echo(f"wrote {summary} to {output}")
 
 
 def _length_summary(lengths: list[int]) -> str:
@@ -183,7 +183,9 @@ def train(ctx: click.Context, data: Path, eval_data: Path | None, eval_split: fl
 @click.option("--max-new-tokens", type=int, help="Longest generated answer (finetune.eval_max_new_tokens).")
 @click.pass_context
 def evaluate(ctx: click.Context, adapter_dir: Path, data: Path, limit: int | None, max_new_tokens: int | None) -> None:
-    """Base vs adapted model side by side: perplexity on the replies, ROUGE-L and token F1 of greedy answers.
+    """Base vs adapted model side by side: perplexity on the replies, ROUGE-L and token F1 of greedy answers, and,
+    for data carrying sources (`prepare --context`), unsupported numbers and supported sentences as `eval answers`
+    counts them. The table is also written to the adapter folder (eval_report.json with every answer, eval_report.md).
 
     \b
     Example:
@@ -202,7 +204,13 @@ def evaluate(ctx: click.Context, adapter_dir: Path, data: Path, limit: int | Non
     examples = tokenize_all(tokenizer, conversations, settings.max_length)
     tasks = answer_tasks(conversations, settings.eval_limit if limit is None else limit)
     max_new_tokens = max_new_tokens or settings.eval_max_new_tokens
-    results = compare(model, tokenizer, examples, tasks, max_new_tokens, settings.batch_size, device, config.model.repetition_penalty)
+    checker = None
+    if any(task.sources for task in tasks):  # faithfulness needs the sources each reply was to be made from
+        from supportbot.app import create_embedder, create_grounding_checker
+
+        checker = create_grounding_checker(config, create_embedder(config))
+    results = compare(model, tokenizer, examples, tasks, max_new_tokens, settings.batch_size, device,
+                      config.model.repetition_penalty, checker)
     click.echo(f"{len(examples)} conversations for perplexity, {len(tasks)} answers scored")
     click.echo(format_table(results))
     about = {"data": str(data), "conversations": len(examples), "answers_scored": len(tasks), "max_new_tokens": max_new_tokens,

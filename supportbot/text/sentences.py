@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 MAX_SENTENCE_CHARS = 400
+HEADING_CHARS = 60  # longer lines without closing punctuation are wrapped text, not headings
 
 # Words after which a full stop does not end a sentence (lowercased, without the dot).
 ABBREVIATIONS = frozenset(
@@ -67,6 +68,17 @@ def _is_cjk(char: str) -> bool:
     return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
 
 
+def _is_table_row(line: str) -> bool:
+    """A Markdown table row, or a row of cells as HTML tables are read ("Standard | 5-7 days | $5.95")."""
+    return line.lstrip().startswith("|") or line.count(" | ") >= 2
+
+
+def _is_heading_line(line: str, following: str) -> bool:
+    """A short line without closing punctuation above a capitalised line is a plain-text heading ("Fixing rust")."""
+    line, following = line.strip(), following.lstrip()
+    return len(line) <= HEADING_CHARS and line[-1] not in ".!?,;:。！？，；：" and (following[0].isupper() or following[0].isdigit())
+
+
 def _blocks(text: str) -> list[tuple[int, int]]:
     """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph."""
     lines = text.split("\n")
@@ -79,8 +91,10 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             following.strip()
             and line.strip()
             and not _BLOCK_MARKER.match(following)
-            and not following.lstrip().startswith("|")
-            and not line.lstrip().startswith(("|", "#"))
+            and not _is_table_row(following)
+            and not _is_table_row(line)
+            and not line.lstrip().startswith("#")
+            and not _is_heading_line(line, following)
         )
         if not continues:
             spans.append((start, position - 1))

@@ -6,6 +6,7 @@ The chat model is not under test: the generator below records whether it was ask
 import json
 
 import pytest
+from fakes import grounding_checker
 
 from supportbot.app import retriever_for_index
 from supportbot.bot.approved import ApprovedAnswers
@@ -51,6 +52,7 @@ def manager(sample_index_dir, embedder, tmp_path):
         bot=config.bot,
         settings=GenerationSettings(max_new_tokens=8),
         top_k=config.retrieval.top_k,
+        checker=grounding_checker(embedder),
         approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
     )
     return dialogue, generator

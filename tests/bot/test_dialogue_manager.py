@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
@@ -16,8 +17,6 @@ from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.index_store import load_index
 
-from fakes import EchoGenerator
-
 
 @pytest.fixture
 def store(tmp_path: Path) -> ConversationStore:
@@ -26,7 +25,9 @@ def store(tmp_path: Path) -> ConversationStore:
 
 def _manager(sample_index_dir, embedder, store, generator=None) -> DialogueManager:
     retriever = DenseRetriever(load_index(sample_index_dir), embedder, top_k=4, min_score=0.35)
-    return DialogueManager(retriever, generator or EchoGenerator(), store, BotConfig(), GenerationSettings(max_new_tokens=32), top_k=4)
+    # The fake model's text is shown as written: what these tests check is the conversation around it.
+    bot = BotConfig(answer_mode="generative")
+    return DialogueManager(retriever, generator or EchoGenerator(), store, bot, GenerationSettings(max_new_tokens=32), 4, grounding_checker(embedder))
 
 
 class TestReply:

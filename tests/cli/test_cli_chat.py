@@ -11,7 +11,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from supportbot.bot.grounding import strip_citations
 from supportbot.bot.store import ConversationStore
+from supportbot.text.figures import extract_figures
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +39,21 @@ class TestChatOneShot:
         assert result.returncode == 0, result.stderr
         payload = json.loads(result.stdout)
         assert payload["answer"].strip()
-        assert "account/reset-password.md" in [s["id"] for s in payload["sources"]]
-        assert set(payload["sources"][0]) >= {"id", "title", "path", "score"}
+        assert {"account/reset-password.md", "faq.jsonl#27"} & {s["id"] for s in payload["sources"]}
+        assert set(payload["sources"][0]) >= {"number", "id", "title", "path", "score"}
+        # The sources listed are the ones the answer's markers name.
+        assert [f"[{s['number']}]" in payload["answer"] for s in payload["sources"]] == [True] * len(payload["sources"])
         stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", payload["conversation_id"])
         assert [m.role for m in stored] == ["user", "assistant"] and stored[1].content == payload["answer"]
+
+    def test_the_readme_question_states_the_documented_refund_window_and_nothing_invented(self, chat_env):
+        result = run_cli("chat", "--message", "How long do refunds take?", "--json", env={**chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "120"})
+        assert result.returncode == 0, result.stderr
+        payload = json.loads(result.stdout)
+        assert "5-7 business days" in payload["answer"] and payload["kind"] in ("grounded", "extractive")
+        stated = {figure.value for figure in extract_figures(strip_citations(payload["answer"]))}
+        assert stated <= {(5.0, 7.0), (2.0,), (7.0,)}, payload["answer"]  # the refund window, inspection days, "over 7 days"
+        assert {s["id"] for s in payload["sources"]} & {"returns/refund-timing.md", "returns/return-policy.md", "faq.jsonl#17", "faq.jsonl#1"}
 
     def test_conversation_continues_across_processes(self, chat_env, isolated_data_dir: Path):
         first = json.loads(run_cli("chat", "-m", "Can I pay with Klarna?", "--json", env=chat_env).stdout)
@@ -92,7 +105,8 @@ class TestIndexCommands:
 
 class TestConsoleRepl:
     def test_user_session_in_a_terminal(self, chat_env, isolated_data_dir: Path):
-        env = {**os.environ, **chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "200", "TERM": "dumb"}
+        # Generative mode streams token by token, so Ctrl-C lands mid-answer (what this test is about).
+        env = {**os.environ, **chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "200", "SUPPORTBOT_BOT_ANSWER_MODE": "generative", "TERM": "dumb"}
         child = pexpect.spawn(sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180)
         try:
             child.expect("you> ")

@@ -39,3 +39,18 @@ def test_answer_cases_not_utf8_is_one_line_error(tmp_path):
     path.write_bytes('{"question": "Größe?", "answer": "M"}\n'.encode("latin-1"))
     with pytest.raises(DatasetError, match=r"qa\.jsonl: not UTF-8 text .* re-save it as UTF-8"):
         load_answer_cases(path)
+
+
+def test_answer_cases_read_history_and_answerable(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(
+        '{"question": "And for gift cards?", "answer": "Same.", "history": ["Refunds?"]}\n'
+        '{"question": "Store in Chicago?", "answer": "No idea.", "answerable": false}\n',
+        encoding="utf-8",
+    )
+    follow_up, unanswerable = load_answer_cases(path)
+    assert follow_up.history == ("Refunds?",) and follow_up.answerable
+    assert unanswerable.history == () and not unanswerable.answerable
+    path.write_text('{"question": "q", "answer": "a", "answerable": "no"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r'qa\.jsonl:1: "answerable" must be true or false'):
+        load_answer_cases(path)

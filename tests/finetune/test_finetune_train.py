@@ -34,8 +34,11 @@ def small_config() -> Config:
 
 @pytest.fixture(scope="module")
 def data_files(tmp_path_factory) -> tuple[Path, Path]:
+    """Training and held-out conversations; the held-out ones carry their reply as their source, as `prepare --context` writes sources."""
     folder = tmp_path_factory.mktemp("finetune-data")
-    return write_lines(folder / "train.jsonl", sample_lines(0, 4)), write_lines(folder / "eval.jsonl", sample_lines(10, 2))
+    held_out = [json.loads(line) for line in sample_lines(10, 2)]
+    with_sources = [json.dumps({**r, "sources": [{"id": "faq.jsonl#1", "text": r["messages"][-1]["content"]}]}) for r in held_out]
+    return write_lines(folder / "train.jsonl", sample_lines(0, 4)), write_lines(folder / "eval.jsonl", with_sources)
 
 
 @pytest.fixture(scope="module")
@@ -198,9 +201,11 @@ def test_eval_command_shows_base_and_adapted_side_by_side(trained, data_files):
     args = ["finetune", "eval", "--adapter", str(trained[0]), "--data", str(data_files[1]), "--limit", "1", "--max-new-tokens", "4"]
     result = CliRunner().invoke(main, args, env={"SUPPORTBOT_MODEL_DEVICE": "cpu", "SUPPORTBOT_FINETUNE_MAX_LENGTH": "48"})
     assert result.exit_code == 0, result.output
-    header, *rows = [line.split() for line in result.output.splitlines() if line.startswith(("metric", "perplexity", "ROUGE-L", "token F1"))]
+    labels = ("metric", "perplexity", "ROUGE-L", "token F1", "unsupported numbers", "supported sentences")
+    header, *rows = [line.split() for line in result.output.splitlines() if line.startswith(labels)]
     assert header == ["metric", "base", "adapted"]
-    assert [row[0] for row in rows] == ["perplexity", "ROUGE-L", "token"]
+    assert [row[0] for row in rows] == ["perplexity", "ROUGE-L", "token", "unsupported", "supported"]
+    assert all(0 <= float(value) <= 1 for row in rows[-2:] for value in row[-2:])
     saved = json.loads((trained[0] / "eval_report.json").read_text())
     assert set(saved["scores"]) == {"base", "adapted"} and saved["answers_scored"] == 1
     [answer] = saved["answers"]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def served_bot(sample_index_dir, llama_cpp_generator, tmp_path):
-    from supportbot.app import create_retriever
+    from supportbot.app import create_embedder, create_grounding_checker, create_retriever
 
     config = Config()
     config.paths.index_dir = str(sample_index_dir)
@@ -31,6 +31,7 @@ def served_bot(sample_index_dir, llama_cpp_generator, tmp_path):
         config.bot,
         GenerationSettings(max_new_tokens=12),
         top_k=3,
+        checker=create_grounding_checker(config, create_embedder(config)),
     )
     channel = OpenAIChannel(manager, port=0)
     thread = threading.Thread(target=channel.run, daemon=True)

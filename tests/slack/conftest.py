@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from slack_double import SIGNING_SECRET, SlackDouble
-from fakes import QuestionEchoGenerator
+from fakes import QuestionEchoGenerator, grounding_checker
 from slack_helpers import BOT_TOKEN
 
 from supportbot.bot.dialogue import DialogueManager
@@ -52,7 +52,10 @@ def start_bot(slack_double: SlackDouble, sample_index_dir: Path, embedder, isola
         db = isolated_data_dir / "conversations.sqlite3"
         retrieval = RetrievalConfig()
         retriever = DenseRetriever(load_index(sample_index_dir), embedder, retrieval.top_k, retrieval.min_score)
-        manager = DialogueManager(retriever, generator, ConversationStore(db), BotConfig(), GenerationSettings(max_new_tokens=24), retrieval.top_k)
+        bot = BotConfig(answer_mode="generative")  # the fake model's text as written: Slack's handling is under test
+        manager = DialogueManager(
+            retriever, generator, ConversationStore(db), bot, GenerationSettings(max_new_tokens=24), retrieval.top_k, grounding_checker(embedder)
+        )
         service = SlackService(manager, tokens or SlackTokens(BOT_TOKEN, SIGNING_SECRET), config, db)
         service.start("127.0.0.1", 0)
         bot = RunningBot(service, slack_double, generator, manager)

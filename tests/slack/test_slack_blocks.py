@@ -21,5 +21,11 @@ def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
     assert "[1] <https://help.example.com/returns|Returns &amp; refunds>" in context and "[2] FAQ" in context
 
 
+def test_citation_markers_link_to_their_sources_page():
+    sources = [Source(1, "a", "Refunds", "refunds.md", "https://help.example.com/refunds", 0.8), Source(2, "b", "FAQ", "faq.jsonl", "", 0.5)]
+    message = blocks.answer_blocks("Refunds take 5-7 days & more. [1] See the FAQ. [2]", sources, "Ev1")
+    assert message[0]["text"]["text"] == "Refunds take 5-7 days &amp; more. <https://help.example.com/refunds|[1]> See the FAQ. [2]"
+
+
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"

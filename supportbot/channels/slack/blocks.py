@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from supportbot.bot.citations import citation_spans
 from supportbot.bot.prompt import Source
 
 SECTION_LIMIT = 3000
@@ -36,8 +37,16 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _sections(text: str) -> list[dict[str, Any]]:
-    text = escape(text) or " "
+def link_citations(text: str, sources: Sequence[Source]) -> str:
+    """Escaped mrkdwn in which each citation marker "[1]" links to its source's page (when it has one)."""
+    urls = {source.number: source.url for source in sources if source.url}
+    return "".join(
+        f"<{urls[number]}|{piece}>" if number in urls else escape(piece) for piece, number in citation_spans(text)
+    )
+
+
+def _sections(text: str, sources: Sequence[Source] = ()) -> list[dict[str, Any]]:
+    text = link_citations(text, sources) or " "
     pieces = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:MAX_ANSWER_SECTIONS]
     return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces]
 
@@ -65,7 +74,7 @@ def buttons_block(event_id: str) -> dict[str, Any]:
 
 def answer_blocks(text: str, sources: Sequence[Source], event_id: str, with_buttons: bool = True) -> list[dict[str, Any]]:
     """The final answer: text sections, then sources, then the buttons."""
-    blocks = _sections(text)
+    blocks = _sections(text, sources)
     if sources:
         blocks.append(sources_block(sources))
     if with_buttons:

@@ -192,7 +192,8 @@ class SlackBot:
         except BaseException:
             reply.cancel()  # Slack is unreachable: stop the model instead of generating for nobody
             raise
-        sources = reply.sources if reply.kind == AnswerKind.GENERATED else []
+        answered = (AnswerKind.GENERATED, AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
+        sources = reply.cited_sources() if reply.kind in answered else []
         if reply.kind == AnswerKind.FALLBACK and self.config.handoff_channel:
             self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
             text += "\n\n" + self.config.handoff_message

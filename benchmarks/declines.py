@@ -1,0 +1,74 @@
+"""When the bot declines: the share of questions declined for each bar on `bot.answer_min_relevance`.
+
+A question is declined when retrieval finds no relevant chunk, or when the best source sentence's
+embedding similarity with the question (read under its heading) is under the bar. Sets: the sample
+docs' answer set (answerable and not), StackFAQ's 1,249 queries (all answerable), and two sets
+where nothing is answerable: the sample questions against the StackFAQ index, and 60 StackFAQ
+queries (every fifth of the first 300) against the sample docs. No model call: this is fast.
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/declines.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from supportbot.app import build_index, create_embedder, create_grounding_checker, retriever_for_index
+from supportbot.bot.dialogue import merge_hits
+from supportbot.bot.extractive import ExtractiveAnswerer
+from supportbot.bot.prompt import group_sources
+from supportbot.config import Config
+from supportbot.evaluation.answers import AnswerCase, load_answer_cases
+from supportbot.evaluation.beir import load_beir
+from supportbot.evaluation.retrieval_eval import build_eval_index
+from supportbot.retrieval.index_store import load_index
+
+REPO = Path(__file__).resolve().parent.parent
+STACKFAQ = REPO.parent / "shared" / "data" / "stackfaq"
+BARS = (0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def relevance(config: Config, index_dir: Path, embedder, cases: list[AnswerCase]) -> list[float | None]:
+    """The best sentence's similarity per question, None when retrieval declines on its own."""
+    retriever = retriever_for_index(config, load_index(index_dir), embedder)
+    answerer = ExtractiveAnswerer(create_grounding_checker(config, embedder), config.bot.answer_min_relevance)
+    found = []
+    for case in cases:
+        hits = retriever.retrieve(case.question)
+        asked = f"{case.history[-1]}\n{case.question}" if case.history else case.question
+        if case.history:
+            hits = merge_hits(hits, retriever.retrieve(asked))[: config.retrieval.top_k]
+        found.append(answerer.rank(asked, group_sources(hits)).relevance if hits else None)
+    return found
+
+
+def main() -> None:
+    config = Config()
+    embedder = create_embedder(config)
+    embedder.warm_up()
+    sample = load_answer_cases(REPO / "supportbot" / "sample_data" / "eval" / "answers.jsonl")
+    beir = load_beir(STACKFAQ)
+    stackfaq = [AnswerCase(text, "") for text in beir.queries.values()]
+    with tempfile.TemporaryDirectory(prefix="supportbot-declines-") as temporary:
+        sample_index, stackfaq_index = Path(temporary) / "sample", Path(temporary) / "stackfaq"
+        build_index(config, ["bundled:sample-docs"], sample_index, show_progress=False, embedder=embedder)
+        build_eval_index(config, beir, stackfaq_index, embedder, show_progress=False)
+        rows = [
+            ("sample docs, answerable", relevance(config, sample_index, embedder, [c for c in sample if c.answerable])),
+            ("sample docs, not answerable", relevance(config, sample_index, embedder, [c for c in sample if not c.answerable])),
+            ("StackFAQ, answerable", relevance(config, stackfaq_index, embedder, stackfaq)),
+            ("sample questions on the StackFAQ index", relevance(config, stackfaq_index, embedder, sample)),
+            ("StackFAQ queries on the sample docs", relevance(config, sample_index, embedder, stackfaq[:300:5])),
+        ]
+    print(f"{'declined at bar':<42}{'n':>6}" + "".join(f"{bar:>8.2f}" for bar in BARS))
+    for name, values in rows:
+        shares = [sum(1 for v in values if v is None or v < bar) / len(values) for bar in BARS]
+        print(f"{name:<42}{len(values):>6}" + "".join(f"{share:>8.3f}" for share in shares))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Answers built from the sources' own sentences: always faithful, in any language the embedder reads, no LM call.
+
+Each sentence of the retrieved chunks, read with its page title and headings (or its FAQ question),
+is ranked against the question by embedding similarity plus keyword overlap (the share of the
+question's words it contains, each weighted by how rare it is among the candidates, as BM25's IDF
+does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer; otherwise
+the best one or two sentences are quoted in their source's order, never reworded, with citations.
+
+The ranking does two more jobs. It decides whether the sources answer the question at all: when
+no sentence's similarity reaches `min_relevance`, there is no answer and the bot declines instead
+of quoting something beside the point. And it picks the evidence a grounded answer's prompt holds:
+the most relevant sentences rather than whole chunks, so a small model reads less that is beside
+the point and the prompt, and with it the wait for the first words, is a third as long.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
+from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_sentences
+from supportbot.bot.prompt import PASSAGE_BREAK, Source
+from supportbot.retrieval.documents import ScoredChunk
+
+KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
+MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
+NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
+EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
+ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The retrieved chunks' sentences ranked for one question."""
+
+    grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]
+    sentences: list[SourceSentence]
+    similarity: np.ndarray  # embedding similarity with the question, per sentence
+    score: np.ndarray  # similarity plus weighted keyword overlap: the ranking
+
+    @property
+    def relevance(self) -> float:
+        """How well the best sentence answers the question (embedding similarity)."""
+        return float(self.similarity.max()) if len(self.similarity) else 0.0
+
+    def best(self, count: int) -> list[int]:
+        return [int(i) for i in np.argsort(-self.score)[:count]]
+
+
+def quotable(sentence: SourceSentence) -> bool:
+    """Whether a sentence can stand in an answer: not a heading or a one-word list item ("Fixing rust", "Visa").
+
+    (The bot's own kind of words, "Sorry about that!", are left out too: they say nothing that answers.)
+    """
+    return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
+
+
+def _in_context(sentence: SourceSentence) -> str:
+    """A sentence as its reader meets it: under its FAQ question or page heading ("Phone: Call 1-800-...")."""
+    return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
+
+
+class ExtractiveAnswerer:
+    """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
+
+    def __init__(self, checker: GroundingChecker, min_relevance: float, max_sentences: int = MAX_SENTENCES) -> None:
+        """`min_relevance`: bot.answer_min_relevance."""
+        self.checker = checker
+        self.min_relevance = min_relevance
+        self.max_sentences = max_sentences
+
+    def _keyword_overlap(self, question: str, sentences: Sequence[SourceSentence]) -> np.ndarray:
+        words = set(self.checker.analyze(question))
+        if not words:
+            return np.zeros(len(sentences))
+        terms = [set(self.checker.analyze(_in_context(sentence))) for sentence in sentences]
+        weight = {word: math.log(1 + len(terms) / (1 + sum(word in t for t in terms))) for word in words}
+        total = sum(weight.values())
+        return np.array([sum(weight[word] for word in words & t) / total for t in terms])
+
+    def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
+        sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
+        if not sentences:
+            return Ranking(grouped, [], np.zeros(0), np.zeros(0))
+        vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
+        similarity = vectors @ self.checker.vector(question)
+        return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
+
+    def answers(self, ranking: Ranking) -> bool:
+        """Whether the sources answer the question at all."""
+        return ranking.relevance >= self.min_relevance
+
+    def answer(self, ranking: Ranking) -> str:
+        """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
+        source, hits = ranking.grouped[0]
+        if hits and hits[0].chunk.question:
+            return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
+        best = ranking.score.max()
+        chosen: list[int] = []
+        for i in ranking.best(self.max_sentences):
+            if ranking.score[i] >= NEAR_BEST * best and all(ranking.sentences[i].text != ranking.sentences[j].text for j in chosen):
+                chosen.append(i)
+        chosen.sort(key=lambda i: (ranking.sentences[i].number, i))  # each source's sentences in the order the model saw them
+        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in chosen])
+
+    def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
+        """The sentences that answer the question best: what a grounded answer's claims may rest on."""
+        return {ranking.sentences[i].text for i in ranking.best(count)}
+
+    def evidence(self, ranking: Ranking, count: int = EVIDENCE_SENTENCES) -> list[Source]:
+        """The sources cut down to their `count` most relevant sentences, keeping their numbers.
+
+        An FAQ entry with a chosen sentence keeps its whole answer (short, and curated to be read whole), and so
+        does the FAQ entry the extractive answer would quote: whatever the answer falls back to is in the prompt.
+        """
+        chosen = set(ranking.best(count))
+        first, first_hits = ranking.grouped[0]
+        whole = {first.number} if first_hits and first_hits[0].chunk.question else set()
+        numbers = {ranking.sentences[i].number for i in chosen}
+        sources = []
+        for source, hits in ranking.grouped:
+            if source.number in whole or (hits and hits[0].chunk.question and source.number in numbers):
+                sources.append(source)
+                continue
+            kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
+            if kept:
+                sources.append(replace(source, text=PASSAGE_BREAK.join(kept)))
+        return sources

@@ -1,0 +1,282 @@
+"""Check each sentence of an answer against the sources before a customer sees it.
+
+A sentence is shown only when one statement of the sources (a sentence of the text the model was
+given, among those that answer the question) supports it:
+- every figure it states (amounts, durations, counts, percentages, dates, times, codes; see
+  text/figures.py) is stated in that statement, or was written by the customer (their order
+  number is not invented when the answer repeats it);
+- every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
+  that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
+  button, a menu item) appears there word for word;
+- both are negated or neither is ("you can" is not supported by "you can't");
+- and the two say the same thing: the share of the sentence's content words found in the
+  statement (bot.grounding_min_overlap) and their embedding similarity (bot.grounding_min_similarity).
+Words are compared first; only statements that pass are embedded, so a check costs milliseconds.
+
+The bot's own words are not claims about the company: a sentence made only of conversation words
+("Is there anything else I can help with?", "Would you like me to connect you with a person?") is
+shown without a citation. Anything else that is not supported is dropped, however plausible.
+How the bars were chosen: docs/answers.md and benchmarks/grounding.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from supportbot.bot.prompt import Source, source_statements
+from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.figures import Figure, extract_figures, figures_match
+from supportbot.text.sentences import split_sentences
+
+# Words of the conversation itself: a sentence made only of these states nothing about the company.
+CONVERSATION_WORDS = frozenset(
+    {
+        "hi", "hello", "hey", "thanks", "thank", "welcome", "sure", "certainly", "course", "glad", "happy", "help",
+        "helps", "helping", "assist", "assistance", "sorry", "apologize", "apologise", "inconvenience", "hope",
+        "anything", "else", "question", "questions", "let", "know", "like", "would", "please", "feel", "free",
+        "connect", "connecting", "person", "people", "human", "agent", "team", "support", "colleague", "someone",
+        "reach", "here", "chat", "today", "great", "good", "ok", "okay", "understand", "understood", "absolutely",
+        "information", "answer", "find", "sources", "source", "cover", "covers", "covered", "unfortunately",
+        "afraid", "unable", "able", "can't", "cannot", "don't", "exactly", "detail", "details", "specific", "more",
+        "ask", "asking", "check", "further", "need", "needs", "morning", "afternoon", "evening", "day", "wonderful",
+        "nice", "well", "best", "regards", "talk", "speak", "contact", "center", "centre",
+    }
+)
+# Snowball's English stop word list: words that carry no claim, left out of the overlap measure.
+FUNCTION_WORDS = frozenset(
+    {
+        "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+        "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they",
+        "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those",
+        "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did",
+        "doing", "would", "should", "could", "ought", "i'm", "you're", "he's", "she's", "it's", "we're", "they're",
+        "i've", "you've", "we've", "they've", "i'd", "you'd", "he'd", "she'd", "we'd", "they'd", "i'll", "you'll",
+        "he'll", "she'll", "we'll", "they'll", "let's", "that's", "who's", "what's", "here's", "there's", "when's",
+        "where's", "why's", "how's", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
+        "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
+        "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+        "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",
+        "few", "more", "most", "other", "some", "such", "only", "own", "same", "so", "than", "too", "very", "will",
+        "just", "can", "may", "might", "must", "also", "yes",
+    }
+)
+# A sentence and its support must agree on whether something is so: "you can put it in the dishwasher"
+# is not supported by "never put it in the dishwasher", however many words they share.
+NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
+_CITATION = re.compile(r"\s*(?:\[(?:\d+\s*(?:,\s*|-\s*)?)+\]|\((?:source|sources)\s*\d+(?:\s*,\s*\d+)*\))", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def strip_citations(sentence: str) -> str:
+    """The sentence without the citation markers a model wrote ("[1]", "[1, 2]", "(source 2)")."""
+    return _CITATION.sub("", sentence).strip()
+
+
+def is_negated(sentence: str) -> bool:
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(sentence)]
+    return any(word in NEGATIONS or word.endswith("n't") for word in words)
+
+
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]|\*\*([^*]{2,80})\*\*")
+
+
+def quoted_in(sentence: str) -> list[str]:
+    """Phrases in quotes or bold: button labels, menu items, names a customer will look for word for word."""
+    return [(a or b).strip().lower() for a, b in _QUOTED.findall(sentence)]
+
+
+def names_in(sentence: str) -> list[str]:
+    """What names something: capitalised words not opening the sentence, all-caps words anywhere.
+
+    Capitalised words in a row are one name ("Order Tracking page" names a page that must exist as such).
+    """
+    names: list[str] = []
+    previous_end = -1
+    for number, match in enumerate(_WORD.finditer(sentence)):
+        word = match.group(0).rstrip("'’")
+        if word == "I" or word.lower() in CONVERSATION_WORDS:
+            continue
+        is_acronym = len(word) >= 2 and word.isupper()
+        if is_acronym or (number > 0 and word[0].isupper() and not _follows_colon(sentence, match.start())):
+            if names and sentence[previous_end : match.start()] == " ":
+                names[-1] += " " + word
+            else:
+                names.append(word)
+            previous_end = match.start() + len(word)
+    return names
+
+
+def _follows_colon(sentence: str, position: int) -> bool:
+    """A capital after ':' or a quote opens a clause (or a UI label), it doesn't make a name."""
+    before = sentence[:position].rstrip()
+    return before.endswith((":", '"', "“", "(", "-", "–", ">"))
+
+
+@dataclass(frozen=True)
+class SourceSentence:
+    """A sentence of a source as given to the model, and where it came from."""
+
+    text: str
+    number: int  # the Source number the answer cites
+    chunk_id: str
+    position: int  # index within its chunk's sentences
+    context: str = ""  # where it stands: the FAQ question, or the page title and section headings
+
+
+@dataclass
+class Evidence:
+    """What an answer may state: its sources statement by statement, and what the customer wrote."""
+
+    statements: list[str]
+    numbers: list[int]  # the Source number of each statement
+    terms: list[frozenset[str]]
+    figures: list[list[Figure]]
+    negated: list[bool]
+    answers_question: list[bool]  # statements that may support a claim (those that answer the question)
+    source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
+    customer_text: str
+    customer_figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one answer sentence."""
+
+    text: str  # the sentence without the model's own citation markers
+    supported: bool
+    claim: bool  # False: the bot's own words, shown without a citation
+    sources: tuple[int, ...] = ()  # numbers of the sources that support it
+    similarity: float = 0.0
+    overlap: float = 0.0
+    reason: str = ""
+
+
+def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> list[SourceSentence]:
+    """Every sentence of the retrieved chunks, read with its FAQ question or headings (FAQ questions are not statements)."""
+    sentences = []
+    for source, hits in grouped:
+        for hit in hits:
+            chunk = hit.chunk
+            context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
+            header = ""  # a table row is read under its table's header row ("Method | Days | Cost")
+            for position, text in enumerate(split_sentences(chunk.text)):
+                row = " | " in text
+                header = (header or text) if row else ""
+                where = f"{context} > {header}" if row and header != text else context
+                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >")))
+    return sentences
+
+
+class GroundingChecker:
+    """Decides, sentence by sentence, whether the sources support what an answer says."""
+
+    def __init__(
+        self,
+        embed: Callable[[str], np.ndarray],
+        analyze: Callable[[str], list[str]],
+        min_overlap: float,
+        min_similarity: float,
+    ) -> None:
+        """`min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity."""
+        self.embed = embed
+        self.analyze = analyze
+        self.min_overlap = min_overlap
+        self.min_similarity = min_similarity
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def vector(self, text: str) -> np.ndarray:
+        """The embedding of a sentence; source sentences recur across questions, so they are kept."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            if len(self._vectors) > 50_000:
+                self._vectors.clear()
+            vector = self._vectors[text] = self.embed(text)
+        return vector
+
+    def evidence(
+        self, sources: Sequence[Source], customer_messages: Sequence[str], answering: Collection[str] | None = None
+    ) -> Evidence:
+        """The sources as the model was given them (`Source.text`), statement by statement.
+
+        With `answering`, only those statements may support a claim: a true sentence that does not answer the
+        question ("duties are collected on delivery" to "who pays for return shipping?") misleads as much as a
+        false one. Without it, any statement may (that is how eval measures support).
+        """
+        pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
+        customer_text = "\n".join(customer_messages)
+        return Evidence(
+            [statement for statement, _ in pairs],
+            [number for _, number in pairs],
+            [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
+            [extract_figures(statement) for statement, _ in pairs],
+            [is_negated(statement) for statement, _ in pairs],
+            [answering is None or statement in answering for statement, _ in pairs],
+            {source.number: f"{source.title} {source.text}".lower() for source in sources},
+            customer_text,
+            extract_figures(customer_text),
+        )
+
+    def content_terms(self, text: str) -> set[str]:
+        """The words a claim is made of, as the analyzer reduces them; function and conversation words left out."""
+        words = [word.lower() for word in _WORD.findall(text)]
+        kept = " ".join(word for word in words if word.replace("’", "'") not in FUNCTION_WORDS and word not in CONVERSATION_WORDS)
+        numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*", text))
+        return set(self.analyze(f"{kept} {numbers}"))
+
+    def is_claim(self, sentence: str) -> bool:
+        """False for the bot's own words: no figure, no name, and only conversation words."""
+        if extract_figures(sentence) or names_in(sentence):
+            return True
+        words = [w.lower().strip("'’") for w in _WORD.findall(sentence)]
+        content = [w for w in words if w not in CONVERSATION_WORDS and self.analyze(w)]
+        return bool(content)
+
+    def check(self, sentence: str, evidence: Evidence) -> SentenceCheck:
+        """Supported when one statement shares enough of its words, its figures, names and negation, and its meaning.
+
+        Words are compared first (cheap); only the statements that pass are embedded and compared by meaning.
+        """
+        text = strip_citations(sentence)
+        if not self.is_claim(text):
+            return SentenceCheck(text, supported=True, claim=False)
+        terms = self.content_terms(text)
+        figures, names, quoted, negated = extract_figures(text), names_in(text), quoted_in(text), is_negated(text)
+        overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
+        best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
+        for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
+            overlap = overlaps[index]
+            if overlap < self.min_overlap:
+                break
+            if not evidence.answers_question[index]:
+                continue
+            number = evidence.numbers[index]
+            reason = self._contradiction(figures, names, quoted, negated, index, evidence)
+            similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
+            if not reason and similarity >= self.min_similarity:
+                return SentenceCheck(text, True, True, (number,), similarity, overlap)
+            if best.reason == "no source states it":
+                best = SentenceCheck(text, False, True, (), similarity, overlap, reason or f"weak support (similarity {similarity:.2f})")
+        if best.reason == "no source states it" and overlaps:
+            best = SentenceCheck(text, False, True, (), 0.0, max(overlaps), f"weak support (overlap {max(overlaps):.2f})")
+        return best
+
+    def _contradiction(
+        self, figures: list[Figure], names: list[str], quoted: list[str], negated: bool, index: int, evidence: Evidence
+    ) -> str:
+        """Why statement `index` cannot support the sentence, or "" when nothing stands against it."""
+        known = evidence.figures[index] + evidence.customer_figures
+        missing = [figure.text for figure in figures if not figures_match(figure, known)]
+        if missing:
+            return f"figures not in the source: {', '.join(missing)}"
+        haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
+        unknown = [name for name in names if name.lower() not in haystack]
+        unknown += [f'"{phrase}"' for phrase in quoted if phrase not in " ".join(haystack.replace("*", "").split())]
+        if unknown:
+            return f"names not in the source: {', '.join(unknown)}"
+        if negated != evidence.negated[index]:
+            return "the source says the opposite (negation)"
+        return ""

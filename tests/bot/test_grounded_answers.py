@@ -1,0 +1,155 @@
+"""Grounded and extractive answers with the real retriever, embedder and checker; the chat model is a double
+that says exactly what a test needs it to (a wrong figure, nothing, a citation alone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import EchoGenerator, grounding_checker
+
+from supportbot.bot.citations import MARKER, cited_numbers
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.grounding import strip_citations
+from supportbot.bot.reply import AnswerKind
+from supportbot.bot.store import ConversationStore
+from supportbot.config import BotConfig
+from supportbot.generation.base import GenerationSettings
+from supportbot.retrieval.dense import DenseRetriever
+from supportbot.retrieval.index_store import load_index
+from supportbot.text.sentences import split_sentences
+
+REFUNDS = "How long do refunds take?"
+RIGHT = "Refunds are issued to your original payment method within 5-7 business days after our warehouse receives your return."
+
+
+@pytest.fixture
+def manager_for(sample_index_dir, embedder, tmp_path: Path):
+    index = load_index(sample_index_dir)
+    checker = grounding_checker(embedder)
+
+    def build(answer: str = RIGHT, mode: str = "grounded", **generator_options) -> tuple[DialogueManager, EchoGenerator]:
+        generator = EchoGenerator(answer=answer, **generator_options)
+        retriever = DenseRetriever(index, embedder, top_k=4, min_score=0.35)
+        store = ConversationStore(tmp_path / "conversations.sqlite3")
+        bot = BotConfig(answer_mode=mode)
+        return DialogueManager(retriever, generator, store, bot, GenerationSettings(max_new_tokens=64), 4, checker), generator
+
+    return build
+
+
+def _sources_by_number(reply):
+    return {source.number: source for source in reply.sources}
+
+
+class TestGroundedMode:
+    def test_an_invented_refund_window_never_reaches_the_customer(self, manager_for):
+        manager, _ = manager_for(RIGHT + " Refunds take 2-3 business days after we get your return. " + RIGHT)
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        assert "2-3" not in text and text.count("5-7 business days") == 1  # stopped at the invented one
+        assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
+
+    def test_a_model_that_starts_with_an_invention_is_stopped_and_the_sources_quoted(self, manager_for):
+        manager, _ = manager_for("Refunds take 2-3 business days after we get your return. " + RIGHT)
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        assert "2-3" not in text and "5-7 business days" in text
+        assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 1
+
+    def test_each_citation_names_the_source_that_states_the_sentence(self, manager_for):
+        manager, _ = manager_for(RIGHT + " Is there anything else I can help you with?")
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        [number] = cited_numbers(text)
+        assert text.endswith(f"[{number}] Is there anything else I can help you with?")
+        assert "5-7 business days" in _sources_by_number(reply)[number].text
+        assert [s.number for s in reply.cited_sources()] == [number]
+
+    def test_text_appears_sentence_by_sentence_as_each_passes(self, manager_for):
+        manager, _ = manager_for(RIGHT + " Original shipping charges are not refunded.", delay=0.01)
+        pieces = list(manager.reply("console", "c1", REFUNDS))
+        assert len(pieces) >= 2 and pieces[0] == RIGHT
+
+    @pytest.mark.parametrize(
+        "model_says",
+        ["Refunds take 2-3 business days. They come with a return shipping fee from HDS.", "", "[1]", "5-7", "Sure!"],
+        ids=["all-invented", "empty", "only-a-citation", "only-a-number", "only-pleasantries"],
+    )
+    def test_when_nothing_supported_survives_the_answer_is_extractive(self, manager_for, model_says):
+        manager, _ = manager_for(model_says)
+        reply = manager.reply("console", "c1", REFUNDS)
+        text = reply.text()
+        assert reply.kind == AnswerKind.EXTRACTIVE and "5-7 business days" in text
+        assert "HDS" not in text and "2-3" not in text and not text.startswith("Sure")
+
+    def test_a_question_the_docs_do_not_answer_is_declined_without_asking_the_model(self, manager_for):
+        manager, generator = manager_for()
+        reply = manager.reply("console", "c1", "Do you have a physical store in Chicago I can visit?")
+        assert reply.text() == BotConfig().fallback_message and reply.kind == AnswerKind.FALLBACK
+        assert generator.prompts == []
+
+    def test_the_grounded_answer_is_stored_with_the_sources_it_cites(self, manager_for, tmp_path):
+        manager, _ = manager_for()
+        reply = manager.reply("console", "c1", REFUNDS)
+        reply.text()
+        stored = manager.store.messages("console", "c1")[-1]
+        assert stored.kind == "grounded" and [s["number"] for s in stored.sources] == cited_numbers(stored.content)
+
+
+class TestExtractiveMode:
+    @pytest.mark.parametrize("question", [REFUNDS, "Can I pay with Klarna?", "How do I get rid of rust on my cast iron pan?"])
+    def test_every_sentence_is_a_sentence_of_the_source_it_cites(self, manager_for, question):
+        manager, generator = manager_for(mode="extractive")
+        reply = manager.reply("console", "c1", question)
+        text = reply.text()
+        assert reply.kind == AnswerKind.EXTRACTIVE and generator.prompts == []
+        sources = _sources_by_number(reply)
+        # Each run of sentences ends with the marker of the source they are quoted from.
+        for run, number in zip(MARKER.split(text)[::2], cited_numbers(text) or [None]):
+            for sentence in split_sentences(strip_citations(run)):
+                assert sentence in sources[number].text, (sentence, number)
+
+    def test_an_faq_match_is_answered_with_the_faq_answer(self, manager_for):
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "Do gift cards expire?").text()
+        assert strip_citations(text) == "Larkspur gift cards never expire. You can check your balance anytime at larkspurgoods.com/giftcard."
+
+
+class TestBadSources:
+    def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
+        from supportbot.app import create_index_builder
+        from supportbot.config import Config
+
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        (docs / "table.md").write_text("# Rates\n\n| Method | Days | Cost |\n|---|---|---|\n| Standard | 5-7 | $5.95 |\n", encoding="utf-8")
+        (docs / "line.txt").write_text("shipping " * 3000, encoding="utf-8")
+        (docs / "code.md").write_text("# Config\n\n```\nrefund_days=5-7;shipping_fee=0;retries=3\n```\n", encoding="utf-8")
+        (docs / "zh.md").write_text("# 退款\n\n退款将在5-7个工作日内退回到您的原支付方式。运费不予退还。\n", encoding="utf-8")
+        create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
+        retriever = DenseRetriever(load_index(tmp_path / "index"), embedder, top_k=4, min_score=0.2)
+        for mode in ("grounded", "extractive"):
+            manager = DialogueManager(
+                retriever, EchoGenerator("Standard takes 9 days."), ConversationStore(tmp_path / "c.sqlite3"),
+                BotConfig(answer_mode=mode), GenerationSettings(), 4, grounding_checker(embedder),
+            )  # fmt: skip
+            for question in ("How much is standard shipping?", "shipping", "What are the refund days?", "退款需要多长时间？"):
+                reply = manager.reply("console", f"{mode}-{question}", question)
+                text = reply.text()
+                assert text.strip() and "9 days" not in text
+                assert reply.kind in (AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE, AnswerKind.FALLBACK)
+
+
+class TestFaithfulnessMeasures:
+    def test_an_invented_number_counts_in_generative_mode_and_not_in_grounded(self, manager_for):
+        from supportbot.evaluation.answers import AnswerCase, evaluate_answers
+
+        manager, _ = manager_for("Refunds take 2-3 business days. Is there anything else I can help with?", mode="generative")
+        cases = [AnswerCase(REFUNDS, "Refunds take 5-7 business days after we receive your return.")]
+        generative = evaluate_answers(manager, cases, show_progress=False).to_dict()
+        assert generative["unsupported_number_rate"] == 1.0 and generative["supported_sentence_rate"] == 0.5
+        manager.bot.answer_mode = "grounded"
+        grounded = evaluate_answers(manager, cases, show_progress=False).to_dict()
+        assert grounded["unsupported_number_rate"] == 0.0 and grounded["supported_sentence_rate"] == 1.0
+        assert grounded["rouge_l"] > generative["rouge_l"]
