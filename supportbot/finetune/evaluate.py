@@ -21,15 +21,15 @@ from pathlib import Path
 
 import torch
 
-from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind, Reply
+from supportbot.evaluation.answer_metrics import rouge_l, token_f1
 from supportbot.evaluation.faithfulness import measure_faithfulness
 from supportbot.finetune.data import Conversation
-from supportbot.generation.base import ChatMessage
 from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
 from supportbot.finetune.tokenization import TokenizedExample, render_ids
+from supportbot.generation.base import ChatMessage
 from supportbot.staging import staged_file
 
 REPORT_JSON = "eval_report.json"
