@@ -38,7 +38,7 @@ def nf4_config(device_type: str):
 
 
 def compute_dtype(device_type: str):
-    """bf16 on CUDA; fp32 on a CPU, where bitsandbytes' 4-bit kernels dequantize to it (and bf16 matmuls are slow)."""
+    """bf16 on CUDA (as QLoRA is usually run); fp32 on a CPU, which every CPU computes natively."""
     import torch
 
     return torch.bfloat16 if device_type == "cuda" else torch.float32
