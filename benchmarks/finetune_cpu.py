@@ -1,7 +1,7 @@
 """QLoRA vs plain LoRA on the CPU: peak resident memory and step time, same data and settings, same run.
 
 Each variant trains in a fresh process through `supportbot.finetune.trainer.train` (what `supportbot
-finetune train` runs), so its peak resident set is its own: QLoRA with finetune.quantize = "on"
+finetune train` runs), so its peak resident set (VmHWM) is its own: QLoRA with finetune.quantize = "on"
 (the base in 4-bit NF4 through bitsandbytes), the reference with "off" (the base in fp32). The
 bundled SmolLM2-135M-Instruct, the sample dialogues, no held-out evaluation. Reported per variant:
 the process's peak resident memory, the part of it training added (peak minus the resident memory
@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,7 @@ def child(variant: str, args: argparse.Namespace, result_path: Path) -> None:
     import transformers  # noqa: F401
 
     from supportbot.config import Config
+    from supportbot.finetune.report import peak_resident_mb
     from supportbot.finetune.trainer import TrainRequest, train
 
     config = Config()
@@ -71,7 +71,7 @@ def child(variant: str, args: argparse.Namespace, result_path: Path) -> None:
     with tempfile.TemporaryDirectory() as output:
         report = train(config, TrainRequest(DATA, Path(output) / "adapter", show_progress=False,
                                             on_step=lambda state: step_ends.append(time.perf_counter())))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_resident_mb()
     steps = [b - a for a, b in itertools.pairwise(step_ends)]
     losses = [h["loss"] for h in report["train_history"]]
     result_path.write_text(json.dumps({
