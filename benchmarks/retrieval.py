@@ -1,4 +1,4 @@
-"""Retrieval on a BEIR dataset: supportbot's pipelines against two reference pipelines, in one run.
+"""Retrieval on several dev sets: supportbot's pipelines against two reference pipelines, in one run.
 
 References (what a tutorial builds):
   ref-bm25   rank_bm25 BM25Okapi over whole entries (title + text), whitespace-free \\w+ tokens
@@ -6,8 +6,17 @@ References (what a tutorial builds):
              embedded by sentence-transformers (truncated at 256 tokens), IndexFlatIP, query via encode()
 Then supportbot's pipelines, one lever at a time, ending with the configured default.
 
+A dev set is a BEIR folder, or an answer set (JSONL questions with "doc_ids") over the documents
+given by --docs (default: the sample docs); "faq:" before an answer set indexes those documents as
+title + answer entries instead, the shape of a help center exported as FAQ JSONL. With no set
+named, all the dev sets are measured: StackFAQ (paraphrased questions), BANKING77 (customer queries
+against short intent names), the sample docs' situations (a customer describing a situation; the
+words that match are in the answer, not in a FAQ question) and the sample docs' answer set, each
+of these two also as FAQ entries. One table per set, then one summary.
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py                       # every dev set
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq --json
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --json
     ... benchmarks/retrieval.py ../shared/data/stackfaq --reranker cross-encoder/ms-marco-MiniLM-L-6-v2 --torch-threads 2
 """
 
@@ -31,9 +40,9 @@ import numpy as np  # noqa: E402
 
 from supportbot.app import create_embedder, retriever_for_index  # noqa: E402
 from supportbot.config import Config, load_config  # noqa: E402
-from supportbot.evaluation.beir import load_beir  # noqa: E402
-from supportbot.evaluation.retrieval_eval import build_eval_index, evaluate_search  # noqa: E402
-from supportbot.retrieval.documents import Chunk, ScoredChunk  # noqa: E402
+from supportbot.evaluation.beir import BeirDataset, load_beir  # noqa: E402
+from supportbot.evaluation.retrieval_eval import build_eval_index, evaluate_search, load_docs_eval_set  # noqa: E402
+from supportbot.retrieval.documents import Chunk, ScoredChunk, SourceDocument  # noqa: E402
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 
 KEYS = ("R@1", "R@5", "MRR@10", "nDCG@10", "p50_ms", "p95_ms")
@@ -72,45 +81,53 @@ def reference_dense(dataset, model_reference: str):
 
 
 def variants(config: Config) -> list[tuple[str, str, dict]]:
-    """(name, mode, settings overrides): each adds one lever to the previous one."""
+    """(name, mode, settings overrides): the levers that decide the default, ending with the default."""
     return [
         ("bm25 (chunks, question x2)", "bm25", {}),
         ("dense, chunks only", "dense", {"question_weight": 0.0}),
-        ("dense, chunks + question field", "dense", {}),
-        ("same, torch query encoder", "dense", {"query_encoder": "torch"}),
+        ("dense, question averaged 0.5 (old)", "dense", {"question_scoring": "average", "question_weight": 0.5}),
+        ("dense, question lifts 0.25", "dense", {}),
+        ("hybrid 0.9, question averaged 0.5 (old default)", "hybrid", {"question_scoring": "average", "question_weight": 0.5}),
+        ("hybrid 0.9, question lifts 0.5", "hybrid", {"question_weight": 0.5}),
+        ("hybrid 0.8, question lifts 0.25", "hybrid", {"dense_weight": 0.8}),
         ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
-        ("hybrid weighted 0.7", "hybrid", {"dense_weight": 0.7}),
-        ("hybrid weighted 0.9 (default)", config.retrieval.mode, {}),
+        ("default (hybrid 0.9, question lifts 0.25)", config.retrieval.mode, {}),
     ]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--torch-threads", type=int, default=1)
-    parser.add_argument("--reranker", help="Also measure the default pipeline with this cross-encoder (retrieval.reranker).")
-    parser.add_argument("--rerank-candidates", type=int, default=10, help="retrieval.rerank_candidates for --reranker.")
-    args = parser.parse_args()
-    # One torch thread: on a shared 2-core machine two threads per query fight other processes and
-    # run several times slower; the reference pipeline gets the same setting.
-    torch.set_num_threads(args.torch_threads)
-    config = load_config(None, environ={})  # the defaults, whatever the environment says
-    dataset = load_beir(args.dataset)
+DEV_SETS = (
+    "../shared/data/stackfaq",
+    "../shared/data/banking77",
+    "benchmarks/data/sample_situations.jsonl",
+    "supportbot/sample_data/eval/answers.jsonl",
+    "faq:benchmarks/data/sample_situations.jsonl",
+    "faq:supportbot/sample_data/eval/answers.jsonl",
+)
+FAQ_PREFIX = "faq:"  # the answer set's documents indexed as FAQ entries: title as the question, whole text as the answer
+SUMMARY_KEYS = ("R@1", "nDCG@10")
+
+
+def load_set(spec: str, docs: list[str]) -> tuple[BeirDataset, list[SourceDocument] | None]:
+    """A BEIR folder, or an answer set over `docs`: indexed as `index build` reads them, or with "faq:" in
+    front as title + answer entries (a help center exported as FAQ JSONL, whose questions are titles)."""
+    if spec.startswith(FAQ_PREFIX):
+        return load_docs_eval_set(docs, Path(spec.removeprefix(FAQ_PREFIX)))[0], None
+    if spec.endswith(".jsonl"):
+        return load_docs_eval_set(docs, Path(spec))
+    return load_beir(Path(spec)), None
+
+
+def measure(config: Config, dataset: BeirDataset, documents, args, note) -> dict[str, dict[str, float]]:
     results = {}
-
-    def note(name):
-        print(f"done: {name} {json.dumps({k: round(v, 3) for k, v in results[name].items()})}", file=sys.stderr, flush=True)
-
     results["ref-bm25 (rank_bm25)"] = evaluate_search("ref-bm25", reference_bm25(dataset), dataset).metrics
     results["ref-dense (LangChain FAISS)"] = evaluate_search(
         "ref-dense", reference_dense(dataset, config.retrieval.embedding_model), dataset
     ).metrics
-    note("ref-dense (LangChain FAISS)")
+    note(results, "ref-dense (LangChain FAISS)")
     embedders = {}
     with tempfile.TemporaryDirectory() as temporary:
         base_embedder = create_embedder(config)
-        index = build_eval_index(config, dataset, Path(temporary) / "index", base_embedder, show_progress=False)
+        index = build_eval_index(config, dataset, Path(temporary) / "index", base_embedder, False, documents)
         measured = variants(config)
         if args.reranker:
             reranked = {"reranker": args.reranker, "rerank_candidates": args.rerank_candidates}
@@ -127,18 +144,70 @@ def main() -> int:
             if hasattr(retriever, "warm_up"):  # a reranker loads before the clock starts
                 retriever.warm_up()
             results[name] = evaluate_search(name, retriever.search, dataset).metrics
-            note(name)
+            note(results, name)
+    return results
+
+
+def print_table(spec: str, dataset: BeirDataset, results: dict[str, dict[str, float]]) -> None:
     reference = results["ref-dense (LangChain FAISS)"]
-    if args.json:
-        print(json.dumps({"dataset": str(args.dataset), "queries": len(dataset.queries), "results": results}, indent=2))
-        return 0
-    print(f"{len(dataset.queries)} queries, {len(dataset.corpus)} documents ({args.dataset})")
+    print(f"\n{spec}: {len(dataset.queries)} queries, {len(dataset.corpus)} documents")
     print(f"| pipeline | {' | '.join(KEYS)} | p50 vs ref-dense |")
     print("| --- " * (len(KEYS) + 2) + "|")
     for name, metrics in results.items():
         cells = [f"{metrics[key]:.3f}" if not key.endswith("_ms") else f"{metrics[key]:.1f}" for key in KEYS]
         ratio = metrics["p50_ms"] / reference["p50_ms"] if reference["p50_ms"] else float("nan")
         print(f"| {name} | {' | '.join(cells)} | {ratio:.2f}x |")
+
+
+def set_name(spec: str) -> str:
+    return ("faq:" if spec.startswith(FAQ_PREFIX) else "") + Path(spec.removeprefix(FAQ_PREFIX)).name.removesuffix(".jsonl")
+
+
+def print_summary(all_results: dict[str, dict[str, dict[str, float]]]) -> None:
+    """R@1 and nDCG@10 of every pipeline on every set, side by side; p50 on the first set."""
+    sets = list(all_results)
+    first = sets[0]
+    print("\nsummary (R@1 / nDCG@10 per set; p50 ms on " + set_name(first) + ")")
+    print("| pipeline | " + " | ".join(set_name(spec) for spec in sets) + " | p50 ms |")
+    print("| --- " * (len(sets) + 2) + "|")
+    for name in all_results[first]:
+        cells = [" / ".join(f"{all_results[spec][name][key]:.3f}" for key in SUMMARY_KEYS) for spec in sets]
+        print(f"| {name} | {' | '.join(cells)} | {all_results[first][name]['p50_ms']:.1f} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("datasets", nargs="*", help="BEIR folders or answer sets (.jsonl); default: every dev set.")
+    parser.add_argument("--docs", action="append", help="Documents an answer set is about (default: bundled:sample-docs).")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--reranker", help="Also measure the default pipeline with this cross-encoder (retrieval.reranker).")
+    parser.add_argument("--rerank-candidates", type=int, default=10, help="retrieval.rerank_candidates for --reranker.")
+    args = parser.parse_args()
+    # One torch thread: on a shared 2-core machine two threads per query fight other processes and
+    # run several times slower; the reference pipeline gets the same setting.
+    torch.set_num_threads(args.torch_threads)
+    config = load_config(None, environ={})  # the defaults, whatever the environment says
+    specs = args.datasets or [spec for spec in DEV_SETS if Path(spec.removeprefix(FAQ_PREFIX)).exists()]
+    all_results = {}
+
+    def note(results, name):
+        print(f"done: {name} {json.dumps({k: round(v, 3) for k, v in results[name].items()})}", file=sys.stderr, flush=True)
+
+    datasets = {}
+    for spec in specs:
+        dataset, documents = load_set(spec, args.docs or ["bundled:sample-docs"])
+        datasets[spec] = dataset
+        print(f"measuring {spec}", file=sys.stderr, flush=True)
+        all_results[spec] = measure(config, dataset, documents, args, note)
+    if args.json:
+        payload = {spec: {"queries": len(datasets[spec].queries), "results": results} for spec, results in all_results.items()}
+        print(json.dumps(payload, indent=2))
+        return 0
+    for spec, results in all_results.items():
+        print_table(spec, datasets[spec], results)
+    if len(all_results) > 1:
+        print_summary(all_results)
     return 0
 
 

@@ -14,7 +14,7 @@ from supportbot.config import Config, RetrievalMode
 from supportbot.generation.base import Generator
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.retrieval.base import Retriever
-from supportbot.retrieval.bm25 import BM25Retriever, make_analyzer
+from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -22,6 +22,7 @@ from supportbot.retrieval.hybrid import HybridRetriever
 from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
+from supportbot.text.analyzers import TextAnalyzer
 
 log = logging.getLogger(__name__)
 RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
@@ -31,16 +32,19 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(
         config.retrieval.embedding_model,
         query_encoder=config.retrieval.query_encoder,
+        document_encoder=config.retrieval.document_encoder,
         cache_dir=config.paths.cache_path(),
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,
     )
 
 
-def create_index_builder(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> IndexBuilder:
+def create_index_builder(
+    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, workers: int = 1
+) -> IndexBuilder:
     retrieval = config.retrieval
     chunking = ChunkingSettings(retrieval.chunk_tokens, retrieval.chunk_overlap_tokens)
-    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index)
+    return IndexBuilder(embedder, chunking, retrieval.batch_size, show_progress, index_type=retrieval.index, workers=workers)
 
 
 def build_index(
@@ -49,8 +53,9 @@ def build_index(
     index_dir: Path,
     show_progress: bool = True,
     embedder: SentenceTransformerEmbedder | None = None,
+    workers: int = 1,
 ) -> BuildReport:
-    builder = create_index_builder(config, embedder or create_embedder(config), show_progress)
+    builder = create_index_builder(config, embedder or create_embedder(config), show_progress, workers)
     return builder.build(references, index_dir)
 
 
@@ -78,7 +83,9 @@ def _pipeline(
     if mode == "bm25":
         return BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     index.set_search_breadth(retrieval.hnsw_ef_search, retrieval.ivf_probes)
-    dense = DenseRetriever(index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight)
+    dense = DenseRetriever(
+        index, embedder, retrieval.top_k, retrieval.min_score, retrieval.question_weight, retrieval.question_scoring
+    )
     if mode == "dense":
         return dense
     bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
@@ -102,7 +109,7 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
     return GroundingChecker(
-        embedder.embed_query, make_analyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+        embedder.embed_queries, TextAnalyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
     )
 
 

@@ -27,12 +27,18 @@ Requantize = Literal["auto", "q8_0", "q4_0", ""]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
+DocumentEncoder = Literal["onnx", "torch"]
+QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
 LrScheduler = Literal["cosine", "linear", "constant"]
 AnswerMode = Literal["grounded", "extractive", "generative"]
 
 ENV_PREFIX = "SUPPORTBOT_"
+CATALOG_NOTE = (
+    " Left as this default (or empty), the message catalog says it in the customer's language; "
+    "other text is said as written in every language."
+)
 CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
 
 
@@ -122,7 +128,9 @@ class RetrievalConfig:
     min_score: float = _opt(
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
     )
-    batch_size: int = _opt(32, "Chunks embedded per batch while indexing.")
+    batch_size: int = _opt(  # 8: 36 chunks/s against 31 with 32 on the ONNX path, 2 cores (benchmarks/README.md)
+        8, "Chunks embedded per batch while indexing (batches are cut from chunks sorted by length)."
+    )
     mode: RetrievalMode = _opt(
         "hybrid", "Retrieval pipeline: 'hybrid' (dense and BM25 fused), 'dense' (embeddings only) or 'bm25' (keywords only)."
     )
@@ -134,7 +142,15 @@ class RetrievalConfig:
     )
     rrf_k: int = _opt(60, "Rank offset in reciprocal rank fusion: 1 / (rrf_k + rank).")
     question_weight: float = _opt(
-        0.5, "For FAQ entries, weight of the question-only vector against the question-plus-answer chunk vector."
+        0.25,
+        "For FAQ entries, how much the question-only vector counts next to the question-plus-answer chunk vector "
+        "(see question_scoring).",
+    )
+    question_scoring: QuestionScoring = _opt(
+        "lift",
+        "How the FAQ question's cosine counts: 'lift' (only where it beats the chunk's: chunk + question_weight * "
+        "the difference) or 'average' (weighted mean of the two, which also pulls down entries whose question is "
+        "worded unlike the customer's situation; the default before was average with weight 0.5).",
     )
     bm25_title_weight: int = _opt(2, "How many times a chunk's title or FAQ question counts in BM25 (field weighting).")
     bm25_stemmer: str = _opt(
@@ -142,6 +158,11 @@ class RetrievalConfig:
     )
     query_encoder: QueryEncoder = _opt(
         "onnx", "How a query is embedded: 'onnx' (exported once to the cache, a few ms per query) or 'torch'."
+    )
+    document_encoder: DocumentEncoder = _opt(
+        "onnx",
+        "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
+        "within 1e-5) or 'torch' (sentence-transformers).",
     )
     reranker: str = _opt(
         "",
@@ -194,15 +215,32 @@ class BotConfig:
     fallback_message: str = _opt(
         "I'm sorry, I don't have an answer to that in our help center. Would you like me to connect you "
         "with a person from our support team?",
-        "Said instead of generating when no retrieved chunk reaches retrieval.min_score.",
+        "Said instead of generating when no retrieved chunk reaches retrieval.min_score."
+        + CATALOG_NOTE,
     )
     error_message: str = _opt(
         "Sorry, something went wrong while I was answering. Please try again in a moment.",
-        "Said to the user when generation fails; the error itself goes to the log.",
+        "Said to the user when generation fails; the error itself goes to the log." + CATALOG_NOTE,
     )
     max_message_tokens: int = _opt(512, "A longer user message is cut to this many tokens before prompting.")
     max_history_turns: int = _opt(10, "Past user/assistant exchanges offered to the model; older ones are dropped first.")
     max_message_chars: int = _opt(100_000, "Messages longer than this many characters are cut before tokenizing.")
+    language: str = _opt(
+        "en",
+        "Language (ISO 639-1 code) of the bot's messages for a message whose language cannot be told (emoji, a name "
+        "alone) in a conversation with no earlier one.",
+    )
+    languages: list[str] = _opt(
+        ["en", "zh", "es", "fr", "de", "pt", "it", "nl", "pl", "ru", "tr", "ar", "ja", "ko"],
+        "Languages (ISO 639-1) a message can be detected as; the bot answers in the detected one. Fewer detect short "
+        "messages better and load less (14: ~0.3 GB, all 75: 1.2 GB). Han, kana and Hangul text is always recognised. "
+        "[] turns detection off: every reply is in bot.language.",
+    )
+    catalog_dir: str = _opt(
+        "",
+        "Folder of message catalog files named by language (es.toml, zh-Hant.toml) that add languages or replace "
+        "shipped messages; see supportbot/text/messages/en.toml for the keys.",
+    )
     approved_min_score: float = _opt(
         0.8,
         "Cosine similarity between a question and an approved FAQ question (or approved page) above which the "
@@ -252,12 +290,55 @@ class SlackConfig:
     shutdown_grace: float = _opt(60.0, "Seconds a stopping bot lets answers in progress finish; queued ones wait for the next start.")
     busy_message: str = _opt(
         "I'm busy answering other questions right now. Please ask again in a minute.",
-        "Said in the thread when the queue is full.",
+        "Said in the thread when the queue is full." + CATALOG_NOTE,
     )
     handoff_message: str = _opt(
         "I've asked our support team to join this thread; someone will follow up here. "
         "I'll stay quiet here until someone says `@supportbot resume`.",
-        "Said in the thread when the conversation is handed to a person.",
+        "Said in the thread when the conversation is handed to a person." + CATALOG_NOTE,
+    )
+
+
+@dataclass
+class WebConfig:
+    """`supportbot serve`: the HTTP API and the web chat widget; secrets come only from WEBCHAT_API_KEYS and WEBCHAT_SESSION_SECRET."""
+
+    host: str = _opt("127.0.0.1", "Interface to listen on; behind a reverse proxy keep 127.0.0.1 (0.0.0.0 listens on all).")
+    port: int = _opt(8080, "TCP port.")
+    widget: bool = _opt(
+        True,
+        "Serve /widget.js and let browsers open conversations without an API key (POST /v1/sessions, rate-limited per "
+        "IP); false: only callers with an API key from WEBCHAT_API_KEYS are answered.",
+    )
+    allowed_origins: list[str] = _opt(
+        [],
+        "Web pages (origins like https://help.example.com) allowed to call the API from a browser (CORS); the pages "
+        "that embed the widget. Empty: no cross-origin access.",
+    )
+    session_ttl_hours: float = _opt(
+        24.0, "A browser's conversation token expires this long after the conversation's last answer (each answer renews it)."
+    )
+    rate_limit_per_ip: int = _opt(
+        60, "Requests per minute from one IP address without an API key; more get 429 with Retry-After. 0: no limit."
+    )
+    rate_limit_per_session: int = _opt(20, "Requests per minute in one browser conversation; 0: no limit.")
+    rate_limit_per_key: int = _opt(600, "Requests per minute with one API key; 0: no limit.")
+    forwarded_allow_ips: list[str] = _opt(
+        ["127.0.0.1", "::1"],
+        "Reverse proxies whose X-Forwarded-For names the client (rate limits are per client IP); a request from any "
+        "other address is keyed by that address.",
+    )
+    max_concurrent_answers: int = _opt(
+        2, "Answers generated at the same time (a CPU model answers one at a time; more only queue inside it)."
+    )
+    max_waiting_answers: int = _opt(32, "Questions waiting for a free answer slot; beyond that the caller is told the bot is busy (503).")
+    max_wait: float = _opt(30.0, "Seconds a question waits for an answer slot before the caller is told the bot is busy.")
+    max_body_bytes: int = _opt(1_000_000, "Largest request body; a larger one gets 413.")
+    max_message_chars: int = _opt(4000, "Longest question accepted; a longer one gets 400 with the limit.")
+    shutdown_grace: float = _opt(60.0, "Seconds a stopping server lets answers in progress finish.")
+    handoff_message: str = _opt(
+        "I've asked our support team to take over this conversation; a person will follow up with you.",
+        "Shown in the widget when the customer asks for a person.",
     )
 
 
@@ -311,6 +392,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
 

@@ -16,14 +16,18 @@ from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.store import ConversationStore, StoredMessage
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.catalog import MessageCatalog
+from supportbot.text.language import LanguageDetector
+from supportbot.text.normalize import valid_unicode
 
 log = logging.getLogger(__name__)
+
 
 def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     """Union of several retrievals, each chunk once with its best score, best first."""
@@ -62,9 +66,11 @@ class DialogueManager:
         self.composer = PromptComposer(
             generator, bot.system_prompt, settings.max_new_tokens, bot.max_message_tokens, bot.max_history_turns
         )
+        self.catalog = MessageCatalog(bot.catalog_dir)
+        self.detector = LanguageDetector(bot.languages)
 
     def warm_up(self) -> None:
-        for part in (self.retriever, self.generator):
+        for part in (self.retriever, self.generator, self.detector):
             warm_up = getattr(part, "warm_up", None)
             if warm_up is not None:
                 warm_up()
@@ -89,12 +95,29 @@ class DialogueManager:
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
 
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
+        return self.store.messages(channel, conversation_id)
+
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
             {"role": m.role, "content": m.content}
             for m in self.store.messages(channel, conversation_id)
             if m.role in ("user", "assistant")
         ]
+
+    def language_of(self, message: str, history: Sequence[ChatMessage] = ()) -> str:
+        """The language to answer in: the message's own, else the conversation's last clear one, else bot.language."""
+        earlier = (m["content"] for m in reversed(history) if m["role"] == "user")
+        for text in (message, *earlier):
+            language = self.detector.detect(text)
+            if language:
+                return language
+        return self.bot.language
+
+    def message(self, key: str, language: str, configured: str = "") -> str:
+        """One of the bot's own messages (text/messages/en.toml lists the keys) in `language`; see text/catalog.py."""
+        return self.catalog.message(key, language, configured)
 
     def _retrieve(self, question: str, history: list[ChatMessage]) -> list[ScoredChunk]:
         """Retrieve for the question alone and, in a follow-up, together with the previous question."""
@@ -106,7 +129,7 @@ class DialogueManager:
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
-        question = message.strip()
+        question = valid_unicode(message).strip()
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
@@ -114,6 +137,8 @@ class DialogueManager:
         retried = bool(history) and history[-1] == {"role": "user", "content": question}
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             history = history[:-1]
+        language = self.language_of(question, history)
+        composer = self.composer.in_language(language)
         approved = self.approved.match(question) if self.approved is not None else None
         hits = [] if approved is not None else self._retrieve(question, history)
         if not retried:
@@ -131,20 +156,33 @@ class DialogueManager:
             )
 
         if approved is not None:
-            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record)
+            return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
-            return self._decline(conversation_id, record)
-        mode = self.bot.answer_mode
-        if mode == "generative":
-            return self._generate(conversation_id, self.composer.compose(question, history, hits), record)
+            return self._decline(conversation_id, record, language)
+        if self.bot.answer_mode == "generative":
+            return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
+        return self._from_sources(conversation_id, question, history, hits, composer, record, language)
+
+    def _from_sources(
+        self,
+        conversation_id: str,
+        question: str,
+        history: list[ChatMessage],
+        hits: list[ScoredChunk],
+        composer: PromptComposer,
+        record: Callable[[Reply], None],
+        language: str,
+    ) -> Reply:
+        """An extractive or grounded answer, or a decline when the best source sentence is beside the point."""
         grouped = group_sources(hits)
         ranking = self.extractive.rank(_with_previous(question, history), grouped)
         if not self.extractive.answers(ranking):
-            return self._decline(conversation_id, record)
+            return self._decline(conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
-        if mode == "extractive":
-            return Reply(conversation_id, AnswerKind.EXTRACTIVE, [source for source, _ in grouped], [extractive], on_done=record)
-        prompt = self.composer.compose_sources(question, history, self.extractive.evidence(ranking))
+        if self.bot.answer_mode == "extractive":
+            sources = [source for source, _ in grouped]
+            return Reply(conversation_id, AnswerKind.EXTRACTIVE, sources, [extractive], on_done=record, language=language)
+        prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))
         customer = [m["content"] for m in history if m["role"] == "user"] + [question]
         evidence = self.checker.evidence(prompt.sources, customer, self.extractive.answering(ranking))
         grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences)
@@ -156,15 +194,17 @@ class DialogueManager:
             lambda reply: grounded.stream(reply, self.generator.stream(prompt.messages, self.settings, stop), stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.bot.error_message,
+            error_message=self.message("bot.error", language, self.bot.error_message),
             stop=stop,
+            language=language,
         )
 
-    def _decline(self, conversation_id: str, record: Callable[[Reply], None]) -> Reply:
+    def _decline(self, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
         """Nothing in the help center answers the question: say so and offer a person, never guess."""
-        return Reply(conversation_id, AnswerKind.FALLBACK, [], [self.bot.fallback_message], on_done=record)
+        fallback = self.message("bot.fallback", language, self.bot.fallback_message)
+        return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
 
-    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None]) -> Reply:
+    def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None], language: str) -> Reply:
         """The model's answer as it writes it (bot.answer_mode = "generative")."""
         stop = threading.Event()
         return Reply(
@@ -174,8 +214,9 @@ class DialogueManager:
             self.generator.stream(prompt.messages, self.settings, stop),
             prompt=prompt,
             on_done=record,
-            error_message=self.bot.error_message,
+            error_message=self.message("bot.error", language, self.bot.error_message),
             stop=stop,
+            language=language,
         )
 
 

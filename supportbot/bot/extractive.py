@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
         sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0))
-        vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
+        vectors = self.checker.vectors([_in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
         return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
 

@@ -7,14 +7,19 @@ is the question itself cut.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from supportbot.errors import ConfigError
 from supportbot.generation.base import ChatMessage, Generator
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.language import language_name
 from supportbot.text.sentences import split_sentences
 
+# Said to the model after the system prompt when the customer writes in another language than English
+# (the system prompt's own): small models otherwise answer a Chinese question in English.
+LANGUAGE_INSTRUCTION = "The customer writes in {language}: answer in {language}."
 PASSAGE_BREAK = "\n\n"  # between passages of one source: read back, each keeps its own sentences
 QUESTION_MARK = "Q: "  # how an FAQ entry's question and answer are set out for the model
 ANSWER_MARK = "A: "
@@ -108,6 +113,14 @@ class PromptComposer:
         self.answer_tokens = answer_tokens
         self.max_message_tokens = max_message_tokens
         self.max_history_turns = max_history_turns
+
+    def in_language(self, language: str) -> PromptComposer:
+        """This composer, telling the model to answer in `language` (ISO 639-1) unless it is English, the prompt's own."""
+        if not language or language == "en":
+            return self
+        composer = copy.copy(self)
+        composer.system_prompt = f"{self.system_prompt} {LANGUAGE_INSTRUCTION.format(language=language_name(language))}"
+        return composer
 
     def render(self, question: str, history: Sequence[ChatMessage], sources: Sequence[Source]) -> list[ChatMessage]:
         """The messages for a question, its history and its numbered sources, as the model reads them."""

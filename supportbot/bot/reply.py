@@ -50,10 +50,12 @@ class Reply:
         on_done: Callable[[Reply], None] | None = None,
         error_message: str = "",
         stop: threading.Event | None = None,
+        language: str = "",
     ) -> None:
         self.conversation_id = conversation_id
         self.kind = kind
         self.sources = sources
+        self.language = language  # the question's language (ISO 639-1), for the channel's own words around the answer
         self.prompt = prompt
         self.done = False
         self.interrupted = False

@@ -8,6 +8,10 @@ from pathlib import Path
 import click
 
 from supportbot.cli import get_config
+from supportbot.config import RetrievalConfig
+
+# The bundled help centers of the same fictional store, by language.
+SAMPLES = {"en": "bundled:sample-docs", "zh": "bundled:sample-docs-zh"}
 
 
 @click.command("chat")
@@ -16,9 +20,21 @@ from supportbot.cli import get_config
 @click.option("--conversation", "conversation_id", help="Continue a stored conversation by its id.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
 @click.option("--adapter", type=click.Path(file_okay=False, path_type=Path), help="Fine-tuned adapter folder (default: model.adapter).")
+@click.option(
+    "--sample",
+    type=click.Choice(sorted(SAMPLES)),
+    help="Chat with a bundled sample help center: 'en' or 'zh' (Chinese), indexed into <data_dir>/index-sample-<name>; "
+    "with the default English embedding model, 'zh' searches by keywords (retrieval.mode = 'bm25').",
+)
 @click.pass_context
 def chat(
-    ctx: click.Context, message: str | None, as_json: bool, conversation_id: str | None, index_dir: Path | None, adapter: Path | None = None
+    ctx: click.Context,
+    message: str | None,
+    as_json: bool,
+    conversation_id: str | None,
+    index_dir: Path | None,
+    adapter: Path | None = None,
+    sample: str | None = None,
 ) -> None:
     """Chat with the bot. With no index yet, it first indexes paths.docs (the sample docs by default).
 
@@ -30,11 +46,19 @@ def chat(
       supportbot chat
       supportbot chat --message "How long do refunds take?" --json
       supportbot chat --conversation 3f2a... --message "And for gift cards?"
+      supportbot chat --sample zh --message "退款要多久？"
     """
     from supportbot.app import create_dialogue_manager
     from supportbot.channels.console import ConsoleChannel, format_sources, new_conversation_id
 
     config = get_config(ctx)
+    if sample is not None:
+        config.paths.docs = [SAMPLES[sample]]
+        config.paths.index_dir = str(config.paths.data_path() / f"index-sample-{sample}")
+        config.bot.language = sample  # a message with no clear language gets the help center's language
+        if sample != "en" and config.retrieval.embedding_model == RetrievalConfig().embedding_model:
+            # all-MiniLM-L6-v2 reads English only: on the Chinese set its hybrid ranks far below BM25 (docs/languages.md)
+            config.retrieval.mode = "bm25"
     if index_dir is not None:
         config.paths.index_dir = str(index_dir)
     if adapter is not None:

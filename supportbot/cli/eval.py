@@ -49,6 +49,7 @@ def _settings(config, dataset, k: int, embedder) -> dict:
         "fusion": retrieval.fusion,
         "dense_weight": retrieval.dense_weight,
         "question_weight": retrieval.question_weight,
+        "question_scoring": retrieval.question_scoring,
         "bm25_title_weight": retrieval.bm25_title_weight,
         "embedding_model": retrieval.embedding_model,
         "query_prompt": embedder.query_prompt,

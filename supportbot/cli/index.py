@@ -19,8 +19,15 @@ def index_group() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Processes that embed chunks side by side, each with its share of the cores (ONNX document encoder only).",
+)
 @click.pass_context
-def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, quiet: bool) -> None:
+def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, quiet: bool, workers: int) -> None:
     """Index Markdown, text, HTML, PDF and FAQ JSONL files from PATHS (files or folders).
 
     Re-running re-embeds only files whose content changed. The previous index stays usable until
@@ -30,11 +37,12 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
     Examples:
       supportbot index build help-center/ faq.jsonl
       supportbot index build bundled:sample-docs --index /tmp/sample-index
+      supportbot index build help-center/ --workers 2
     """
     from supportbot.app import build_index
 
     config = get_config(ctx)
-    report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet)
+    report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet, workers=workers)
     click.echo(report.summary())
 
 

@@ -1,24 +1,19 @@
 """Answer-overlap metrics as used for SQuAD-style and summarisation evaluation.
 
 Token F1 compares bags of normalised words (lowercased, punctuation and articles removed);
-ROUGE-L is the F-measure of the longest common subsequence of words.
+ROUGE-L is the F-measure of the longest common subsequence of words. In Chinese and Japanese each
+character counts as a word (character-level ROUGE-L and F1), see `metric_words`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = re.compile(r"[^\w\s]")
-
-
-def normalize_words(text: str) -> list[str]:
-    return _ARTICLES.sub(" ", _PUNCTUATION.sub(" ", text.lower())).split()
+from supportbot.text.analyzers import metric_words
 
 
 def token_f1(prediction: str, reference: str) -> float:
-    predicted, expected = normalize_words(prediction), normalize_words(reference)
+    predicted, expected = metric_words(prediction), metric_words(reference)
     common = sum((Counter(predicted) & Counter(expected)).values())
     if not predicted or not expected or not common:
         return float(predicted == expected)
@@ -37,7 +32,7 @@ def _lcs_length(a: list[str], b: list[str]) -> int:
 
 
 def rouge_l(prediction: str, reference: str) -> float:
-    predicted, expected = normalize_words(prediction), normalize_words(reference)
+    predicted, expected = metric_words(prediction), metric_words(reference)
     if not predicted or not expected:
         return float(predicted == expected)
     lcs = _lcs_length(predicted, expected)

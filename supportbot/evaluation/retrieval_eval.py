@@ -1,5 +1,7 @@
-"""Evaluate retrieval pipelines on a BEIR dataset: index the corpus with the configured settings, run every query.
+"""Evaluate retrieval pipelines on a dataset: index the corpus with the configured settings, run every query.
 
+A dataset is a BEIR folder, or an answer set (JSONL questions with "doc_ids") over document files,
+such as the sample docs: those are indexed as `index build` reads them (pages split at headings).
 Scoring is at document level: a ranked list of chunks becomes a ranked list of documents, each at
 the rank of its best chunk, so a long document split into many chunks counts once.
 """
@@ -14,7 +16,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from supportbot.config import Config
-from supportbot.evaluation.beir import BeirDataset
+from supportbot.errors import DatasetError
+from supportbot.evaluation.beir import BeirDataset, CorpusDocument
 from supportbot.evaluation.metrics import dedupe_documents, summarize
 from supportbot.retrieval.documents import ScoredChunk, SourceDocument
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -48,12 +51,40 @@ def corpus_documents(dataset: BeirDataset) -> list[SourceDocument]:
     ]
 
 
+def load_docs_eval_set(docs: list[str], questions: Path) -> tuple[BeirDataset, list[SourceDocument]]:
+    """An answer set over document files, as a dataset (for the reference pipelines' whole entries) and its documents."""
+    from supportbot.evaluation.answers import load_answer_cases
+    from supportbot.retrieval.loaders import discover_files, load_file
+
+    documents = [document for source in discover_files(docs) for document in load_file(source).documents]
+    corpus = {d.doc_id: CorpusDocument(d.doc_id, d.question or d.title, d.text) for d in documents}
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for number, case in enumerate(load_answer_cases(questions), start=1):
+        unknown = [doc_id for doc_id in case.doc_ids if doc_id not in corpus]
+        if unknown:
+            raise DatasetError(f"{questions}: question {number} names {unknown[0]!r}, which is not a document of {', '.join(docs)}")
+        if case.doc_ids:
+            queries[f"q{number}"] = case.question
+            qrels[f"q{number}"] = {doc_id: 1 for doc_id in case.doc_ids}
+    if not queries:
+        raise DatasetError(f'{questions}: no question has "doc_ids" naming the documents that answer it')
+    return BeirDataset(questions, corpus, queries, qrels), documents
+
+
 def build_eval_index(
-    config: Config, dataset: BeirDataset, index_dir: Path, embedder: SentenceTransformerEmbedder, show_progress: bool
+    config: Config,
+    dataset: BeirDataset,
+    index_dir: Path,
+    embedder: SentenceTransformerEmbedder,
+    show_progress: bool,
+    documents: list[SourceDocument] | None = None,
 ) -> StoredIndex:
+    """The dataset's corpus (or `documents`, when it came from files) indexed with the configured settings."""
     from supportbot.app import create_index_builder
 
-    create_index_builder(config, embedder, show_progress).build_documents(corpus_documents(dataset), index_dir)
+    builder = create_index_builder(config, embedder, show_progress)
+    builder.build_documents(documents if documents is not None else corpus_documents(dataset), index_dir)
     return load_index(index_dir)
 
 

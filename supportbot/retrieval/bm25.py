@@ -11,47 +11,20 @@ proportional to the chunks that contain its words, not to the size of the index.
 
 Words are reduced to their Snowball stem ("archived" and "archive" are one term), as Lucene's
 English analyzer and the BM25 baselines of BEIR do; `retrieval.bm25_stemmer` names the language.
+Chinese (text without spaces) is segmented into words; see supportbot/text/analyzers.py.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
 
 import numpy as np
 
-from supportbot.errors import ConfigError
 from supportbot.retrieval.documents import Chunk, ScoredChunk
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Function words that carry no topic; short on purpose, so that "not" or "how" stay out of it.
-STOPWORDS = frozenset(
-    "a an the and or of to in on for is are was were be been it its i my me we our you your do does did "
-    "can could would should will with at by from this that these those as if so there their them then".split()
-)
+from supportbot.text.analyzers import Analyzer, TextAnalyzer, tokenize
 
 
-def tokenize(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
-
-
-def make_analyzer(stemmer_language: str) -> Callable[[str], list[str]]:
-    """Text to BM25 terms: `tokenize`, then each word's Snowball stem ('' keeps words as they are)."""
-    if not stemmer_language:
-        return tokenize
-    import snowballstemmer
-
-    if stemmer_language not in snowballstemmer.algorithms():
-        raise ConfigError(
-            f"retrieval.bm25_stemmer: no Snowball stemmer for {stemmer_language!r} "
-            f"(choose one of {', '.join(sorted(snowballstemmer.algorithms()))}, or \"\" for none)"
-        )
-    stem = lru_cache(maxsize=100_000)(snowballstemmer.stemmer(stemmer_language).stemWord)
-    return lambda text: [stem(word) for word in tokenize(text)]
-
-
-def chunk_terms(chunk: Chunk, title_weight: int, analyze: Callable[[str], list[str]] = tokenize) -> list[str]:
+def chunk_terms(chunk: Chunk, title_weight: int, analyze: Analyzer = tokenize) -> list[str]:
     title = chunk.question or " ".join(h for h in (chunk.title, *chunk.headings) if h)
     return analyze(title) * title_weight + analyze(chunk.text)
 
@@ -80,7 +53,7 @@ class BM25Retriever:
     ) -> None:
         self.chunks = list(chunks)
         self.top_k = top_k
-        self.analyze = make_analyzer(stemmer_language)
+        self.analyze = TextAnalyzer(stemmer_language)
         postings: dict[str, dict[int, int]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float64)
         for row, chunk in enumerate(self.chunks):

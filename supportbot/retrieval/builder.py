@@ -82,8 +82,10 @@ class IndexBuilder:
         batch_size: int = 32,
         show_progress: bool = True,
         index_type: str = "flat",
+        workers: int = 1,
     ) -> None:
         self.embedder = embedder
+        self.workers = workers
         self.chunking = chunking
         self.batch_size = batch_size
         self.show_progress = show_progress
@@ -99,16 +101,15 @@ class IndexBuilder:
             return None
         return previous if _reusable(previous, self.embedder, self.chunking) else None
 
-    def _embed(self, chunks: list[Chunk]) -> np.ndarray:
-        if not chunks:
+    def _embed(self, texts: list[str], what: str) -> np.ndarray:
+        """Vectors for texts, with a progress bar (rate and time left) when show_progress is on."""
+        if not texts:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        parts = []
-        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not self.show_progress) as bar:
-            for start in range(0, len(chunks), self.batch_size):
-                batch = chunks[start : start + self.batch_size]
-                parts.append(self.embedder.embed_documents([c.embedding_text() for c in batch], self.batch_size))
-                bar.update(len(batch))
-        return np.concatenate(parts)
+        with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1], disable=not self.show_progress) as bar:
+            return self.embedder.embed_documents(texts, self.batch_size, bar.update, self.workers)
+
+    def _embed_chunks(self, chunks: list[Chunk]) -> np.ndarray:
+        return self._embed([chunk.embedding_text() for chunk in chunks], "chunks")
 
     def _embed_questions(self, chunks: list[Chunk], dimension: int) -> np.ndarray:
         """FAQ questions as a field of their own, so a paraphrase of the question is not drowned by a long answer.
@@ -118,7 +119,7 @@ class IndexBuilder:
         vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
         questions = list(dict.fromkeys(chunk.question for chunk in chunks if chunk.question))
         if questions:
-            embedded = dict(zip(questions, self.embedder.embed_documents(questions, self.batch_size)))
+            embedded = dict(zip(questions, self._embed(questions, "questions")))
             for row, chunk in enumerate(chunks):
                 if chunk.question:
                     vectors[row] = embedded[chunk.question]
@@ -143,7 +144,7 @@ class IndexBuilder:
         chunks = [chunk for document in documents for chunk in splitter.split(document)]
         if not chunks:
             raise DocumentError("nothing to index: every document was empty")
-        vectors = self._embed(chunks)
+        vectors = self._embed_chunks(chunks)
         counts = {"files": 0, "documents": len(documents), "chunks": len(chunks)}
         manifest = self._manifest(self.embedder.dimension, counts=counts)
         save_index(index_dir, manifest, chunks, vectors, self._embed_questions(chunks, self.embedder.dimension))
@@ -184,7 +185,7 @@ class IndexBuilder:
         if not any(chunks for _, chunks, _ in plan):
             raise DocumentError("nothing to index: every file was empty or skipped (see the warnings above)")
         to_embed = [chunk for _, chunks, vectors in plan if vectors is None for chunk in chunks]
-        new_vectors = iter(self._embed(to_embed))
+        new_vectors = iter(self._embed_chunks(to_embed))
         all_chunks: list[Chunk] = []
         all_vectors: list[np.ndarray] = []
         for _, chunks, vectors in plan:

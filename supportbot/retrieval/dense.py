@@ -1,8 +1,12 @@
 """Dense retrieval: embed the query, search the FAISS index, keep what clears the relevance bar.
 
 FAQ entries are matched field by field: the query is compared with the entry's question on its own
-and with each chunk (question plus answer), and the two cosines are averaged. A customer's
-paraphrase of a question then matches the question even when the answer is long and about more.
+and with each chunk (question plus answer). A customer's paraphrase of a question then matches the
+question even when the answer is long and about more. By default (`lift`) the question's cosine
+only raises a chunk's score, by `question_weight` of what it adds over the chunk's cosine: a
+customer who describes a situation in the answer's words, not the question's, is not pulled away
+from the right entry towards short entries whose question shares a few words (`average`, the
+weighted mean of the two cosines, does that; docs/retrieval.md has the measurements).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ class DenseRetriever:
         embedder: SentenceTransformerEmbedder,
         top_k: int,
         min_score: float,
-        question_weight: float = 0.5,
+        question_weight: float = 0.25,
+        question_scoring: str = "lift",
     ) -> None:
         index.check_embedding(embedder.model_reference)
         self.index = index
@@ -36,6 +41,7 @@ class DenseRetriever:
         self.top_k = top_k
         self.min_score = min_score
         self.question_weight = question_weight if index.question_vectors is not None else 0.0
+        self.question_scoring = question_scoring
         self._has_question = np.array([bool(chunk.question) for chunk in index.chunks], dtype=bool)
 
     def warm_up(self) -> None:
@@ -53,12 +59,15 @@ class DenseRetriever:
         return np.array(list(dict.fromkeys(rows)), dtype=np.int64)
 
     def score_rows(self, query_vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Field-aware cosine for the given chunk rows: passage alone, or averaged with the FAQ question."""
+        """Field-aware cosine for the given chunk rows: the passage's, lifted (or averaged) by the FAQ question's."""
         scores = self.index.vectors[rows] @ query_vector
         if self.question_weight > 0 and len(rows):
             faq = self._has_question[rows]
             question_scores = self.index.question_vectors[rows[faq]] @ query_vector
-            scores[faq] = (1 - self.question_weight) * scores[faq] + self.question_weight * question_scores
+            if self.question_scoring == "lift":
+                scores[faq] += self.question_weight * np.maximum(question_scores - scores[faq], 0.0)
+            else:
+                scores[faq] = (1 - self.question_weight) * scores[faq] + self.question_weight * question_scores
         return scores
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:

@@ -5,25 +5,30 @@ text put before each side ("query: " / "passage: " for E5, an instruction for BG
 rank worse without it. A model that declares its prompts (sentence-transformers' `prompts`) gets
 them by default; `retrieval.query_prompt` and `retrieval.document_prompt` set them for a model
 that does not. all-MiniLM-L6-v2 uses none.
+
+Both sides run on onnxruntime by default (`retrieval.query_encoder`, `retrieval.document_encoder`,
+see onnx_encoder.py): the same vectors, without torch once the model's export is cached. A model
+that path cannot reproduce, or a setting of "torch", uses sentence-transformers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from supportbot.model_sources import load_sentence_transformers_model
+from supportbot.retrieval.onnx_encoder import ModelFolder, OnnxEncoder, ensure_export, read_model_folder, token_counter
 
 log = logging.getLogger(__name__)
-QUERY_ENCODERS = ("onnx", "torch")
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names encode_document looks for, in its order
+_UNREAD = object()
 
 
 class SentenceTransformerEmbedder:
-    """Embeds texts with a sentence-transformers model; the model loads on first use or `warm_up()`."""
+    """Embeds texts like a sentence-transformers model; what each side needs loads on first use or `warm_up()`."""
 
     def __init__(
         self,
@@ -33,28 +38,30 @@ class SentenceTransformerEmbedder:
         cache_dir: Path | None = None,
         query_prompt: str = "",
         document_prompt: str = "",
+        document_encoder: str = "torch",
     ) -> None:
         self.model_reference = model_reference
         self.device = device
         self.query_encoder = query_encoder
+        self.document_encoder = document_encoder
         self.cache_dir = cache_dir
         self._query_prompt = query_prompt
         self._document_prompt = document_prompt
         self._model = None
-        self._onnx = None
-        self._query_path_ready = False
+        self._folder = _UNREAD
+        self._counter = None
+        self._onnx: OnnxEncoder | None = None
+        self._onnx_failed = False
+        self._warned = False
         self._last_query: tuple[str, np.ndarray] | None = None
 
     def warm_up(self) -> None:
-        """Load what embedding queries needs: the model, and the ONNX query encoder when configured."""
-        self._load_model()
-        if not self._query_path_ready:
-            if self.query_encoder == "onnx" and self.cache_dir is not None:
-                self._onnx = self._onnx_encoder()
-            self._query_path_ready = True
+        """Load what embedding queries needs: the ONNX encoder when configured and possible, else the model."""
+        if self.query_encoder != "onnx" or self._onnx_path(self.query_prompt) is None:
+            self._load_model()
 
     def _load_model(self):
-        """The sentence-transformers model, loaded once: all that embedding documents needs."""
+        """The sentence-transformers model, loaded once (torch): the path for models ONNX cannot reproduce."""
         if self._model is not None:
             return self._model
         from sentence_transformers import SentenceTransformer
@@ -68,47 +75,108 @@ class SentenceTransformerEmbedder:
         )
         return self._model
 
-    def _onnx_encoder(self):
-        """The ONNX query path, or None (with a warning) when it cannot reproduce this model or cannot load."""
-        from supportbot.retrieval.onnx_query import OnnxQueryEncoder, supports_onnx_query
+    @property
+    def folder(self) -> ModelFolder | None:
+        """The model's folder when the ONNX path reproduces it exactly, else None (read once, without torch)."""
+        if self._folder is _UNREAD:
+            self._folder = read_model_folder(self.model_reference)
+        return self._folder
 
-        if not supports_onnx_query(self._model, with_prompt=bool(self.query_prompt)):
-            log.warning("retrieval.query_encoder = 'onnx' does not support %s; using torch", self.model_reference)
+    def _onnx_path(self, prompt: str) -> OnnxEncoder | None:
+        """The ONNX encoder, or None (with a warning) when it cannot reproduce this model with `prompt`, or cannot load."""
+        folder = self.folder
+        if folder is None or self.cache_dir is None or (prompt and not folder.include_prompt):
+            if not self._warned:
+                log.warning("the ONNX encoder does not support %s; using sentence-transformers", self.model_reference)
+                self._warned = True
             return None
-        try:
-            return OnnxQueryEncoder(self._model, self.cache_dir)
-        except Exception as error:  # onnx/onnxruntime missing or the export failed: torch still works
-            log.warning("ONNX query encoder unavailable (%s: %s); using torch", type(error).__name__, error)
-            return None
+        if self._onnx is None and not self._onnx_failed:
+            try:
+                self._onnx = OnnxEncoder(folder, ensure_export(folder, self.cache_dir, self._load_model))
+            except Exception as error:  # onnx/onnxruntime missing or the export failed: torch still works
+                self._onnx_failed = True
+                log.warning("ONNX encoder unavailable (%s: %s); using sentence-transformers", type(error).__name__, error)
+        return self._onnx
 
     @property
     def model(self):
         return self._load_model()
 
+    def _declared_prompts(self) -> dict[str, str]:
+        folder = self.folder
+        return folder.prompts if folder is not None else self.model.prompts
+
     @property
     def query_prompt(self) -> str:
         """Text put before each query: retrieval.query_prompt, else the model's own "query" prompt, else none."""
-        return self._query_prompt or self.model.prompts.get("query") or ""
+        return self._query_prompt or self._declared_prompts().get("query") or ""
 
     @property
     def document_prompt(self) -> str:
         """Text put before each chunk and FAQ question; the index records it, since vectors depend on it."""
-        own = (self.model.prompts.get(name) for name in DOCUMENT_PROMPT_NAMES)
+        own = (self._declared_prompts().get(name) for name in DOCUMENT_PROMPT_NAMES)
         return self._document_prompt or next((prompt for prompt in own if prompt), "")
 
     @property
     def dimension(self) -> int:
+        if self.folder is not None:
+            return self.folder.dimension
         model = self.model
         get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dimension())
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        """Tokens the model sees in `text`, special tokens left out: chunk sizes are measured with it."""
+        if self._counter is None:
+            if self.folder is not None:
+                self._counter = token_counter(self.folder)
+            else:
+                tokenizer = self.model.tokenizer
+                self._counter = lambda piece: len(tokenizer(piece, add_special_tokens=False, verbose=False)["input_ids"])
+        return self._counter(text)
 
-    def embed_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        vectors = self.model.encode_document(
+    def embed_documents(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+        workers: int = 1,
+    ) -> np.ndarray:
+        """Normalised vectors in the texts' order; `on_batch(n)` is called as each batch of n is done.
+
+        `workers` processes share the batches on the ONNX path (sentence-transformers uses its own threads).
+        """
+        prompt = self.document_prompt
+        onnx = self._onnx_path(prompt) if self.document_encoder == "onnx" else None
+        if onnx is not None:
+            return onnx.embed_batches([prompt + text for text in texts], batch_size, on_batch, workers)
+        vectors = []
+        for start in range(0, len(texts), batch_size):
+            batch = list(texts[start : start + batch_size])
+            vectors.append(
+                self.model.encode_document(
+                    batch,
+                    prompt=prompt,
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if on_batch is not None:
+                on_batch(len(batch))
+        if not vectors:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.asarray(np.concatenate(vectors), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+        """Several short texts embedded as queries, in length-sorted batches (sentences an answer is checked against)."""
+        onnx = self._onnx_path(self.query_prompt) if self.query_encoder == "onnx" else None
+        if onnx is not None:
+            return onnx.embed_batches([self.query_prompt + text for text in texts], batch_size)
+        vectors = self.model.encode_query(
             list(texts),
-            prompt=self.document_prompt,
+            prompt=self.query_prompt,
             batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -127,7 +195,7 @@ class SentenceTransformerEmbedder:
         last = self._last_query
         if last is not None and last[0] == text:
             return last[1].copy()
-        self.warm_up()
-        vector = self._onnx.embed(self.query_prompt + text) if self._onnx is not None else self._embed_query_with_torch(text)
+        onnx = self._onnx_path(self.query_prompt) if self.query_encoder == "onnx" else None
+        vector = onnx.embed(self.query_prompt + text) if onnx is not None else self._embed_query_with_torch(text)
         self._last_query = (text, vector)
         return vector.copy()

@@ -18,6 +18,8 @@ from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
+# The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
+SAMPLE_DOCS_ZH_REFERENCE = "bundled:sample-docs-zh"
 SUFFIX_FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -51,7 +53,11 @@ def sample_docs_dir() -> Path:
 
 
 def resolve_docs_path(reference: str) -> Path:
-    return sample_docs_dir() if reference == SAMPLE_DOCS_REFERENCE else Path(reference).expanduser()
+    if reference == SAMPLE_DOCS_REFERENCE:
+        return sample_docs_dir()
+    if reference == SAMPLE_DOCS_ZH_REFERENCE:
+        return sample_docs_dir().with_name("docs-zh")
+    return Path(reference).expanduser()
 
 
 def discover_files(references: list[str]) -> list[SourceFile]:

@@ -41,6 +41,21 @@ def test_answer_cases_not_utf8_is_one_line_error(tmp_path):
         load_answer_cases(path)
 
 
+def test_chinese_answers_are_scored_character_by_character():
+    # prediction 退款需五天 (5 characters), reference 退款需要五到七天 (8): common 退 款 需 五 天 = 5
+    # F1: P = 5/5, R = 5/8 -> 2 * 5/8 / (1 + 5/8) = 10/13. ROUGE-L: the LCS is the same 5 characters, in order.
+    assert token_f1("退款需五天。", "退款需要五到七天") == pytest.approx(10 / 13)
+    assert rouge_l("退款需五天。", "退款需要五到七天") == pytest.approx(10 / 13)
+    # One word per character whatever the spacing, and Traditional characters count as their Simplified forms.
+    assert rouge_l("退款 需 五天", "退款需五天") == 1.0
+    assert token_f1("退貨需五天", "退货需五天") == 1.0
+
+
+def test_mixed_chinese_and_english_counts_english_words_and_chinese_characters():
+    # Klarna 分 期 / Klarna 分 期 付 款 -> common 3, P = 1, R = 3/5 -> F1 = 0.75
+    assert token_f1("Klarna分期", "Klarna 分期付款") == pytest.approx(0.75)
+
+
 def test_answer_cases_read_history_and_answerable(tmp_path):
     path = tmp_path / "qa.jsonl"
     path.write_text(

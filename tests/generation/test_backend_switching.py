@@ -60,6 +60,7 @@ def test_dialogue_manager_answers_through_each_backend(backend, monkeypatch, sam
     from supportbot.app import create_dialogue_manager
 
     monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", backend)
+    monkeypatch.setenv("SUPPORTBOT_BOT_ANSWER_MODE", "generative")  # the backend's own text, token by token
     monkeypatch.setenv("SUPPORTBOT_MODEL_THREADS", "1")  # robust on a shared machine (see docs/backends.md)
     monkeypatch.setenv("SUPPORTBOT_MODEL_MAX_NEW_TOKENS", "12")
     monkeypatch.setenv("SUPPORTBOT_MODEL_CONTEXT_WINDOW", "2048")
@@ -83,6 +84,7 @@ def test_a_conversation_longer_than_the_window_is_trimmed_not_crashed(monkeypatc
 
     pytest.importorskip("llama_cpp")
     monkeypatch.setenv("SUPPORTBOT_MODEL_BACKEND", "llama_cpp")
+    monkeypatch.setenv("SUPPORTBOT_BOT_ANSWER_MODE", "generative")  # the whole history reaches the model
     monkeypatch.setenv("SUPPORTBOT_MODEL_THREADS", "1")
     monkeypatch.setenv("SUPPORTBOT_MODEL_CONTEXT_WINDOW", "512")
     monkeypatch.setenv("SUPPORTBOT_MODEL_MAX_NEW_TOKENS", "8")

@@ -1,8 +1,9 @@
 import pytest
 
 from supportbot.errors import ConfigError
-from supportbot.retrieval.bm25 import BM25Retriever, tokenize
+from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.documents import Chunk
+from supportbot.text.analyzers import tokenize
 
 
 def test_tokenize_lowercases_and_drops_function_words():
@@ -33,3 +34,40 @@ def test_stemming_matches_other_forms_of_a_word():
 def test_unknown_stemmer_language_names_the_choices():
     with pytest.raises(ConfigError, match=r"retrieval.bm25_stemmer: no Snowball stemmer for 'klingon' \(choose one of .*english"):
         BM25Retriever([], top_k=1, stemmer_language="klingon")
+
+
+def _chinese_chunks():
+    return [
+        Chunk("1", "zh/returns.md", "退货政策", "zh/returns.md", "大多数商品可以在签收后30天内申请退货，商品须未使用并保留原包装。"),
+        Chunk("2", "zh/shipping.md", "配送方式", "zh/shipping.md", "标准配送需要5到7个工作日，订单满50美元免运费。"),
+        Chunk("3", "en/returns.md", "Return policy", "en/returns.md", "Most items can be returned within 30 days of delivery."),
+    ]
+
+
+def test_chinese_chunk_is_found_by_a_word_inside_a_sentence():
+    retriever = BM25Retriever(_chinese_chunks(), top_k=3)
+    assert [hit.chunk.doc_id for hit in retriever.retrieve("原包装")] == ["zh/returns.md"]
+    assert retriever.retrieve("免运费吗")[0].chunk.doc_id == "zh/shipping.md"
+
+
+def test_traditional_question_finds_simplified_chunk_and_one_index_holds_both_languages():
+    retriever = BM25Retriever(_chinese_chunks(), top_k=3)
+    assert [hit.chunk.doc_id for hit in retriever.retrieve("如何申請退貨")] == ["zh/returns.md"]
+    assert [hit.chunk.doc_id for hit in retriever.retrieve("returned items")] == ["en/returns.md"]
+
+
+def test_english_index_scores_exactly_as_with_the_english_only_analyzer(sample_index_dir, monkeypatch):
+    """The sample index's BM25 scores equal those of BM25 built on the Snowball-only analyzer this one replaced."""
+    import numpy as np
+
+    from supportbot.retrieval import bm25
+    from supportbot.retrieval.index_store import load_index
+    from supportbot.text.analyzers import snowball_words
+
+    chunks = load_index(sample_index_dir).chunks
+    multilingual = BM25Retriever(chunks, top_k=4)
+    monkeypatch.setattr(bm25, "TextAnalyzer", snowball_words)
+    english_only = BM25Retriever(chunks, top_k=4)
+    for question in ("How long do refunds take?", "Can I pay with Klarna?", "cast iron seasoning", "Do gift cards expire?"):
+        assert np.array_equal(multilingual.scores(question), english_only.scores(question))
+        assert multilingual.scores(question).max() > 0

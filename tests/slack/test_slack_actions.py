@@ -7,7 +7,7 @@ import time
 from slack_double import block_action, mention, post_action, post_event
 from slack_helpers import final_text
 
-from supportbot.channels.slack.bot import NOT_PAUSED, RESUMED
+from supportbot.text.catalog import MessageCatalog
 
 
 def answered(bot, question: str = "How long do refunds take?"):
@@ -47,7 +47,7 @@ def test_handoff_click_posts_summary_and_bot_stays_quiet_until_resume(start_bot)
     assert len(bot.double.thread_messages("C1", ts)) == 2  # quiet while a person has the thread
 
     post_event(bot.url, mention("resume", thread_ts=ts, user="UAGENT"))
-    assert final_text(bot, "C1", ts, index=2) == RESUMED
+    assert final_text(bot, "C1", ts, index=2) == MessageCatalog().message("slack.resumed", "en")
     post_event(bot.url, mention("Can I return shoes?", thread_ts=ts))
     assert "Can I return shoes?" in final_text(bot, "C1", ts, index=3)
 
@@ -56,7 +56,7 @@ def test_resume_outside_a_handoff_says_so(start_bot):
     bot = start_bot()
     body = mention("resume")
     post_event(bot.url, body)
-    assert final_text(bot, "C1", body["event"]["ts"]) == NOT_PAUSED
+    assert final_text(bot, "C1", body["event"]["ts"]) == MessageCatalog().message("slack.not_paused", "en")
 
 
 def test_low_confidence_fallback_hands_off_to_the_support_channel(start_bot):
@@ -69,3 +69,12 @@ def test_low_confidence_fallback_hands_off_to_the_support_channel(start_bot):
     assert bot.generator.prompts == []
     assert bot.double.wait_for(lambda: [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])
     assert bot.service.store.in_handoff("C1", ts)
+
+
+def test_chinese_question_gets_the_fallback_and_handoff_notice_in_chinese(start_bot):
+    bot = start_bot()
+    body = mention("1998年世界杯的冠军是哪个国家？")
+    post_event(bot.url, body)
+    text = final_text(bot, "C1", body["event"]["ts"])
+    catalog = MessageCatalog()
+    assert text == catalog.message("bot.fallback", "zh") + "\n\n" + catalog.message("slack.handoff", "zh")

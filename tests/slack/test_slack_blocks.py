@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from supportbot.bot.prompt import Source
 from supportbot.channels.slack import blocks
+from supportbot.text.catalog import MessageCatalog
+
+ENGLISH = MessageCatalog().section("slack", "en")
 
 
 def test_long_answer_is_split_into_sections_of_at_most_3000_characters():
-    message = blocks.answer_blocks("word " * 2000, [], "Ev1")
+    message = blocks.answer_blocks("word " * 2000, [], "Ev1", ENGLISH)
     sections = [b for b in message if b["type"] == "section"]
     assert len(sections) == 4 and all(len(b["text"]["text"]) <= blocks.SECTION_LIMIT for b in sections)
     assert "".join(b["text"]["text"] for b in sections) == "word " * 2000
@@ -15,7 +18,7 @@ def test_long_answer_is_split_into_sections_of_at_most_3000_characters():
 
 def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
     sources = [Source(1, "a", "Returns & refunds", "returns.md", "https://help.example.com/returns", 0.8), Source(2, "b", "FAQ", "faq.jsonl", "", 0.5)]
-    message = blocks.answer_blocks("Use <b> & enjoy", sources, "Ev1")
+    message = blocks.answer_blocks("Use <b> & enjoy", sources, "Ev1", ENGLISH)
     assert message[0]["text"]["text"] == "Use &lt;b&gt; &amp; enjoy"
     context = message[1]["elements"][0]["text"]
     assert "[1] <https://help.example.com/returns|Returns &amp; refunds>" in context and "[2] FAQ" in context
@@ -23,9 +26,16 @@ def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
 
 def test_citation_markers_link_to_their_sources_page():
     sources = [Source(1, "a", "Refunds", "refunds.md", "https://help.example.com/refunds", 0.8), Source(2, "b", "FAQ", "faq.jsonl", "", 0.5)]
-    message = blocks.answer_blocks("Refunds take 5-7 days & more. [1] See the FAQ. [2]", sources, "Ev1")
+    message = blocks.answer_blocks("Refunds take 5-7 days & more. [1] See the FAQ. [2]", sources, "Ev1", ENGLISH)
     assert message[0]["text"]["text"] == "Refunds take 5-7 days &amp; more. <https://help.example.com/refunds|[1]> See the FAQ. [2]"
 
 
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
+
+
+def test_labels_come_in_the_threads_language():
+    source = Source(1, "returns/return-policy.md", "退货政策", "returns/return-policy.md", "", 0.9)
+    message = blocks.answer_blocks("可以退货。", [source], "Ev1", MessageCatalog().section("slack", "zh"))
+    assert message[1]["elements"][0]["text"].startswith("*来源*\n[1] 退货政策")
+    assert message[2]["elements"][2]["text"]["text"] == "转人工客服"

@@ -7,7 +7,7 @@ characters; long answers are split across sections rather than cut mid-message b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from supportbot.bot.citations import citation_spans
@@ -18,7 +18,6 @@ TEXT_LIMIT = 39_000
 MAX_ANSWER_SECTIONS = 45
 FEEDBACK_ACTION = "supportbot_feedback"
 HANDOFF_ACTION = "supportbot_handoff"
-WORKING = "Looking into it…"
 STREAMING_MARK = " …"
 
 _MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -58,27 +57,29 @@ def source_line(source: Source) -> str:
     return f"[{source.number}] {title}"
 
 
-def sources_block(sources: Sequence[Source]) -> dict[str, Any]:
+def sources_block(sources: Sequence[Source], title: str) -> dict[str, Any]:
     lines = "\n".join(source_line(source) for source in sources)
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip("*Sources*\n" + lines, SECTION_LIMIT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"*{title}*\n" + lines, SECTION_LIMIT)}]}
 
 
-def buttons_block(event_id: str) -> dict[str, Any]:
+def buttons_block(event_id: str, talk_to_person: str) -> dict[str, Any]:
     elements: list[dict[str, Any]] = [
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_up", "text": {"type": "plain_text", "text": "👍"}, "value": f"{event_id}|up"},
         {"type": "button", "action_id": f"{FEEDBACK_ACTION}_down", "text": {"type": "plain_text", "text": "👎"}, "value": f"{event_id}|down"},
-        {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": "Talk to a person"}, "value": event_id},
+        {"type": "button", "action_id": HANDOFF_ACTION, "text": {"type": "plain_text", "text": talk_to_person}, "value": event_id},
     ]
     return {"type": "actions", "block_id": f"supportbot_actions_{event_id}"[:255], "elements": elements}
 
 
-def answer_blocks(text: str, sources: Sequence[Source], event_id: str, with_buttons: bool = True) -> list[dict[str, Any]]:
-    """The final answer: text sections, then sources, then the buttons."""
+def answer_blocks(
+    text: str, sources: Sequence[Source], event_id: str, labels: Mapping[str, str], with_buttons: bool = True
+) -> list[dict[str, Any]]:
+    """The final answer: text sections, then sources, then the buttons; `labels` is the catalog's [slack] section."""
     blocks = _sections(text, sources)
     if sources:
-        blocks.append(sources_block(sources))
+        blocks.append(sources_block(sources, labels["sources"]))
     if with_buttons:
-        blocks.append(buttons_block(event_id))
+        blocks.append(buttons_block(event_id, labels["talk_to_person"]))
     return blocks
 
 
@@ -91,7 +92,12 @@ def handoff_summary(
 ) -> str:
     """What the support channel sees: who asked, where (a link to the thread), why, and the last turns."""
     where = f"<{permalink}|this thread>" if permalink else f"thread {thread_ts}"
-    lines = [f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}."]
+    return summary_with_transcript(f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}.", messages)
+
+
+def summary_with_transcript(header: str, messages: Sequence[dict[str, str]]) -> str:
+    """`header` (mrkdwn), then the conversation's last turns quoted: what a person needs to take over."""
+    lines = [header]
     for message in list(messages)[-6:]:
         who = "Customer" if message["role"] == "user" else "Bot"
         lines.append(f"> *{who}:* {escape(clip(message['content'], 500))}")

@@ -28,11 +28,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL_NAME = "slack"
 RESUME_COMMAND = "resume"
-EMPTY_QUESTION = "Hi! Ask me a question and I'll look it up in our help center."
-NOT_PAUSED = "I'm already answering in this thread: just ask."
-RESUMED = "I'm back. Mention me with your question."
-NO_HANDOFF_CHANNEL = "I can't reach the support team from here; please contact support directly."
-FEEDBACK_THANKS = "Thanks for the feedback!"
 # Subtypes that are still a person asking something; every other subtype (edits, deletions, joins,
 # bot messages...) is not a question for the bot.
 QUESTION_SUBTYPES = {None, "file_share", "thread_broadcast"}
@@ -149,7 +144,16 @@ class SlackBot:
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
         self.store.set_event_status(event_id, BUSY)
-        self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, self.config.busy_message)
+        busy = self._message("slack.busy", event, self.config.busy_message)
+        self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, busy)
+
+    def _language(self, channel: str, thread_ts: str, text: str = "") -> str:
+        """The language to speak in the thread: the message's own, else the conversation's (see DialogueManager.language_of)."""
+        return self.manager.language_of(blocks.strip_mentions(text), self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts)))
+
+    def _message(self, key: str, event: dict[str, Any], configured: str = "") -> str:
+        """One of the bot's own messages in the language of the event's text and thread."""
+        return self.manager.message(key, self._language(*thread_of(event), event.get("text") or ""), configured)
 
     def _react(self, channel: str, ts: str) -> None:
         response = self.client.reactions_add(channel=channel, timestamp=ts, name="eyes")
@@ -158,7 +162,8 @@ class SlackBot:
 
     def _resume(self, event_id: str, channel: str, thread_ts: str, user_id: str) -> None:
         resumed = self.store.end_handoff(channel, thread_ts, user_id)
-        self._poster(event_id, channel, thread_ts).say(RESUMED if resumed else NOT_PAUSED)
+        language = self._language(channel, thread_ts)
+        self._poster(event_id, channel, thread_ts).say(self.manager.message("slack.resumed" if resumed else "slack.not_paused", language))
         self.store.set_event_status(event_id, ANSWERED)
         log.info("thread %s in %s resumed by %s", thread_ts, channel, user_id)
 
@@ -175,31 +180,33 @@ class SlackBot:
         except Exception:
             log.exception("answering event %s in %s failed", event_id, channel)
             try:
-                poster.say(self.manager.bot.error_message)
+                poster.say(self._message("bot.error", event, self.manager.bot.error_message))
             except Exception:
                 log.exception("could not tell thread %s in %s about the failure", thread_ts, channel)
             self.store.set_event_status(event_id, FAILED)
 
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
-        poster.open()
+        poster.open(self._message("slack.working", event))
         try:
             reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, blocks.strip_mentions(event.get("text") or ""))
         except MessageError:
-            poster.say(EMPTY_QUESTION)
+            poster.say(self._message("bot.empty_question", event))
             return
+        language = reply.language
         try:
-            text = poster.stream(reply).strip() or self.manager.bot.error_message
+            text = poster.stream(reply).strip() or self.manager.message("bot.error", language, self.manager.bot.error_message)
         except BaseException:
             reply.cancel()  # Slack is unreachable: stop the model instead of generating for nobody
             raise
+        labels = self.manager.catalog.section("slack", language)
         answered = (AnswerKind.GENERATED, AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
         sources = reply.cited_sources() if reply.kind in answered else []
         if reply.kind == AnswerKind.FALLBACK and self.config.handoff_channel:
             self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
-            text += "\n\n" + self.config.handoff_message
-            poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, with_buttons=False))
+            text += "\n\n" + self.manager.message("slack.handoff", language, self.config.handoff_message)
+            poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, labels, with_buttons=False))
             return
-        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id))
+        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels))
 
     # handoff and feedback (button clicks; run before the ack)
 
@@ -228,12 +235,14 @@ class SlackBot:
         self._notify("hand off", self._handoff_from_click, channel, thread_ts, user_id)
 
     def _handoff_from_click(self, channel: str, thread_ts: str, user_id: str) -> None:
+        language = self._language(channel, thread_ts)
         if not self.config.handoff_channel:
             log.warning("'Talk to a person' clicked but slack.handoff_channel is not set")
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=NO_HANDOFF_CHANNEL)
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self.manager.message("slack.no_handoff_channel", language))
             return
         if self._hand_off(channel, thread_ts, user_id, "asked for a person"):
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self.config.handoff_message)
+            handoff = self.manager.message("slack.handoff", language, self.config.handoff_message)
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=handoff)
 
     def on_feedback_click(self, body: dict[str, Any]) -> None:
         action = body["actions"][0]
@@ -243,4 +252,5 @@ class SlackBot:
         log.info("feedback %s on %s from %s", rating, event_id, user_id)
         channel = body["channel"]["id"]
         thread_ts = (body.get("message") or {}).get("thread_ts")
-        self._notify("thank for feedback", self.client.chat_postEphemeral, channel=channel, user=user_id, thread_ts=thread_ts, text=FEEDBACK_THANKS)
+        thanks = self.manager.message("slack.feedback_thanks", self._language(channel, thread_ts) if thread_ts else self.manager.bot.language)
+        self._notify("thank for feedback", self.client.chat_postEphemeral, channel=channel, user=user_id, thread_ts=thread_ts, text=thanks)

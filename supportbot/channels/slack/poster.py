@@ -60,7 +60,7 @@ class ThreadPoster:
                 return message.get("ts")
         return None
 
-    def open(self, text: str = blocks.WORKING) -> str:
+    def open(self, text: str) -> str:
         """Post the placeholder (or find the one posted before a restart) and return its ts."""
         record = self.store.reply(self.event_id)
         if record is not None and record.ts:

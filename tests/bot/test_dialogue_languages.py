@@ -1,0 +1,94 @@
+"""Answers in the customer's language: detection per message, the catalog's messages, the model's instruction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import EchoGenerator, grounding_checker
+
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.reply import AnswerKind
+from supportbot.bot.store import ConversationStore
+from supportbot.config import BotConfig
+from supportbot.generation.base import GenerationSettings
+from supportbot.retrieval.bm25 import BM25Retriever
+from supportbot.retrieval.documents import Chunk
+
+CHINESE_FALLBACK = "抱歉，我们的帮助中心里没有找到这个问题的答案。需要我为您转接人工客服吗？"
+CHUNKS = [
+    Chunk("1", "zh/returns.md", "退货政策", "zh/returns.md", "大多数商品可以在签收后30天内申请退货，商品须未使用并保留原包装。"),
+    Chunk("2", "en/klarna.md", "Klarna", "en/klarna.md", "Pay in 4 interest-free installments with Klarna at checkout."),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    return ConversationStore(tmp_path / "conversations.sqlite3")
+
+
+@pytest.fixture
+def checker(embedder):
+    return grounding_checker(embedder)
+
+
+@pytest.fixture
+def manager_for(store, checker):
+    """A manager over the two chunks above (BM25), in the default answer mode unless `bot` says otherwise."""
+
+    def make(generator: EchoGenerator | None = None, **bot) -> DialogueManager:
+        settings = GenerationSettings(max_new_tokens=32)
+        return DialogueManager(BM25Retriever(CHUNKS, top_k=2), generator or EchoGenerator(), store, BotConfig(**bot), settings, 2, checker)
+
+    return make
+
+
+def test_chinese_question_the_docs_do_not_answer_gets_the_chinese_fallback(manager_for):
+    reply = manager_for().reply("console", "c1", "1998年世界杯的冠军是谁？")
+    assert (reply.text(), reply.kind, reply.language) == (CHINESE_FALLBACK, AnswerKind.FALLBACK, "zh")
+
+
+def test_language_instruction_reaches_the_prompt_and_english_prompts_stay_as_they_were(manager_for):
+    generator = EchoGenerator()
+    manager = manager_for(generator, answer_mode="generative")
+    manager.reply("console", "c1", "怎么申请退货？").text()
+    manager.reply("console", "c2", "Can I pay with Klarna?").text()
+    manager.reply("console", "c3", "¿Puedo pagar con Klarna en cuotas?").text()
+    grounded = EchoGenerator()  # the default mode; MiniLM's similarities for Chinese are noise, so no relevance bar here
+    manager_for(grounded, answer_min_relevance=0.0).reply("console", "c4", "怎么申请退货？").text()
+    chinese, english, spanish, chinese_grounded = (prompt[0]["content"] for prompt in generator.prompts + grounded.prompts)
+    assert "answer in Simplified Chinese." in chinese and "answer in Simplified Chinese." in chinese_grounded
+    assert english.startswith(BotConfig().system_prompt + "\n\nSources:")
+    assert "answer in Spanish." in spanish
+
+
+def test_language_without_catalog_entry_gets_english_messages(manager_for):
+    reply = manager_for().reply("console", "c1", "¿Quién ganó el mundial de fútbol?")
+    assert (reply.text(), reply.language) == (BotConfig().fallback_message, "es")
+
+
+def test_message_without_clear_language_keeps_the_conversation_language(manager_for):
+    generator = EchoGenerator()
+    manager = manager_for(generator, answer_mode="generative")
+    manager.reply("console", "c1", "怎么申请退货？").text()
+    follow_up = manager.reply("console", "c1", "🙏🙏")  # retrieved with the question before it
+    assert follow_up.language == "zh" and "answer in Simplified Chinese." in generator.prompts[-1][0]["content"]
+    assert manager.reply("console", "c2", "🙏🙏").text() == BotConfig().fallback_message  # new conversation: bot.language
+
+
+def test_mixed_script_question_is_in_the_language_most_of_it_is_in(manager_for):
+    manager = manager_for()
+    assert manager.language_of("我的order还没到") == "zh"
+    assert manager.language_of("What is the 退货 policy for gift cards?") == "en"
+    assert manager.language_of("如何申請退貨") == "zh-Hant"
+
+
+def test_text_a_team_wrote_in_config_is_said_in_every_language(manager_for):
+    reply = manager_for(fallback_message="Please call us at 555-0100.").reply("console", "c1", "1998年世界杯的冠军是谁？")
+    assert reply.text() == "Please call us at 555-0100."
+
+
+def test_undecodable_bytes_in_a_message_are_kept_as_replacement_characters(manager_for, store):
+    reply = manager_for(answer_min_relevance=0.0).reply("console", "c1", "怎么申请退货\udcff\x00？")
+    assert reply.text() and reply.kind in (AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
+    assert store.messages("console", "c1")[0].content == "怎么申请退货\ufffd？"

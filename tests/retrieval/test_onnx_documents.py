@@ -1,0 +1,106 @@
+"""The ONNX document path of `index build`: the vectors sentence-transformers gives, without torch, safe to interrupt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from supportbot.retrieval.embedder import SentenceTransformerEmbedder
+from supportbot.retrieval.index_store import load_index, read_manifest
+from supportbot.retrieval.loaders import sample_docs_dir
+from supportbot.retrieval.onnx_encoder import ensure_export, read_model_folder
+
+MODEL = "bundled:all-minilm-l6-v2"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The batch mixes lengths (padding), a text past the model's 256-token limit (truncation), stray
+# whitespace, accents and CJK (the tokenizer's normaliser), as an index build meets them.
+TEXTS = [
+    "Where is my order?",
+    "  Returns\nItems can be returned within 30 days of delivery, unused and in their original packaging.  ",
+    "Two-step verification > Lost your phone?\n" + "Sign in with one of your backup codes, then set up the new phone. " * 40,
+    "Crème brûlée dish, Übergröße: 退货政策 30 天内可退货。",
+    "Gift cards never expire.",
+]
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """A cache folder holding the bundled model's ONNX export, made once from the session's model."""
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    ensure_export(read_model_folder(MODEL), cache, lambda: embedder.model)
+    return cache
+
+
+def test_onnx_document_vectors_equal_sentence_transformers(onnx_cache: Path, embedder):
+    fast = SentenceTransformerEmbedder(MODEL, document_encoder="onnx", cache_dir=onnx_cache)
+    vectors = fast.embed_documents(TEXTS, batch_size=2)
+    expected = embedder.embed_documents(TEXTS, batch_size=2)
+    assert fast._onnx is not None, "the ONNX document path did not load"
+    assert np.abs(vectors - expected).max() < 1e-5  # measured: ~2e-7
+    shared = fast.embed_documents(TEXTS, batch_size=2, workers=2)  # `index build --workers 2`: two processes
+    assert np.abs(shared - vectors).max() < 1e-6
+    assert [fast.count_tokens(text) for text in TEXTS] == [embedder.count_tokens(text) for text in TEXTS]
+    assert fast.dimension == embedder.dimension and fast.document_prompt == embedder.document_prompt == ""
+
+
+def test_queries_embedded_in_batches_equal_one_at_a_time(onnx_cache: Path):
+    fast = SentenceTransformerEmbedder(MODEL, cache_dir=onnx_cache)
+    batched = fast.embed_queries(TEXTS, batch_size=2)
+    assert np.abs(batched - np.stack([fast.embed_query(text) for text in TEXTS])).max() < 1e-5
+
+
+def _run(code: str, cache: Path, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "SUPPORTBOT_PATHS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.Popen([sys.executable, "-c", code], env=env, text=True, **kwargs)
+
+
+def test_a_build_with_the_export_cached_never_imports_torch(onnx_cache: Path, tmp_path: Path):
+    code = (
+        "import sys\n"
+        "from supportbot.app import build_index\n"
+        "from supportbot.config import load_config\n"
+        f"report = build_index(load_config(None), ['{sample_docs_dir() / 'billing'}'], __import__('pathlib').Path('{tmp_path / 'index'}'), False)\n"
+        "print(report.chunks, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    process = _run(code, onnx_cache, stdout=subprocess.PIPE)
+    out, _ = process.communicate(timeout=120)
+    chunks, torch_loaded, st_loaded = out.split()
+    assert int(chunks) > 0 and (torch_loaded, st_loaded) == ("False", "False")
+
+
+def test_a_fast_build_killed_while_embedding_leaves_the_old_index_usable(onnx_cache: Path, tmp_path: Path, embedder):
+    docs = tmp_path / "docs"
+    shutil.copytree(sample_docs_dir() / "account", docs / "account")
+    index_dir = tmp_path / "index"
+    from supportbot.app import build_index
+    from supportbot.config import load_config
+
+    build_index(load_config(None), [str(docs)], index_dir, show_progress=False, embedder=embedder)
+    before = read_manifest(index_dir)
+    for copy in range(8):  # enough new text that embedding takes a while
+        shutil.copytree(sample_docs_dir(), docs / f"more{copy}")
+
+    code = f"from supportbot.cli import main\nmain(['index', 'build', '{docs}', '--index', '{index_dir}'])\n"
+    process = _run(code, onnx_cache, stderr=subprocess.PIPE)
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "embedding chunks" not in seen and time.monotonic() < deadline and process.poll() is None:
+        seen += process.stderr.read(1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert "embedding chunks" in seen, f"the build never started embedding: {seen[-500:]}"
+
+    after = load_index(index_dir)
+    assert after.manifest.sources.keys() == before.sources.keys() and after.manifest.built_at == before.built_at
+    from supportbot.retrieval.dense import DenseRetriever
+
+    hit = DenseRetriever(after, embedder, top_k=1, min_score=0.35).retrieve("I forgot my password")[0]
+    assert hit.chunk.doc_id == "account/reset-password.md"
