@@ -43,6 +43,10 @@ ARCHITECTURES: dict[str, dict] = {
         model_type="llama", hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
         num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
         rms_norm_eps=1e-5, tie_word_embeddings=True)),
+    "smollm2-360m": dict(batch=8, config=dict(
+        model_type="llama", hidden_size=960, intermediate_size=2560, num_hidden_layers=32, num_attention_heads=15,
+        num_key_value_heads=5, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
+        rms_norm_eps=1e-5, tie_word_embeddings=True)),
     "qwen2.5-1.5b": dict(batch=4, config=dict(
         model_type="qwen2", hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
         num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1000000.0,
@@ -53,6 +57,7 @@ ARCHITECTURES: dict[str, dict] = {
         rms_norm_eps=1e-6, tie_word_embeddings=False)),
 }
 REFERENCE_H100 = {"smollm2-135m": (24100, 25.9), "qwen2.5-1.5b": (9200, 38.5), "qwen2.5-7b": (4200, 44.2)}
+GPU_DEFAULT = tuple(REFERENCE_H100)  # the architectures of the reference table; smollm2-360m is for benchmarks/finetune_cpu.py
 
 
 @dataclass
@@ -76,13 +81,13 @@ def model_config(arch: str, tiny: bool = False):
     return AutoConfig.for_model(model_type, attn_implementation="sdpa", **fields)
 
 
-def write_random_model(arch: str, directory: Path, device: str, tiny: bool = False) -> Path:
+def write_random_model(arch: str, directory: Path, device: str, tiny: bool = False, dtype=torch.bfloat16) -> Path:
     """Random-initialised weights saved as a model folder (bitsandbytes quantizes while loading from disk)."""
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(0)
     with torch.device(device):
-        model = AutoModelForCausalLM.from_config(model_config(arch, tiny), dtype=torch.bfloat16)
+        model = AutoModelForCausalLM.from_config(model_config(arch, tiny), dtype=dtype)
     model.save_pretrained(directory)
     del model
     return directory
@@ -111,10 +116,12 @@ def plain_loss(model, input_ids: torch.Tensor) -> torch.Tensor:
 
 
 def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool) -> AssistantLossModel:
+    """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`."""
     from supportbot.finetune.modeling import load_trainable_model
 
     settings = FinetuneConfig(gradient_checkpointing=gradient_checkpointing)
-    return AssistantLossModel(load_trainable_model(str(model_dir), settings, quantize, device, seed=0), settings.loss_chunk_tokens)
+    model = load_trainable_model(str(model_dir), settings, quantize, device, seed=0, cache_dir=model_dir.parent / "cache")
+    return AssistantLossModel(model, settings.loss_chunk_tokens)
 
 
 def ours_loss(model: AssistantLossModel, input_ids: torch.Tensor) -> torch.Tensor:
@@ -158,7 +165,7 @@ def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize
     variants = variants or ["plain", "ours", "ours-nogc"]
     results = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{arch}-") as tmp:
-        model_dir = write_random_model(arch, Path(tmp), device, tiny)
+        model_dir = write_random_model(arch, Path(tmp) / "model", device, tiny)
         for variant in variants:
             if variant == "plain":
                 model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
@@ -194,7 +201,7 @@ def summary(results: list[Result]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", action="append", choices=list(ARCHITECTURES), help="Architecture (repeatable; default all).")
+    parser.add_argument("--arch", action="append", choices=list(ARCHITECTURES), help="Architecture (repeatable; default: the reference table's three).")
     parser.add_argument("--seq", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=8, help="Measured steps after warm-up.")
     parser.add_argument("--warmup", type=int, default=3)
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("no CUDA GPU here: this benchmark measures GPU throughput and memory (the CPU-safe parts are tested in tests/finetune)")
     print(f"{torch.cuda.get_device_name()}  torch {torch.__version__}  seq {args.seq}", flush=True)
     results = []
-    for arch in args.arch or list(ARCHITECTURES):
+    for arch in args.arch or GPU_DEFAULT:
         results += run_arch(arch, "cuda", args.seq, args.steps, args.warmup, quantize=True, variants=args.variant)
     print("\n".join(summary(results)))
     if args.json:

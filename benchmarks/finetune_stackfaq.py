@@ -49,8 +49,8 @@ def build_dev_set(data_dir: Path, out: Path, eval_threads: int, queries_per_thre
 
     out.mkdir(parents=True, exist_ok=True)
     train, held_out = out / "train.jsonl", out / "eval.jsonl"
-    write_jsonl(conversations(threads[eval_threads:], queries_per_thread), train)
-    write_jsonl(conversations(threads[:eval_threads], 1), held_out)
+    write_jsonl(({"messages": m} for m in conversations(threads[eval_threads:], queries_per_thread)), train)
+    write_jsonl(({"messages": m} for m in conversations(threads[:eval_threads], 1)), held_out)
     return train, held_out
 
 

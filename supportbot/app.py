@@ -11,6 +11,7 @@ from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.live_index import LiveIndex
 from supportbot.config import Config, RetrievalMode
+from supportbot.generation.base import Generator
 from supportbot.generation.registry import create_generator, generation_settings
 from supportbot.observability import Metrics
 from supportbot.privacy import redact
@@ -134,6 +135,13 @@ def create_dialogue_manager(
     """The bot as configured; pass `embedder` when the caller has already loaded one, `store` to share its database."""
     embedder = embedder or create_embedder(config)
     index = open_index(config, embedder, show_progress)
+    return dialogue_manager_for_index(config, index, embedder, create_generator(config), store or create_store(config))
+
+
+def dialogue_manager_for_index(
+    config: Config, index: StoredIndex, embedder: SentenceTransformerEmbedder, generator: Generator, store: ConversationStore
+) -> DialogueManager:
+    """The bot as configured over a loaded index, with the given model and store (`finetune prepare --context` asks it for prompts)."""
     metrics = Metrics()
 
     def parts_for(index: StoredIndex) -> tuple[Retriever, ApprovedAnswers]:
@@ -147,8 +155,8 @@ def create_dialogue_manager(
     retriever, approved = parts_for(index)
     return DialogueManager(
         retriever=retriever,
-        generator=create_generator(config),
-        store=store or create_store(config),
+        generator=generator,
+        store=store,
         bot=config.bot,
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,

@@ -102,6 +102,12 @@ class ModelConfig:
         "them erring high (a token per 3 letters, per digit or punctuation mark, per non-ASCII byte).",
     )
     adapter: str = _opt("", "LoRA adapter folder from `supportbot finetune train` served on top of model.name; empty for none.")
+    quantize: Quantize = _opt(
+        "auto",
+        "transformers backend: 'on' loads model.name with every linear layer in 4-bit NF4 (bitsandbytes, CPU or GPU; "
+        "a quantized copy is cached once), 'off' in full precision, 'auto' the way model.adapter was trained "
+        "(4-bit under a QLoRA adapter where bitsandbytes works, else full precision).",
+    )
 
 
 @dataclass
@@ -402,7 +408,7 @@ class WebConfig:
 
 @dataclass
 class FinetuneConfig:
-    """Fine-tuning with `supportbot finetune`: LoRA on a CPU, QLoRA (4-bit) on a CUDA GPU."""
+    """Fine-tuning with `supportbot finetune`: QLoRA (LoRA on a 4-bit base) or plain LoRA, on a CPU or GPUs."""
 
     output_dir: str = _opt("finetune-output", "Folder for the adapter, checkpoints, train_report.json and the loss curve.")
     eval_split: float = _opt(0.1, "Share of conversations held out for evaluation when no eval file is given; 0 for none.")
@@ -422,12 +428,21 @@ class FinetuneConfig:
     lora_alpha: int = _opt(32, "LoRA scaling numerator (the update is scaled by alpha / r).")
     lora_dropout: float = _opt(0.05, "Dropout on the LoRA branch.")
     lora_target_modules: list[str] = _opt(["all-linear"], "Layers that get LoRA: 'all-linear' or module names like q_proj, v_proj.")
-    quantize: Quantize = _opt("auto", "4-bit NF4 QLoRA: 'auto' (on with CUDA, off on CPU), 'on' or 'off'.")
+    quantize: Quantize = _opt(
+        "auto",
+        "QLoRA: 'on' trains on the base loaded in 4-bit NF4 through bitsandbytes (CPU or GPU), 'off' on the full-precision "
+        "base, 'auto' on 4-bit wherever bitsandbytes works and otherwise, with a warning, full precision.",
+    )
     gradient_checkpointing: bool = _opt(True, "Recompute activations in backward: much less memory for about 30% more compute.")
     group_by_length: bool = _opt(True, "Batch conversations of similar length together so little compute goes to padding.")
     loss_chunk_tokens: int = _opt(1024, "Labelled positions sent through the output layer at once when computing the loss.")
     chat_template: str = _opt("", "Chat template to train with: empty for the model's own, 'chatml', or a Jinja file.")
-    seed: int = _opt(42, "Seed for the split, the batch order, LoRA initialisation and dropout.")
+    decline_share: float = _opt(
+        0.2,
+        "`finetune prepare --context`: share of examples given an unrelated question's sources and bot.fallback_message "
+        "as the reply, so the model learns to decline when the sources don't answer.",
+    )
+    seed: int = _opt(42, "Seed for the split, the batch order, LoRA initialisation, dropout and prepare's declines.")
     eval_max_new_tokens: int = _opt(64, "Longest generated answer when `finetune eval` scores answers.")
     eval_limit: int = _opt(50, "Conversations whose last reply `finetune eval` generates and scores; 0 for all.")
 

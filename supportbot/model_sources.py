@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from supportbot.errors import ModelLoadError
+from supportbot.staging import staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +75,15 @@ def dense_model_dir(gguf: Path, cache_dir: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     log.info("converting %s to a dense model in %s (once, about 30 s)", gguf.name, target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(
-            gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
-        )
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another process converted it first
-            shutil.rmtree(staging, ignore_errors=True)
+        with staged_folder(target) as staging:
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf.parent, gguf_file=gguf.name, quantization_config=GgufConfig(dequantize=True)
+            )
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
     except Exception as error:
-        shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, ModelLoadError):
             raise
         raise ModelLoadError(f"could not convert {gguf} ({error}): is it a GGUF of a causal language model?") from error

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from supportbot.staging import staged_file
+from supportbot.staging import staged_file, staged_folder
 
 
 def current_umask() -> int:
@@ -33,3 +33,24 @@ def test_staged_file_keeps_the_old_target_when_the_block_fails(tmp_path):
         raise RuntimeError("interrupted")
     assert target.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_staged_folder_appears_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "cache" / "nf4" / "model"
+    with pytest.raises(RuntimeError), staged_folder(target) as staging:
+        (staging / "config.json").write_text("{}")
+        raise RuntimeError("interrupted while saving the weights")
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    with staged_folder(target) as staging:
+        (staging / "config.json").write_text('{"first": true}')
+    assert (target / "config.json").read_text() == '{"first": true}'
+
+
+def test_staged_folder_keeps_the_copy_another_process_finished_first(tmp_path):
+    target = tmp_path / "model"
+    with staged_folder(target) as staging:
+        (staging / "config.json").write_text("ours")
+        target.mkdir()
+        (target / "config.json").write_text("theirs")
+    assert (target / "config.json").read_text() == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]

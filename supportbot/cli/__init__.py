@@ -28,7 +28,7 @@ class SupportbotGroup(click.Group):
 
 def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx"):
+    for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx", "bitsandbytes"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
         from transformers.utils import logging as transformers_logging

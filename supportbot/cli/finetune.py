@@ -12,11 +12,12 @@ from supportbot.config import apply_settings
 
 @click.group("finetune")
 def finetune_group() -> None:
-    """Fine-tune the chat model on your support conversations (LoRA on CPU, QLoRA on a CUDA GPU).
+    """Fine-tune the chat model on your support conversations (QLoRA on a 4-bit base, CPU or GPU; or plain LoRA).
 
     \b
     Examples:
       supportbot finetune prepare faq.csv --output data.jsonl --question-column Question --answer-column Answer
+      supportbot finetune prepare dialogues.jsonl --output data.jsonl --context .supportbot/index
       supportbot finetune validate data.jsonl
       supportbot finetune train --data data.jsonl --output adapters/v1
       supportbot finetune eval --adapter adapters/v1 --data held_out.jsonl
@@ -28,29 +29,45 @@ def finetune_group() -> None:
 @finetune_group.command("prepare")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path), help="messages JSONL to write.")
-@click.option("--format", "source_format", type=click.Choice(["auto", "csv", "faq"]), default="auto", show_default=True,
-              help="csv: question/answer columns; faq: the FAQ JSONL the index reads; auto: by file extension.")
+@click.option("--format", "source_format", type=click.Choice(["auto", "csv", "faq", "messages"]), default="auto", show_default=True,
+              help="csv: question/answer columns; faq: the FAQ JSONL the index reads; messages: conversations as `train` "
+                   "reads them; auto: .csv/.tsv is csv, a JSONL whose first line has \"messages\" is messages, else faq.")
 @click.option("--question-column", default="question", show_default=True, help="CSV column holding the customer's question.")
 @click.option("--answer-column", default="answer", show_default=True, help="CSV column holding the support answer.")
-@click.option("--system-prompt", default="", help="System message put first in every conversation (none by default).")
-def prepare(source: Path, output: Path, source_format: str, question_column: str, answer_column: str, system_prompt: str) -> None:
-    """Convert a question/answer CSV or an FAQ JSONL into messages JSONL.
+@click.option("--system-prompt", default="", help="System message put first in every conversation (none by default; not with --context).")
+@click.option("--context", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Index the bot answers from: every reply becomes one example in the prompt the bot, as configured "
+                   "(bot.answer_mode, retrieval.*), would send its model for that question.")
+@click.option("--decline-share", type=float, help="With --context: share of examples with unrelated sources and the fallback reply (finetune.decline_share).")
+@click.pass_context
+def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, question_column: str, answer_column: str,
+            system_prompt: str, index_dir: Path | None, decline_share: float | None) -> None:
+    """Convert a question/answer CSV, an FAQ JSONL or conversations into messages JSONL, optionally in the serving prompt.
 
     \b
     Examples:
       supportbot finetune prepare tickets.csv -o data.jsonl --question-column subject --answer-column reply
       supportbot finetune prepare docs/faq.jsonl -o faq_dialogues.jsonl --system-prompt "You are Larkspur's assistant."
+      supportbot index build supportbot/sample_data/docs --index .supportbot/index
+      supportbot finetune prepare supportbot/sample_data/dialogues.jsonl -o grounded.jsonl --context .supportbot/index
     """
-    from supportbot.finetune.prepare import from_csv, from_faq_jsonl, write_jsonl
+    from supportbot.finetune.prepare import read_source, write_jsonl
 
-    if source_format == "auto":
-        source_format = "csv" if source.suffix.lower() in (".csv", ".tsv") else "faq"
-    if source_format == "csv":
-        conversations = from_csv(source, question_column, answer_column, system_prompt)
-    else:
-        conversations = from_faq_jsonl(source, system_prompt)
-    count = write_jsonl(conversations, output)
-    click.echo(f"wrote {count} conversations to {output}")
+    if index_dir is not None and system_prompt:
+        raise click.UsageError("--system-prompt and --context don't go together: with --context the prompt is bot.system_prompt, as served")
+    conversations = read_source(source, source_format, question_column, answer_column, system_prompt)
+    if index_dir is None:
+        count = write_jsonl(({"messages": messages} for messages in conversations), output)
+        click.echo(f"wrote {count} conversations to {output}")
+        return
+    from supportbot.finetune.context import prepare_with_context
+
+    config = get_config(ctx)
+    if decline_share is not None:
+        apply_settings(config, {"finetune.decline_share": decline_share}, "command line")
+    records, summary = prepare_with_context(config, index_dir, conversations)
+    write_jsonl(records, output)
+    click.echo(f"wrote {summary} to {output}")
 
 
 def _length_summary(lengths: list[int]) -> str:
@@ -114,7 +131,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), help="Output folder (finetune.output_dir).")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in the output folder from its last checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--quantize/--no-quantize", default=None, help="Force 4-bit QLoRA on or off (default: on with CUDA, off on CPU).")
+@click.option("--quantize/--no-quantize", default=None, help="QLoRA on a 4-bit base, or plain LoRA, for this run (default: finetune.quantize, 'auto': 4-bit where bitsandbytes works).")
 @click.option("--epochs", type=int, help="finetune.epochs")
 @click.option("--max-steps", type=int, help="finetune.max_steps")
 @click.option("--batch-size", type=int, help="finetune.batch_size")
@@ -166,7 +183,9 @@ def train(ctx: click.Context, data: Path, eval_data: Path | None, eval_split: fl
 @click.option("--max-new-tokens", type=int, help="Longest generated answer (finetune.eval_max_new_tokens).")
 @click.pass_context
 def evaluate(ctx: click.Context, adapter_dir: Path, data: Path, limit: int | None, max_new_tokens: int | None) -> None:
-    """Base vs adapted model side by side: perplexity on the replies, ROUGE-L and token F1 of greedy answers.
+    """Base vs adapted model side by side: perplexity on the replies, ROUGE-L and token F1 of greedy answers, and,
+    for data carrying sources (`prepare --context`), unsupported numbers and supported sentences as `eval answers`
+    counts them. The table is also written to the adapter folder (eval_report.json with every answer, eval_report.md).
 
     \b
     Example:
@@ -174,18 +193,30 @@ def evaluate(ctx: click.Context, adapter_dir: Path, data: Path, limit: int | Non
     """
     from supportbot.finetune.adapter import load_adapted
     from supportbot.finetune.data import load_conversations
-    from supportbot.finetune.evaluate import answer_tasks, compare, format_table
+    from supportbot.finetune.evaluate import answer_tasks, compare, format_table, write_eval_report
     from supportbot.finetune.tokenization import tokenize_all
 
     config = get_config(ctx)
     settings = config.finetune
     conversations = load_conversations(data).conversations
-    model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), adapter_dir, config.model.device)
+    model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), adapter_dir, config.model.device,
+                                            config.model.quantize)
     examples = tokenize_all(tokenizer, conversations, settings.max_length)
     tasks = answer_tasks(conversations, settings.eval_limit if limit is None else limit)
-    results = compare(model, tokenizer, examples, tasks, max_new_tokens or settings.eval_max_new_tokens, settings.batch_size, device)
+    max_new_tokens = max_new_tokens or settings.eval_max_new_tokens
+    checker = None
+    if any(task.sources for task in tasks):  # faithfulness needs the sources each reply was to be made from
+        from supportbot.app import create_embedder, create_grounding_checker
+
+        checker = create_grounding_checker(config, create_embedder(config))
+    results = compare(model, tokenizer, examples, tasks, max_new_tokens, settings.batch_size, device,
+                      config.model.repetition_penalty, checker)
     click.echo(f"{len(examples)} conversations for perplexity, {len(tasks)} answers scored")
     click.echo(format_table(results))
+    about = {"data": str(data), "conversations": len(examples), "answers_scored": len(tasks), "max_new_tokens": max_new_tokens,
+             "repetition_penalty": config.model.repetition_penalty}
+    json_path, markdown_path = write_eval_report(results, tasks, adapter_dir, about)
+    click.echo(f"written to {json_path} and {markdown_path}")
 
 
 @finetune_group.command("merge")
@@ -201,7 +232,8 @@ def merge(ctx: click.Context, adapter_dir: Path, output: Path, overwrite: bool) 
       supportbot finetune merge --adapter adapters/larkspur --output models/larkspur
       SUPPORTBOT_MODEL_NAME=models/larkspur supportbot chat
     """
-    from supportbot.finetune.adapter import check_base_model, merge_adapter
+    from supportbot.adapters import check_base_model
+    from supportbot.finetune.adapter import merge_adapter
     from supportbot.finetune.trainer import clear_output_dir
     from supportbot.model_sources import transformers_model_dir
 

@@ -1,7 +1,11 @@
 """Read and check `messages` JSONL before any model is loaded, so a bad line costs seconds, not GPU time.
 
 One conversation a line: `{"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}`.
-Every malformed line is reported as file:line, all at once, and nothing trains until they are fixed.
+An assistant message may carry `"weight": 0` (as in OpenAI's fine-tuning format): it stays in the
+conversation as history but is not trained on. A line may carry `"sources"`, the `{"id", "text"}`
+its last reply was to be made from (`finetune prepare --context` writes them; `finetune eval`
+checks answers against them). Every malformed line is reported as file:line, all at once, and
+nothing trains until they are fixed.
 """
 
 from __future__ import annotations
@@ -20,19 +24,30 @@ ROLES = ("system", "user", "assistant")
 MAX_LISTED_PROBLEMS = 20
 
 
+def trained(message: ChatMessage) -> bool:
+    """Whether a message carries loss: an assistant reply without `"weight": 0`."""
+    return message["role"] == "assistant" and message.get("weight", 1) != 0
+
+
 @dataclass
 class Conversation:
-    """One training conversation and where it came from (file:line)."""
+    """One training conversation, where it came from (file:line), and the sources its last reply was made from."""
 
     messages: list[ChatMessage]
     source: str
+    sources: list[dict] = field(default_factory=list)
 
     def key(self) -> str:
-        return json.dumps(self.messages, sort_keys=True, ensure_ascii=False)
+        return json.dumps([self.messages, self.sources], sort_keys=True, ensure_ascii=False)
+
+    def record(self) -> dict:
+        """The JSONL line's object."""
+        return {"messages": self.messages, **({"sources": self.sources} if self.sources else {})}
 
     @property
     def assistant_turns(self) -> int:
-        return sum(1 for m in self.messages if m["role"] == "assistant")
+        """Replies that are trained on."""
+        return sum(1 for m in self.messages if trained(m))
 
 
 @dataclass
@@ -66,11 +81,30 @@ def _problem(message: object, index: int) -> str | None:
         return f"messages[{index}].content must be a string, got {type(content).__name__}"
     if role == "system" and index != 0:
         return f"messages[{index}] is a system message; only the first message may be one"
+    if role == "assistant" and not content.strip():
+        return f"messages[{index}] is an empty assistant reply: write the reply or drop the conversation"
+    if "weight" in message and (role != "assistant" or message["weight"] not in (0, 1)):
+        return f'messages[{index}].weight is {message["weight"]!r}: only assistant messages take one, 0 (not trained on) or 1'
     return None
 
 
-def parse_line(text: str) -> list[ChatMessage]:
-    """The messages of one JSONL line; ValueError says what is wrong with it."""
+def _sources_problem(sources: object) -> str | None:
+    if not isinstance(sources, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("id"), str) and isinstance(s.get("text"), str) for s in sources
+    ):
+        return '"sources" must be a list of {"id": "...", "text": "..."}'
+    return None
+
+
+def _message(message: dict) -> ChatMessage:
+    kept: dict = {"role": message["role"], "content": message["content"]}
+    if message.get("weight") == 0:
+        kept["weight"] = 0
+    return kept  # type: ignore[return-value]
+
+
+def parse_record(text: str) -> tuple[list[ChatMessage], list[dict]]:
+    """The messages and sources of one JSONL line; ValueError says what is wrong with it."""
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
@@ -84,7 +118,11 @@ def parse_line(text: str) -> list[ChatMessage]:
         problem = _problem(message, index)
         if problem:
             raise ValueError(problem)
-    return [{"role": m["role"], "content": m["content"]} for m in messages]
+    sources = record.get("sources", [])
+    problem = _sources_problem(sources)
+    if problem:
+        raise ValueError(problem)
+    return [_message(m) for m in messages], [{"id": s["id"], "text": s["text"]} for s in sources]
 
 
 def read_conversations(path: Path) -> DataReport:
@@ -99,11 +137,11 @@ def read_conversations(path: Path) -> DataReport:
             if not line.strip():
                 continue
             try:
-                messages = parse_line(line)
+                messages, sources = parse_record(line)
             except ValueError as error:
                 report.malformed.append(f"{path}:{number}: {error}")
                 continue
-            conversation = Conversation(messages, f"{path}:{number}")
+            conversation = Conversation(messages, f"{path}:{number}", sources)
             if messages[-1]["role"] == "user":
                 report.unanswered_turns += 1
             if conversation.assistant_turns == 0:

@@ -1,19 +1,19 @@
-"""Loading the base model for training: two small pure config functions and one loader.
+"""Loading the base model for training: the LoRA config as a small pure function, and one loader.
 
-QLoRA (4-bit NF4, double quantization, bf16 compute) needs bitsandbytes and a CUDA GPU; on a CPU a
-4-bit LoRA step is over ten times slower than an fp32 one, so there LoRA trains the plain model.
+QLoRA loads the base in 4-bit NF4 through bitsandbytes (`supportbot.generation.quantization`, the
+same loading the bot serves with under `model.quantize`), on a CPU as well as on a CUDA GPU; plain
+LoRA loads it in fp32 on a CPU and bf16 on a GPU.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from supportbot.config import FinetuneConfig
-from supportbot.errors import ConfigError, FinetuneError
+from supportbot.generation.quantization import compute_dtype, load_nf4_model
 
 log = logging.getLogger(__name__)
-
-QUANTIZE_SETTINGS = ("auto", "on", "off")
 
 
 def lora_config(settings: FinetuneConfig):
@@ -29,37 +29,6 @@ def lora_config(settings: FinetuneConfig):
         bias="none",
         task_type="CAUSAL_LM",
     )
-
-
-def bnb_config():
-    """The QLoRA quantization: NF4 weights with double quantization, computing in bf16."""
-    import torch
-    from transformers import BitsAndBytesConfig
-
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type="nf4",
-        bnb_4bit_use_double_quant=True,
-        bnb_4bit_compute_dtype=torch.bfloat16,
-    )
-
-
-def should_quantize(setting: str, device_type: str) -> bool:
-    """'auto' quantizes on CUDA only; 'on' / 'off' force it."""
-    if setting not in QUANTIZE_SETTINGS:
-        raise ConfigError(f"finetune.quantize: {setting!r} is not one of {', '.join(QUANTIZE_SETTINGS)}")
-    if setting == "auto":
-        return device_type == "cuda"
-    return setting == "on"
-
-
-def _require_bitsandbytes() -> None:
-    try:
-        import bitsandbytes  # noqa: F401
-    except ImportError:
-        raise FinetuneError(
-            "4-bit QLoRA needs bitsandbytes: pip install 'supportbot[gpu]' (or train without it: --no-quantize)"
-        ) from None
 
 
 def set_pad_token(tokenizer):
@@ -84,31 +53,52 @@ def _enable_checkpointing(model) -> None:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
-def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: bool, device, seed: int):
-    """The base model with fresh LoRA weights (seeded), ready for the training loop on `device`."""
+def train_dtype(device, quantize: bool):
+    """The dtype of the base model's unquantized weights: QLoRA's compute dtype, else bf16 on a GPU that has it, else fp32."""
+    import torch
+
+    if quantize:
+        return compute_dtype(device.type)
+    return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+
+
+def describe_base(device, quantize: bool) -> str:
+    """How the base model was loaded, in words, for the run report."""
+    import torch
+
+    dtype = "bf16" if train_dtype(device, quantize) == torch.bfloat16 else "fp32"
+    return f"4-bit NF4 (bitsandbytes Linear4bit, double quantization), {dtype} compute" if quantize else f"{dtype}, unquantized"
+
+
+def count_linear_4bit(model) -> int:
+    """How many of the model's layers are bitsandbytes `Linear4bit` (the report's proof that the base really is 4-bit)."""
+    return sum(type(module).__module__.startswith("bitsandbytes.") and type(module).__name__ == "Linear4bit" for module in model.modules())
+
+
+def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: bool, device, seed: int, cache_dir: Path):
+    """The base model with fresh LoRA weights (seeded), ready for the training loop on `device`.
+
+    A 4-bit base loads from its quantized copy in `cache_dir` (made on first use), as the bot serves it.
+    """
     import torch
     from peft import get_peft_model, prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM
 
     if quantize:
-        _require_bitsandbytes()
-        model = AutoModelForCausalLM.from_pretrained(
-            model_dir, quantization_config=bnb_config(), dtype=torch.bfloat16, device_map={"": str(device)}
-        )
+        model = load_nf4_model(model_dir, cache_dir, str(device))
         model = prepare_model_for_kbit_training(
             model,
             use_gradient_checkpointing=settings.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
     else:
-        dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=train_dtype(device, quantize)).to(device)
         if settings.gradient_checkpointing:
             _enable_checkpointing(model)
     model.config.use_cache = False
     torch.manual_seed(seed)
     peft_model = get_peft_model(model, lora_config(settings))
-    if not quantize and dtype != torch.float32:
+    if not quantize and train_dtype(device, quantize) != torch.float32:
         for parameter in peft_model.parameters():  # LoRA weights train in fp32 for a stable optimizer
             if parameter.requires_grad:
                 parameter.data = parameter.data.float()

@@ -1,4 +1,4 @@
-"""Convert common support exports into `messages` JSONL: a CSV of question/answer pairs, or the FAQ JSONL the index reads."""
+"""Convert common support exports into `messages` JSONL: a CSV of question/answer pairs, the FAQ JSONL the index reads, or conversations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from supportbot.errors import DocumentError, TrainingDataError
+from supportbot.finetune.data import load_conversations
 from supportbot.generation.base import ChatMessage
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 from supportbot.retrieval.loaders import read_utf8
@@ -56,14 +57,42 @@ def from_faq_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMes
         yield _conversation(item.question, item.answer, system_prompt)
 
 
-def write_jsonl(conversations: Iterable[list[ChatMessage]], path: Path) -> int:
-    """Write one `{"messages": [...]}` a line; returns how many were written.
+def from_messages_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMessage]]:
+    """The conversations of a messages JSONL file as `train` reads them (a malformed line stops it), with `system_prompt` first if given."""
+    for conversation in load_conversations(path).conversations:
+        messages = [m for m in conversation.messages if not (system_prompt and m["role"] == "system")]
+        yield ([{"role": "system", "content": system_prompt}] if system_prompt else []) + messages
 
-    An input error part-way leaves `path` as it was: conversations are generated lazily.
+
+def source_format(path: Path) -> str:
+    """'csv' for .csv/.tsv, 'messages' for a JSONL whose first line has "messages", else 'faq'."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return "csv"
+    first = next((line for line in _read_text(path).splitlines() if line.strip()), "")
+    try:
+        return "messages" if "messages" in json.loads(first) else "faq"
+    except (json.JSONDecodeError, TypeError):
+        return "faq"  # the FAQ reader names the bad line
+
+
+def read_source(path: Path, fmt: str, question_column: str, answer_column: str, system_prompt: str) -> Iterator[list[ChatMessage]]:
+    """Conversations from `path` in format `fmt` ('auto', 'csv', 'faq' or 'messages')."""
+    fmt = source_format(path) if fmt == "auto" else fmt
+    if fmt == "csv":
+        return from_csv(path, question_column, answer_column, system_prompt)
+    if fmt == "messages":
+        return from_messages_jsonl(path, system_prompt)
+    return from_faq_jsonl(path, system_prompt)
+
+
+def write_jsonl(records: Iterable[dict], path: Path) -> int:
+    """Write one record (`{"messages": [...], ...}`) a line; returns how many were written.
+
+    An input error part-way leaves `path` as it was: records are generated lazily.
     """
     count = 0
     with staged_file(Path(path)) as staging, staging.open("w", encoding="utf-8") as handle:
-        for messages in conversations:
-            handle.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count

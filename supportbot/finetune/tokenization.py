@@ -2,7 +2,7 @@
 
 Each assistant reply's span is found by rendering the conversation up to it with the generation
 prompt (where the reply starts) and up to and including it (where it ends, after the end-of-turn
-token, so the model learns to stop). Everything else is labelled -100. A conversation longer than
+token, so the model learns to stop). Everything else, replies with `"weight": 0` included, is labelled -100. A conversation longer than
 `max_length` loses its oldest exchanges first, then tokens from the start, and is counted.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from supportbot.errors import FinetuneError
+from supportbot.finetune.data import trained
 from supportbot.generation.base import CHATML_TEMPLATE, ChatMessage
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _labelled(tokenizer, messages: Sequence[ChatMessage]) -> tuple[list[int], li
     full = render_ids(tokenizer, messages, add_generation_prompt=False)
     labels = [IGNORE_INDEX] * len(full)
     for index, message in enumerate(messages):
-        if message["role"] != "assistant":
+        if not trained(message):
             continue
         before = render_ids(tokenizer, messages[:index], add_generation_prompt=True)
         through = render_ids(tokenizer, messages[: index + 1], add_generation_prompt=False)
@@ -92,7 +93,7 @@ def _drop_oldest_exchange(messages: list[ChatMessage]) -> list[ChatMessage] | No
 def tokenize_conversation(tokenizer, messages: Sequence[ChatMessage], max_length: int, source: str = "") -> TokenizedExample:
     """Ids and assistant-only labels, at most `max_length` tokens; trailing turns with no reply are dropped."""
     kept = list(messages)
-    while kept and kept[-1]["role"] != "assistant":
+    while kept and not trained(kept[-1]):
         kept.pop()
     if not kept:
         raise FinetuneError(f"{source or 'conversation'}: no assistant reply to learn from")

@@ -21,16 +21,18 @@ from typing import Any
 import torch
 
 from supportbot import __version__
+from supportbot.adapters import AdapterInfo
 from supportbot.config import Config
 from supportbot.errors import FinetuneError
-from supportbot.finetune.adapter import AdapterInfo, save_adapter
+from supportbot.finetune.adapter import save_adapter
 from supportbot.finetune.batching import batch_order, collate
 from supportbot.finetune.data import load_conversations, split_conversations
 from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
-from supportbot.finetune.modeling import load_tokenizer, load_trainable_model, should_quantize
+from supportbot.finetune.modeling import count_linear_4bit, describe_base, load_tokenizer, load_trainable_model
 from supportbot.finetune.prepare import write_jsonl
-from supportbot.finetune.report import plot_loss_curve, write_report
+from supportbot.finetune.report import peak_memory, plot_loss_curve, write_report
 from supportbot.finetune.tokenization import TokenizedExample, apply_template_setting, tokenize_all
+from supportbot.generation.quantization import QUANT_TYPE, use_4bit
 from supportbot.model_sources import transformers_model_dir
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class TrainRequest:
     eval_data: Path | None = None
     resume: bool = False
     overwrite: bool = False
-    quantize: bool | None = None
+    quantize: bool | None = None  # --quantize / --no-quantize: finetune.quantize "on" / "off" for this run
     show_progress: bool = True
     on_step: Callable[[TrainState], None] | None = None  # called after each optimizer step (progress hooks, tests)
 
@@ -112,6 +114,7 @@ class _Session:
     state: TrainState
     total_steps: int
     quantize: bool
+    linear_4bit_layers: int
     counts: dict
 
 
@@ -213,28 +216,27 @@ class FinetuneRun:
 
         settings = self.settings
         train, held_out, counts = self._read_data()
+        wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
+        setting = settings.quantize if self.request.quantize is None else ("on" if self.request.quantize else "off")
+        quantize = use_4bit(setting, "finetune.quantize", "cpu" if wants_cpu else "cuda")  # before anything is written
         prepare_output_dir(self.output_dir, self.request.resume, self.request.overwrite)
         if self.config.model.threads > 0:
             torch.set_num_threads(self.config.model.threads)
-        wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
-        quantize = self.request.quantize
-        if quantize is None:
-            quantize = should_quantize(settings.quantize, "cpu" if wants_cpu else "cuda")
         mixed = "bf16" if not wants_cpu and torch.cuda.is_bf16_supported() else "no"
         accelerator = Accelerator(cpu=wants_cpu, mixed_precision=mixed)
         if accelerator.is_main_process and self.request.eval_data is None and held_out:
-            write_jsonl((c.messages for c in held_out), self.output_dir / HELD_OUT_FILE)  # for `finetune eval --data`
+            write_jsonl((c.record() for c in held_out), self.output_dir / HELD_OUT_FILE)  # for `finetune eval --data`
         model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
         tokenizer = load_tokenizer(model_dir)
         template = apply_template_setting(tokenizer, settings.chat_template, self.config.model.name)
         train_examples, eval_examples = self._tokenize(tokenizer, train, held_out, counts)
         if accelerator.is_main_process:
             log.info(
-                "fine-tuning %s on %s: %s LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
-                self.config.model.name, accelerator.device, "4-bit QLoRA" if quantize else f"unquantized {'fp32' if wants_cpu else 'bf16'}",
+                "fine-tuning %s on %s, base %s: LoRA r=%d, %d train / %d eval conversations, %d truncated to %d tokens",
+                self.config.model.name, accelerator.device, describe_base(accelerator.device, quantize),
                 settings.lora_r, counts["train_conversations"], counts["eval_conversations"], counts["truncated_train"], settings.max_length,
             )
-        peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed)
+        peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed, self.config.paths.cache_path())
         params = [p for p in peft_model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
         batches_per_epoch = len(self._batches(train_examples, 0, accelerator))
@@ -244,9 +246,9 @@ class FinetuneRun:
         scheduler = get_scheduler(settings.lr_scheduler, optimizer, math.ceil(settings.warmup_ratio * total_steps), total_steps)
         state = self._load_checkpoint(peft_model, optimizer, scheduler) if self.request.resume else TrainState()
         model, optimizer = accelerator.prepare(AssistantLossModel(peft_model, settings.loss_chunk_tokens), optimizer)
-        info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__)
+        info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__, QUANT_TYPE if quantize else "")
         return _Session(accelerator, model, optimizer, scheduler, tokenizer, info, train_examples, eval_examples, state,
-                        total_steps, quantize, counts)
+                        total_steps, quantize, count_linear_4bit(peft_model), counts)
 
     def _save_adapter(self, s: _Session) -> None:
         if s.accelerator.is_main_process:
@@ -355,6 +357,9 @@ class FinetuneRun:
             "device": str(accelerator.device),
             "processes": accelerator.num_processes,
             "quantized": s.quantize,
+            "base_loaded_as": describe_base(accelerator.device, s.quantize),
+            "linear_4bit_layers": s.linear_4bit_layers,
+            **peak_memory(accelerator.device),
             "stopped": stopped,
             "steps": state.step,
             "planned_steps": s.total_steps,

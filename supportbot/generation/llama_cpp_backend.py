@@ -170,7 +170,7 @@ class LlamaCppGenerator:
             return str(adapter)
         if not adapter.is_dir():
             raise ModelLoadError(f"model.adapter: {self.adapter} does not exist: point it at a LoRA adapter folder or a GGUF LoRA")
-        from supportbot.finetune.adapter import check_base_model
+        from supportbot.adapters import check_base_model
         from supportbot.generation.lora_gguf import gguf_lora_for
 
         # the adapter was trained with this template, which may differ from the one in the base GGUF

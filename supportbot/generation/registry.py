@@ -21,6 +21,7 @@ def _transformers(config: Config) -> Generator:
         context_window=config.model.context_window,
         threads=config.model.threads,
         adapter=config.model.adapter,
+        quantize=config.model.quantize,
     )
 
 

@@ -7,8 +7,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from supportbot.adapters import attach_adapter, check_base_model
 from supportbot.errors import ModelLoadError
 from supportbot.generation.base import CHATML_TEMPLATE, ChatMessage, GenerationSettings
+from supportbot.generation.quantization import load_nf4_model, use_4bit
 from supportbot.model_sources import transformers_model_dir
 
 log = logging.getLogger(__name__)
@@ -37,32 +39,40 @@ def pick_device(requested: str) -> str:
     return requested
 
 
-def load_chat_model(model_reference: str, cache_dir: Path, device: str = "auto", adapter: str | Path = ""):
+def load_chat_model(model_reference: str, cache_dir: Path, device: str = "auto", adapter: str | Path = "", quantize: str = "off"):
     """(tokenizer, model in eval mode, device) for serving or evaluation: bf16 on CUDA, fp32 on CPU.
 
-    With `adapter`, its base model is checked before anything loads, its LoRA weights go on top
-    (a peft model), and the tokenizer renders with the chat template the adapter was trained with.
-    Without one, a model that ships no chat template gets the ChatML fallback.
+    `quantize` is model.quantize: "on" loads every linear layer in 4-bit NF4 through bitsandbytes,
+    "off" never, "auto" when `adapter` was trained on a 4-bit base (QLoRA). With `adapter`, its base model is checked
+    before anything loads, its LoRA weights go on top (a peft model), and the tokenizer renders with
+    the chat template the adapter was trained with. Without one, a model that ships no chat
+    template gets the ChatML fallback.
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    trained_on_4bit = False
     if adapter:
-        from supportbot.finetune.adapter import attach_adapter, check_base_model
-
-        adapter_template = check_base_model(Path(adapter), model_reference).chat_template  # a mismatch fails fast
+        info = check_base_model(Path(adapter), model_reference)  # a mismatch fails fast
+        adapter_template, trained_on_4bit = info.chat_template, bool(info.base_quantization)
     location = transformers_model_dir(model_reference, cache_dir)
     resolved_device = pick_device(device)
-    dtype = torch.bfloat16 if resolved_device.startswith("cuda") else torch.float32
+    device_type = "cuda" if resolved_device.startswith("cuda") else "cpu"
+    dtype = torch.bfloat16 if device_type == "cuda" else torch.float32
+    if quantize == "auto" and not trained_on_4bit:
+        quantize = "off"  # "auto" serves the way the adapter was trained: in 4-bit under a QLoRA adapter only
+    four_bit = use_4bit(quantize, "model.quantize", device_type)
     try:
         tokenizer = AutoTokenizer.from_pretrained(location)
-        model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype)
+        if four_bit:
+            model = load_nf4_model(location, cache_dir, resolved_device)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype).to(resolved_device)
     except (OSError, ValueError) as error:
         raise ModelLoadError(
             f"cannot load chat model '{model_reference}' ({error.__class__.__name__}: {str(error).splitlines()[0]}): "
             "set model.name to a local model folder, a .gguf file, or bundled:smollm2-135m-instruct"
         ) from error
-    model.to(resolved_device)
     if adapter:
         model, tokenizer.chat_template = attach_adapter(model, Path(adapter)), adapter_template
     elif not tokenizer.chat_template:
@@ -82,6 +92,7 @@ class TransformersGenerator:
         context_window: int = 0,
         threads: int = 0,
         adapter: str = "",
+        quantize: str = "off",
     ) -> None:
         self.model_reference = model_reference
         self.cache_dir = cache_dir
@@ -89,6 +100,7 @@ class TransformersGenerator:
         self.requested_context_window = context_window
         self.threads = threads
         self.adapter = adapter
+        self.quantize = quantize
         self._model = None
         self._tokenizer = None
         self._device = "cpu"
@@ -101,7 +113,7 @@ class TransformersGenerator:
         if self.threads > 0:
             torch.set_num_threads(self.threads)
         self._tokenizer, self._model, self._device = load_chat_model(
-            self.model_reference, self.cache_dir, self.requested_device, self.adapter
+            self.model_reference, self.cache_dir, self.requested_device, self.adapter, self.quantize
         )
 
     @property

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from supportbot.cli import main
 from supportbot.config import Config
-from supportbot.errors import FinetuneError
-from supportbot.finetune.modeling import bnb_config, lora_config, should_quantize
+from supportbot.errors import FinetuneError, ModelLoadError
+from supportbot.finetune.modeling import lora_config
 from supportbot.finetune.trainer import FinetuneRun, TrainRequest
 from tests.finetune.conftest import conversation, sample_lines, write_lines
 
@@ -109,22 +109,47 @@ def test_cuda_out_of_memory_names_the_knobs_to_turn(tmp_path, monkeypatch):
         assert knob in message
 
 
-def test_quantization_is_automatic_per_device_and_configs_are_qlora():
-    assert should_quantize("auto", "cuda") and not should_quantize("auto", "cpu")
-    assert should_quantize("on", "cpu") and not should_quantize("off", "cuda")
-    quantization = bnb_config()
+def test_quantize_settings_and_the_qlora_configs():
+    from supportbot.generation.quantization import nf4_config, use_4bit
+
+    assert use_4bit("on", "finetune.quantize", "cpu") and use_4bit("auto", "finetune.quantize", "cpu")
+    assert not use_4bit("off", "finetune.quantize", "cpu")
+    quantization = nf4_config("cpu")
     assert (quantization.load_in_4bit, quantization.bnb_4bit_quant_type, quantization.bnb_4bit_use_double_quant) == (True, "nf4", True)
-    assert quantization.bnb_4bit_compute_dtype == torch.bfloat16
+    assert quantization.bnb_4bit_compute_dtype == torch.float32 and nf4_config("cuda").bnb_4bit_compute_dtype == torch.bfloat16
     lora = lora_config(Config().finetune)
     assert (lora.r, lora.lora_alpha, lora.target_modules, lora.task_type) == (16, 32, "all-linear", "CAUSAL_LM")
 
 
-def test_quantize_without_bitsandbytes_says_how_to_install_it(monkeypatch):
-    from supportbot.finetune.modeling import load_trainable_model
+def test_quantize_on_without_bitsandbytes_stops_before_anything_is_written(tmp_path, monkeypatch):
+    for name in ("bitsandbytes", "bitsandbytes.functional"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
+    data = write_lines(tmp_path / "data.jsonl", sample_lines(0, 3))
+    result = run("finetune", "train", "--data", str(data), "--output", str(tmp_path / "out"), "--quantize")
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line == (
+        'error: finetune.quantize = "on" loads the model in 4-bit, but bitsandbytes is not installed: '
+        'pip install "bitsandbytes>=0.50", or set finetune.quantize = "off"'
+    )
+    assert not (tmp_path / "out").exists()
 
-    monkeypatch.setitem(sys.modules, "bitsandbytes", None)  # as if it were not installed
-    with pytest.raises(FinetuneError, match=r"pip install 'supportbot\[gpu\]'.*--no-quantize"):
-        load_trainable_model("unused", Config().finetune, quantize=True, device=torch.device("cpu"), seed=0)
+
+def test_bitsandbytes_failing_on_this_cpu_falls_back_only_under_auto(monkeypatch, caplog):
+    import bitsandbytes.functional
+
+    from supportbot.generation.quantization import use_4bit
+
+    def no_native_library(*args, **kwargs):
+        raise RuntimeError("libbitsandbytes_cpu.so: cannot open shared object file")
+
+    monkeypatch.setattr(bitsandbytes.functional, "quantize_4bit", no_native_library)
+    with caplog.at_level("WARNING"):
+        assert use_4bit("auto", "model.quantize", "cpu") is False
+    assert 'bitsandbytes fails on this cpu (RuntimeError: libbitsandbytes_cpu.so' in caplog.text
+    assert 'loading the model unquantized (model.quantize = "auto")' in caplog.text
+    with pytest.raises(ModelLoadError, match='model.quantize = "on" loads the model in 4-bit, but bitsandbytes fails on this cpu'):
+        use_4bit("on", "model.quantize", "cpu")
 
 
 def test_prepare_command_names_a_file_that_is_not_utf8(tmp_path):

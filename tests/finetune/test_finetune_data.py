@@ -69,7 +69,7 @@ def test_prepare_csv_uses_the_named_columns(tmp_path):
     source = tmp_path / "tickets.csv"
     source.write_text('Subject,Reply\n"Can I pay with Klarna?","Yes, in 4 payments."\n"",ignored\n', encoding="utf-8")
     output = tmp_path / "out.jsonl"
-    count = write_jsonl(from_csv(source, "Subject", "Reply", system_prompt="Be brief."), output)
+    count = write_jsonl(({"messages": m} for m in from_csv(source, "Subject", "Reply", system_prompt="Be brief.")), output)
     assert count == 1
     assert json.loads(output.read_text())["messages"] == [
         {"role": "system", "content": "Be brief."},
@@ -91,7 +91,7 @@ def test_prepare_faq_jsonl_from_the_sample_faq(tmp_path):
 
     faq = sample_docs_dir() / "faq.jsonl"  # the FAQ the index builder reads
     output = tmp_path / "faq_dialogues.jsonl"
-    count = write_jsonl(from_faq_jsonl(faq), output)
+    count = write_jsonl(({"messages": m} for m in from_faq_jsonl(faq)), output)
     entries = [line for line in faq.read_text().splitlines() if line.strip()]
     first = json.loads(entries[0])
     assert count == len(entries) > 0
@@ -123,3 +123,31 @@ def test_prepare_and_the_index_loader_describe_a_bad_faq_line_the_same_way(tmp_p
         list(from_faq_jsonl(faq))
     assert warning.startswith(f"{faq}:2: skipped, ") and str(raised.value).startswith(f"{faq}:2: ")
     assert warning.removeprefix(f"{faq}:2: skipped, ") == str(raised.value).removeprefix(f"{faq}:2: ")
+
+
+def test_empty_replies_and_bad_weights_or_sources_are_malformed_lines(tmp_path):
+    path = write_lines(tmp_path / "data.jsonl", [
+        GOOD,
+        conversation(("user", "Where is my order?"), ("assistant", "  ")),
+        json.dumps({"messages": [{"role": "user", "content": "hi", "weight": 0}, {"role": "assistant", "content": "hello"}]}),
+        json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello", "weight": 0.5}]}),
+        json.dumps({"messages": json.loads(GOOD)["messages"], "sources": ["returns.md"]}),
+    ])
+    with pytest.raises(TrainingDataError) as caught:
+        load_conversations(path)
+    message = str(caught.value)
+    assert "4 malformed line(s)" in message
+    assert f"{path}:2: messages[1] is an empty assistant reply: write the reply or drop the conversation" in message
+    assert f"{path}:3: messages[0].weight is 0: only assistant messages take one" in message
+    assert f"{path}:4: messages[1].weight is 0.5" in message
+    assert f'{path}:5: "sources" must be a list of {{"id": "...", "text": "..."}}' in message
+
+
+def test_weights_and_sources_are_read_and_a_conversation_with_only_weight_zero_replies_teaches_nothing(tmp_path):
+    sources = [{"id": "returns/refund-timing.md", "text": "[1] Refund timing\nRefunds take 5-7 business days."}]
+    untrained = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello", "weight": 0}]}
+    path = write_lines(tmp_path / "data.jsonl", [json.dumps({**json.loads(GOOD), "sources": sources}), json.dumps(untrained)])
+    report = read_conversations(path)
+    assert (len(report.conversations), report.without_assistant) == (1, 1)
+    assert report.conversations[0].sources == sources
+    assert report.conversations[0].record() == {**json.loads(GOOD), "sources": sources}

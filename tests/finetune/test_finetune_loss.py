@@ -77,11 +77,12 @@ def test_loss_totals_of_each_process_share_add_up_to_the_whole(tiny_llama):
     assert int(shares[3][1]) == 0 and mean_per_token(shares[3]) == 0.0
 
 
-def test_benchmark_variants_run_on_cpu_and_start_from_the_same_loss(benchmark):
+def test_benchmark_qlora_variants_run_on_cpu_and_start_from_the_same_loss(benchmark):
     benchmark.ARCHITECTURES["smollm2-135m"]["batch"] = 2
-    results = benchmark.run_arch("smollm2-135m", "cpu", seq=16, steps=1, warmup=0, quantize=False, tiny=True, variants=["plain", "ours"])
+    results = benchmark.run_arch("smollm2-135m", "cpu", seq=16, steps=1, warmup=0, quantize=True, tiny=True, variants=["plain", "ours"])
     by_variant = {r.variant: r for r in results}
     assert set(by_variant) == {"plain", "ours"}
-    assert by_variant["ours"].first_loss == pytest.approx(by_variant["plain"].first_loss, abs=1e-4)
+    # both on a 4-bit base; the plain recipe computes in bf16, supportbot in fp32 on a CPU
+    assert by_variant["ours"].first_loss == pytest.approx(by_variant["plain"].first_loss, abs=1e-3)
     assert all(r.tokens_per_second > 0 for r in results)
     assert len(benchmark.summary(results)) == 1

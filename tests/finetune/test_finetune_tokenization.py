@@ -92,3 +92,12 @@ def test_model_without_chat_template_is_a_clear_error_and_chatml_is_the_fallback
     assert apply_template_setting(bare, "chatml", "some/base-model") == CHATML_TEMPLATE
     example = tokenize_conversation(bare, MULTI_TURN[1:3], max_length=1024)
     assert "[[Only unused items, within 30 days.<|im_end|>\n]]" in render_with_loss_marked(bare, example)
+
+
+def test_a_reply_with_weight_zero_stays_as_history_without_loss(tokenizer):
+    weighted = [*MULTI_TURN[:2], {**MULTI_TURN[2], "weight": 0}, *MULTI_TURN[3:]]
+    example = tokenize_conversation(tokenizer, weighted, max_length=1024)
+    assert example.input_ids == tokenize_conversation(tokenizer, MULTI_TURN, max_length=1024).input_ids
+    marked = render_with_loss_marked(tokenizer, example)
+    assert "Only unused items, within 30 days.<|im_end|>" in marked and "[[Only unused" not in marked
+    assert marked.count("[[") == 1 and "[[Gift cards are final sale.<|im_end|>\n]]" in marked
