@@ -68,8 +68,12 @@ def applied_migrations(database: Database) -> set[str]:
 
 
 def migrate(database: Database, *table_sets: TableSet) -> list[str]:
-    """Run the migrations of `table_sets` (in order) that have not run; return their names."""
+    """Run the migrations of `table_sets` (in order) that have not run; return their names.
+
+    Upgrading a store that holds data is logged; creating a new one (every migration to run) is not news.
+    """
     applied = applied_migrations(database)
+    level = logging.INFO if applied else logging.DEBUG
     ran: list[str] = []
     for table_set in table_sets:
         for migration in table_set.migrations:
@@ -81,7 +85,7 @@ def migrate(database: Database, *table_sets: TableSet) -> list[str]:
                     continue  # another instance ran it while this one waited for the lock
                 _run(transaction, migration.step(database.dialect))
                 transaction.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.name, time.time()))
-            log.info("store %s: applied migration %s", database.display_url, migration.name)
+            log.log(level, "store %s: applied migration %s", database.display_url, migration.name)
             ran.append(migration.name)
     return ran
 
