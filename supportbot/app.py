@@ -12,6 +12,7 @@ from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.store import ConversationStore
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.registry import create_generator, generation_settings
+from supportbot.model_sources import embedding_model_languages
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.bm25 import BM25Retriever
 from supportbot.retrieval.builder import BuildReport, IndexBuilder
@@ -22,6 +23,7 @@ from supportbot.retrieval.index_store import StoredIndex, index_exists, load_ind
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
 from supportbot.text.analyzers import TextAnalyzer
+from supportbot.text.language import ModelLanguages
 
 log = logging.getLogger(__name__)
 RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
@@ -36,6 +38,12 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,
     )
+
+
+def embedding_languages(config: Config) -> ModelLanguages:
+    """What the embedding model reads: retrieval.embedding_languages, else what is known of the model (else everything)."""
+    retrieval = config.retrieval
+    return ModelLanguages(retrieval.embedding_languages or embedding_model_languages(retrieval.embedding_model))
 
 
 def create_index_builder(
@@ -89,7 +97,15 @@ def _pipeline(
         return dense
     bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     return HybridRetriever(
-        dense, bm25, retrieval.top_k, retrieval.min_score, retrieval.fusion, retrieval.dense_weight, retrieval.rrf_k
+        dense,
+        bm25,
+        retrieval.top_k,
+        retrieval.min_score,
+        retrieval.fusion,
+        retrieval.dense_weight,
+        retrieval.rrf_k,
+        embedding_languages(config).reads,
+        retrieval.min_keyword_coverage,
     )
 
 
@@ -108,7 +124,11 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
     return GroundingChecker(
-        embedder.embed_query, TextAnalyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+        embedder.embed_query,
+        TextAnalyzer(config.retrieval.bm25_stemmer),
+        bot.grounding_min_overlap,
+        bot.grounding_min_similarity,
+        embedding_languages(config).reads,
     )
 
 
@@ -126,5 +146,5 @@ def create_dialogue_manager(
         settings=generation_settings(config),
         top_k=config.retrieval.top_k,
         checker=create_grounding_checker(config, embedder),
-        approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score),
+        approved=ApprovedAnswers(index, embedder, config.bot.approved_min_score, embedding_languages(config).reads),
     )

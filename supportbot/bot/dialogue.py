@@ -55,7 +55,7 @@ class DialogueManager:
     ) -> None:
         self.approved = approved
         self.checker = checker
-        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance)
+        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance, bot.answer_min_keyword_coverage)
         self.retriever = retriever
         self.generator = generator
         self.store = store
