@@ -24,7 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "slack"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
+from sample_questions import QUESTIONS  # noqa: E402
 from slack_double import SIGNING_SECRET, SlackDouble, mention, post_event  # noqa: E402
 
 from supportbot.app import create_grounding_checker, create_index_builder  # noqa: E402
@@ -38,19 +40,6 @@ from supportbot.generation.transformers_backend import TransformersGenerator  # 
 from supportbot.retrieval.dense import DenseRetriever  # noqa: E402
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 from supportbot.retrieval.index_store import load_index  # noqa: E402
-
-QUESTIONS = [
-    "How long do refunds take?",
-    "Do you ship internationally?",
-    "How do I start a return?",
-    "Can I change my order after placing it?",
-    "How do I reset my password?",
-    "What does the warranty cover?",
-    "Can I exchange an item for a different size?",
-    "Which payment methods do you accept?",
-    "My item arrived damaged, what should I do?",
-    "How do I track my package?",
-]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -124,7 +124,7 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
     return GroundingChecker(
-        embedder.embed_query,
+        embedder.embed_queries,
         TextAnalyzer(config.retrieval.bm25_stemmer),
         bot.grounding_min_overlap,
         bot.grounding_min_similarity,

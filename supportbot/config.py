@@ -313,6 +313,49 @@ class SlackConfig:
 
 
 @dataclass
+class WebConfig:
+    """`supportbot serve`: the HTTP API and the web chat widget; secrets come only from WEBCHAT_API_KEYS and WEBCHAT_SESSION_SECRET."""
+
+    host: str = _opt("127.0.0.1", "Interface to listen on; behind a reverse proxy keep 127.0.0.1 (0.0.0.0 listens on all).")
+    port: int = _opt(8080, "TCP port.")
+    widget: bool = _opt(
+        True,
+        "Serve /widget.js and let browsers open conversations without an API key (POST /v1/sessions, rate-limited per "
+        "IP); false: only callers with an API key from WEBCHAT_API_KEYS are answered.",
+    )
+    allowed_origins: list[str] = _opt(
+        [],
+        "Web pages (origins like https://help.example.com) allowed to call the API from a browser (CORS); the pages "
+        "that embed the widget. Empty: no cross-origin access.",
+    )
+    session_ttl_hours: float = _opt(
+        24.0, "A browser's conversation token expires this long after the conversation's last answer (each answer renews it)."
+    )
+    rate_limit_per_ip: int = _opt(
+        60, "Requests per minute from one IP address without an API key; more get 429 with Retry-After. 0: no limit."
+    )
+    rate_limit_per_session: int = _opt(20, "Requests per minute in one browser conversation; 0: no limit.")
+    rate_limit_per_key: int = _opt(600, "Requests per minute with one API key; 0: no limit.")
+    forwarded_allow_ips: list[str] = _opt(
+        ["127.0.0.1", "::1"],
+        "Reverse proxies whose X-Forwarded-For names the client (rate limits are per client IP); a request from any "
+        "other address is keyed by that address.",
+    )
+    max_concurrent_answers: int = _opt(
+        2, "Answers generated at the same time (a CPU model answers one at a time; more only queue inside it)."
+    )
+    max_waiting_answers: int = _opt(32, "Questions waiting for a free answer slot; beyond that the caller is told the bot is busy (503).")
+    max_wait: float = _opt(30.0, "Seconds a question waits for an answer slot before the caller is told the bot is busy.")
+    max_body_bytes: int = _opt(1_000_000, "Largest request body; a larger one gets 413.")
+    max_message_chars: int = _opt(4000, "Longest question accepted; a longer one gets 400 with the limit.")
+    shutdown_grace: float = _opt(60.0, "Seconds a stopping server lets answers in progress finish.")
+    handoff_message: str = _opt(
+        "I've asked our support team to take over this conversation; a person will follow up with you.",
+        "Shown in the widget when the customer asks for a person.",
+    )
+
+
+@dataclass
 class FinetuneConfig:
     """Fine-tuning with `supportbot finetune`: LoRA on a CPU, QLoRA (4-bit) on a CUDA GPU."""
 
@@ -353,6 +396,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
 

@@ -52,15 +52,22 @@ class EchoGenerator:
     def answer_for(self, messages: Sequence[ChatMessage]) -> str:
         return self.answer
 
+    def fails_for(self, messages: Sequence[ChatMessage]) -> bool:
+        return self.fail
+
+    def delay_for(self, messages: Sequence[ChatMessage]) -> float:
+        return self.delay
+
     def stream(self, messages: Sequence[ChatMessage], settings: GenerationSettings, stop: threading.Event | None = None) -> Iterator[str]:
         self.prompts.append(list(messages))
-        if self.fail:
+        if self.fails_for(messages):
             raise RuntimeError(MODEL_FAILURE)
+        delay = self.delay_for(messages)
         for n, word in enumerate(self.answer_for(messages).split()):
             if stop is not None and stop.is_set():
                 return
-            if self.delay:
-                time.sleep(self.delay)
+            if delay:
+                time.sleep(delay)
             yield word if n == 0 else " " + word
 
 

@@ -16,7 +16,7 @@ from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
-from supportbot.bot.store import ConversationStore
+from supportbot.bot.store import ConversationStore, StoredMessage
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
 from supportbot.generation.base import ChatMessage, GenerationSettings, Generator
@@ -27,6 +27,7 @@ from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
 
 log = logging.getLogger(__name__)
+
 
 def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     """Union of several retrievals, each chunk once with its best score, best first."""
@@ -94,6 +95,10 @@ class DialogueManager:
     def in_handoff(self, channel: str, conversation_id: str) -> bool:
         return self.store.in_handoff(channel, conversation_id)
 
+    def messages(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
+        return self.store.messages(channel, conversation_id)
+
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
         return [
             {"role": m.role, "content": m.content}
@@ -154,15 +159,27 @@ class DialogueManager:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
             return self._decline(conversation_id, record, language)
-        mode = self.bot.answer_mode
-        if mode == "generative":
+        if self.bot.answer_mode == "generative":
             return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
+        return self._from_sources(conversation_id, question, history, hits, composer, record, language)
+
+    def _from_sources(
+        self,
+        conversation_id: str,
+        question: str,
+        history: list[ChatMessage],
+        hits: list[ScoredChunk],
+        composer: PromptComposer,
+        record: Callable[[Reply], None],
+        language: str,
+    ) -> Reply:
+        """An extractive or grounded answer, or a decline when the best source sentence is beside the point."""
         grouped = group_sources(hits)
         ranking = self.extractive.rank(_with_previous(question, history), grouped)
         if not self.extractive.answers(ranking):
             return self._decline(conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
-        if mode == "extractive":
+        if self.bot.answer_mode == "extractive":
             sources = [source for source, _ in grouped]
             return Reply(conversation_id, AnswerKind.EXTRACTIVE, sources, [extractive], on_done=record, language=language)
         prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))

@@ -111,7 +111,7 @@ class ExtractiveAnswerer:
         if not self.checker.reads(question):
             overlap = self._keyword_overlap(question, sentences)
             return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap))
-        vectors = np.stack([self.checker.vector(_in_context(sentence)) for sentence in sentences])
+        vectors = self.checker.vectors([_in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
         return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
 

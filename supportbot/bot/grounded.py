@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from supportbot.bot.citations import CitationWriter, CitedSentence
-from supportbot.bot.grounding import Evidence, GroundingChecker, SentenceCheck
+from supportbot.bot.grounding import Evidence, GroundingChecker
 from supportbot.bot.prompt import ANSWER_MARK, QUESTION_MARK
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.text.sentences import complete_sentences, split_sentences
@@ -36,7 +36,6 @@ class GroundedAnswer:
     evidence: Evidence
     fallback: str
     max_sentences: int = 3
-    checks: list[SentenceCheck] = field(default_factory=list)
     _held: list[CitedSentence] = field(default_factory=list)
     _lead_in: CitedSentence | None = None
     _shown: set[str] = field(default_factory=set)
@@ -64,8 +63,10 @@ class GroundedAnswer:
             close = getattr(pieces, "close", None)
             if close is not None:
                 close()
-        if stop.is_set() and not stopped_early:
-            return  # the reader cancelled: keep what was shown, add nothing
+        if stop.is_set() and not stopped_early:  # the reader cancelled: keep what was shown, add nothing new
+            if shown_claims:
+                yield writer.finish()
+            return
         for sentence in [] if stopped_early else split_sentences(buffer):
             text, claim, _ = self._take(sentence, writer, reply)
             shown_claims += claim
@@ -88,7 +89,6 @@ class GroundedAnswer:
         if sentence.startswith(QUESTION_MARK) or sentence in self._shown:
             return "", False, False  # an FAQ question copied from the prompt, or a sentence said already
         check = self.checker.check(sentence.removeprefix(ANSWER_MARK), self.evidence)
-        self.checks.append(check)
         if not check.supported:
             log.debug("dropped %r: %s", check.text, check.reason)
             reply.dropped_sentences += 1

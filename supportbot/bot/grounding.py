@@ -32,6 +32,8 @@ from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.figures import Figure, extract_figures, figures_match
 from supportbot.text.sentences import split_sentences
 
+MAX_CACHED_VECTORS = 50_000  # about 75 MB of 384-dimensional vectors
+
 # Words of the conversation itself: a sentence made only of these states nothing about the company.
 CONVERSATION_WORDS = frozenset(
     {
@@ -176,14 +178,17 @@ class GroundingChecker:
 
     def __init__(
         self,
-        embed: Callable[[str], np.ndarray],
+        embed: Callable[[Sequence[str]], np.ndarray],
         analyze: Callable[[str], list[str]],
         min_overlap: float,
         min_similarity: float,
         reads: Callable[[str], bool] | None = None,
     ) -> None:
-        """`min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity; `reads`:
-        whether `embed` reads a text (None: every text), see retrieval.embedding_languages."""
+        """`embed`: texts to normalised vectors, one row each (batched: a question's sources come at once).
+
+        `min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity; `reads`:
+        whether `embed` reads a text (None: every text), see retrieval.embedding_languages.
+        """
         self.embed = embed
         self.reads = reads or (lambda text: True)
         self.analyze = analyze
@@ -191,14 +196,17 @@ class GroundingChecker:
         self.min_similarity = min_similarity
         self._vectors: dict[str, np.ndarray] = {}
 
-    def vector(self, text: str) -> np.ndarray:
-        """The embedding of a sentence; source sentences recur across questions, so they are kept."""
-        vector = self._vectors.get(text)
-        if vector is None:
-            if len(self._vectors) > 50_000:
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The embeddings of sentences, one row each; source sentences recur across questions, so they are kept."""
+        missing = list(dict.fromkeys(text for text in texts if text not in self._vectors))
+        if missing:
+            if len(self._vectors) + len(missing) > MAX_CACHED_VECTORS:
                 self._vectors.clear()
-            vector = self._vectors[text] = self.embed(text)
-        return vector
+            self._vectors.update(zip(missing, self.embed(missing)))
+        return np.stack([self._vectors[text] for text in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    def vector(self, text: str) -> np.ndarray:
+        return self.vectors([text])[0]
 
     def evidence(
         self, sources: Sequence[Source], customer_messages: Sequence[str], answering: Collection[str] | None = None

@@ -169,6 +169,21 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.asarray(np.concatenate(vectors), dtype=np.float32).reshape(len(texts), -1)
 
+    def embed_queries(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+        """Several short texts embedded as queries, in length-sorted batches (sentences an answer is checked against)."""
+        onnx = self._onnx_path(self.query_prompt) if self.query_encoder == "onnx" else None
+        if onnx is not None:
+            return onnx.embed_batches([self.query_prompt + text for text in texts], batch_size)
+        vectors = self.model.encode_query(
+            list(texts),
+            prompt=self.query_prompt,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
     def _embed_query_with_torch(self, text: str) -> np.ndarray:
         vectors = self.model.encode_query(
             [text], prompt=self.query_prompt, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False

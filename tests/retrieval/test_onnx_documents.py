@@ -51,6 +51,12 @@ def test_onnx_document_vectors_equal_sentence_transformers(onnx_cache: Path, emb
     assert fast.dimension == embedder.dimension and fast.document_prompt == embedder.document_prompt == ""
 
 
+def test_queries_embedded_in_batches_equal_one_at_a_time(onnx_cache: Path):
+    fast = SentenceTransformerEmbedder(MODEL, cache_dir=onnx_cache)
+    batched = fast.embed_queries(TEXTS, batch_size=2)
+    assert np.abs(batched - np.stack([fast.embed_query(text) for text in TEXTS])).max() < 1e-5
+
+
 def _run(code: str, cache: Path, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "SUPPORTBOT_PATHS_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO_ROOT)}
     return subprocess.Popen([sys.executable, "-c", code], env=env, text=True, **kwargs)

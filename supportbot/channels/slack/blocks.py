@@ -92,7 +92,12 @@ def handoff_summary(
 ) -> str:
     """What the support channel sees: who asked, where (a link to the thread), why, and the last turns."""
     where = f"<{permalink}|this thread>" if permalink else f"thread {thread_ts}"
-    lines = [f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}."]
+    return summary_with_transcript(f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}.", messages)
+
+
+def summary_with_transcript(header: str, messages: Sequence[dict[str, str]]) -> str:
+    """`header` (mrkdwn), then the conversation's last turns quoted: what a person needs to take over."""
+    lines = [header]
     for message in list(messages)[-6:]:
         who = "Customer" if message["role"] == "user" else "Bot"
         lines.append(f"> *{who}:* {escape(clip(message['content'], 500))}")

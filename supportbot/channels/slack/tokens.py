@@ -42,9 +42,14 @@ def _check(environ: Mapping[str, str], name: str, pattern: re.Pattern[str], look
     return value
 
 
+def bot_token_from_env(environ: Mapping[str, str]) -> str:
+    """SLACK_BOT_TOKEN, checked: all that posting to Slack from another channel (web handoffs) needs."""
+    return _check(environ, BOT_TOKEN, _BOT_TOKEN_RE, "a bot token starting with xoxb-, under OAuth & Permissions")
+
+
 def tokens_from_env(environ: Mapping[str, str]) -> SlackTokens:
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode, which needs SLACK_SIGNING_SECRET."""
-    bot_token = _check(environ, BOT_TOKEN, _BOT_TOKEN_RE, "a bot token starting with xoxb-, under OAuth & Permissions")
+    bot_token = bot_token_from_env(environ)
     if environ.get(APP_TOKEN, "").strip():
         app_token = _check(environ, APP_TOKEN, _APP_TOKEN_RE, "an app-level token starting with xapp-, under Basic Information")
         secret = environ.get(SIGNING_SECRET, "").strip()

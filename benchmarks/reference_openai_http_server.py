@@ -1,3 +1,5 @@
+# The `supportbot serve` endpoint as it was before the ASGI app replaced it (supportbot/channels/openai_api.py
+# as of 2431dac), kept unchanged as the named reference for benchmarks/web.py. Not used by supportbot itself.
 """The bot as an OpenAI-compatible `/v1/chat/completions` endpoint, so any web chat widget can use it.
 
 The endpoint answers like a model would, but the answer comes from the whole bot: retrieval over

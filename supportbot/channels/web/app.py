@@ -1,0 +1,153 @@
+"""The ASGI app behind `supportbot serve`: the OpenAI-compatible API, the widget's routes and files, health checks.
+
+FastAPI, because its request and response models (schemas.py) both check what comes in and are the
+OpenAPI document at /openapi.json, so the document cannot drift from the code; it is Starlette
+underneath (CORS middleware, streaming responses) and pydantic is already in the dependency tree.
+
+`create_app` is where routes and middleware are added: the routers (completions, conversations)
+and the health and static routes below; metrics or logging middleware go next to BodyLimit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from supportbot.bot.dialogue import DialogueManager
+from supportbot.channels.web.access import Gate, RefusalCounter, RefusalCounts
+from supportbot.channels.web.answers import AnswerSlots
+from supportbot.channels.web.completions import completions_router
+from supportbot.channels.web.context import WebContext
+from supportbot.channels.web.conversations import conversations_router
+from supportbot.channels.web.handoff import SlackHandoff
+from supportbot.channels.web.middleware import BodyLimit, JsonErrors
+from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body
+from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
+from supportbot.config import WebConfig
+
+log = logging.getLogger(__name__)
+
+STATIC_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    first = error.errors()[0]
+    if first.get("type") == "json_invalid":
+        return f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')})"
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
+    return f"{where}: {first.get('msg', 'invalid')} (see /openapi.json)"
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(error.body(), error.status, headers=error.headers)
+
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        message = error.detail if error.status_code != 404 else f"no route {request.method} {request.url.path} (see /openapi.json)"
+        kind = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request_error")
+        return JSONResponse(error_body(str(message), kind), error.status_code, headers=getattr(error, "headers", None))
+
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body(_validation_message(error), "invalid_request_error"), 400)
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+
+
+def _add_health_routes(app: FastAPI, web: WebContext) -> None:
+    @app.get("/healthz", tags=["health"])
+    def alive() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Still loading, or failed to load."}})
+    def ready() -> JSONResponse:
+        """The index and the model are loaded: answers can start."""
+        if web.warm_up_error:
+            return JSONResponse({"status": "failed", "error": web.warm_up_error}, 503)
+        if not web.ready.is_set():
+            return JSONResponse({"status": "loading"}, 503)
+        return JSONResponse({"status": "ready"})
+
+
+def _add_widget_files(app: FastAPI) -> None:
+    folder = resources.files("supportbot.channels.web") / "static"
+    files = {name: (folder / name).read_bytes() for name in STATIC_FILES}
+
+    def route(name: str):
+        def serve_file() -> Response:
+            return Response(files[name], media_type=STATIC_FILES[name], headers={"Cache-Control": "public, max-age=300"})
+
+        return serve_file
+
+    for name in STATIC_FILES:
+        app.add_api_route(f"/{name}", route(name), methods=["GET"], include_in_schema=False)
+
+
+def create_app(
+    manager: DialogueManager,
+    config: WebConfig,
+    tokens: ConversationTokens,
+    keys: ApiKeys,
+    *,
+    handoff: SlackHandoff | None = None,
+    refusals: RefusalCounter | None = None,
+    warm_up: bool = True,
+) -> FastAPI:
+    """The app for `manager`, signing conversation tokens with `tokens` and admitting the callers `keys` name.
+
+    The model loads in the background after startup (`/readyz` says when); `warm_up=False` marks
+    the bot ready at once, for a manager that is already warm.
+    """
+    refusals = refusals or RefusalCounts()
+    gate = Gate(config, keys, tokens, RateLimiter(), refusals)
+    slots = AnswerSlots(config.max_concurrent_answers, config.max_waiting_answers, config.max_wait)
+    web = WebContext(manager, config, tokens, gate, slots, refusals, handoff)
+
+    def load() -> None:
+        try:
+            manager.warm_up()
+        except Exception as error:
+            log.exception("the bot could not load")
+            web.warm_up_error = str(error)
+            return
+        web.ready.set()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            threading.Thread(target=load, name="supportbot-warm-up", daemon=True).start()
+        else:
+            web.ready.set()
+        yield
+        web.executor.shutdown(wait=False)  # the server has let answers in progress finish by now
+
+    app = FastAPI(title="supportbot", summary="A support bot that answers from your documents, with sources.",
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
+    _add_error_handlers(app)
+    _add_health_routes(app, web)
+    app.include_router(completions_router(web))
+    app.include_router(conversations_router(web))
+    if config.widget:
+        _add_widget_files(app)
+    app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    app.add_middleware(JsonErrors)
+    if config.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.allowed_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", TOKEN_HEADER],  # not Authorization: API keys stay on servers
+            max_age=600,
+        )
+    return app

@@ -1,0 +1,48 @@
+"""A web conversation handed to a person, posted to Slack's handoff channel with the same summary Slack's own use."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from supportbot.channels.slack.app import create_client
+from supportbot.channels.slack.blocks import escape, summary_with_transcript
+from supportbot.channels.slack.tokens import BOT_TOKEN, SlackTokens, bot_token_from_env
+from supportbot.config import SlackConfig
+
+log = logging.getLogger(__name__)
+
+_PAGE_RE = re.compile(r"^https?://[^\s<>|]+$")
+
+
+class SlackHandoff:
+    """Posts handoff summaries to `channel` (slack.handoff_channel) with the Slack bot's token."""
+
+    def __init__(self, client: WebClient, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    @classmethod
+    def from_config(cls, slack: SlackConfig, environ: Mapping[str, str]) -> SlackHandoff | None:
+        """None unless slack.handoff_channel is set and SLACK_BOT_TOKEN is in the environment."""
+        if not slack.handoff_channel:
+            return None
+        if not environ.get(BOT_TOKEN, "").strip():
+            log.warning("web handoffs are not posted to Slack: slack.handoff_channel is set but %s is not", BOT_TOKEN)
+            return None
+        return cls(create_client(SlackTokens(bot_token_from_env(environ)), slack), slack.handoff_channel)
+
+    def post(self, conversation_id: str, messages: Sequence[dict[str, str]], reason: str, page: str = "") -> bool:
+        """True once Slack took the summary; a failure is logged, never raised (the handoff is recorded either way)."""
+        where = f" on <{page}|{escape(page)}>" if _PAGE_RE.match(page) else ""
+        header = f"*Handoff requested* ({reason}) in the web chat{where}, conversation `{escape(conversation_id)}`."
+        try:
+            self.client.chat_postMessage(channel=self.channel, text=summary_with_transcript(header, messages))
+        except (SlackApiError, OSError) as error:
+            log.warning("could not post the handoff of web conversation %s to Slack: %s", conversation_id, error)
+            return False
+        return True

@@ -1,0 +1,318 @@
+/*
+ * supportbot web chat. A help-center page adds one tag:
+ *   <script src="https://bot.example.com/widget.js" data-title="Help"></script>
+ * and gets a chat launcher and panel that talk to the server the script came from (or data-server).
+ * Plain JavaScript, no build step. The panel lives in a shadow root, so the page's styles don't reach
+ * it and its styles don't leak out. The conversation's signed token is kept in localStorage, so the
+ * conversation survives page loads; the messages themselves stay on the server.
+ */
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  if (!script || window.__supportbotWidget) return;
+  window.__supportbotWidget = true;
+
+  const server = (script.dataset.server || new URL(script.src, location.href).origin).replace(/\/+$/, "");
+  const title = script.dataset.title || "Help";
+  const TOKEN_HEADER = "X-Conversation-Token";
+  const tokenKey = `supportbot:${server}:token`;
+  const openKey = `supportbot:${server}:open`;
+
+  const storage = {
+    get: (key) => { try { return localStorage.getItem(key); } catch { return null; } },
+    set: (key, value) => { try { localStorage.setItem(key, value); } catch { /* private mode: this page only */ } },
+    drop: (key) => { try { localStorage.removeItem(key); } catch { /* nothing kept */ } },
+  };
+
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (name === "text") node.textContent = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (value !== false && value != null) node.setAttribute(name, value === true ? "" : value);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  const safeUrl = (url) => typeof url === "string" && /^https?:\/\//i.test(url);
+
+  // --- the DOM --------------------------------------------------------------------------------
+
+  const host = el("div", { id: "supportbot-widget" });
+  const root = host.attachShadow({ mode: "open" });
+  const launcher = el("button", {
+    class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "supportbot-panel",
+    "aria-label": `Open chat: ${title}`, text: title,
+  });
+  const messages = el("ol", { class: "messages", "aria-live": "polite", "aria-label": "Conversation" });
+  const status = el("p", { class: "status", role: "status" });
+  const input = el("textarea", { id: "supportbot-input", rows: "2", maxlength: "4000", placeholder: "Ask a question…" });
+  const send = el("button", { type: "submit", class: "send", text: "Send" });
+  const personButton = el("button", { type: "button", class: "person", text: "Talk to a person" });
+  const resumeButton = el("button", { type: "button", class: "resume", text: "Continue with the bot" });
+  const banner = el("div", { class: "handoff", hidden: true }, el("p", { class: "handoff-text" }), resumeButton);
+  const closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "×" });
+  const form = el("form", { class: "composer" },
+    el("label", { for: "supportbot-input", class: "visually-hidden", text: "Your question" }), input, send);
+  const panel = el("section", { id: "supportbot-panel", class: "panel", role: "dialog", "aria-label": title, hidden: true },
+    el("header", {}, el("h2", { text: title }), closeButton),
+    messages, banner, status, form, el("footer", {}, personButton));
+  root.append(el("link", { rel: "stylesheet", href: `${server}/widget.css` }), launcher, panel);
+
+  // --- talking to the server ------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  async function call(method, path, body, token = storage.get(tokenKey)) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers[TOKEN_HEADER] = token;
+    let response;
+    try {
+      response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, "Can't reach the help desk right now. Check your connection and try again.");
+    }
+    if (!response.ok) {
+      const payload = await response.json().catch(() => ({}));
+      const message = (payload.error && payload.error.message) || `The help desk answered ${response.status}.`;
+      throw new ApiError(response.status, message); // 429 and 503 say when to retry
+    }
+    return response;
+  }
+
+  let loaded = false; // whether the panel shows the conversation the stored token names
+
+  async function newToken() {
+    const session = await (await call("POST", "/v1/sessions", {}, null)).json();
+    storage.set(tokenKey, session.conversation_token);
+    loaded = true; // a new conversation: nothing to load
+    return session.conversation_token;
+  }
+
+  // --- rendering ------------------------------------------------------------------------------
+
+  function renderText(node, text, sources) {
+    const byNumber = new Map(sources.map((source) => [source.number, source]));
+    node.replaceChildren();
+    for (const part of text.split(/(\[\d+\])/)) {
+      const match = /^\[(\d+)\]$/.exec(part);
+      const source = match && byNumber.get(Number(match[1]));
+      if (source && safeUrl(source.url)) {
+        node.append(el("a", {
+          class: "citation", href: source.url, target: "_blank", rel: "noopener",
+          "aria-label": `Source ${source.number}: ${source.title || source.path}`, text: part,
+        }));
+      } else if (part) {
+        node.append(document.createTextNode(part));
+      }
+    }
+  }
+
+  function renderSources(sources) {
+    const list = el("ol", { class: "sources", "aria-label": "Sources" });
+    for (const source of sources) {
+      const name = source.title || source.path || source.id;
+      const label = safeUrl(source.url)
+        ? el("a", { href: source.url, target: "_blank", rel: "noopener", text: name })
+        : el("span", { text: name });
+      list.append(el("li", { "data-number": String(source.number) }, el("span", { class: "number", text: `[${source.number}] ` }), label));
+    }
+    return list;
+  }
+
+  function feedbackButtons(messageId) {
+    const box = el("div", { class: "feedback", role: "group", "aria-label": "Was this answer helpful?" });
+    const rate = async (rating, button) => {
+      for (const other of box.querySelectorAll("button")) other.disabled = true;
+      try {
+        await call("POST", "/v1/feedback", { message_id: messageId, rating });
+        button.setAttribute("aria-pressed", "true");
+        status.textContent = "Thanks for the feedback.";
+      } catch (error) {
+        for (const other of box.querySelectorAll("button")) other.disabled = false;
+        status.textContent = error.message;
+      }
+    };
+    const up = el("button", { type: "button", class: "up", "aria-label": "Helpful", "aria-pressed": "false", text: "👍" });
+    const down = el("button", { type: "button", class: "down", "aria-label": "Not helpful", "aria-pressed": "false", text: "👎" });
+    up.addEventListener("click", () => rate("up", up));
+    down.addEventListener("click", () => rate("down", down));
+    box.append(up, down);
+    return box;
+  }
+
+  function addMessage(role, text = "") {
+    const body = el("div", { class: "text" });
+    body.textContent = text;
+    const item = el("li", { class: `message ${role}` },
+      el("span", { class: "visually-hidden", text: role === "user" ? "You said:" : "Assistant:" }), body);
+    messages.append(item);
+    messages.scrollTop = messages.scrollHeight;
+    return item;
+  }
+
+  function finishAnswer(item, text, details) {
+    const sources = details.sources || [];
+    renderText(item.querySelector(".text"), text, sources);
+    if (details.kind === "error") item.classList.add("error");
+    if (sources.length) item.append(renderSources(sources));
+    if (details.message_id != null) item.append(feedbackButtons(details.message_id));
+    messages.scrollTop = messages.scrollHeight;
+  }
+
+  function showHandoff(active, message) {
+    banner.hidden = !active;
+    banner.querySelector(".handoff-text").textContent = message || "Our support team has this conversation and will follow up.";
+    input.disabled = active;
+    send.disabled = active;
+    personButton.hidden = active;
+  }
+
+  // --- what the customer does -----------------------------------------------------------------
+
+  async function loadConversation() {
+    if (loaded || !storage.get(tokenKey)) return;
+    loaded = true;
+    try {
+      const conversation = await (await call("GET", "/v1/conversation")).json();
+      messages.replaceChildren();
+      for (const message of conversation.messages) {
+        const item = addMessage(message.role, message.content);
+        if (message.role === "assistant") finishAnswer(item, message.content, { ...message, message_id: message.id });
+      }
+      showHandoff(conversation.in_handoff);
+    } catch (error) {
+      if (error.status === 401) storage.drop(tokenKey); // expired: the next question starts a new conversation
+      else status.textContent = error.message;
+    }
+  }
+
+  async function streamAnswer(question, item) {
+    const response = await call("POST", "/v1/chat/completions", {
+      model: "supportbot", stream: true, messages: [{ role: "user", content: question }],
+    });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const textNode = item.querySelector(".text");
+    let buffered = "";
+    let text = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffered.indexOf("\n\n")) >= 0) {
+        const line = buffered.slice(0, end).trim();
+        buffered = buffered.slice(end + 2);
+        if (!line.startsWith("data:")) continue;
+        const data = line.slice(5).trim();
+        if (data === "[DONE]") continue;
+        const event = JSON.parse(data);
+        if (event.error) throw new ApiError(500, event.error.message);
+        const piece = event.choices && event.choices[0].delta.content;
+        if (piece) {
+          text += piece;
+          textNode.textContent = text;
+          messages.scrollTop = messages.scrollHeight;
+        }
+        if (event.supportbot) {
+          storage.set(tokenKey, event.supportbot.conversation_token);
+          finishAnswer(item, text, event.supportbot);
+        }
+      }
+    }
+  }
+
+  async function ask(question) {
+    addMessage("user", question);
+    const item = addMessage("assistant");
+    item.classList.add("pending");
+    messages.setAttribute("aria-busy", "true");
+    send.disabled = true;
+    status.textContent = "";
+    try {
+      if (!storage.get(tokenKey)) await newToken();
+      try {
+        await streamAnswer(question, item);
+      } catch (error) {
+        if (error.status !== 401) throw error;
+        await newToken(); // the token expired: continue in a new conversation
+        await streamAnswer(question, item);
+      }
+    } catch (error) {
+      item.classList.add("error");
+      item.querySelector(".text").textContent = error.message;
+      if (error.status === 409) showHandoff(true);
+    } finally {
+      item.classList.remove("pending");
+      messages.removeAttribute("aria-busy");
+      send.disabled = input.disabled;
+    }
+  }
+
+  async function askForPerson() {
+    personButton.disabled = true;
+    try {
+      if (!storage.get(tokenKey)) await newToken();
+      const answer = await (await call("POST", "/v1/handoff", { page: location.href })).json();
+      addMessage("assistant", answer.message);
+      showHandoff(true, answer.message);
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      personButton.disabled = false;
+    }
+  }
+
+  async function backToBot() {
+    try {
+      await call("DELETE", "/v1/handoff");
+      showHandoff(false);
+      input.focus();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  }
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    storage.set(openKey, open ? "1" : "0");
+    if (open) {
+      loadConversation();
+      input.focus();
+    } else {
+      launcher.focus();
+    }
+  }
+
+  launcher.addEventListener("click", () => setOpen(panel.hidden));
+  closeButton.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false); });
+  personButton.addEventListener("click", askForPerson);
+  resumeButton.addEventListener("click", backToBot);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question || send.disabled) return;
+    input.value = "";
+    ask(question);
+  });
+
+  const mount = () => {
+    document.body.append(host);
+    if (storage.get(openKey) === "1") {
+      panel.hidden = false;
+      launcher.setAttribute("aria-expanded", "true");
+      loadConversation();
+    }
+  };
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,47 @@
+"""The real `openai` Python client against the bot: with an API key, streaming and not; refused without one."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+from web_helpers import API_KEY
+
+QUESTION = "How long do refunds take?"
+
+
+def client(bot) -> openai.OpenAI:
+    return openai.OpenAI(base_url=bot.url + "/v1", api_key=API_KEY, max_retries=0, timeout=30)
+
+
+def test_a_completion_carries_the_answer_its_numbered_sources_and_a_token(web_bot):
+    completion = client(web_bot).chat.completions.create(model="supportbot", messages=[{"role": "user", "content": QUESTION}])
+    assert completion.choices[0].message.content == f"Answer to '{QUESTION}' with 0 earlier messages [1]."
+    extras = completion.supportbot
+    assert extras["kind"] == "generated" and extras["message_id"]
+    assert [s["number"] for s in extras["sources"]] == list(range(1, len(extras["sources"]) + 1))
+    assert "refund" in extras["sources"][0]["title"].lower() and extras["sources"][0]["url"].startswith("https://")
+    assert web_bot.tokens.verify(extras["conversation_token"]).conversation_id == extras["conversation_id"]
+
+
+def test_a_streamed_completion_arrives_word_by_word_with_sources_in_the_final_event(web_bot):
+    stream = client(web_bot).chat.completions.create(
+        model="supportbot", messages=[{"role": "user", "content": QUESTION}], stream=True, user="stream-test"
+    )
+    chunks = list(stream)
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+    assert len(pieces) > 5 and "".join(pieces) == f"Answer to '{QUESTION}' with 0 earlier messages [1]."
+    final = chunks[-1]
+    assert final.choices[0].finish_reason == "stop" and final.supportbot["sources"][0]["number"] == 1
+    assert final.supportbot["conversation_id"] == "backend:stream-test"
+
+
+def test_models_lists_the_bot(web_bot):
+    assert [model.id for model in client(web_bot).models.list()] == ["supportbot"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": openai.omit}], ids=["wrong key", "no key"])
+def test_without_a_valid_key_the_client_is_refused(web_bot, headers):
+    refused_client = openai.OpenAI(base_url=web_bot.url + "/v1", api_key="sk-not-a-key-000000000000", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as refused:
+        refused_client.chat.completions.create(model="supportbot", messages=[{"role": "user", "content": QUESTION}], extra_headers=headers)
+    assert refused.value.status_code == 401

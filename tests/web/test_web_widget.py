@@ -1,0 +1,216 @@
+"""The widget in a real browser (Debian's chromium, headless, driven by Playwright) on examples/help-center.html.
+
+The page is served from an origin of its own, as a help center is, so the widget's calls are
+cross-origin and pass through the bot's CORS allow-list. If the browser cannot start, the tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from slack_double import SlackDouble
+from slack_helpers import BOT_TOKEN
+from web_helpers import SESSION_SECRET, start_bot, wait_for
+
+from supportbot.bot.store import ConversationStore
+from supportbot.channels.web.handoff import SlackHandoff
+from supportbot.channels.web.sessions import ConversationTokens
+from supportbot.config import SlackConfig, WebConfig
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_PAGE = REPO / "examples" / "help-center.html"
+EXAMPLE_BOT_URL = "http://127.0.0.1:8080"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class HelpCenter:
+    """examples/help-center.html on an origin of its own, its script pointed at `bot_url`."""
+
+    def __init__(self) -> None:
+        self.bot_url = EXAMPLE_BOT_URL
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                page = EXAMPLE_PAGE.read_text(encoding="utf-8").replace(EXAMPLE_BOT_URL, site.bot_url).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        return self.origin + "/help-center.html"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        # launch() gives every run a fresh, temporary --user-data-dir of its own
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def help_center() -> Iterator[HelpCenter]:
+    site = HelpCenter()
+    yield site
+    site.server.shutdown()
+
+
+def open_widget(page) -> None:
+    page.get_by_role("button", name="Open chat: Help").click()
+    page.get_by_role("textbox", name="Your question").wait_for()
+
+
+def ask_in_widget(page, question: str) -> None:
+    box = page.get_by_role("textbox", name="Your question")
+    box.fill(question)
+    box.press("Enter")
+
+
+@pytest.mark.slow
+def test_a_customer_asks_the_bundled_model_in_the_widget_and_finds_the_conversation_after_a_reload(
+    browser, page, help_center, sample_index_dir, tmp_path
+):
+    """`supportbot serve` as a user runs it (the bundled model on llama.cpp), the example page, a browser."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SUPPORTBOT_")}
+    env |= {
+        "SUPPORTBOT_PATHS_INDEX_DIR": str(sample_index_dir),
+        "SUPPORTBOT_PATHS_DATA_DIR": str(tmp_path / "data"),
+        "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "24",
+        "SUPPORTBOT_WEB_ALLOWED_ORIGINS": help_center.origin,
+        "WEBCHAT_SESSION_SECRET": SESSION_SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "supportbot", "serve", "--port", "0"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
+    try:
+        bot_url = wait_for(lambda: _served_url(lines), timeout=120)
+        wait_for(lambda: httpx.get(bot_url + "/readyz").status_code == 200, timeout=120)
+        help_center.bot_url = bot_url
+
+        page.goto(help_center.url)
+        open_widget(page)
+        ask_in_widget(page, "How long do refunds take?")
+        answer = page.locator(".message.assistant").last
+        answer.locator(".sources a").first.wait_for(timeout=120_000)
+        text = answer.locator(".text").inner_text()
+        assert text.strip() and answer.locator(".sources a").first.get_attribute("href").startswith("https://help.larkspurgoods.com/")
+
+        page.reload()  # the panel reopens with the conversation, from the token in localStorage
+        answer = page.locator(".message.assistant").last
+        answer.locator(".sources a").first.wait_for()
+        assert page.locator(".message.user").last.inner_text().endswith("How long do refunds take?")
+        assert answer.locator(".text").inner_text() == text
+
+        answer.get_by_role("button", name="Not helpful").click()
+        page.locator("[aria-pressed=true]").wait_for()
+        token = page.evaluate(f"localStorage.getItem('supportbot:{bot_url}:token')")
+        conversation_id = ConversationTokens(SESSION_SECRET.encode(), 3600).verify(token).conversation_id
+        store = ConversationStore(tmp_path / "data" / "conversations.sqlite3")
+        stored_answer = [m for m in store.messages("web", conversation_id) if m.role == "assistant"][-1]
+        assert [(f["rating"], f["message_id"]) for f in store.feedback("web", conversation_id)] == [("down", stored_answer.id)]
+        assert stored_answer.content == text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        exit_code = process.wait(30)
+    assert exit_code == 0
+
+
+def _served_url(lines: queue.Queue[str]) -> str | None:
+    while not lines.empty():
+        if match := re.search(r"supportbot serving (http://\S+)", lines.get()):
+            return match.group(1)
+    return None
+
+
+@pytest.fixture(scope="module")
+def widget_bot(web_manager, help_center):
+    double = SlackDouble()
+    handoff = SlackHandoff.from_config(SlackConfig(api_url=double.api_url, handoff_channel="CHANDOFF"), {"SLACK_BOT_TOKEN": BOT_TOKEN})
+    bot = start_bot(web_manager, WebConfig(allowed_origins=[help_center.origin]), handoff=handoff)
+    yield bot, double
+    bot.stop()
+    double.close()
+
+
+def test_the_answer_streams_its_citations_link_to_sources_and_a_person_can_be_asked_for(page, help_center, widget_bot):
+    bot, double = widget_bot
+    help_center.bot_url = bot.url
+    page.goto(help_center.url)
+    launcher = page.get_by_role("button", name="Open chat: Help")
+    assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") != "rgb(255, 105, 180)"  # the page's hotpink buttons stay out
+
+    launcher.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("SLOW: How long do refunds take?")  # the question box has the focus once the panel opens
+    page.keyboard.press("Enter")
+    answer = page.locator(".message.assistant").last
+    lengths = set()
+    while not answer.locator("a.citation").count():  # watch the answer grow word by word as it streams
+        lengths.add(len(answer.locator(".text").inner_text()))
+    citation = answer.locator("a.citation")
+    first_source = answer.locator(".sources li[data-number='1'] a")
+    assert len(lengths) > 3, f"the answer did not stream: {sorted(lengths)}"
+    assert citation.inner_text() == "[1]" and citation.get_attribute("href") == first_source.get_attribute("href")
+    assert answer.locator(".text").inner_text() == "Answer to 'SLOW: How long do refunds take?' with 0 earlier messages [1]."
+
+    page.get_by_role("button", name="Talk to a person").click()
+    page.get_by_role("button", name="Continue with the bot").wait_for()
+    expect(page.get_by_role("textbox", name="Your question")).to_be_disabled()
+    (post,) = wait_for(lambda: double.calls_to("chat.postMessage"))
+    assert post["channel"] == "CHANDOFF" and "SLOW: How long do refunds take?" in post["text"] and help_center.url in post["text"]
+
+    page.get_by_role("button", name="Continue with the bot").click()
+    expect(page.get_by_role("textbox", name="Your question")).to_be_enabled()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("textbox", name="Your question")).to_be_hidden()
+    assert launcher.evaluate("b => b.getRootNode().activeElement === b")  # focus goes back to the launcher
