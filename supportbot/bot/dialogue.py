@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from supportbot.bot.approved import ApprovedAnswers
@@ -129,6 +130,12 @@ class DialogueManager:
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
+        received_at = time.perf_counter()
+        reply = self._reply(channel, conversation_id, message)
+        reply.started_at = received_at  # the customer waits from here, through retrieval and ranking
+        return reply
+
+    def _reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         question = valid_unicode(message).strip()
         if not question:
             raise MessageError("empty message: type a question")

@@ -9,13 +9,17 @@ given, among those that answer the question) supports it:
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
 - both are negated or neither is ("you can" is not supported by "you can't");
+- a "Yes" that opens it answers the customer's question, which only a statement that itself
+  opens with "Yes" does (an FAQ answer); a true statement after a wrong "Yes" misleads;
 - and the two say the same thing: the share of the sentence's content words found in the
   statement (bot.grounding_min_overlap) and their embedding similarity (bot.grounding_min_similarity).
 Words are compared first; only statements that pass are embedded, so a check costs milliseconds.
 
 The bot's own words are not claims about the company: a sentence made only of conversation words
-("Is there anything else I can help with?", "Would you like me to connect you with a person?") is
-shown without a citation. Anything else that is not supported is dropped, however plausible.
+("Is there anything else I can help with?", "Would you like me to connect you with a person?"), or
+one that only repeats what the customer said ("Your tracking says delivered but it's not there"),
+is shown without a citation, and only before a supported claim. Anything else that is not
+supported is dropped, however plausible.
 How the bars were chosen: docs/answers.md and benchmarks/grounding.py.
 """
 
@@ -69,6 +73,12 @@ FUNCTION_WORDS = frozenset(
 # A sentence and its support must agree on whether something is so: "you can put it in the dishwasher"
 # is not supported by "never put it in the dishwasher", however many words they share.
 NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
+_OPENING_YES = re.compile(r"^\W*yes\b", re.IGNORECASE)
+_ONLY_YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
+_QUESTION = re.compile(
+    r"\?|^\W*(?:can|could|do|does|did|is|are|was|were|will|would|should|may|how|what|when|where|why|who|which)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 _CITATION = re.compile(r"\s*(?:\[(?:\d+\s*(?:,\s*|-\s*)?)+\]|\((?:source|sources)\s*\d+(?:\s*,\s*\d+)*\))", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
@@ -138,10 +148,22 @@ class Evidence:
     terms: list[frozenset[str]]
     figures: list[list[Figure]]
     negated: list[bool]
+    affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
     customer_text: str
     customer_figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a sentence states that a supporting statement must state too."""
+
+    figures: list[Figure]
+    names: list[str]
+    quoted: list[str]
+    negated: bool
+    yes: bool  # it opens with "Yes"
 
 
 @dataclass(frozen=True)
@@ -171,6 +193,15 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
                 where = f"{context} > {header}" if row and header != text else context
                 sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >")))
     return sentences
+
+
+def _affirms(pairs: Sequence[tuple[str, int]], index: int) -> bool:
+    """An FAQ answer's "Yes." stands for the sentence after it as much as for itself."""
+    statement, number = pairs[index]
+    if _OPENING_YES.match(statement):
+        return True
+    previous, previous_number = pairs[index - 1] if index else ("", 0)
+    return previous_number == number and bool(_ONLY_YES.fullmatch(previous))
 
 
 class GroundingChecker:
@@ -225,6 +256,7 @@ class GroundingChecker:
             [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
+            [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
             customer_text,
@@ -237,6 +269,22 @@ class GroundingChecker:
         kept = " ".join(word for word in words if word.replace("’", "'") not in FUNCTION_WORDS and word not in CONVERSATION_WORDS)
         numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*", text))
         return set(self.analyze(f"{kept} {numbers}"))
+
+    def restates_customer(self, text: str, evidence: Evidence) -> bool:
+        """Only what the customer told us, back at them: no answer in it, and nothing to check.
+
+        Never after a question: "I can ship a 9-foot rug to your PO box" uses only the words of "Can you ship a
+        9 foot rug to my PO box?" and answers it.
+        """
+        terms = self.content_terms(text)
+        return (
+            not _QUESTION.search(evidence.customer_text)
+            and bool(terms)
+            and terms <= self.content_terms(evidence.customer_text)
+            and not _OPENING_YES.match(text)
+            and is_negated(text) == is_negated(evidence.customer_text)
+            and all(figures_match(figure, evidence.customer_figures) for figure in extract_figures(text))
+        )
 
     def is_claim(self, sentence: str) -> bool:
         """False for the bot's own words: no figure, no name, and only conversation words."""
@@ -252,10 +300,11 @@ class GroundingChecker:
         Words are compared first (cheap); only the statements that pass are embedded and compared by meaning.
         """
         text = strip_citations(sentence)
-        if not self.is_claim(text):
+        if not self.is_claim(text) or self.restates_customer(text, evidence):
             return SentenceCheck(text, supported=True, claim=False)
         terms = self.content_terms(text)
         figures, names, quoted, negated = extract_figures(text), names_in(text), quoted_in(text), is_negated(text)
+        claim = Claim(figures, names, quoted, negated, bool(_OPENING_YES.match(text)))
         overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
         best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
         for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
@@ -265,7 +314,7 @@ class GroundingChecker:
             if not evidence.answers_question[index]:
                 continue
             number = evidence.numbers[index]
-            reason = self._contradiction(figures, names, quoted, negated, index, evidence)
+            reason = self._contradiction(claim, index, evidence)
             similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
             if not reason and similarity >= self.min_similarity:
                 return SentenceCheck(text, True, True, (number,), similarity, overlap)
@@ -275,19 +324,19 @@ class GroundingChecker:
             best = SentenceCheck(text, False, True, (), 0.0, max(overlaps), f"weak support (overlap {max(overlaps):.2f})")
         return best
 
-    def _contradiction(
-        self, figures: list[Figure], names: list[str], quoted: list[str], negated: bool, index: int, evidence: Evidence
-    ) -> str:
+    def _contradiction(self, claim: Claim, index: int, evidence: Evidence) -> str:
         """Why statement `index` cannot support the sentence, or "" when nothing stands against it."""
         known = evidence.figures[index] + evidence.customer_figures
-        missing = [figure.text for figure in figures if not figures_match(figure, known)]
+        missing = [figure.text for figure in claim.figures if not figures_match(figure, known)]
         if missing:
             return f"figures not in the source: {', '.join(missing)}"
         haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
-        unknown = [name for name in names if name.lower() not in haystack]
-        unknown += [f'"{phrase}"' for phrase in quoted if phrase not in " ".join(haystack.replace("*", "").split())]
+        unknown = [name for name in claim.names if name.lower() not in haystack]
+        unknown += [f'"{phrase}"' for phrase in claim.quoted if phrase not in " ".join(haystack.replace("*", "").split())]
         if unknown:
             return f"names not in the source: {', '.join(unknown)}"
-        if negated != evidence.negated[index]:
+        if claim.negated != evidence.negated[index]:
             return "the source says the opposite (negation)"
+        if claim.yes and not evidence.affirmed[index]:
+            return "the source doesn't answer yes"
         return ""

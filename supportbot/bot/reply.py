@@ -62,7 +62,7 @@ class Reply:
         self.message_id: int | None = None  # the stored answer's id, once stored (what feedback refers to)
         self.dropped_sentences = 0  # grounded answers: the model's sentences the sources did not support
         self.first_token_at: float | None = None
-        self.started_at = time.perf_counter()
+        self.started_at = time.perf_counter()  # DialogueManager.reply moves it back to when the message arrived
         self._pieces = iter(pieces(self) if callable(pieces) else pieces)
         self._on_done = on_done
         self._error_message = error_message

@@ -83,6 +83,27 @@ class TestGroundedMode:
         assert reply.kind == AnswerKind.EXTRACTIVE and "5-7 business days" in text
         assert "HDS" not in text and "2-3" not in text and not text.startswith("Sure")
 
+    def test_a_yes_the_sources_dont_give_is_not_shown(self, manager_for):
+        # Opened pillows are final sale: a "Yes" in front of the true sentence about unopened ones answers wrongly.
+        manager, _ = manager_for("Yes, unopened mattress toppers and pillows in their original sealed packaging can be returned within 30 days.")
+        reply = manager.reply("console", "c1", "Can I return a pillow I opened?")
+        text = reply.text()
+        assert not text.startswith("Yes") and reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 1
+
+    def test_repeating_the_customer_is_not_an_answer(self, manager_for):
+        manager, _ = manager_for("Your tracking says delivered but the package is not here.")
+        reply = manager.reply("console", "c1", "My tracking says delivered but the package is not here")
+        text = reply.text()
+        assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 0
+        assert "the package is not here" not in text and reply.cited_sources()
+
+    def test_a_question_turned_into_a_statement_is_an_answer_and_is_checked(self, manager_for):
+        # Rugs over 8 feet can't ship to PO boxes: these are the customer's words, and the wrong answer.
+        manager, _ = manager_for("Sure, I can ship a 9 foot rug to your PO box.")
+        reply = manager.reply("console", "c1", "Can you ship a 9 foot rug to my PO box?")
+        text = reply.text()
+        assert "I can ship" not in text and reply.dropped_sentences == 1
+
     def test_a_question_the_docs_do_not_answer_is_declined_without_asking_the_model(self, manager_for):
         manager, generator = manager_for()
         reply = manager.reply("console", "c1", "Do you have a physical store in Chicago I can visit?")
