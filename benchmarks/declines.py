@@ -6,6 +6,12 @@ docs' answer set (answerable and not), StackFAQ's 1,249 queries (all answerable)
 where nothing is answerable: the sample questions against the StackFAQ index, and 60 StackFAQ
 queries (every fifth of the first 300) against the sample docs. No model call: this is fast.
 
+A second table does the same for `bot.answer_min_keyword_coverage`, the bar for questions the
+embedding model does not read (Chinese with all-MiniLM-L6-v2), on the Chinese answer set; as a
+check on other data, the English sample set sent through the same keyword path (as if the model
+read only Chinese), and the Chinese questions against the English sample docs (nothing answerable).
+The first table's "ref" rows are the Chinese set judged by MiniLM's similarity, as it was before.
+
     PYTHONPATH=$PWD .venv/bin/python benchmarks/declines.py
 """
 
@@ -30,6 +36,7 @@ from supportbot.retrieval.index_store import load_index
 REPO = Path(__file__).resolve().parent.parent
 STACKFAQ = REPO.parent / "shared" / "data" / "stackfaq"
 BARS = (0.4, 0.45, 0.5, 0.55, 0.6)
+KEYWORD_BARS = (0.15, 0.2, 0.25, 0.3, 0.35)
 
 
 def relevance(config: Config, index_dir: Path, embedder, cases: list[AnswerCase]) -> list[float | None]:
@@ -46,16 +53,29 @@ def relevance(config: Config, index_dir: Path, embedder, cases: list[AnswerCase]
     return found
 
 
+def print_shares(bars: tuple[float, ...], rows: list[tuple[str, list[float | None]]]) -> None:
+    print(f"{'declined at bar':<46}{'n':>6}" + "".join(f"{bar:>8.2f}" for bar in bars))
+    for name, values in rows:
+        shares = [sum(1 for v in values if v is None or v < bar) / len(values) for bar in bars]
+        print(f"{name:<46}{len(values):>6}" + "".join(f"{share:>8.3f}" for share in shares))
+
+
 def main() -> None:
     config = Config()
+    keywords_only = Config()
+    keywords_only.retrieval.embedding_languages = ["zh"]  # English questions then take the keyword path
+    fused = Config()
+    fused.retrieval.embedding_languages = ["all"]  # Chinese questions judged by MiniLM's similarity, as before
     embedder = create_embedder(config)
     embedder.warm_up()
-    sample = load_answer_cases(REPO / "supportbot" / "sample_data" / "eval" / "answers.jsonl")
+    eval_dir = REPO / "supportbot" / "sample_data" / "eval"
+    sample, chinese = load_answer_cases(eval_dir / "answers.jsonl"), load_answer_cases(eval_dir / "answers-zh.jsonl")
     beir = load_beir(STACKFAQ)
     stackfaq = [AnswerCase(text, "") for text in beir.queries.values()]
     with tempfile.TemporaryDirectory(prefix="supportbot-declines-") as temporary:
-        sample_index, stackfaq_index = Path(temporary) / "sample", Path(temporary) / "stackfaq"
+        sample_index, stackfaq_index, chinese_index = (Path(temporary) / name for name in ("sample", "stackfaq", "zh"))
         build_index(config, ["bundled:sample-docs"], sample_index, show_progress=False, embedder=embedder)
+        build_index(config, ["bundled:sample-docs-zh"], chinese_index, show_progress=False, embedder=embedder)
         build_eval_index(config, beir, stackfaq_index, embedder, show_progress=False)
         rows = [
             ("sample docs, answerable", relevance(config, sample_index, embedder, [c for c in sample if c.answerable])),
@@ -63,11 +83,20 @@ def main() -> None:
             ("StackFAQ, answerable", relevance(config, stackfaq_index, embedder, stackfaq)),
             ("sample questions on the StackFAQ index", relevance(config, stackfaq_index, embedder, sample)),
             ("StackFAQ queries on the sample docs", relevance(config, sample_index, embedder, stackfaq[:300:5])),
+            ("ref: Chinese set, answerable, by MiniLM", relevance(fused, chinese_index, embedder, [c for c in chinese if c.answerable])),
+            ("ref: Chinese set, not answerable, by MiniLM", relevance(fused, chinese_index, embedder, [c for c in chinese if not c.answerable])),
         ]
-    print(f"{'declined at bar':<42}{'n':>6}" + "".join(f"{bar:>8.2f}" for bar in BARS))
-    for name, values in rows:
-        shares = [sum(1 for v in values if v is None or v < bar) / len(values) for bar in BARS]
-        print(f"{name:<42}{len(values):>6}" + "".join(f"{share:>8.3f}" for share in shares))
+        keyword_rows = [
+            ("Chinese set, answerable", relevance(config, chinese_index, embedder, [c for c in chinese if c.answerable])),
+            ("Chinese set, not answerable", relevance(config, chinese_index, embedder, [c for c in chinese if not c.answerable])),
+            ("sample docs by keywords, answerable", relevance(keywords_only, sample_index, embedder, [c for c in sample if c.answerable])),
+            ("sample docs by keywords, not answerable", relevance(keywords_only, sample_index, embedder, [c for c in sample if not c.answerable])),
+            ("Chinese questions on the English sample docs", relevance(config, sample_index, embedder, chinese)),
+        ]
+    print("bot.answer_min_relevance (embedding similarity)")
+    print_shares(BARS, rows)
+    print("\nbot.answer_min_keyword_coverage (questions the embedding model does not read)")
+    print_shares(KEYWORD_BARS, keyword_rows)
 
 
 if __name__ == "__main__":

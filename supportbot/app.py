@@ -13,6 +13,7 @@ from supportbot.bot.live_index import LiveIndex
 from supportbot.config import Config, RetrievalMode
 from supportbot.generation.base import Generator
 from supportbot.generation.registry import create_generator, generation_settings
+from supportbot.model_sources import embedding_model_languages
 from supportbot.observability import Metrics
 from supportbot.privacy import redact
 from supportbot.retrieval.base import Retriever
@@ -26,6 +27,7 @@ from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriev
 from supportbot.retrieval.splitter import ChunkingSettings
 from supportbot.store import ConversationStore, Database, open_database
 from supportbot.text.analyzers import TextAnalyzer
+from supportbot.text.language import ModelLanguages
 
 log = logging.getLogger(__name__)
 RETRIEVAL_MODES: tuple[str, ...] = typing.get_args(RetrievalMode)
@@ -40,6 +42,12 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,
     )
+
+
+def embedding_languages(config: Config) -> ModelLanguages:
+    """What the embedding model reads: retrieval.embedding_languages, else what is known of the model (else everything)."""
+    retrieval = config.retrieval
+    return ModelLanguages(retrieval.embedding_languages or embedding_model_languages(retrieval.embedding_model))
 
 
 def create_index_builder(
@@ -93,7 +101,15 @@ def _pipeline(
         return dense
     bm25 = BM25Retriever(index.chunks, retrieval.top_k, retrieval.bm25_title_weight, retrieval.bm25_stemmer)
     return HybridRetriever(
-        dense, bm25, retrieval.top_k, retrieval.min_score, retrieval.fusion, retrieval.dense_weight, retrieval.rrf_k
+        dense,
+        bm25,
+        retrieval.top_k,
+        retrieval.min_score,
+        retrieval.fusion,
+        retrieval.dense_weight,
+        retrieval.rrf_k,
+        embedding_languages(config).reads,
+        retrieval.min_keyword_coverage,
     )
 
 
@@ -122,7 +138,11 @@ def create_grounding_checker(config: Config, embedder: SentenceTransformerEmbedd
     """What grounded and extractive answers measure support and relevance with: the retrieval embedder and words."""
     bot = config.bot
     return GroundingChecker(
-        embedder.embed_queries, TextAnalyzer(config.retrieval.bm25_stemmer), bot.grounding_min_overlap, bot.grounding_min_similarity
+        embedder.embed_queries,
+        TextAnalyzer(config.retrieval.bm25_stemmer),
+        bot.grounding_min_overlap,
+        bot.grounding_min_similarity,
+        embedding_languages(config).reads,
     )
 
 
@@ -145,7 +165,8 @@ def dialogue_manager_for_index(
     metrics = Metrics()
 
     def parts_for(index: StoredIndex) -> tuple[Retriever, ApprovedAnswers]:
-        return retriever_for_index(config, index, embedder), ApprovedAnswers(index, embedder, config.bot.approved_min_score)
+        approved = ApprovedAnswers(index, embedder, config.bot.approved_min_score, embedding_languages(config).reads)
+        return retriever_for_index(config, index, embedder), approved
 
     def warm_parts_for(index: StoredIndex) -> tuple[Retriever, ApprovedAnswers]:
         retriever, approved = parts_for(index)

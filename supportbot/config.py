@@ -124,11 +124,24 @@ class RetrievalConfig:
     document_prompt: str = _opt(
         "", "Text put before each indexed text, e.g. 'passage: ' for E5; empty: the model's own. Changing it means a rebuild."
     )
+    embedding_languages: list[str] = _opt(
+        [],
+        "Languages (ISO 639-1) the embedding model reads. A question mostly in a script none of them is written in "
+        "(Chinese with an English model) is searched by keywords alone in hybrid mode, and judged relevant by keywords "
+        "(min_keyword_coverage, bot.answer_min_keyword_coverage) instead of by cosines that say nothing. [] takes the "
+        "model's known languages (bundled:all-minilm-l6-v2: English only), and every language for any other model; "
+        "[\"all\"] says the model reads every language.",
+    )
     chunk_tokens: int = _opt(200, "Chunk size in embedding-model tokens (titles and headings are added on top).")
     chunk_overlap_tokens: int = _opt(30, "Tokens shared by neighbouring chunks of one section.")
     top_k: int = _opt(4, "Chunks put into the prompt per question.")
     min_score: float = _opt(
         0.35, "Cosine similarity under which a chunk counts as not relevant; with none left the bot falls back."
+    )
+    min_keyword_coverage: float = _opt(  # 0.05: higher bars drop chunks that answer (benchmarks/README.md)
+        0.05,
+        "Hybrid mode, for a question the embedding model does not read (see embedding_languages): the share of the "
+        "question's words, each weighted by its BM25 IDF, a chunk must contain to count as relevant.",
     )
     batch_size: int = _opt(  # 8: 36 chunks/s against 31 with 32 on the ONNX path, 2 cores (benchmarks/README.md)
         8, "Chunks embedded per batch while indexing (batches are cut from chunks sorted by length)."
@@ -202,6 +215,12 @@ class BotConfig:
         0.5,
         "grounded/extractive: embedding similarity between the question and the best source sentence (with its "
         "heading) under which the sources are taken not to answer it, and the bot declines and offers a person.",
+    )
+    answer_min_keyword_coverage: float = _opt(  # 0.25: measured on the Chinese answer set (benchmarks/README.md)
+        0.25,
+        "grounded/extractive, for a question the embedding model does not read (retrieval.embedding_languages): the "
+        "best retrieved chunk's keyword coverage (see retrieval.min_keyword_coverage) under which the bot declines, in "
+        "place of answer_min_relevance.",
     )
     # Both bars, and both at these values, because on hand-labelled answers (benchmarks/grounding.py) either
     # measure alone lets through sentences that reuse a source's words or meaning with a detail changed.

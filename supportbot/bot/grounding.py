@@ -213,12 +213,15 @@ class GroundingChecker:
         analyze: Callable[[str], list[str]],
         min_overlap: float,
         min_similarity: float,
+        reads: Callable[[str], bool] | None = None,
     ) -> None:
         """`embed`: texts to normalised vectors, one row each (batched: a question's sources come at once).
 
-        `min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity.
+        `min_overlap` and `min_similarity`: bot.grounding_min_overlap and bot.grounding_min_similarity; `reads`:
+        whether `embed` reads a text (None: every text), see retrieval.embedding_languages.
         """
         self.embed = embed
+        self.reads = reads or (lambda text: True)
         self.analyze = analyze
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity

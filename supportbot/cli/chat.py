@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from supportbot.cli import get_config
-from supportbot.config import RetrievalConfig
 
 # The bundled help centers of the same fictional store, by language.
 SAMPLES = {"en": "bundled:sample-docs", "zh": "bundled:sample-docs-zh"}
@@ -23,8 +22,7 @@ SAMPLES = {"en": "bundled:sample-docs", "zh": "bundled:sample-docs-zh"}
 @click.option(
     "--sample",
     type=click.Choice(sorted(SAMPLES)),
-    help="Chat with a bundled sample help center: 'en' or 'zh' (Chinese), indexed into <data_dir>/index-sample-<name>; "
-    "with the default English embedding model, 'zh' searches by keywords (retrieval.mode = 'bm25').",
+    help="Chat with a bundled sample help center: 'en' or 'zh' (Chinese), indexed into <data_dir>/index-sample-<name>.",
 )
 @click.pass_context
 def chat(
@@ -56,9 +54,6 @@ def chat(
         config.paths.docs = [SAMPLES[sample]]
         config.paths.index_dir = str(config.paths.data_path() / f"index-sample-{sample}")
         config.bot.language = sample  # a message with no clear language gets the help center's language
-        if sample != "en" and config.retrieval.embedding_model == RetrievalConfig().embedding_model:
-            # all-MiniLM-L6-v2 reads English only: on the Chinese set its hybrid ranks far below BM25 (docs/languages.md)
-            config.retrieval.mode = "bm25"
     if index_dir is not None:
         config.paths.index_dir = str(index_dir)
     if adapter is not None:

@@ -23,6 +23,8 @@ import numpy as np
 from supportbot.retrieval.documents import Chunk, ScoredChunk
 from supportbot.text.analyzers import Analyzer, TextAnalyzer, tokenize
 
+KEYWORD_COVERAGE = "keyword_coverage"  # the metadata key of BM25Retriever.coverage in a hit
+
 
 def chunk_terms(chunk: Chunk, title_weight: int, analyze: Analyzer = tokenize) -> list[str]:
     title = chunk.question or " ".join(h for h in (chunk.title, *chunk.headings) if h)
@@ -84,9 +86,30 @@ class BM25Retriever:
                 scores[rows] += weights
         return scores
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Per chunk, the share of the query's distinct words it contains, each word weighted by its IDF.
+
+        1 when a chunk holds every word; a word no chunk holds still counts in the whole (at the highest
+        IDF), so a question about something the documents never mention covers little of any chunk.
+        A relevance measure for queries the embedding model cannot read (see retrieval/hybrid.py).
+        """
+        found = np.zeros(len(self.chunks), dtype=np.float64)
+        total = 0.0
+        for term in dict.fromkeys(self.analyze(query)):
+            rows = self._weights[term][0] if term in self._weights else None
+            weight = self.idf(0 if rows is None else len(rows))
+            total += weight
+            if rows is not None:
+                found[rows] += weight
+        return found / total if total else found
+
     def search(self, query: str, k: int) -> list[ScoredChunk]:
-        scores = self.scores(query)
-        return [ScoredChunk(self.chunks[row], float(scores[row]), {"bm25": float(scores[row])}) for row in top_rows(scores, k)]
+        """The k best chunks, each with its BM25 score and keyword coverage (KEYWORD_COVERAGE) in metadata."""
+        scores, coverage = self.scores(query), self.coverage(query)
+        return [
+            ScoredChunk(self.chunks[row], float(scores[row]), {"bm25": float(scores[row]), KEYWORD_COVERAGE: float(coverage[row])})
+            for row in top_rows(scores, k)
+        ]
 
     def is_relevant(self, hit: ScoredChunk) -> bool:
         """Every hit shares a word with the query: in keyword-only mode that is the relevance bar."""

@@ -4,14 +4,22 @@
 with `dense_weight`; `rrf` is reciprocal rank fusion, sum of 1 / (rrf_k + rank). Weighing matters:
 on FAQ collections whose paraphrases share few words with the entry, BM25 is much weaker than the
 embeddings, and an unweighted fusion such as RRF lets it pull wrong entries up.
+
+A query the embedding model cannot read (`reads` says so: Chinese with the English all-MiniLM-L6-v2,
+see retrieval.embedding_languages) is ranked by BM25 alone, and a hit is relevant when it holds
+enough of the query's words (keyword coverage, `min_keyword_coverage`): the model's cosines for such
+text are noise, and mixing them in ranked the right page first for 27% of the Chinese answer set's
+questions where BM25 alone does for 60% (benchmarks/README.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from supportbot.errors import ConfigError
-from supportbot.retrieval.bm25 import BM25Retriever, top_rows
+from supportbot.retrieval.bm25 import KEYWORD_COVERAGE, BM25Retriever, top_rows
 from supportbot.retrieval.dense import DenseRetriever, candidate_count
 from supportbot.retrieval.documents import ScoredChunk
 
@@ -34,7 +42,10 @@ def ranks(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    """Fuses a DenseRetriever and a BM25Retriever over the same chunks; relevance is judged by the dense cosine."""
+    """Fuses a DenseRetriever and a BM25Retriever over the same chunks; relevance is judged by the dense cosine.
+
+    A query the embedder does not read (`reads(query)` is False) is ranked and judged by its keywords alone.
+    """
 
     def __init__(
         self,
@@ -45,7 +56,10 @@ class HybridRetriever:
         fusion: str = "weighted",
         dense_weight: float = 0.9,
         rrf_k: int = 60,
+        reads: Callable[[str], bool] | None = None,
+        min_keyword_coverage: float = 0.0,
     ) -> None:
+        """`reads`: whether the embedder reads a query (None: every query); `min_keyword_coverage`: the relevance bar then."""
         if fusion not in FUSIONS:
             raise ConfigError(f"retrieval.fusion: unknown fusion {fusion!r} (choose one of {', '.join(FUSIONS)})")
         if not 0.0 <= dense_weight <= 1.0:
@@ -57,6 +71,8 @@ class HybridRetriever:
         self.fusion = fusion
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
+        self.reads = reads
+        self.min_keyword_coverage = min_keyword_coverage
 
     def warm_up(self) -> None:
         self.dense.warm_up()
@@ -67,7 +83,9 @@ class HybridRetriever:
         return self.dense_weight * min_max(dense_scores) + (1 - self.dense_weight) * min_max(bm25_scores)
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """The k best chunks by fused score, each with its dense and BM25 scores in metadata."""
+        """The k best chunks by fused score, each with its dense and BM25 scores in metadata (by BM25 alone: see the class)."""
+        if self.reads is not None and not self.reads(query):
+            return self.bm25.search(query, k)
         vector = self.dense.embed(query)
         n = candidate_count(k)
         keyword_scores = self.bm25.scores(query)
@@ -85,7 +103,10 @@ class HybridRetriever:
         ]
 
     def is_relevant(self, hit: ScoredChunk) -> bool:
-        """Whether a hit's dense cosine reaches min_score: BM25 alone never makes a chunk relevant."""
+        """Whether a hit's dense cosine reaches min_score (BM25 alone never makes a chunk relevant), or for a query the
+        embedder does not read, its keyword coverage reaches min_keyword_coverage."""
+        if "dense" not in hit.metadata:
+            return hit.metadata[KEYWORD_COVERAGE] >= self.min_keyword_coverage
         return hit.metadata["dense"] >= self.min_score
 
     def retrieve(self, query: str) -> list[ScoredChunk]:

@@ -14,22 +14,26 @@ Codes are ISO 639-1 ("en", "zh", "es"), plus "zh-Hant" for Traditional Chinese.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from supportbot.errors import ConfigError
-from supportbot.text.analyzers import HAN, KANA, to_simplified
+from supportbot.text.analyzers import to_simplified
+from supportbot.text.scripts import (
+    HAN_SCRIPT,
+    HANGUL_SCRIPT,
+    JAPANESE_SCRIPT,
+    script_of,
+    scripts_of_language,
+    without_cjk,
+    without_links,
+)
 
 TRADITIONAL_CHINESE = "zh-Hant"
+ALL_LANGUAGES = "all"  # what a multilingual model reads
 # Lingua's top language must beat the second by this much, or the message has no clear language:
 # 0.1 turns "Klarna?" and "ok" into None instead of Polish and Turkish (benchmarks/README.md).
 MINIMUM_RELATIVE_DISTANCE = 0.1
 
-_HAN = re.compile(f"[{HAN}]")
-_KANA = re.compile(f"[{KANA}]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_NOT_WORDS = re.compile(r"https?://\S+|\S+@\S+\.\S+|<[@#!][^>]*>")  # links, e-mail addresses, Slack mentions
-_LETTER_WORD = re.compile(r"[^\W\d_]+")
 _NAMES = {"zh": "Simplified Chinese", TRADITIONAL_CHINESE: "Traditional Chinese"}
 
 
@@ -50,15 +54,20 @@ def base_language(code: str) -> str:
     return code.split("-")[0]
 
 
+def check_language_codes(codes: Sequence[str], setting: str) -> None:
+    """A ConfigError naming `setting` unless every code is ISO 639-1 (a variant such as "zh-Hant" by its base)."""
+    from lingua import IsoCode639_1
+
+    unknown = [code for code in codes if not hasattr(IsoCode639_1, base_language(code).upper())]
+    if unknown:
+        raise ConfigError(f"{setting}: {', '.join(map(repr, unknown))} is not an ISO 639-1 language code (like 'en', 'zh', 'es')")
+
+
 class LanguageDetector:
     """Detects a message's language among `languages`; lingua's models load at warm_up or the first Latin-script message."""
 
     def __init__(self, languages: Sequence[str]) -> None:
-        from lingua import IsoCode639_1
-
-        unknown = [code for code in languages if not hasattr(IsoCode639_1, base_language(code).upper())]
-        if unknown:
-            raise ConfigError(f"bot.languages: {', '.join(map(repr, unknown))} is not an ISO 639-1 language code (like 'en', 'zh', 'es')")
+        check_language_codes(languages, "bot.languages")
         self.languages = list(dict.fromkeys(base_language(code) for code in languages))
         self._detector = None
 
@@ -78,21 +87,45 @@ class LanguageDetector:
         """The language code of `text`, or None when it has no clear language (or detection is off: `languages` empty)."""
         if not self.languages:
             return None
-        text = _NOT_WORDS.sub(" ", text)
-        han, kana, hangul = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_HANGUL.findall(text))
-        rest = _HANGUL.sub(" ", _KANA.sub(" ", _HAN.sub(" ", text)))
-        words = len(_LETTER_WORD.findall(rest))
-        # A CJK character carries about what a word does: the script with more of them wins.
-        if kana and kana + han >= words:
+        script = script_of(text)
+        if script == JAPANESE_SCRIPT:
             return "ja"
-        if hangul and hangul >= words:  # a Korean syllable block is a few letters; counted as a word too
+        if script == HANGUL_SCRIPT:
             return "ko"
-        if han and han >= words:
+        if script == HAN_SCRIPT:
             return TRADITIONAL_CHINESE if to_simplified(text) != text else "zh"
-        if not words:
+        if script is None:
             return None
         if len(self.languages) == 1:
             return self.languages[0]
-        language = self._lingua().detect_language_of(rest)
+        language = self._lingua().detect_language_of(without_cjk(without_links(text)))
         return language.iso_code_639_1.name.lower() if language is not None else None
 
+
+class ModelLanguages:
+    """The languages a model reads (ISO 639-1 codes; "all" or none: every language), and whether it reads a text.
+
+    Decided by the text's script, not by detecting its language: the script is certain and costs
+    microseconds, so an English question is never taken for another language. A model gives text in a
+    script it was never trained on vectors whose cosines say nothing (all-MiniLM-L6-v2 puts every
+    Chinese question at 0.6-0.85 from every Chinese chunk, answerable or not), while a Latin-script
+    language it was not trained on (Spanish with an English model) shares most of its subwords with
+    English and is still read.
+    """
+
+    def __init__(self, languages: Sequence[str], setting: str = "retrieval.embedding_languages") -> None:
+        """`setting` is named in the error for a bad code."""
+        codes = list(languages)
+        if ALL_LANGUAGES in codes and len(codes) > 1:
+            raise ConfigError(f'{setting}: "{ALL_LANGUAGES}" stands alone (the model reads every language), got {codes}')
+        check_language_codes([code for code in codes if code != ALL_LANGUAGES], setting)
+        self.languages = codes
+        every = not codes or codes == [ALL_LANGUAGES]
+        self.scripts = None if every else set().union(*(scripts_of_language(code) for code in codes))
+
+    def reads(self, text: str) -> bool:
+        """False only for text mostly in a script none of the languages is written in; text without letters is read."""
+        if self.scripts is None:
+            return True
+        script = script_of(text)
+        return script is None or script in self.scripts

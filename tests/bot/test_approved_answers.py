@@ -8,7 +8,7 @@ import json
 import pytest
 from fakes import grounding_checker
 
-from supportbot.app import retriever_for_index
+from supportbot.app import build_index, embedding_languages, retriever_for_index
 from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.reply import AnswerKind
@@ -87,3 +87,17 @@ def test_approved_markdown_page_is_kept_as_one_chunk_with_its_exact_body(embedde
     page = SourceDocument("refunds.md", "Refunds", "refunds.md", body, "markdown", approved=True)
     chunks = DocumentSplitter(ChunkingSettings(50, 0), embedder.count_tokens).split(page)
     assert len(chunks) == 1 and chunks[0].text == body.strip() and chunks[0].approved
+
+
+def test_question_the_embedder_cannot_read_never_gets_an_approved_text(embedder, tmp_path):
+    """MiniLM reads most Chinese characters as one unknown token: these two unrelated questions score ~1.0 together."""
+    faq = tmp_path / "faq.jsonl"
+    entry = {"question": "可以换其他尺寸或颜色吗？", "answer": "可以。签收后 30 天内可以免费换一次。", "approved": True}
+    faq.write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
+    config = Config()
+    build_index(config, [str(faq)], tmp_path / "index", show_progress=False, embedder=embedder)
+    index = load_index(tmp_path / "index")
+    question = "可以开增值税专用发票吗？"  # "can you issue a VAT invoice?"
+    assert ApprovedAnswers(index, embedder, config.bot.approved_min_score).match(question) is not None  # what happened before
+    approved = ApprovedAnswers(index, embedder, config.bot.approved_min_score, embedding_languages(config).reads)
+    assert approved.match(question) is None
