@@ -106,14 +106,13 @@ class TestIndexCommands:
 
 class TestConsoleRepl:
     def test_user_session_in_a_terminal(self, chat_env, isolated_data_dir: Path):
-        # Generative mode streams token by token, so Ctrl-C lands mid-answer (what this test is about).
+        # Generative mode streams a long answer token by token, so Ctrl-C lands mid-answer (what this test is about).
         env = {**os.environ, **chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "200", "SUPPORTBOT_BOT_ANSWER_MODE": "generative", "TERM": "dumb"}
         child = pexpect.spawn(sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180)
         try:
             child.expect("you> ")
             child.sendline("How long do refunds take?")
-            child.expect("bot> ")
-            child.expect(r"\S")  # the answer has started streaming
+            child.expect("bot> ")  # the answer is being made: 200 tokens take seconds
             child.sendintr()  # Ctrl-C stops the answer, not the program
             child.expect(r"\[stopped\]")
             child.expect("you> ")
