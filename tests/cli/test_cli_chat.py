@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.slow
 def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "supportbot", *args],
+        check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -104,17 +107,27 @@ class TestIndexCommands:
         assert result.returncode == 2 and "unknown key 'bot.system_promt'" in result.stderr
 
 
+def _default_sigint() -> None:
+    """Ctrl-C in a terminal interrupts the program, whatever the test runner's process ignores."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class TestConsoleRepl:
     def test_user_session_in_a_terminal(self, chat_env, isolated_data_dir: Path):
         # Generative mode streams a long answer token by token, so Ctrl-C lands mid-answer (what this test is about).
         env = {**os.environ, **chat_env, "SUPPORTBOT_MODEL_MAX_NEW_TOKENS": "200", "SUPPORTBOT_BOT_ANSWER_MODE": "generative", "TERM": "dumb"}
-        child = pexpect.spawn(sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180)
+        transcript = io.StringIO()
+        child = pexpect.spawn(
+            sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180, preexec_fn=_default_sigint
+        )
+        child.logfile_read = transcript
         try:
             child.expect("you> ")
             child.sendline("How long do refunds take?")
             child.expect("bot> ")  # the answer is being made: 200 tokens take seconds
-            child.sendintr()  # Ctrl-C stops the answer, not the program
-            child.expect(r"\[stopped\]")
+            child.kill(signal.SIGINT)  # Ctrl-C stops the answer, not the program
+            index = child.expect([r"\[stopped\]", "you> "])
+            assert index == 0, f"the answer was not stopped:\n{transcript.getvalue()}"
             child.expect("you> ")
             child.sendline("/sources")
             child.expect(r"\[1\] ")
