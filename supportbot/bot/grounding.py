@@ -153,6 +153,8 @@ class Evidence:
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
     customer_text: str
     customer_figures: list[Figure] = field(default_factory=list)
+    customer_terms: frozenset[str] = frozenset()  # content words of what the customer wrote
+    customer_asked: bool = False  # the customer's messages hold a question
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,8 @@ class GroundingChecker:
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
             customer_text,
             extract_figures(customer_text),
+            frozenset(self.content_terms(customer_text)),
+            bool(_QUESTION.search(customer_text)),
         )
 
     def content_terms(self, text: str) -> set[str]:
@@ -270,20 +274,20 @@ class GroundingChecker:
         numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*", text))
         return set(self.analyze(f"{kept} {numbers}"))
 
-    def restates_customer(self, text: str, evidence: Evidence) -> bool:
+    @staticmethod
+    def _restates_customer(terms: set[str], claim: Claim, evidence: Evidence) -> bool:
         """Only what the customer told us, back at them: no answer in it, and nothing to check.
 
         Never after a question: "I can ship a 9-foot rug to your PO box" uses only the words of "Can you ship a
         9 foot rug to my PO box?" and answers it.
         """
-        terms = self.content_terms(text)
         return (
-            not _QUESTION.search(evidence.customer_text)
+            not evidence.customer_asked
             and bool(terms)
-            and terms <= self.content_terms(evidence.customer_text)
-            and not _OPENING_YES.match(text)
-            and is_negated(text) == is_negated(evidence.customer_text)
-            and all(figures_match(figure, evidence.customer_figures) for figure in extract_figures(text))
+            and terms <= evidence.customer_terms
+            and not claim.yes
+            and claim.negated == is_negated(evidence.customer_text)
+            and all(figures_match(figure, evidence.customer_figures) for figure in claim.figures)
         )
 
     def is_claim(self, sentence: str) -> bool:
@@ -300,11 +304,12 @@ class GroundingChecker:
         Words are compared first (cheap); only the statements that pass are embedded and compared by meaning.
         """
         text = strip_citations(sentence)
-        if not self.is_claim(text) or self.restates_customer(text, evidence):
+        if not self.is_claim(text):
             return SentenceCheck(text, supported=True, claim=False)
         terms = self.content_terms(text)
-        figures, names, quoted, negated = extract_figures(text), names_in(text), quoted_in(text), is_negated(text)
-        claim = Claim(figures, names, quoted, negated, bool(_OPENING_YES.match(text)))
+        claim = Claim(extract_figures(text), names_in(text), quoted_in(text), is_negated(text), bool(_OPENING_YES.match(text)))
+        if self._restates_customer(terms, claim, evidence):
+            return SentenceCheck(text, supported=True, claim=False)
         overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
         best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
         for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
