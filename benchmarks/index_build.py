@@ -5,14 +5,17 @@ often as needed, each copy's brand name numbered ("Larkspur7") so that no two ch
 questions are the same text (the builder embeds a repeated FAQ question once). Then, in the same
 run, each of these is timed as a whole process, from start to exit:
 
-  supportbot       `python -m supportbot index build FOLDER --index DIR --quiet [--workers N]`
+  supportbot       `python -m supportbot index build FOLDER --index DIR --quiet [--workers N]`, with
+                   retrieval.document_weights int8 (the default) and float32 (--weights)
                    (a fresh index folder each time: nothing is reused from an earlier build)
   reference        a process that imports sentence-transformers, loads the same model and
                    `encode`s exactly the texts the build embedded (chunks with their titles, and
                    the FAQ questions), batch_size 32, normalised, on all cores
 
 The ONNX export is made once before timing, as the first query or build after installing does;
-its one-time cost is printed too. Both sides run with TOKENIZERS_PARALLELISM=false.
+its one-time cost is printed too. Both sides run with TOKENIZERS_PARALLELISM=false. Each process
+is timed `--rounds` times (3), the rounds interleaving the processes, and the table gives the median:
+on a shared machine one build of the same folder took anywhere from 10.4 to 14.0 s.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/index_build.py                        # 1k and 10k chunks
     PYTHONPATH=$PWD .venv/bin/python benchmarks/index_build.py --sizes 1000 --workers 1,2
@@ -22,10 +25,12 @@ its one-time cost is printed too. Both sides run with TOKENIZERS_PARALLELISM=fal
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,41 +95,51 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="Chunk counts to build, comma-separated.")
     parser.add_argument("--workers", default="1", help="Values of `index build --workers` to time, comma-separated.")
+    parser.add_argument("--weights", default="int8,float32", help="Values of retrieval.document_weights to time, comma-separated.")
+    parser.add_argument("--rounds", type=int, default=3, help="Times each process is timed; the table gives the median.")
     parser.add_argument("--no-reference", action="store_true", help="Skip the sentence-transformers process.")
     args = parser.parse_args()
     config = load_config(None, environ={})
     per_copy = chunks_per_copy(config)
     model_path = resolve_reference(config.retrieval.embedding_model)
-    rows = []
+    seconds: dict[tuple[str, int, int], list[float]] = {}  # (process, chunks, texts) -> one time per round
+
+    def record(name: str, chunks: int, texts: int, value: float) -> None:
+        seconds.setdefault((name, chunks, texts), []).append(value)
+        print(f"done: {name}, {chunks} chunks: {value:.1f} s", file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="index-build-bench-") as temporary:
         work = Path(temporary)
         env = {**os.environ, "SUPPORTBOT_PATHS_CACHE_DIR": str(work / "cache"), "PYTHONPATH": os.getcwd()}
         build = [sys.executable, "-m", "supportbot", "index", "build", "--quiet"]
-        warm = timed([*build, "bundled:sample-docs", "--index", str(work / "warm")], env)  # exports ONNX once
+        warm = timed([*build, "bundled:sample-docs", "--index", str(work / "warm")], env)  # exports (and quantizes) once
         print(f"first build of the sample docs ({per_copy} chunks), ONNX export included: {warm:.1f} s", file=sys.stderr)
         for size in (int(value) for value in args.sizes.split(",")):
             folder = work / f"docs-{size}"
             write_help_center(folder, math.ceil(size / per_copy))
-            for workers in (int(value) for value in args.workers.split(",")):
-                index_dir = work / f"index-{size}-{workers}"
-                seconds = timed([*build, str(folder), "--index", str(index_dir), "--workers", str(workers)], env)
-                texts = embedded_texts(index_dir)
-                chunks = len(load_index(index_dir).chunks)
-                rows.append((f"supportbot index build --workers {workers}", chunks, len(texts), seconds))
-                print(f"done: {rows[-1]}", file=sys.stderr, flush=True)
-                shutil.rmtree(index_dir)
-            if not args.no_reference:
-                texts_file = work / "texts.json"
-                texts_file.write_text(json.dumps(texts), encoding="utf-8")
-                seconds = timed([sys.executable, "-c", REFERENCE, model_path, str(texts_file)], env)
-                rows.append(("sentence-transformers encode (reference)", chunks, len(texts), seconds))
-                print(f"done: {rows[-1]}", file=sys.stderr, flush=True)
+            for _ in range(args.rounds):  # rounds interleave the processes, so a busy moment hits all of them alike
+                for weights, workers in itertools.product(args.weights.split(","), (int(v) for v in args.workers.split(","))):
+                    index_dir = work / f"index-{size}-{workers}"
+                    weights_env = {**env, "SUPPORTBOT_RETRIEVAL_DOCUMENT_WEIGHTS": weights}
+                    value = timed([*build, str(folder), "--index", str(index_dir), "--workers", str(workers)], weights_env)
+                    texts = embedded_texts(index_dir)
+                    chunks = len(load_index(index_dir).chunks)
+                    record(f"supportbot index build --workers {workers}, {weights} weights", chunks, len(texts), value)
+                    shutil.rmtree(index_dir)
+                if not args.no_reference:
+                    texts_file = work / "texts.json"
+                    texts_file.write_text(json.dumps(texts), encoding="utf-8")
+                    value = timed([sys.executable, "-c", REFERENCE, model_path, str(texts_file)], env)
+                    record("sentence-transformers encode (reference)", chunks, len(texts), value)
+    print(f"median of {args.rounds} round(s); whole process s as median (lowest-highest)")
     print("| process | chunks | texts embedded | whole process s | chunks/s | vs reference |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for name, chunks, texts, seconds in rows:
-        reference = next((s for n, c, _, s in rows if c == chunks and n.startswith("sentence")), None)
-        speedup = f"{reference / seconds:.2f}x" if reference else "-"
-        print(f"| {name} | {chunks} | {texts} | {seconds:.1f} | {chunks / seconds:.1f} | {speedup} |")
+    medians = {key: statistics.median(values) for key, values in seconds.items()}
+    for (name, chunks, texts), median in medians.items():
+        reference = next((m for (n, c, _), m in medians.items() if c == chunks and n.startswith("sentence")), None)
+        speedup = f"{reference / median:.2f}x" if reference else "-"
+        spread = f" ({min(seconds[name, chunks, texts]):.1f}-{max(seconds[name, chunks, texts]):.1f})" if args.rounds > 1 else ""
+        print(f"| {name} | {chunks} | {texts} | {median:.1f}{spread} | {chunks / median:.1f} | {speedup} |")
     return 0
 
 

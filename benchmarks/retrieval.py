@@ -17,6 +17,7 @@ of these two also as FAQ entries. One table per set, then one summary.
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py                       # every dev set
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --json
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --document-weights float32   # chunks embedded in float32
     ... benchmarks/retrieval.py ../shared/data/stackfaq --reranker cross-encoder/ms-marco-MiniLM-L-6-v2 --torch-threads 2
 """
 
@@ -183,11 +184,13 @@ def main() -> int:
     parser.add_argument("--torch-threads", type=int, default=1)
     parser.add_argument("--reranker", help="Also measure the default pipeline with this cross-encoder (retrieval.reranker).")
     parser.add_argument("--rerank-candidates", type=int, default=10, help="retrieval.rerank_candidates for --reranker.")
+    parser.add_argument("--document-weights", choices=["int8", "float32"], help="retrieval.document_weights (default: the default).")
     args = parser.parse_args()
     # One torch thread: on a shared 2-core machine two threads per query fight other processes and
     # run several times slower; the reference pipeline gets the same setting.
     torch.set_num_threads(args.torch_threads)
     config = load_config(None, environ={})  # the defaults, whatever the environment says
+    config.retrieval.document_weights = args.document_weights or config.retrieval.document_weights
     specs = args.datasets or [spec for spec in DEV_SETS if Path(spec.removeprefix(FAQ_PREFIX)).exists()]
     all_results = {}
 

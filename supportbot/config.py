@@ -29,6 +29,7 @@ RetrievalMode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
 DocumentEncoder = Literal["onnx", "torch"]
+DocumentWeights = Literal["int8", "float32"]
 QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
@@ -178,6 +179,12 @@ class RetrievalConfig:
         "onnx",
         "How `index build` embeds chunks: 'onnx' (the same export as queries, length-sorted batches, same vectors "
         "within 1e-5) or 'torch' (sentence-transformers).",
+    )
+    document_weights: DocumentWeights = _opt(
+        "int8",
+        "Weights of the ONNX document encoder: 'int8' (8-bit, one scale per block of 128 inputs: embeds ~1.2x faster, "
+        "vectors within cosine ~0.999 of the model's, nDCG@10 within 0.002 on the dev sets) or 'float32' "
+        "(the model's own vectors). Queries are always embedded in float32.",
     )
     reranker: str = _opt(
         "",

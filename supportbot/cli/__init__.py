@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -27,16 +28,22 @@ class SupportbotGroup(click.Group):
 
 
 def _quiet_libraries() -> None:
+    """Keeps libraries' notices and loading bars out of the console.
+
+    Through the environment where it can: importing transformers only to quiet it would cost every
+    command about a second of its start, and most commands (an index build, a reply from the GGUF
+    model) never load it. transformers reads these when it is first imported.
+    """
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # what transformers' disable_progress_bar() sets
     for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx", "bitsandbytes"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
+    if "transformers" in sys.modules:  # already imported (the CLI called from Python): quiet it directly
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.set_verbosity_error()
         transformers_logging.disable_progress_bar()
-    except ImportError:
-        pass
 
 
 def get_config(ctx: click.Context) -> Config:

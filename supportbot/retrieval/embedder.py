@@ -20,7 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from supportbot.model_sources import load_sentence_transformers_model
-from supportbot.retrieval.onnx_encoder import ModelFolder, OnnxEncoder, ensure_export, read_model_folder, token_counter
+from supportbot.retrieval.onnx_encoder import (
+    ModelFolder,
+    OnnxEncoder,
+    ensure_export,
+    ensure_int8_export,
+    read_model_folder,
+    token_counter,
+)
 
 log = logging.getLogger(__name__)
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names encode_document looks for, in its order
@@ -39,11 +46,13 @@ class SentenceTransformerEmbedder:
         query_prompt: str = "",
         document_prompt: str = "",
         document_encoder: str = "torch",
+        document_weights: str = "float32",
     ) -> None:
         self.model_reference = model_reference
         self.device = device
         self.query_encoder = query_encoder
         self.document_encoder = document_encoder
+        self.document_weights = document_weights
         self.cache_dir = cache_dir
         self._query_prompt = query_prompt
         self._document_prompt = document_prompt
@@ -52,6 +61,8 @@ class SentenceTransformerEmbedder:
         self._counter = None
         self._onnx: OnnxEncoder | None = None
         self._onnx_failed = False
+        self._int8: OnnxEncoder | None = None
+        self._int8_failed = False
         self._warned = False
         self._last_query: tuple[str, np.ndarray] | None = None
 
@@ -97,6 +108,20 @@ class SentenceTransformerEmbedder:
                 self._onnx_failed = True
                 log.warning("ONNX encoder unavailable (%s: %s); using sentence-transformers", type(error).__name__, error)
         return self._onnx
+
+    def _document_onnx(self, prompt: str) -> OnnxEncoder | None:
+        """The encoder for documents: the float32 export, or its 8-bit copy (retrieval.document_weights)."""
+        encoder = self._onnx_path(prompt)
+        if encoder is None or self.document_weights != "int8" or self._int8_failed:
+            return encoder
+        if self._int8 is None:
+            try:
+                self._int8 = OnnxEncoder(encoder.folder, ensure_int8_export(encoder.model_file))
+            except Exception as error:  # noqa: BLE001 - an onnxruntime without the quantizer: float32 still works
+                self._int8_failed = True
+                log.warning("8-bit document encoder unavailable (%s: %s); embedding in float32", type(error).__name__, error)
+                return encoder
+        return self._int8
 
     @property
     def model(self):
@@ -147,7 +172,7 @@ class SentenceTransformerEmbedder:
         `workers` processes share the batches on the ONNX path (sentence-transformers uses its own threads).
         """
         prompt = self.document_prompt
-        onnx = self._onnx_path(prompt) if self.document_encoder == "onnx" else None
+        onnx = self._document_onnx(prompt) if self.document_encoder == "onnx" else None
         if onnx is not None:
             return onnx.embed_batches([prompt + text for text in texts], batch_size, on_batch, workers)
         vectors = []

@@ -143,6 +143,42 @@ def ensure_export(folder: ModelFolder, cache_dir: Path, load_model: Callable[[],
     return path
 
 
+INT8_BLOCK = 128  # inputs per weight scale: 32 or 64 were slower for little closer vectors, 256 no faster
+
+
+def int8_export_path(model_file: Path) -> Path:
+    """Named by the block size too, so that a change of settings makes a new copy."""
+    return model_file.with_name(f"{model_file.stem}-int8-b{INT8_BLOCK}{model_file.suffix}")
+
+
+def ensure_int8_export(model_file: Path) -> Path:
+    """The export with its matrix weights in 8 bits, made once from `model_file`: documents embed ~1.2x faster.
+
+    onnxruntime's MatMulNBits: symmetric 8-bit weights with one scale per block of 128 inputs, and
+    (accuracy level 4) the activations quantized per block too, multiplied in int8. Per-block scales
+    keep the vectors within cosine ~0.999 of the model's, where the usual dynamic int8 quantization
+    (one activation scale per tensor) gave 0.99 and lost up to 0.013 nDCG@10 (docs/retrieval.md).
+    """
+    path = int8_export_path(model_file)
+    if path.is_file():
+        return path
+    import onnx
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+    root.handlers[:], root.level = handlers, level  # that module calls logging.basicConfig(level=INFO) on import
+    logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)  # one INFO line per matrix otherwise
+    log.info("quantizing the document encoder to 8 bits (once): %s", path)
+    settings = {"bits": 8, "block_size": INT8_BLOCK, "is_symmetric": True, "accuracy_level": 4}
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(model_file)), algo_config=DefaultWeightOnlyQuantConfig(**settings), **settings)
+    quantizer.process()
+    with staged_file(path) as partial:
+        quantizer.model.save_model_to_file(str(partial), use_external_data_format=False)
+    return path
+
+
 def open_session(path: Path, threads: int):
     import onnxruntime
 
