@@ -42,7 +42,7 @@ def config_for(args: argparse.Namespace) -> Config:
     config.model.device, config.model.threads = "cpu", args.threads
     ft = config.finetune
     ft.epochs, ft.batch_size, ft.learning_rate, ft.eval_split = args.epochs, args.batch_size, args.learning_rate, 0.0
-    ft.seed = args.seed
+    ft.seed, ft.decline_share = args.seed, args.decline_share
     return config
 
 
@@ -81,7 +81,7 @@ def evaluate(config: Config, out: Path, limit: int, max_new_tokens: int) -> dict
     from supportbot.app import create_embedder, create_grounding_checker
     from supportbot.finetune.adapter import load_adapted
     from supportbot.finetune.data import load_conversations
-    from supportbot.finetune.evaluate import answer_tasks, compare, markdown_table
+    from supportbot.finetune.evaluate import answer_tasks, compare, markdown_table, score_model
     from supportbot.finetune.tokenization import tokenize_all
 
     conversations = load_conversations(out / "held-out.jsonl").conversations
@@ -91,10 +91,12 @@ def evaluate(config: Config, out: Path, limit: int, max_new_tokens: int) -> dict
     for name in ("with-sources", "without-sources"):
         model, tokenizer, device = load_adapted(config.model.name, config.paths.cache_path(), out / name, "cpu")
         examples = tokenize_all(tokenizer, conversations, config.finetune.max_length)
-        scores = compare(model, tokenizer, examples, tasks, max_new_tokens, config.finetune.batch_size, device,
-                         config.model.repetition_penalty, checker)
-        results.setdefault("base", scores["base"])
-        results[name] = scores["adapted"]
+        scoring = (tokenizer, examples, tasks, max_new_tokens, config.finetune.batch_size, device, config.model.repetition_penalty, checker)
+        if "base" in results:  # the base is the same model under both adapters: score it once
+            results[name] = score_model(model, *scoring)
+        else:
+            scores = compare(model, *scoring)
+            results["base"], results[name] = scores["base"], scores["adapted"]
     table = markdown_table(results)
     print(f"{len(conversations)} held-out replies for perplexity, {len(tasks)} answered\n{table}")
     summary = {name: {k: v for k, v in vars(s).items() if k != "answers"} for name, s in results.items()}
@@ -115,7 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=30, help="Held-out replies answered and scored.")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=0, help="model.threads; 0 lets torch decide.")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, default=42, help="finetune.seed: also chooses the held-out dialogues.")
+    parser.add_argument("--decline-share", type=float, default=Config().finetune.decline_share,
+                        help="finetune.decline_share for the with-sources examples.")
     args = parser.parse_args(argv)
     config = config_for(args)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -464,9 +464,10 @@ class FinetuneConfig:
     loss_chunk_tokens: int = _opt(1024, "Labelled positions sent through the output layer at once when computing the loss.")
     chat_template: str = _opt("", "Chat template to train with: empty for the model's own, 'chatml', or a Jinja file.")
     decline_share: float = _opt(
-        0.2,
+        0.1,
         "`finetune prepare --context`: share of examples given an unrelated question's sources and bot.fallback_message "
-        "as the reply, so the model learns to decline when the sources don't answer.",
+        "as the reply, so the model learns to decline when the sources don't answer (0.2 made the bundled model "
+        "hand off a third or more of questions its sources answer; benchmarks/README.md).",
     )
     seed: int = _opt(42, "Seed for the split, the batch order, LoRA initialisation, dropout and prepare's declines.")
     eval_max_new_tokens: int = _opt(64, "Longest generated answer when `finetune eval` scores answers.")
