@@ -6,16 +6,26 @@ quantization, LoRA r=16 on all linear layers, gradient checkpointing, sdpa atten
 the model with `supportbot.finetune.modeling.load_trainable_model` (the same function `finetune
 train` uses) and computes the loss with `AssistantLossModel` (only where labels are set, in chunks
 recomputed in backward). Weights are random-initialised from each architecture's config (costs
-exactly what real weights cost). Tokens/s is the median step after warm-up.
+exactly what real weights cost).
 
-Run on a CUDA machine (bitsandbytes needed; see ENVIRONMENT.md for an offline wheel):
+Two kinds of data:
+- fixed-length rows (default, `--seq`): every position labelled, the same rows for every variant;
+  tokens/s is tokens over the measured steps' time.
+- real shapes (`--examples`): random tokens in the shapes of real training examples (written on a
+  CPU by `--write-examples` from chat JSONL, tokenized as `finetune train` does), the same
+  examples for every variant, each batched its own way: the plain recipe in shuffled order with
+  every token labelled, supportbot length-grouped with only the replies labelled (or packed).
+  Tokens/s counts real tokens, not padding.
 
-    PYTHONPATH=. python benchmarks/finetune_gpu.py                      # all three architectures
-    PYTHONPATH=. python benchmarks/finetune_gpu.py --arch smollm2-135m --steps 10 --json out.json
+    PYTHONPATH=. .venv/bin/python benchmarks/finetune_gpu.py --write-examples star_train.jsonl   # on the CPU, once
+    PYTHONPATH=. python benchmarks/finetune_gpu.py                                            # on a CUDA machine
+    PYTHONPATH=. python benchmarks/finetune_gpu.py --examples star_train.jsonl --steps 24 --json out.json
 
-Variants measured per architecture: `plain` (reference), `ours` (same batch, gradient
-checkpointing on) and `ours-nogc` (same batch, gradient checkpointing off: affordable once the
-logits no longer dominate memory). Each prints tokens/s and peak memory, and its ratio to `plain`.
+Variants: `plain` (reference), `ours` (finetune train's step: gradient checkpointing on),
+`ours-nogc` (checkpointing off), `ours-bf16` (the frozen weights peft raises to fp32 kept in
+bf16: a measurement, not a setting), `ours-packed` (`finetune.packing`, real shapes only). Each
+prints tokens/s and peak memory, and its ratio to `plain` (bitsandbytes needed; see
+ENVIRONMENT.md for an offline wheel). Figures: benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -23,10 +33,11 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
+import random
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +45,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from supportbot.config import FinetuneConfig  # noqa: E402
-from supportbot.finetune.loss import AssistantLossModel  # noqa: E402
+from supportbot.config import FinetuneConfig
+from supportbot.finetune.batching import batch_order, collate, collate_packed, pack_examples
+from supportbot.finetune.loss import AssistantLossModel
+from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample
 
 # Architectures as published in each model's config.json; batch sizes as in the reference table.
 ARCHITECTURES: dict[str, dict] = {
@@ -68,6 +81,7 @@ class Result:
     tokens_per_second: float
     peak_gb: float
     first_loss: float
+    tokens: int = 0  # real (unpadded) tokens in the measured steps
 
 
 def model_config(arch: str, tiny: bool = False):
@@ -111,79 +125,207 @@ def plain_recipe_model(model_dir: Path, device, quantize: bool):
     return get_peft_model(model, lora)
 
 
-def plain_loss(model, input_ids: torch.Tensor) -> torch.Tensor:
-    return model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=input_ids).loss
+def plain_loss(model, batch: dict) -> torch.Tensor:
+    return model(**batch).loss
 
 
-def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool) -> AssistantLossModel:
-    """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`."""
+def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool, frozen_bf16: bool = False) -> AssistantLossModel:
+    """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`.
+
+    `frozen_bf16` puts back in bf16 the frozen weights peft's `prepare_model_for_kbit_training` raised to
+    fp32 (embeddings, norms, output layer): a measurement of what that upcast costs, not what `finetune train` does.
+    """
     from supportbot.finetune.modeling import load_trainable_model
 
     settings = FinetuneConfig(gradient_checkpointing=gradient_checkpointing)
     model = load_trainable_model(str(model_dir), settings, quantize, device, seed=0, cache_dir=model_dir.parent / "cache")
+    if frozen_bf16:
+        for parameter in model.parameters():
+            if not parameter.requires_grad and parameter.dtype == torch.float32:
+                parameter.data = parameter.data.to(torch.bfloat16)
     return AssistantLossModel(model, settings.loss_chunk_tokens)
 
 
-def ours_loss(model: AssistantLossModel, input_ids: torch.Tensor) -> torch.Tensor:
+def ours_loss(model: AssistantLossModel, batch: dict) -> torch.Tensor:
     # `finetune train` runs the forward under accelerate's bf16 autocast on a GPU; do the same here.
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=input_ids.is_cuda)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=batch["input_ids"].is_cuda)
     with autocast:
-        return model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=input_ids)
+        return model(**batch)
 
 
-def measure(model, loss_fn, batch: int, seq: int, vocab: int, device, steps: int, warmup: int) -> tuple[float, float, float]:
-    """(median tokens/s after warm-up, peak GPU GB, first loss) for AdamW steps on random tokens."""
+@dataclass
+class Shape:
+    """A training example's token count and the [start, end) spans that carry loss (assistant replies)."""
+
+    length: int
+    labelled: list[tuple[int, int]]
+
+
+def synthetic_batches(batch: int, seq: int, vocab: int, count: int, seed: int) -> list[dict]:
+    """Random full-length rows, every position labelled: the fixed-shape comparison."""
+    generator = torch.Generator().manual_seed(seed)
+    batches = []
+    for _ in range(count):
+        input_ids = torch.randint(0, vocab, (batch, seq), generator=generator)
+        batches.append({"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids), "labels": input_ids.clone()})
+    return batches
+
+
+def shaped_examples(shapes: list[Shape], indices: list[int], vocab: int, assistant_only: bool, seed: int) -> dict[int, TokenizedExample]:
+    """Random tokens in the shapes of real examples.
+
+    `assistant_only` labels the reply spans (supportbot's loss); otherwise every token is labelled
+    (a causal-LM collator's labels = input_ids; `collate` leaves the padding unlabelled).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    examples = {}
+    for i in indices:
+        ids = torch.randint(1, vocab, (shapes[i].length,), generator=generator).tolist()
+        labels = [IGNORE_INDEX] * len(ids)
+        for begin, end in shapes[i].labelled if assistant_only else [(0, len(ids))]:
+            labels[begin:end] = ids[begin:end]
+        examples[i] = TokenizedExample(ids, labels)
+    return examples
+
+
+def real_tokens(batch: dict) -> int:
+    """Tokens that are not padding: the attention mask's ones, or in packed rows (`collate_packed`, no mask) the non-pad ids."""
+    if "attention_mask" in batch:
+        return int(batch["attention_mask"].sum())
+    return int((batch["input_ids"] != 0).sum())
+
+
+def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], device) -> tuple[float, float, float, int]:
+    """(real tokens/s over `batches`, peak GPU GB, first loss, real tokens) for AdamW steps after `warm_batches`."""
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4)
-    generator = torch.Generator().manual_seed(0)
     is_cuda = torch.device(device).type == "cuda"
     if is_cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    times, first_loss = [], float("nan")
     model.train()
-    for step in range(warmup + steps):
-        input_ids = torch.randint(0, vocab, (batch, seq), generator=generator).to(device)
+    first_loss, elapsed, tokens = float("nan"), 0.0, 0
+    for step, host_batch in enumerate(warm_batches + batches):
         started = time.perf_counter()
-        loss = loss_fn(model, input_ids)
+        loss = loss_fn(model, {k: v.to(device) for k, v in host_batch.items()})
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if is_cuda:
             torch.cuda.synchronize()
         if step == 0:
-            first_loss = float(loss)
-        if step >= warmup:
-            times.append(time.perf_counter() - started)
+            first_loss = loss.item()
+        if step >= len(warm_batches):
+            elapsed += time.perf_counter() - started
+            tokens += real_tokens(host_batch)
     peak = torch.cuda.max_memory_allocated() / 1e9 if is_cuda else 0.0
-    return batch * seq / statistics.median(times), peak, first_loss
+    return tokens / elapsed, peak, first_loss, tokens
 
 
-def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize: bool, tiny: bool = False, variants=None) -> list[Result]:
+VARIANTS = ["plain", "ours", "ours-nogc", "ours-bf16", "ours-packed"]
+
+
+def variant_batches(variant: str, batch: int, seq: int, vocab: int, steps: int, warmup: int, shapes: list[Shape] | None):
+    """(measured, warm-up) batches for `variant`: the same examples for every variant, batched its own way.
+
+    The plain recipe takes examples in shuffled order; supportbot groups them by length
+    (`batch_order`, as `finetune train` does) and labels only the replies; `ours-packed` lays them
+    in rows of up to `finetune.max_length` tokens (`finetune.packing`), `batch` rows a step.
+    """
+    if shapes is None:
+        if variant == "ours-packed":
+            raise ValueError("ours-packed needs --examples: fixed-length rows have nothing to pack")
+        return synthetic_batches(batch, seq, vocab, steps, 1), synthetic_batches(batch, seq, vocab, warmup, 2)
+    if len(shapes) < batch * (steps + warmup):
+        sys.exit(f"--examples holds {len(shapes)} examples; {batch * (steps + warmup)} are needed for batch {batch}, {steps} steps and {warmup} warm-up")
+    plain = variant == "plain"
+    capacity = FinetuneConfig().max_length
+
+    def batches(indices: list[int], seed: int) -> list[dict]:
+        examples = shaped_examples(shapes, indices, vocab, not plain, seed)
+        if plain:
+            shuffled = list(indices)
+            random.Random(seed).shuffle(shuffled)
+            return [collate([examples[i] for i in shuffled[b : b + batch]], 0) for b in range(0, len(shuffled), batch)]
+        if variant == "ours-packed":
+            rows = [[indices[i] for i in row] for row in pack_examples([shapes[i].length for i in indices], capacity)]
+            order = batch_order([sum(shapes[i].length for i in row) for row in rows], batch, seed)
+            return [collate_packed([[examples[i] for i in rows[r]] for r in b], 0) for b in order]
+        order = batch_order([shapes[i].length for i in indices], batch, seed, group_by_length=True)
+        return [collate([examples[indices[i]] for i in b], 0) for b in order]
+
+    measured, warm = list(range(batch * steps)), list(range(batch * steps, batch * (steps + warmup)))
+    return batches(measured, 1), batches(warm, 2)
+
+
+def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize: bool, tiny: bool = False, variants=None,
+             shapes: list[Shape] | None = None) -> list[Result]:
     batch = ARCHITECTURES[arch]["batch"]
     vocab = model_config(arch, tiny).vocab_size
-    variants = variants or ["plain", "ours", "ours-nogc"]
     results = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{arch}-") as tmp:
         model_dir = write_random_model(arch, Path(tmp) / "model", device, tiny)
-        for variant in variants:
-            if variant == "plain":
-                model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
-            else:
-                model, loss_fn = ours_model(model_dir, torch.device(device), quantize, variant == "ours"), ours_loss
+        for variant in variants or VARIANTS:
+            model = None
+            batches, warm = variant_batches(variant, batch, seq, vocab, steps, warmup, shapes)
             try:
-                tps, peak, first = measure(model, loss_fn, batch, seq, vocab, device, steps, warmup)
-                results.append(Result(arch, variant, batch, tps, peak, first))
+                if variant == "plain":
+                    model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
+                else:
+                    model = ours_model(model_dir, torch.device(device), quantize, variant != "ours-nogc", variant == "ours-bf16")
+                    loss_fn = ours_loss
+                tps, peak, first, tokens = measure(model, loss_fn, batches, warm, device)
             except torch.OutOfMemoryError:
                 print(f"{arch} {variant}: out of memory at batch {batch}", flush=True)
+            except Exception:  # noqa: BLE001 - one variant failing must not lose the others' figures
+                traceback.print_exc()
+                print(f"{arch} {variant}: failed (traceback above)", flush=True)
+            else:
+                results.append(Result(arch, variant, batch, tps, peak, first, tokens))
+                print(f"{arch:14s} {variant:10s} batch {batch}  {tps:9.0f} tokens/s  {peak:6.1f} GB peak  first loss {first:.3f}  "
+                      f"{tokens} tokens", flush=True)
             del model
             gc.collect()
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-            if results:
-                r = results[-1]
-                print(f"{arch:14s} {r.variant:10s} batch {batch}  {r.tokens_per_second:9.0f} tokens/s  {r.peak_gb:6.1f} GB peak", flush=True)
     return results
+
+
+def read_shapes(path: Path) -> list[Shape]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Shape(row["length"], [tuple(span) for span in row["labelled"]]) for row in rows]
+
+
+def write_shapes(dialogues: Path, target: Path) -> int:
+    """Tokenize `dialogues` (chat JSONL) as `finetune train` would with the bundled model; write each example's shape.
+
+    Runs on a CPU (the GPU machine has neither the data nor the bundled model). Examples are in a
+    seeded random order, so the first N are a fair sample.
+    """
+    from supportbot.config import Config
+    from supportbot.finetune.data import load_conversations
+    from supportbot.finetune.modeling import load_tokenizer
+    from supportbot.finetune.tokenization import apply_template_setting, tokenize_all
+    from supportbot.model_sources import transformers_model_dir
+
+    config = Config()
+    model_dir = transformers_model_dir(config.model.name, config.paths.cache_path())
+    tokenizer = load_tokenizer(model_dir)
+    apply_template_setting(tokenizer, config.finetune.chat_template, config.model.name)
+    examples = tokenize_all(tokenizer, load_conversations(dialogues).conversations, config.finetune.max_length)
+    random.Random(0).shuffle(examples)
+    lines = []
+    for example in examples:
+        labelled = [i for i, label in enumerate(example.labels) if label != IGNORE_INDEX]
+        spans: list[list[int]] = []
+        for i in labelled:
+            if spans and spans[-1][1] == i:
+                spans[-1][1] = i + 1
+            else:
+                spans.append([i, i + 1])
+        lines.append(json.dumps({"length": len(example), "labelled": spans}))
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
 
 
 def summary(results: list[Result]) -> list[str]:
@@ -205,18 +347,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seq", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=8, help="Measured steps after warm-up.")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--variant", action="append", choices=["plain", "ours", "ours-nogc"])
+    parser.add_argument("--variant", action="append", choices=VARIANTS)
+    parser.add_argument("--examples", type=Path, help="Real example shapes (from --write-examples): batches as each recipe forms them, instead of fixed-length rows.")
+    parser.add_argument("--write-examples", type=Path, metavar="PATH", help="On a CPU: write the shapes of --dialogues' examples here and stop.")
+    parser.add_argument("--dialogues", type=Path, default=Path("../shared/data/star_dialogues/train.jsonl"))
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
+    if args.write_examples:
+        print(f"{write_shapes(args.dialogues, args.write_examples)} example shapes written to {args.write_examples}")
+        return
     if not torch.cuda.is_available():
         sys.exit("no CUDA GPU here: this benchmark measures GPU throughput and memory (the CPU-safe parts are tested in tests/finetune)")
-    print(f"{torch.cuda.get_device_name()}  torch {torch.__version__}  seq {args.seq}", flush=True)
+    shapes = read_shapes(args.examples) if args.examples else None
+    what = f"examples {args.examples}" if shapes else f"seq {args.seq}"
+    print(f"{torch.cuda.get_device_name()}  torch {torch.__version__}  {what}", flush=True)
     results = []
     for arch in args.arch or GPU_DEFAULT:
-        results += run_arch(arch, "cuda", args.seq, args.steps, args.warmup, quantize=True, variants=args.variant)
+        results += run_arch(arch, "cuda", args.seq, args.steps, args.warmup, quantize=True, variants=args.variant, shapes=shapes)
+        if args.json:  # after each architecture, so a run cut short keeps what it measured
+            args.json.write_text(json.dumps([r.__dict__ for r in results], indent=1))
     print("\n".join(summary(results)))
-    if args.json:
-        args.json.write_text(json.dumps([r.__dict__ for r in results], indent=1))
 
 
 if __name__ == "__main__":

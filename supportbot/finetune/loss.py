@@ -68,9 +68,16 @@ class AssistantLossModel(nn.Module):
         self.model = model
         self.chunk_tokens = chunk_tokens
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        labels: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Padded rows come with `attention_mask`; packed rows with `position_ids` instead (`collate_packed`)."""
         causal_lm = _causal_lm(self.model)
-        outputs = causal_lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        outputs = causal_lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, use_cache=False)
         return chunked_loss(causal_lm.get_output_embeddings(), outputs.last_hidden_state, labels, self.chunk_tokens)
 
 

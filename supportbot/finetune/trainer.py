@@ -25,7 +25,7 @@ from supportbot.adapters import AdapterInfo
 from supportbot.config import Config
 from supportbot.errors import FinetuneError
 from supportbot.finetune.adapter import save_adapter
-from supportbot.finetune.batching import batch_order, collate
+from supportbot.finetune.batching import batch_order, collate, collate_packed, pack_examples
 from supportbot.finetune.data import load_conversations, split_conversations
 from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
 from supportbot.finetune.modeling import count_linear_4bit, describe_base, load_tokenizer, load_trainable_model
@@ -111,6 +111,7 @@ class _Session:
     info: AdapterInfo
     train_examples: list[TokenizedExample]
     eval_examples: list[TokenizedExample]
+    rows: list[list[int]]  # example indices per training row (`FinetuneRun._rows`)
     state: TrainState
     total_steps: int
     quantize: bool
@@ -151,11 +152,18 @@ class FinetuneRun:
         )
         return train_examples, eval_examples
 
-    def _batches(self, examples: list[TokenizedExample], epoch: int, accelerator) -> list[list[int]]:
-        """This process's share of the epoch's batches (equal counts on every process, so none waits forever)."""
-        order = batch_order([len(e) for e in examples], self.settings.batch_size, self.settings.seed + epoch, self.settings.group_by_length)
+    def _rows(self, examples: list[TokenizedExample]) -> list[list[int]]:
+        """Example indices per row: one example each, or several laid end to end under `finetune.packing`."""
+        if self.settings.packing:
+            return pack_examples([len(e) for e in examples], self.settings.max_length)
+        return [[i] for i in range(len(examples))]
+
+    def _batches(self, rows: list[list[int]], examples: list[TokenizedExample], epoch: int, accelerator) -> list[list[list[int]]]:
+        """This process's share of the epoch's batches of rows (equal counts on every process, so none waits forever)."""
+        lengths = [sum(len(examples[i]) for i in row) for row in rows]
+        order = batch_order(lengths, self.settings.batch_size, self.settings.seed + epoch, self.settings.group_by_length)
         per_process = len(order) // accelerator.num_processes if accelerator.num_processes > 1 else len(order)
-        return order[accelerator.process_index :: accelerator.num_processes][:per_process]
+        return [[rows[r] for r in batch] for batch in order[accelerator.process_index :: accelerator.num_processes][:per_process]]
 
     # -- checkpoints ---------------------------------------------------------------------------
     def _save_checkpoint(self, accelerator, model, optimizer, scheduler, state: TrainState) -> None:
@@ -239,7 +247,9 @@ class FinetuneRun:
         peft_model = load_trainable_model(model_dir, settings, quantize, accelerator.device, settings.seed, self.config.paths.cache_path())
         params = [p for p in peft_model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
-        batches_per_epoch = len(self._batches(train_examples, 0, accelerator))
+        rows = self._rows(train_examples)
+        counts["train_rows"] = len(rows)  # fewer than conversations under finetune.packing
+        batches_per_epoch = len(self._batches(rows, train_examples, 0, accelerator))
         if batches_per_epoch == 0:
             raise FinetuneError(f"{len(train_examples)} training conversation(s) make no batch on {accelerator.num_processes} process(es): add data")
         total_steps = settings.max_steps or settings.epochs * math.ceil(batches_per_epoch / settings.gradient_accumulation_steps)
@@ -247,7 +257,7 @@ class FinetuneRun:
         state = self._load_checkpoint(peft_model, optimizer, scheduler) if self.request.resume else TrainState()
         model, optimizer = accelerator.prepare(AssistantLossModel(peft_model, settings.loss_chunk_tokens), optimizer)
         info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__, QUANT_TYPE if quantize else "")
-        return _Session(accelerator, model, optimizer, scheduler, tokenizer, info, train_examples, eval_examples, state,
+        return _Session(accelerator, model, optimizer, scheduler, tokenizer, info, train_examples, eval_examples, rows, state,
                         total_steps, quantize, count_linear_4bit(peft_model), counts)
 
     def _save_adapter(self, s: _Session) -> None:
@@ -274,13 +284,16 @@ class FinetuneRun:
         patience = self.settings.early_stopping_patience
         return patience > 0 and state.evals_without_improvement >= patience
 
-    def _micro_batch(self, s: _Session, indices: list[int], sync: bool) -> tuple[torch.Tensor, int]:
+    def _micro_batch(self, s: _Session, rows: list[list[int]], sync: bool) -> tuple[torch.Tensor, int]:
         """Forward and backward of one micro-batch; gradients are synchronised across GPUs only when `sync`."""
-        batch = {k: v.to(s.accelerator.device) for k, v in collate([s.train_examples[i] for i in indices], s.tokenizer.pad_token_id).items()}
+        examples = [[s.train_examples[i] for i in row] for row in rows]
+        pad_id = s.tokenizer.pad_token_id
+        tensors = collate_packed(examples, pad_id) if self.settings.packing else collate([row[0] for row in examples], pad_id)
+        batch = {k: v.to(s.accelerator.device) for k, v in tensors.items()}
         with contextlib.nullcontext() if sync else s.accelerator.no_sync(s.model):
             loss = s.model(**batch)
             s.accelerator.backward(loss / self.settings.gradient_accumulation_steps)
-        return loss.detach().float(), int(batch["attention_mask"].sum())
+        return loss.detach().float(), sum(len(e) for row in examples for e in row)
 
     def _optimizer_step(self, s: _Session, micro_losses: list[torch.Tensor], tokens: int, started: float, bar) -> None:
         state, accelerator = s.state, s.accelerator
@@ -305,7 +318,7 @@ class FinetuneRun:
         started = time.perf_counter() - state.seconds
         s.model.train()
         while state.step < s.total_steps:
-            batches = self._batches(s.train_examples, state.epoch, s.accelerator)
+            batches = self._batches(s.rows, s.train_examples, state.epoch, s.accelerator)
             micro_losses, tokens = [], 0
             for position in range(state.batches_done_in_epoch, len(batches)):
                 last_of_step = (position + 1) % settings.gradient_accumulation_steps == 0 or position + 1 == len(batches)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from supportbot.finetune.batching import collate, collate_packed, pack_examples
 from supportbot.finetune.loss import AssistantLossModel, chunked_loss, loss_totals, mean_per_token
 from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample
 
@@ -49,7 +50,7 @@ def test_chunked_loss_and_gradients_equal_the_plain_loss_where_labels_are_set(ti
     plain.backward()
     plain_grads = [p.grad.clone() for p in tiny_llama.parameters()]
     tiny_llama.zero_grad()
-    ours = AssistantLossModel(tiny_llama, chunk_tokens=5)(input_ids, mask, labels)  # 5 does not divide the 19 labelled positions
+    ours = AssistantLossModel(tiny_llama, chunk_tokens=5)(input_ids=input_ids, attention_mask=mask, labels=labels)  # 5 does not divide the 19 labelled positions
     ours.backward()
     assert torch.allclose(ours, plain, atol=1e-5)
     for ours_grad, plain_grad in zip((p.grad for p in tiny_llama.parameters()), plain_grads):
@@ -86,3 +87,42 @@ def test_benchmark_qlora_variants_run_on_cpu_and_start_from_the_same_loss(benchm
     assert by_variant["ours"].first_loss == pytest.approx(by_variant["plain"].first_loss, abs=1e-3)
     assert all(r.tokens_per_second > 0 for r in results)
     assert len(benchmark.summary(results)) == 1
+
+
+def _example(length: int, seed: int) -> TokenizedExample:
+    ids = torch.randint(3, 500, (length,), generator=torch.Generator().manual_seed(seed)).tolist()
+    labels = [IGNORE_INDEX] * (length // 2) + ids[length // 2 :]  # a prompt, then a reply that carries loss
+    return TokenizedExample(ids, labels)
+
+
+def test_packing_fills_rows_up_to_capacity_and_keeps_every_example_once():
+    lengths = [30, 70, 20, 50, 10, 60, 40, 90, 25]
+    rows = pack_examples(lengths, 100)
+    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
+    assert all(sum(lengths[i] for i in row) <= 100 for row in rows)
+    assert len(rows) == 4  # 395 tokens: four rows of 100 is the fewest possible
+    with pytest.raises(ValueError, match="more than a row's 100"):
+        pack_examples([101], 100)
+
+
+def test_packed_rows_give_the_loss_and_gradients_of_the_examples_alone(tiny_llama):
+    examples = [_example(n, seed) for seed, n in enumerate([17, 9, 23, 12, 6])]
+    model = AssistantLossModel(tiny_llama, chunk_tokens=7)
+
+    def loss_and_grads(batch):
+        tiny_llama.zero_grad()
+        loss = model(**batch)
+        loss.backward()
+        return loss.detach(), [p.grad.clone() for p in tiny_llama.parameters()]
+
+    alone, alone_grads = loss_and_grads(collate(examples, pad_token_id=0))
+    rows = [[examples[i] for i in row] for row in pack_examples([len(e) for e in examples], 40)]
+    assert len(rows) == 2
+    packed_batch = collate_packed(rows, pad_token_id=0)
+    packed, packed_grads = loss_and_grads(packed_batch)
+    assert packed == pytest.approx(float(alone), abs=1e-5)
+    for ours, reference in zip(packed_grads, alone_grads):
+        assert torch.allclose(ours, reference, atol=1e-5)
+    # the same rows read as one sequence each (examples attending to the ones before them) give another loss
+    crossed, _ = loss_and_grads({"input_ids": packed_batch["input_ids"], "labels": packed_batch["labels"]})
+    assert abs(float(crossed) - float(alone)) > 1e-3

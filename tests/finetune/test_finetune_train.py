@@ -221,3 +221,23 @@ def test_early_stopping_ends_the_run_when_eval_loss_stops_improving(data_files, 
     config.finetune.eval_steps, config.finetune.early_stopping_patience = 1, 1
     report = train(config, TrainRequest(data_files[0], tmp_path / "out", eval_data=data_files[1], show_progress=False))
     assert (report["stopped"], report["steps"], report["best_step"]) == ("early_stopping", 2, 1)
+
+
+def test_packing_trains_the_same_conversations_in_fewer_rows_from_the_same_loss(data_files, tmp_path):
+    """finetune.packing: six conversations of ~110 tokens go two to a row; nothing crosses between
+    them, so the first step's loss (the LoRA update is still zero) is the unpacked run's."""
+    data = write_lines(tmp_path / "train.jsonl", sample_lines(0, 6))
+
+    def run(packing: bool, steps: int) -> dict:
+        config = small_config()
+        ft = config.finetune
+        ft.max_length, ft.batch_size, ft.max_steps, ft.packing, ft.lora_dropout = 256, 8, steps, packing, 0.0
+        return train(config, TrainRequest(data, tmp_path / f"packing-{packing}", eval_data=data_files[1], show_progress=False))
+
+    unpacked, packed = run(False, 1), run(True, 3)
+    assert (unpacked["train_conversations"], unpacked["train_rows"]) == (6, 6)
+    assert (packed["train_conversations"], packed["train_rows"]) == (6, 3)
+    assert packed["train_history"][0]["loss"] == pytest.approx(unpacked["train_history"][0]["loss"], abs=1e-4)
+    assert packed["train_history"][-1]["loss"] < packed["train_history"][0]["loss"] - 0.05
+    assert packed["tokens_seen"] == 3 * unpacked["tokens_seen"]  # every token of every conversation, each step
+    assert (tmp_path / "packing-True" / "adapter_config.json").is_file()
