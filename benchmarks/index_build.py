@@ -5,7 +5,7 @@ often as needed, each copy's brand name numbered ("Larkspur7") so that no two ch
 questions are the same text (the builder embeds a repeated FAQ question once). Then, in the same
 run, each of these is timed as a whole process, from start to exit:
 
-  supportbot       `python -m supportbot index build FOLDER --index DIR --quiet [--workers N]`, with
+  supportbot       `python -m supportbot index build FOLDER --index DIR --quiet --workers N` (0: the default), with
                    retrieval.document_weights int8 (the default) and float32 (--weights)
                    (a fresh index folder each time: nothing is reused from an earlier build)
   reference        a process that imports sentence-transformers, loads the same model and
@@ -42,6 +42,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from supportbot.config import load_config
 from supportbot.model_sources import resolve_reference
+from supportbot.retrieval.builder import embedding_workers
 from supportbot.retrieval.index_store import load_index
 from supportbot.retrieval.loaders import discover_files, load_file, sample_docs_dir
 from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
@@ -94,7 +95,7 @@ def embedded_texts(index_dir: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000", help="Chunk counts to build, comma-separated.")
-    parser.add_argument("--workers", default="1", help="Values of `index build --workers` to time, comma-separated.")
+    parser.add_argument("--workers", default="0", help="Values of `index build --workers` to time, comma-separated (0: the default, chosen per build).")
     parser.add_argument("--weights", default="int8,float32", help="Values of retrieval.document_weights to time, comma-separated.")
     parser.add_argument("--rounds", type=int, default=3, help="Times each process is timed; the table gives the median.")
     parser.add_argument("--no-reference", action="store_true", help="Skip the sentence-transformers process.")
@@ -124,7 +125,8 @@ def main() -> int:
                     value = timed([*build, str(folder), "--index", str(index_dir), "--workers", str(workers)], weights_env)
                     texts = embedded_texts(index_dir)
                     chunks = len(load_index(index_dir).chunks)
-                    record(f"supportbot index build --workers {workers}, {weights} weights", chunks, len(texts), value)
+                    chosen = f"0 (chose {embedding_workers(len(texts))})" if workers == 0 else workers
+                    record(f"supportbot index build --workers {chosen}, {weights} weights", chunks, len(texts), value)
                     shutil.rmtree(index_dir)
                 if not args.no_reference:
                     texts_file = work / "texts.json"

@@ -52,7 +52,7 @@ def embedding_languages(config: Config) -> ModelLanguages:
 
 
 def create_index_builder(
-    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, workers: int = 1
+    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, workers: int = 0
 ) -> IndexBuilder:
     retrieval = config.retrieval
     chunking = ChunkingSettings(retrieval.chunk_tokens, retrieval.chunk_overlap_tokens)
@@ -65,7 +65,7 @@ def build_index(
     index_dir: Path,
     show_progress: bool = True,
     embedder: SentenceTransformerEmbedder | None = None,
-    workers: int = 1,
+    workers: int = 0,
 ) -> BuildReport:
     builder = create_index_builder(config, embedder or create_embedder(config), show_progress, workers)
     return builder.build(references, index_dir)

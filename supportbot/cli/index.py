@@ -21,10 +21,10 @@ def index_group() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option(
     "--workers",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Processes that embed chunks side by side, each with its share of the cores (ONNX document encoder only).",
+    type=click.IntRange(0),
+    default=0,
+    help="Processes that embed chunks side by side, each with its share of the cores (ONNX document encoder only). "
+    "Default: one per core (up to 8) when 1,000 or more texts are embedded, else 1.",
 )
 @click.pass_context
 def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, quiet: bool, workers: int) -> None:

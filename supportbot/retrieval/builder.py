@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from supportbot.cpu import available_cores
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import Chunk, SourceDocument
-from supportbot.retrieval.faiss_types import FAISS_CLASS_NAMES, check_index_type
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
+from supportbot.retrieval.faiss_types import FAISS_CLASS_NAMES, check_index_type
 from supportbot.retrieval.index_store import (
     IndexManifest,
     SourceRecord,
@@ -72,6 +73,18 @@ def _reusable(previous: StoredIndex | None, embedder: SentenceTransformerEmbedde
     )
 
 
+# A worker process takes about a second to start; at ~100 texts/s a core, builds of 1,000 texts and
+# more won that back in every measured round (benchmarks/README.md). Past 2 cores it is unmeasured:
+# the cap keeps a big machine from loading dozens of copies of the model.
+WORKERS_FROM_TEXTS = 1000
+MAX_AUTO_WORKERS = 8
+
+
+def embedding_workers(texts: int) -> int:
+    """Processes to embed `texts` texts with when the user did not say: one per core for a big build, else one."""
+    return min(available_cores(), MAX_AUTO_WORKERS) if texts >= WORKERS_FROM_TEXTS else 1
+
+
 class IndexBuilder:
     """Turns document files into a saved index with the given embedder and chunking."""
 
@@ -82,8 +95,9 @@ class IndexBuilder:
         batch_size: int = 32,
         show_progress: bool = True,
         index_type: str = "flat",
-        workers: int = 1,
+        workers: int = 0,
     ) -> None:
+        """`workers`: processes that embed side by side; 0 lets `embedding_workers` choose per build."""
         self.embedder = embedder
         self.workers = workers
         self.chunking = chunking
@@ -106,7 +120,7 @@ class IndexBuilder:
         if not texts:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1], disable=not self.show_progress) as bar:
-            return self.embedder.embed_documents(texts, self.batch_size, bar.update, self.workers)
+            return self.embedder.embed_documents(texts, self.batch_size, bar.update, self.workers or embedding_workers(len(texts)))
 
     def _embed_chunks(self, chunks: list[Chunk]) -> np.ndarray:
         return self._embed([chunk.embedding_text() for chunk in chunks], "chunks")

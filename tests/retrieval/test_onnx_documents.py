@@ -116,3 +116,11 @@ def test_a_fast_build_killed_while_embedding_leaves_the_old_index_usable(onnx_ca
 
     hit = DenseRetriever(after, embedder, top_k=1, min_score=0.35).retrieve("I forgot my password")[0]
     assert hit.chunk.doc_id == "account/reset-password.md"
+
+
+def test_builds_left_to_choose_share_big_embeddings_among_the_cores_and_keep_small_ones_in_one_process():
+    from supportbot.cpu import available_cores
+    from supportbot.retrieval.builder import embedding_workers
+
+    assert embedding_workers(40) == embedding_workers(999) == 1  # a worker's second to start is not won back
+    assert embedding_workers(1000) == embedding_workers(100_000) == min(available_cores(), 8)
