@@ -126,3 +126,16 @@ def test_packed_rows_give_the_loss_and_gradients_of_the_examples_alone(tiny_llam
     # the same rows read as one sequence each (examples attending to the ones before them) give another loss
     crossed, _ = loss_and_grads({"input_ids": packed_batch["input_ids"], "labels": packed_batch["labels"]})
     assert abs(float(crossed) - float(alone)) > 1e-3
+
+
+def test_benchmark_real_shapes_give_every_variant_the_same_real_tokens(benchmark):
+    """--examples: each variant batches the same examples its own way; tokens/s counts their tokens, never padding."""
+    shapes = [benchmark.Shape(n, [(n // 2, n)]) for n in (30, 9, 21, 14, 6, 17, 25, 11)]
+    benchmark.ARCHITECTURES["smollm2-135m"]["batch"] = 2
+    results = benchmark.run_arch("smollm2-135m", "cpu", seq=16, steps=3, warmup=1, quantize=True, tiny=True,
+                                 variants=["plain", "ours", "ours-packed"], shapes=shapes)
+    assert [r.variant for r in results] == ["plain", "ours", "ours-packed"]
+    assert {r.tokens for r in results} == {sum(s.length for s in shapes[:6])}  # the 6 measured examples, once each
+    packed, _ = benchmark.variant_batches("ours-packed", 2, 16, 512, 3, 1, shapes)
+    ours, _ = benchmark.variant_batches("ours", 2, 16, 512, 3, 1, shapes)
+    assert len(packed) < len(ours)  # several examples to a row: fewer steps for the same tokens
