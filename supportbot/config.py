@@ -183,7 +183,7 @@ class RetrievalConfig:
     document_weights: DocumentWeights = _opt(
         "int8",
         "Weights of the ONNX document encoder: 'int8' (8-bit, one scale per block of 128 inputs: embeds ~1.2x faster, "
-        "vectors within cosine ~0.999 of the model's, nDCG@10 within 0.002 on the dev sets) or 'float32' "
+        "vectors within cosine ~0.999 of the model's, nDCG@10 within 0.005 on the dev sets) or 'float32' "
         "(the model's own vectors). Queries are always embedded in float32.",
     )
     reranker: str = _opt(
