@@ -4,7 +4,9 @@ Each sentence of the retrieved chunks, read with its page title and headings (or
 is ranked against the question by embedding similarity plus keyword overlap (the share of the
 question's words it contains, each weighted by how rare it is among the candidates, as BM25's IDF
 does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer; otherwise
-the best one or two sentences are quoted in their source's order, never reworded, with citations.
+the best one or two sentences are quoted, never reworded, with citations: the best first, a second only
+when it ranks nearly as high, says something the first doesn't, and stands on its own (English
+sentences such as "Inspection takes up to 2 business days of that time." lean on the one before).
 
 The ranking does two more jobs. It decides whether the sources answer the question at all: when
 no sentence's similarity reaches `min_relevance`, there is no answer and the bot declines instead
@@ -21,6 +23,7 @@ against `min_keyword_coverage`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -35,6 +38,7 @@ from supportbot.retrieval.documents import ScoredChunk
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
+RESTATES = 0.85  # embedding similarity at which a sentence says again what a quoted one says (docs/answers.md)
 EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
@@ -66,6 +70,19 @@ def quotable(sentence: SourceSentence) -> bool:
     (The bot's own kind of words, "Sorry about that!", are left out too: they say nothing that answers.)
     """
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
+
+
+# An English sentence that points back at the one before it: "It appears when ...", "... of that time."
+_LEANS_BACK = re.compile(
+    r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then)\b"
+    r"|\b(?:of|in|during|within|after|before|from|for|by|at) (?:that|this|these|those)\b",
+    re.IGNORECASE,
+)
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence needs the sentence before it to be understood (English cues; other languages stand alone)."""
+    return bool(_LEANS_BACK.search(text))
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -125,13 +142,59 @@ class ExtractiveAnswerer:
         source, hits = ranking.grouped[0]
         if hits and hits[0].chunk.question:
             return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
+        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in self.quoted(ranking)])
+
+    def quoted(self, ranking: Ranking) -> list[int]:
+        """The sentences an extractive answer quotes, in the order it shows them.
+
+        The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
+        passed over when it restates a sentence already quoted, or leans on a sentence before it that is not
+        quoted; the best sentence brings the sentence it leans on (when that was ranked), even past
+        `max_sentences`. The best sentence's source is shown first, each source's sentences in document order.
+        """
         best = ranking.score.max()
         chosen: list[int] = []
-        for i in ranking.best(self.max_sentences):
-            if ranking.score[i] >= NEAR_BEST * best and all(ranking.sentences[i].text != ranking.sentences[j].text for j in chosen):
+        for i in ranking.best(self.max_sentences):  # one passed over is not replaced: further down is further off
+            if ranking.score[i] < NEAR_BEST * best:
+                break
+            if any(self._restates(ranking, i, j) for j in chosen):
+                continue
+            leaning = leans_back(ranking.sentences[i].text)
+            before = self._sentence_before(ranking, i) if leaning else None
+            if not chosen:
+                chosen += [i] if before is None else [before, i]
+            elif not leaning or before in chosen:
                 chosen.append(i)
-        chosen.sort(key=lambda i: (ranking.sentences[i].number, i))  # each source's sentences in the order the model saw them
-        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in chosen])
+        source_rank: dict[int, int] = {}
+        for i in chosen:
+            source_rank.setdefault(ranking.sentences[i].number, len(source_rank))
+
+        def shown_order(i: int) -> tuple[int, int, int]:
+            sentence = ranking.sentences[i]
+            return source_rank[sentence.number], sentence.chunk_order, sentence.position
+
+        return sorted(chosen, key=shown_order)
+
+    def _restates(self, ranking: Ranking, i: int, j: int) -> bool:
+        """Whether sentence `i` says again what quoted sentence `j` says: no word of its own, or (by their own
+        embeddings, not read under the headings they may share) a near-copy."""
+        candidate, quoted = ranking.sentences[i].text, ranking.sentences[j].text
+        if set(self.checker.analyze(candidate)) <= set(self.checker.analyze(quoted)):
+            return True
+        if ranking.keyword_coverage is not None:  # the embedder does not read this language
+            return False
+        vectors = self.checker.vectors([candidate, quoted])
+        return float(vectors[0] @ vectors[1]) >= RESTATES
+
+    @staticmethod
+    def _sentence_before(ranking: Ranking, i: int) -> int | None:
+        """The ranked sentence just before sentence `i` in its chunk, if it was ranked; None otherwise."""
+        sentence = ranking.sentences[i]
+        for j in range(i - 1, -1, -1):
+            other = ranking.sentences[j]
+            if other.chunk_id == sentence.chunk_id and other.number == sentence.number:
+                return j if other.position == sentence.position - 1 else None
+        return None
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
         """The sentences that answer the question best: what a grounded answer's claims may rest on."""

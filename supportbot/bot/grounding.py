@@ -137,6 +137,7 @@ class SourceSentence:
     chunk_id: str
     position: int  # index within its chunk's sentences
     context: str = ""  # where it stands: the FAQ question, or the page title and section headings
+    chunk_order: int = 0  # its chunk's place in the document (Chunk.order)
 
 
 @dataclass
@@ -193,7 +194,7 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
                 row = " | " in text
                 header = (header or text) if row else ""
                 where = f"{context} > {header}" if row and header != text else context
-                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >")))
+                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >"), chunk.order))
     return sentences
 
 

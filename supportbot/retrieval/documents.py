@@ -34,6 +34,12 @@ class Chunk:
     question: str = ""
     approved: bool = False
 
+    @property
+    def order(self) -> int:
+        """The chunk's place in its document: the splitter numbers chunk ids "doc::0", "doc::1", ... (0 for other ids)."""
+        number = self.chunk_id.rpartition("::")[2]
+        return int(number) if number.isdigit() else 0
+
     def embedding_text(self) -> str:
         """What gets embedded: the title and headings travel with the text so a chunk keeps its topic."""
         if self.question:

@@ -64,7 +64,7 @@ class DocumentSplitter:
                     continue
                 chunks.append(
                     Chunk(
-                        chunk_id=f"{document.doc_id}::{len(chunks)}",
+                        chunk_id=f"{document.doc_id}::{len(chunks)}",  # Chunk.order reads the number back
                         doc_id=document.doc_id,
                         title=document.title,
                         path=document.path,

@@ -10,11 +10,14 @@ from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.citations import MARKER, cited_numbers
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.extractive import ExtractiveAnswerer, leans_back
 from supportbot.bot.grounding import strip_citations
+from supportbot.bot.prompt import group_sources
 from supportbot.bot.reply import AnswerKind
 from supportbot.config import BotConfig
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
+from supportbot.retrieval.documents import Chunk, ScoredChunk
 from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
 from supportbot.text.sentences import split_sentences
@@ -135,6 +138,56 @@ class TestExtractiveMode:
         manager, _ = manager_for(mode="extractive")
         text = manager.reply("console", "c1", "Do gift cards expire?").text()
         assert strip_citations(text) == "Larkspur gift cards never expire. You can check your balance anytime at larkspurgoods.com/giftcard."
+
+    def test_the_refund_window_comes_first_and_nothing_is_quoted_out_of_its_context(self, manager_for):
+        # "Inspection takes up to 2 business days of that time." ranks high for this question, and means nothing alone.
+        manager, _ = manager_for(mode="extractive")
+        text = strip_citations(manager.reply("console", "c1", REFUNDS).text())
+        assert "5-7 business days" in split_sentences(text)[0], text
+
+    def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "If I delete my account can I change my mind later?").text()
+        window, permanent = text.find("30 days to change your mind"), text.find("After 30 days, the deletion is permanent")
+        assert 0 <= window < permanent, text
+
+
+def _hit(chunk_id: str, text: str, title: str) -> ScoredChunk:
+    doc_id = chunk_id.partition("::")[0]
+    return ScoredChunk(Chunk(chunk_id, doc_id, title, doc_id, text), 0.9)
+
+
+class TestQuotedSentences:
+    """Which source sentences an extractive answer quotes, on hand-made sources with the real embedder."""
+
+    def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "Refunds go back to your card within 5-7 business days after we receive your return. Inspection takes up to 2 business days of that time."
+        ranking = answerer.rank("How long does the inspection of my return take?", group_sources([_hit("refunds.md::0", page, "Refund timing")]))
+        assert strip_citations(answerer.answer(ranking)) == page
+
+    def test_the_same_statement_in_two_sources_is_quoted_once(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        hits = [
+            _hit("rates.md::0", "Standard shipping is free on US orders over $50.", "Shipping rates"),
+            _hit("faq.md::0", "US orders over $50 ship free with Standard shipping.", "Shipping questions"),
+        ]
+        answer = answerer.answer(answerer.rank("Is shipping free on orders over $50?", group_sources(hits)))
+        assert len(cited_numbers(answer)) == 1 and len(split_sentences(strip_citations(answer))) == 1
+
+    @pytest.mark.parametrize(
+        ("sentence", "leans"),
+        [
+            ("Inspection takes up to 2 business days of that time.", True),
+            ("It appears when your order total is between $35 and $1,000.", True),
+            ("This applies to clearance items too.", True),
+            ("Refunds take 5-7 business days.", False),
+            ("Items can be returned within 30 days of delivery.", False),
+            ("Make sure that the item is unused.", False),
+        ],
+    )
+    def test_sentences_that_point_back_are_told_apart(self, sentence, leans):
+        assert leans_back(sentence) is leans
 
 
 class TestBadSources:

@@ -56,6 +56,11 @@ class TestSampleIndexRetrieval:
         assert any(c.headings for c in page_chunks)
         assert all(c.title in c.embedding_text() for c in page_chunks)
 
+    def test_chunks_know_their_place_in_the_document_after_a_reload(self, sample_index_dir: Path):
+        # An answer quoting two chunks of one page shows them in the page's order.
+        page_chunks = [c for c in load_index(sample_index_dir).chunks if c.doc_id == "returns/return-policy.md"]
+        assert len(page_chunks) > 2 and [c.order for c in page_chunks] == list(range(len(page_chunks)))
+
     def test_manifest_records_model_chunking_sources_and_counts(self, sample_index_dir: Path):
         manifest = read_manifest(sample_index_dir)
         assert manifest.embedding_model == "bundled:all-minilm-l6-v2" and manifest.dimension == 384
