@@ -12,6 +12,7 @@ from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.errors import MessageError
 from supportbot.observability import log_context
+from supportbot.text.markup import without_bold_marks
 
 HELP = "Ask a question. Commands: /sources (sources of the last answer), /reset (new conversation), /quit."
 
@@ -22,6 +23,11 @@ def format_sources(sources: list[Source]) -> str:
         where = source.url or source.path
         lines.append(f"  [{source.number}] {source.title} - {where} (score {source.score:.2f})")
     return "\n".join(lines)
+
+
+def shown(piece: str) -> str:
+    """A piece of an answer as the terminal shows it: without Markdown's bold marks, which it cannot render."""
+    return without_bold_marks(piece)
 
 
 def new_conversation_id() -> str:
@@ -92,7 +98,7 @@ class ConsoleChannel:
         self._say("bot> ", end="")
         try:
             for piece in reply:
-                self._say(piece, end="")
+                self._say(shown(piece), end="")
         except KeyboardInterrupt:
             reply.cancel()
             self._say(" [stopped]", end="")

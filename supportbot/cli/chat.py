@@ -47,7 +47,7 @@ def chat(
       supportbot chat --sample zh --message "退款要多久？"
     """
     from supportbot.app import create_dialogue_manager
-    from supportbot.channels.console import ConsoleChannel, format_sources, new_conversation_id
+    from supportbot.channels.console import ConsoleChannel, format_sources, new_conversation_id, shown
 
     config = get_config(ctx)
     if sample is not None:
@@ -82,7 +82,7 @@ def chat(
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
     for piece in reply:
-        click.echo(piece, nl=False)
+        click.echo(shown(piece), nl=False)
     click.echo()
     if reply.cited_sources():
         click.echo(format_sources(reply.cited_sources()))

@@ -30,6 +30,14 @@ def test_citation_markers_link_to_their_sources_page():
     assert message[0]["text"]["text"] == "Refunds take 5-7 days &amp; more. <https://help.example.com/refunds|[1]> See the FAQ. [2]"
 
 
+def test_bold_quoted_from_a_markdown_page_is_slack_bold():
+    # Slack's mrkdwn shows Markdown's double asterisks as they are; its bold takes single ones.
+    sources = [Source(1, "a", "Klarna", "klarna.md", "https://help.example.com/klarna", 0.8)]
+    message = blocks.answer_blocks("Klarna is available on orders from **$35 to $1,000** & up. [1] 2 ** 3", sources, "Ev1", ENGLISH)
+    text = message[0]["text"]["text"]
+    assert text == "Klarna is available on orders from *$35 to $1,000* &amp; up. <https://help.example.com/klarna|[1]> 2 ** 3"
+
+
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
 

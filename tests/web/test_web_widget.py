@@ -214,3 +214,17 @@ def test_the_answer_streams_its_citations_link_to_sources_and_a_person_can_be_as
     page.keyboard.press("Escape")
     expect(page.get_by_role("textbox", name="Your question")).to_be_hidden()
     assert launcher.evaluate("b => b.getRootNode().activeElement === b")  # focus goes back to the launcher
+
+
+def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(page, help_center, widget_bot):
+    # Answers quote Markdown pages ("**$35 to $1,000**"); the scripted model repeats the question, marks and all.
+    bot, _ = widget_bot
+    help_center.bot_url = bot.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "Where is the **Promo code** box?")
+    answer = page.locator(".message.assistant").last
+    answer.locator("a.citation").wait_for()
+    assert answer.locator(".text strong").all_inner_texts() == ["Promo code"]
+    assert answer.locator(".text").inner_text() == "Answer to 'Where is the Promo code box?' with 0 earlier messages [1]."
+    assert page.locator(".message.user .text").last.inner_text() == "Where is the **Promo code** box?"

@@ -12,6 +12,7 @@ from typing import Any
 
 from supportbot.bot.citations import citation_spans
 from supportbot.bot.prompt import Source
+from supportbot.text.markup import as_slack_bold
 
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 39_000
@@ -37,10 +38,10 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
 
 
 def link_citations(text: str, sources: Sequence[Source]) -> str:
-    """Escaped mrkdwn in which each citation marker "[1]" links to its source's page (when it has one)."""
+    """Escaped mrkdwn in which each citation marker "[1]" links to its source's page (when it has one), bold as mrkdwn's."""
     urls = {source.number: source.url for source in sources if source.url}
     return "".join(
-        f"<{urls[number]}|{piece}>" if number in urls else escape(piece) for piece, number in citation_spans(text)
+        f"<{urls[number]}|{piece}>" if number in urls else as_slack_bold(escape(piece)) for piece, number in citation_spans(text)
     )
 
 

@@ -94,6 +94,15 @@
 
   // --- rendering ------------------------------------------------------------------------------
 
+  // Answers quote help-center pages written in Markdown: "**$35 to $1,000**" is shown in bold.
+  function appendWithBold(node, text) {
+    for (const [index, part] of text.split(/\*\*(\S(?:.*?\S)?)\*\*/).entries()) {
+      if (index % 2) node.append(el("strong", { text: part }));
+      else if (part) node.append(document.createTextNode(part));
+    }
+  }
+
+  // The answer with its citation markers linked to the sources that have a page (none while it streams).
   function renderText(node, text, sources) {
     const byNumber = new Map(sources.map((source) => [source.number, source]));
     node.replaceChildren();
@@ -106,7 +115,7 @@
           "aria-label": `Source ${source.number}: ${source.title || source.path}`, text: part,
         }));
       } else if (part) {
-        node.append(document.createTextNode(part));
+        appendWithBold(node, part);
       }
     }
   }
@@ -215,7 +224,7 @@
         const piece = event.choices && event.choices[0].delta.content;
         if (piece) {
           text += piece;
-          textNode.textContent = text;
+          renderText(textNode, text, []);
           messages.scrollTop = messages.scrollHeight;
         }
         if (event.supportbot) {

@@ -1,0 +1,24 @@
+"""Bold in answers, for each channel to show its own way.
+
+Help-center pages are Markdown, and answers quote them ("available on orders from **$35 to $1,000**"),
+so an answer's text carries Markdown's `**bold**`. The HTTP API and `--json` pass it on as Markdown;
+Slack's mrkdwn writes bold with single asterisks and shows double ones as they are; a terminal has no
+bold to give, so the console leaves the marks out.
+"""
+
+from __future__ import annotations
+
+import re
+
+BOLD_MARK = "**"
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def as_slack_bold(text: str) -> str:
+    """`**bold**` as Slack mrkdwn's `*bold*`; anything else unchanged."""
+    return _BOLD.sub(r"*\1*", text)
+
+
+def without_bold_marks(text: str) -> str:
+    """The text with every `**` removed: a piece of a streamed answer may hold one mark of a pair, so none is kept."""
+    return text.replace(BOLD_MARK, "")
