@@ -204,9 +204,10 @@ class ExtractiveAnswerer:
         """The sources cut down to their `count` most relevant sentences, keeping their numbers.
 
         An FAQ entry with a chosen sentence keeps its whole answer (short, and curated to be read whole), and so
-        does the FAQ entry the extractive answer would quote: whatever the answer falls back to is in the prompt.
+        does the FAQ entry the extractive answer would quote; the sentences it would quote otherwise are kept too
+        (one may lean on a sentence ranked lower): whatever the answer falls back to is in the prompt.
         """
-        chosen = set(ranking.best(count))
+        chosen = set(ranking.best(count)) | set(self.quoted(ranking))
         first, first_hits = ranking.grouped[0]
         whole = {first.number} if first_hits and first_hits[0].chunk.question else set()
         numbers = {ranking.sentences[i].number for i in chosen}

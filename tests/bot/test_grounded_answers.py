@@ -165,6 +165,9 @@ class TestQuotedSentences:
         page = "Refunds go back to your card within 5-7 business days after we receive your return. Inspection takes up to 2 business days of that time."
         ranking = answerer.rank("How long does the inspection of my return take?", group_sources([_hit("refunds.md::0", page, "Refund timing")]))
         assert strip_citations(answerer.answer(ranking)) == page
+        # A grounded answer's prompt holds what its fallback quotes, even when only the best sentence would fit.
+        (source,) = answerer.evidence(ranking, count=1)
+        assert all(sentence in source.text for sentence in split_sentences(page))
 
     def test_the_same_statement_in_two_sources_is_quoted_once(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
