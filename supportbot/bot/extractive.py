@@ -133,9 +133,9 @@ class ExtractiveAnswerer:
         return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
 
     def answers(self, ranking: Ranking) -> bool:
-        """Whether the sources answer the question at all."""
+        """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar)."""
         bar = self.min_relevance if ranking.keyword_coverage is None else self.min_keyword_coverage
-        return ranking.relevance >= bar
+        return bool(ranking.sentences) and ranking.relevance >= bar
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""

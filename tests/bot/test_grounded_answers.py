@@ -178,6 +178,11 @@ class TestQuotedSentences:
         answer = answerer.answer(answerer.rank("Is shipping free on orders over $50?", group_sources(hits)))
         assert len(cited_numbers(answer)) == 1 and len(split_sentences(strip_citations(answer))) == 1
 
+    def test_sources_with_nothing_to_quote_answer_nothing_even_with_no_bar(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), min_relevance=0.0)
+        ranking = answerer.rank("Which cards do you take?", group_sources([_hit("cards.md::0", "- Visa\n- Mastercard", "Cards")]))
+        assert not answerer.answers(ranking)
+
     @pytest.mark.parametrize(
         ("sentence", "leans"),
         [
