@@ -139,7 +139,7 @@ class TestExtractiveMode:
         text = manager.reply("console", "c1", "Do gift cards expire?").text()
         assert strip_citations(text) == "Larkspur gift cards never expire. You can check your balance anytime at larkspurgoods.com/giftcard."
 
-    def test_the_refund_window_comes_first_and_nothing_is_quoted_out_of_its_context(self, manager_for):
+    def test_the_refund_window_is_what_the_answer_says_first(self, manager_for):
         # "Inspection takes up to 2 business days of that time." ranks high for this question, and means nothing alone.
         manager, _ = manager_for(mode="extractive")
         text = strip_citations(manager.reply("console", "c1", REFUNDS).text())
