@@ -61,7 +61,8 @@ class Ranking:
         return float(self.similarity.max()) if len(self.similarity) else 0.0
 
     def best(self, count: int) -> list[int]:
-        return [int(i) for i in np.argsort(-self.score)[:count]]
+        """The `count` best sentences; of equal ones, the earlier (from the better-retrieved chunk)."""
+        return [int(i) for i in np.argsort(-self.score, kind="stable")[:count]]
 
 
 def quotable(sentence: SourceSentence) -> bool:
@@ -113,13 +114,13 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
 
     def _keyword_overlap(self, question: str, sentences: Sequence[SourceSentence]) -> np.ndarray:
-        words = set(self.checker.analyze(question))
+        words = sorted(set(self.checker.analyze(question)))  # summed in one order: equal scores come out equal in every process
         if not words:
             return np.zeros(len(sentences))
         terms = [set(self.checker.analyze(_in_context(sentence))) for sentence in sentences]
         weight = {word: math.log(1 + len(terms) / (1 + sum(word in t for t in terms))) for word in words}
         total = sum(weight.values())
-        return np.array([sum(weight[word] for word in words & t) / total for t in terms])
+        return np.array([sum(weight[word] for word in words if word in t) / total for t in terms])
 
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
         sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]

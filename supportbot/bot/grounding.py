@@ -101,6 +101,11 @@ def quoted_in(sentence: str) -> list[str]:
     return [(a or b).strip().lower() for a, b in _QUOTED.findall(sentence)]
 
 
+def _as_written(text: str) -> str:
+    """Text without bold marks and with single spaces: how a quoted phrase is looked up, on both sides."""
+    return " ".join(text.replace("*", "").split())
+
+
 def names_in(sentence: str) -> list[str]:
     """What names something: capitalised words not opening the sentence, all-caps words anywhere.
 
@@ -256,7 +261,7 @@ class GroundingChecker:
         return Evidence(
             [statement for statement, _ in pairs],
             [number for _, number in pairs],
-            [frozenset(self.analyze(statement)) for statement, _ in pairs],  # all of a source's words count as support
+            [self._statement_terms(statement) for statement, _ in pairs],
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
@@ -267,6 +272,11 @@ class GroundingChecker:
             frozenset(self.content_terms(customer_text)),
             bool(_QUESTION.search(customer_text)),
         )
+
+    def _statement_terms(self, statement: str) -> frozenset[str]:
+        """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
+        copied word for word then always shares all of them ("youtube.com/watch?v=zJOS0sV2a24" gives "24" too)."""
+        return frozenset(self.analyze(statement)) | self.content_terms(statement)
 
     def content_terms(self, text: str) -> set[str]:
         """The words a claim is made of, as the analyzer reduces them; function and conversation words left out."""
@@ -338,7 +348,7 @@ class GroundingChecker:
             return f"figures not in the source: {', '.join(missing)}"
         haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
         unknown = [name for name in claim.names if name.lower() not in haystack]
-        unknown += [f'"{phrase}"' for phrase in claim.quoted if phrase not in " ".join(haystack.replace("*", "").split())]
+        unknown += [f'"{phrase}"' for phrase in claim.quoted if _as_written(phrase) not in _as_written(haystack)]
         if unknown:
             return f"names not in the source: {', '.join(unknown)}"
         if claim.negated != evidence.negated[index]:

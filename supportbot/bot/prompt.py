@@ -71,12 +71,16 @@ def render_source_body(hits: Sequence[ScoredChunk]) -> str:
 
 
 def source_statements(source: Source) -> list[str]:
-    """The sentences of a source as the model read them, FAQ questions left out: what an answer may rely on."""
+    """The sentences of a source as the model read them, FAQ questions left out: what an answer may rely on.
+
+    An FAQ question is cut off at its line: one without a question mark ("Paste just the text, not the
+    formatting") would otherwise run into the answer's first sentence, and that would be left out with it.
+    """
     statements = []
-    for sentence in split_sentences(source.text):
-        if sentence.startswith(QUESTION_MARK):
-            continue
-        statements.append(sentence.removeprefix(ANSWER_MARK))
+    for passage in source.text.split(PASSAGE_BREAK):
+        if passage.startswith(QUESTION_MARK):
+            passage = passage.partition(f"\n{ANSWER_MARK}")[2]
+        statements += split_sentences(passage)
     return statements
 
 

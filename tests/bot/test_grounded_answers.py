@@ -12,7 +12,7 @@ from supportbot.bot.citations import MARKER, cited_numbers
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.extractive import ExtractiveAnswerer, leans_back
 from supportbot.bot.grounding import strip_citations
-from supportbot.bot.prompt import group_sources
+from supportbot.bot.prompt import Source, group_sources
 from supportbot.bot.reply import AnswerKind
 from supportbot.config import BotConfig
 from supportbot.generation.base import GenerationSettings
@@ -196,6 +196,36 @@ class TestQuotedSentences:
     )
     def test_sentences_that_point_back_are_told_apart(self, sentence, leans):
         assert leans_back(sentence) is leans
+
+
+def _faq_source(question: str, answer: str) -> Source:
+    return Source(1, "faq.jsonl#7", question, "faq.jsonl", "", 0.9, text=f"Q: {question}\nA: {answer}")
+
+
+class TestSentencesCopiedFromASource:
+    """The check accepts a sentence a source states word for word, whatever the sentence holds."""
+
+    def test_the_first_answer_sentence_of_a_question_without_a_question_mark(self, embedder):
+        checker = grounding_checker(embedder)
+        sentence = "Press Ctrl + Shift + V to paste without the source formatting."
+        question = "Gmail & Google Docs: Paste just the text, not the formatting (Firefox, Safari)"  # a StackFAQ title
+        evidence = checker.evidence([_faq_source(question, f"{sentence} It works in Gmail.")], ["How?"])
+        assert checker.check(sentence, evidence).supported
+
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "Add #t=1m30s to a link such as youtube.com/watch?v=zJOS0sV2a24 to start the video there.",
+            'Click the "View    comparison" button to see both versions.',
+            'Search for "-f>@+?*<" to find that page.',
+        ],
+        ids=["ids-with-digits", "spaces-in-a-quoted-label", "asterisk-in-a-quoted-phrase"],
+    )
+    def test_a_later_sentence_holding_links_ids_or_odd_quotes(self, embedder, sentence):
+        checker = grounding_checker(embedder)
+        evidence = checker.evidence([_faq_source("How do I do it?", f"It depends on the page. {sentence}")], ["How do I do it?"])
+        check = checker.check(sentence, evidence)
+        assert check.supported, check.reason
 
 
 class TestBadSources:
