@@ -348,7 +348,8 @@ class GroundingChecker:
             return f"figures not in the source: {', '.join(missing)}"
         haystack = evidence.source_text.get(evidence.numbers[index], "") + " " + evidence.customer_text.lower()
         unknown = [name for name in claim.names if name.lower() not in haystack]
-        unknown += [f'"{phrase}"' for phrase in claim.quoted if _as_written(phrase) not in _as_written(haystack)]
+        written = _as_written(haystack)
+        unknown += [f'"{phrase}"' for phrase in claim.quoted if _as_written(phrase) not in written]
         if unknown:
             return f"names not in the source: {', '.join(unknown)}"
         if claim.negated != evidence.negated[index]:
