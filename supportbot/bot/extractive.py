@@ -6,7 +6,8 @@ question's words it contains, each weighted by how rare it is among the candidat
 does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer; otherwise
 the best one or two sentences are quoted, never reworded, with citations: the best first, a second only
 when it ranks nearly as high, says something the first doesn't, and stands on its own (English
-sentences such as "Inspection takes up to 2 business days of that time." lean on the one before).
+sentences such as "Inspection takes up to 2 business days of that time." lean on the one before;
+a lead-in such as "Some options:" needs the one after).
 
 The ranking does two more jobs. It decides whether the sources answer the question at all: when
 no sentence's similarity reaches `min_relevance`, there is no answer and the bot declines instead
@@ -86,6 +87,11 @@ def leans_back(text: str) -> bool:
     return bool(_LEANS_BACK.search(text))
 
 
+def leads_in(text: str) -> bool:
+    """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：")."""
+    return text.rstrip("*_\"'”’) ").endswith((":", "："))
+
+
 def _in_context(sentence: SourceSentence) -> str:
     """A sentence as its reader meets it: under its FAQ question or page heading ("Phone: Call 1-800-...")."""
     return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
@@ -149,9 +155,11 @@ class ExtractiveAnswerer:
         """The sentences an extractive answer quotes, in the order it shows them.
 
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
-        passed over when it restates a sentence already quoted, or leans on a sentence before it that is not
-        quoted; the best sentence brings the sentence it leans on (when that was ranked), even past
-        `max_sentences`. The best sentence's source is shown first, each source's sentences in document order.
+        passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
+        sentence before it, when it leans back, or after it, when it leads in ("Some options:"). The best
+        sentence brings that neighbour (when it was ranked), even past `max_sentences`; a lead-in with nothing
+        to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
+        source's sentences in document order.
         """
         best = ranking.score.max()
         chosen: list[int] = []
@@ -160,12 +168,17 @@ class ExtractiveAnswerer:
                 break
             if any(self._restates(ranking, i, j) for j in chosen):
                 continue
-            leaning = leans_back(ranking.sentences[i].text)
-            before = self._sentence_before(ranking, i) if leaning else None
+            text = ranking.sentences[i].text
+            step = -1 if leans_back(text) else 1 if leads_in(text) else 0
+            neighbour = self._neighbour(ranking, i, step) if step else None
             if not chosen:
-                chosen += [i] if before is None else [before, i]
-            elif not leaning or before in chosen:
+                if neighbour is not None:
+                    chosen += [i, neighbour]
+                elif step != 1:  # a lead-in alone leads nowhere
+                    chosen.append(i)
+            elif not step or neighbour in chosen:
                 chosen.append(i)
+        chosen = chosen or ranking.best(1)
         source_rank: dict[int, int] = {}
         for i in chosen:
             source_rank.setdefault(ranking.sentences[i].number, len(source_rank))
@@ -188,13 +201,12 @@ class ExtractiveAnswerer:
         return float(vectors[0] @ vectors[1]) >= RESTATES
 
     @staticmethod
-    def _sentence_before(ranking: Ranking, i: int) -> int | None:
-        """The ranked sentence just before sentence `i` in its chunk, if it was ranked; None otherwise."""
+    def _neighbour(ranking: Ranking, i: int, step: int) -> int | None:
+        """The ranked sentence `step` places from sentence `i` in its chunk (-1: the one before), if it was ranked."""
         sentence = ranking.sentences[i]
-        for j in range(i - 1, -1, -1):
-            other = ranking.sentences[j]
-            if other.chunk_id == sentence.chunk_id and other.number == sentence.number:
-                return j if other.position == sentence.position - 1 else None
+        for j, other in enumerate(ranking.sentences):
+            if other.chunk_id == sentence.chunk_id and other.number == sentence.number and other.position == sentence.position + step:
+                return j
         return None
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:

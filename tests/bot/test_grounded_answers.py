@@ -10,7 +10,7 @@ from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.citations import MARKER, cited_numbers
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.extractive import ExtractiveAnswerer, leans_back
+from supportbot.bot.extractive import ExtractiveAnswerer, leads_in, leans_back
 from supportbot.bot.grounding import strip_citations
 from supportbot.bot.prompt import Source, group_sources
 from supportbot.bot.reply import AnswerKind
@@ -145,6 +145,12 @@ class TestExtractiveMode:
         text = strip_citations(manager.reply("console", "c1", REFUNDS).text())
         assert "5-7 business days" in split_sentences(text)[0], text
 
+    def test_a_lead_in_never_ends_the_answer(self, manager_for):
+        # The page: "Once an order has shipped, we can't change the address. Some options:" and then a list.
+        manager, _ = manager_for(mode="extractive")
+        text = strip_citations(manager.reply("console", "c1", "Can I change my shipping address after ordering?").text())
+        assert "can't change the address" in text and not text.rstrip().endswith(":"), text
+
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
         manager, _ = manager_for(mode="extractive")
         text = manager.reply("console", "c1", "If I delete my account can I change my mind later?").text()
@@ -168,6 +174,12 @@ class TestQuotedSentences:
         # A grounded answer's prompt holds what its fallback quotes, even when only the best sentence would fit.
         (source,) = answerer.evidence(ranking, count=1)
         assert all(sentence in source.text for sentence in split_sentences(page))
+
+    def test_a_lead_in_is_quoted_with_what_it_leads_into(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "For the first hour after checkout, you can update the address yourself:\n\n1. Go to Account > Orders and choose Edit address."
+        ranking = answerer.rank("How do I update my address in the first hour after checkout?", group_sources([_hit("address.md::0", page, "Address")]))
+        assert strip_citations(answerer.answer(ranking)).endswith("choose Edit address.")
 
     def test_the_same_statement_in_two_sources_is_quoted_once(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
@@ -196,6 +208,13 @@ class TestQuotedSentences:
     )
     def test_sentences_that_point_back_are_told_apart(self, sentence, leans):
         assert leans_back(sentence) is leans
+
+    @pytest.mark.parametrize(
+        ("sentence", "leads"),
+        [("Some options:", True), ("**Do this:**", True), ("步骤如下：", True), ("Refunds take 5-7 business days.", False), ("Call 1-800-555-0142.", False)],
+    )
+    def test_lead_ins_are_told_apart(self, sentence, leads):
+        assert leads_in(sentence) is leads
 
 
 def _faq_source(question: str, answer: str) -> Source:
