@@ -158,6 +158,39 @@ class TestExtractiveMode:
         assert 0 <= window < permanent, text
 
 
+class TestFollowUpOrNewSubject:
+    """A question is read with the previous one only when it follows up on it: a new subject gets its own answer."""
+
+    def _second_answer(self, manager_for, first: str, second: str):
+        manager, _ = manager_for(mode="extractive")
+        manager.reply("console", "c1", first).text()
+        reply = manager.reply("console", "c1", second)
+        return reply, strip_citations(reply.text())
+
+    def test_a_new_subject_is_answered_about_the_new_subject(self, manager_for):
+        reply, text = self._second_answer(manager_for, "What's your warranty on cookware?", "I want to cancel my order")
+        assert reply.kind == AnswerKind.EXTRACTIVE and "within 1 hour" in text and "warranty" not in text, text
+
+    def test_a_new_subject_the_docs_do_not_answer_is_declined(self, manager_for):
+        first = "The tracking says my package was delivered but it's not here"
+        reply, text = self._second_answer(manager_for, first, "Can I reserve something online and pick it up in a store?")
+        assert reply.kind == AnswerKind.FALLBACK, text  # not the missing-package advice again
+
+    @pytest.mark.parametrize(
+        ("first", "follow_up", "expected"),
+        [
+            ("How much is standard shipping?", "and how fast is expedited?", "Expedited takes 2-3 business days"),
+            ("Can I pay with Klarna?", "Is there a minimum order for it?", "$35"),
+            ("Can I exchange an item for a different color?", "Is the new one shipped for free?", "exchanges for the same item"),
+            ("Can I cancel my order?", "What if it's been more than an hour?", "After 1 hour the order is in fulfillment"),
+        ],
+        ids=["ellipsis", "pronoun", "the-new-one", "what-if"],
+    )
+    def test_a_follow_up_is_answered_with_the_previous_question_in_mind(self, manager_for, first, follow_up, expected):
+        reply, text = self._second_answer(manager_for, first, follow_up)
+        assert reply.kind == AnswerKind.EXTRACTIVE and expected in text, text
+
+
 def _hit(chunk_id: str, text: str, title: str) -> ScoredChunk:
     doc_id = chunk_id.partition("::")[0]
     return ScoredChunk(Chunk(chunk_id, doc_id, title, doc_id, text), 0.9)
