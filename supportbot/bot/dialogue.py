@@ -29,6 +29,7 @@ from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
+from supportbot.text.small_talk import small_talk
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,9 @@ class DialogueManager:
             history = history[:-1]
         language = self.language_of(question, history)
         composer = self.composer.in_language(language)
-        approved = self.approved.match(question) if self.approved is not None else None
-        reading = Reading(question, []) if approved is not None else self._read(question, history)
+        talk = small_talk(question)  # "Hi", "thanks!": nothing to look up
+        approved = self.approved.match(question) if self.approved is not None and talk is None else None
+        reading = Reading(question, []) if approved is not None or talk is not None else self._read(question, history)
         hits = reading.hits
         if not retried:
             self.store.add_message(channel, conversation_id, "user", question)
@@ -235,6 +237,8 @@ class DialogueManager:
             )
             self.metrics.answered(channel, reply)
 
+        if talk is not None:
+            return Reply(conversation_id, AnswerKind.CONVERSATION, [], [self.message(f"bot.{talk}", language)], on_done=record, language=language)
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:

@@ -8,7 +8,9 @@ given, among those that answer the question) supports it:
 - every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
-- both are negated or neither is ("you can" is not supported by "you can't");
+- both are negated or neither is ("you can" is not supported by "you can't"), and their negations
+  apply to the same thing: "there is no warranty for cookware" is not supported by "cookware has a
+  warranty, but not against misuse" (the words after each negation, to the end of its clause);
 - a "Yes" that opens it answers the customer's question, which only a statement that itself
   opens with "Yes" does (an FAQ answer); a true statement after a wrong "Yes" misleads;
 - and the two say the same thing: the share of the sentence's content words found in the
@@ -88,9 +90,28 @@ def strip_citations(sentence: str) -> str:
     return _CITATION.sub("", sentence).strip()
 
 
+def _negation(word: str) -> bool:
+    word = word.lower().replace("’", "'")
+    return word in NEGATIONS or word.endswith("n't")
+
+
 def is_negated(sentence: str) -> bool:
-    words = [word.lower().replace("’", "'") for word in _WORD.findall(sentence)]
-    return any(word in NEGATIONS or word.endswith("n't") for word in words)
+    return any(_negation(word) for word in _WORD.findall(sentence))
+
+
+# Where what a negation applies to ends: the clause ("not misuse or normal wear, which ..." / "... but ...").
+_CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|unless|except|although|though|because|while|whereas|so)\b", re.IGNORECASE)
+
+
+def denied_text(sentence: str) -> str:
+    """The words each negation applies to: from it to the end of its clause ("can't be returned", "not misuse")."""
+    scopes = []
+    for word in _WORD.finditer(sentence):
+        if _negation(word.group()):
+            rest = sentence[word.end() :]
+            end = _CLAUSE_END.search(rest)
+            scopes.append(rest[: end.start()] if end else rest)
+    return " ".join(scopes)
 
 
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]|\*\*([^*]{2,80})\*\*")
@@ -154,6 +175,7 @@ class Evidence:
     terms: list[frozenset[str]]
     figures: list[list[Figure]]
     negated: list[bool]
+    denied: list[frozenset[str]]  # content words under each statement's negations (denied_text)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -171,6 +193,7 @@ class Claim:
     names: list[str]
     quoted: list[str]
     negated: bool
+    denied: frozenset[str]  # content words under its negations
     yes: bool  # it opens with "Yes"
 
 
@@ -210,6 +233,16 @@ def _affirms(pairs: Sequence[tuple[str, int]], index: int) -> bool:
         return True
     previous, previous_number = pairs[index - 1] if index else ("", 0)
     return previous_number == number and bool(_ONLY_YES.fullmatch(previous))
+
+
+def _opposes(claim: Claim, negated: bool, denied: frozenset[str]) -> bool:
+    """Whether the statement cannot support the claim for its negations: one is negated and the other not, or the
+    words their negations apply to have nothing in common ("there is no warranty for cookware" against "a
+    warranty, but not against misuse"). A bare "No." applies to no word of its own and agrees with any negation.
+    """
+    if claim.negated != negated:
+        return True
+    return bool(claim.denied and denied) and not claim.denied & denied
 
 
 class GroundingChecker:
@@ -264,6 +297,7 @@ class GroundingChecker:
             [self._statement_terms(statement) for statement, _ in pairs],
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
+            [frozenset(self.content_terms(denied_text(statement))) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -318,7 +352,10 @@ class GroundingChecker:
         if not self.is_claim(text):
             return SentenceCheck(text, supported=True, claim=False)
         terms = self.content_terms(text)
-        claim = Claim(extract_figures(text), names_in(text), quoted_in(text), is_negated(text), bool(_OPENING_YES.match(text)))
+        denied = frozenset(self.content_terms(denied_text(text)))
+        claim = Claim(
+            extract_figures(text), names_in(text), quoted_in(text), is_negated(text), denied, bool(_OPENING_YES.match(text))
+        )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
         overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
@@ -352,7 +389,7 @@ class GroundingChecker:
         unknown += [f'"{phrase}"' for phrase in claim.quoted if _as_written(phrase) not in written]
         if unknown:
             return f"names not in the source: {', '.join(unknown)}"
-        if claim.negated != evidence.negated[index]:
+        if _opposes(claim, evidence.negated[index], evidence.denied[index]):
             return "the source says the opposite (negation)"
         if claim.yes and not evidence.affirmed[index]:
             return "the source doesn't answer yes"

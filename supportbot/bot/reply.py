@@ -25,6 +25,7 @@ class AnswerKind(StrEnum):
     EXTRACTIVE = "extractive"  # sentences of the sources, unchanged
     APPROVED = "approved"  # an approved FAQ entry or page, word for word
     FALLBACK = "fallback"  # nothing relevant was found: the bot declines and offers a person
+    CONVERSATION = "conversation"  # a greeting or thanks, answered with the bot's own words (text/small_talk.py)
     ERROR = "error"  # answering failed: the configured apology
 
 

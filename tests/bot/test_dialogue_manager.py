@@ -45,6 +45,23 @@ class TestReply:
         assert reply.kind == AnswerKind.FALLBACK and reply.sources == []
         assert generator.prompts == []
 
+    def test_a_greeting_gets_a_greeting_not_the_fallback(self, sample_index_dir, embedder, store):
+        generator = EchoGenerator()
+        reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "Hi!")
+        assert reply.text() == "Hi! Ask me a question and I'll look it up in our help center."
+        assert reply.kind == AnswerKind.CONVERSATION and reply.sources == [] and generator.prompts == []
+
+    def test_thanks_after_an_answer_is_acknowledged_and_kept(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.reply("console", "c1", "Can I pay with Klarna?").text()
+        reply = manager.reply("console", "c1", "thanks so much")
+        assert reply.text() == "You're welcome! Is there anything else I can help you with?"
+        assert [m.content for m in store.messages("console", "c1")][-2:] == ["thanks so much", reply.text()]
+
+    def test_asking_for_a_person_is_not_small_talk(self, sample_index_dir, embedder, store):
+        reply = _manager(sample_index_dir, embedder, store).reply("console", "c1", "Can I talk to a person?")
+        assert reply.kind != AnswerKind.CONVERSATION
+
     def test_empty_message_is_refused(self, sample_index_dir, embedder, store):
         with pytest.raises(MessageError, match="empty message"):
             _manager(sample_index_dir, embedder, store).reply("console", "c1", "   \n ")

@@ -280,6 +280,27 @@ class TestSentencesCopiedFromASource:
         assert check.supported, check.reason
 
 
+class TestNegations:
+    """A negated sentence is supported only by a statement that denies the same thing."""
+
+    WARRANTY = "Cookware and small appliances have a 1-year limited warranty against manufacturing defects, but not misuse or normal wear."
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("We offer a 1-year limited warranty against manufacturing defects, but we do not have any warranties for cookware.", False),
+            ("Cookware has a 1-year limited warranty against manufacturing defects, but it does not cover misuse or normal wear.", True),
+            ("Cookware and small appliances have a 1-year limited warranty against manufacturing defects.", False),  # as before
+        ],
+        ids=["denies-what-the-source-grants", "denies-what-the-source-denies", "leaves-out-the-source's-exception"],
+    )
+    def test_a_negation_must_apply_to_what_the_source_denies(self, embedder, sentence, supported):
+        checker = grounding_checker(embedder)
+        evidence = checker.evidence([_faq_source("Is cookware under warranty?", self.WARRANTY)], ["Is cookware under warranty?"])
+        check = checker.check(sentence, evidence)
+        assert check.supported is supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder
