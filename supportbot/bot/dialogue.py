@@ -50,6 +50,9 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
 FOLLOW_UP_MARGIN = 0.1
 
 
+SMALL_TALK_MESSAGES = {"greeting": "bot.empty_question", "thanks": "bot.thanks"}  # catalog keys of the replies
+
+
 @dataclass
 class Reading:
     """The text the sources are asked (the question, or with the previous one in a follow-up) and what was found."""
@@ -238,7 +241,8 @@ class DialogueManager:
             self.metrics.answered(channel, reply)
 
         if talk is not None:
-            return Reply(conversation_id, AnswerKind.CONVERSATION, [], [self.message(f"bot.{talk}", language)], on_done=record, language=language)
+            said = self.message(SMALL_TALK_MESSAGES[talk], language)
+            return Reply(conversation_id, AnswerKind.CONVERSATION, [], [said], on_done=record, language=language)
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
@@ -305,5 +309,7 @@ class DialogueManager:
 
 
 def _previous_question(history: Sequence[ChatMessage]) -> str | None:
-    """The customer's last message before this one, which a follow-up ("and for gift cards?") only makes sense with."""
-    return next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+    """The customer's last question before this one, which a follow-up ("and for gift cards?") only makes sense with
+    (a "thanks!" in between is passed over)."""
+    asked = (m["content"] for m in reversed(history) if m["role"] == "user" and small_talk(m["content"]) is None)
+    return next(asked, None)

@@ -58,6 +58,13 @@ class TestReply:
         assert reply.text() == "You're welcome! Is there anything else I can help you with?"
         assert [m.content for m in store.messages("console", "c1")][-2:] == ["thanks so much", reply.text()]
 
+    def test_a_follow_up_after_thanks_follows_up_on_the_question_before(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.reply("console", "c1", "How do I reset my password?").text()
+        manager.reply("console", "c1", "thanks!").text()
+        reply = manager.reply("console", "c1", "and how long does that link last?")
+        assert "account/reset-password.md" in [s.doc_id for s in reply.sources]
+
     def test_asking_for_a_person_is_not_small_talk(self, sample_index_dir, embedder, store):
         reply = _manager(sample_index_dir, embedder, store).reply("console", "c1", "Can I talk to a person?")
         assert reply.kind != AnswerKind.CONVERSATION
