@@ -22,6 +22,7 @@ class CitedSentence:
 
     text: str
     number: int | None
+    list_item: bool = False  # set as a list item even when it ends like a sentence (an item under its lead-in)
 
 
 def is_full_sentence(text: str) -> bool:
@@ -51,7 +52,7 @@ class CitationWriter:
             text += " " + marker(self._open_run)
         # A list item or table row (no full stop) is set as a list item on a line of its own, so that the text
         # reads as the source does and splits back into the same sentences.
-        item = not is_full_sentence(sentence.text)
+        item = sentence.list_item or not is_full_sentence(sentence.text)
         if self._started:
             text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
         text += f"- {sentence.text}" if item else sentence.text

@@ -77,7 +77,7 @@ def quotable(sentence: SourceSentence) -> bool:
 # An English sentence that points back at the one before it: "It appears when ...", "... of that time."
 _LEANS_BACK = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then)\b"
-    r"|\b(?:of|in|during|within|after|before|from|for|by|at) (?:that|this|these|those)\b",
+    r"|\b(?:of|in|during|within|after|before|from|for|by|at|on|outside|until|beyond|besides) (?:that|this|these|those)\b",
     re.IGNORECASE,
 )
 
@@ -90,6 +90,26 @@ def leans_back(text: str) -> bool:
 def leads_in(text: str) -> bool:
     """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：")."""
     return text.rstrip("*_\"'”’) ").endswith((":", "："))
+
+
+def _lead_in_leans_back(text: str) -> bool:
+    """A lead-in that needs what came before it ("After that:"); "This warranty does not cover:" names its subject."""
+    return leans_back(text) and not re.match(r"(?:this|these)\s+\w+\s+\w+", text, re.IGNORECASE)
+
+
+_LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
+
+
+def place_in_list(chunk_text: str, sentence: str) -> str:
+    """"opens" for a sentence that opens a list item ("- ...", "2. ...") in the chunk's text, "continues" for a
+    later sentence of an item ("- **UK and EU:** Duties are prepaid. *You won't be asked to pay anything.*"), else ""."""
+    at = chunk_text.find(sentence)
+    if at < 0:
+        return ""
+    line = chunk_text.rfind("\n", 0, at) + 1
+    if _LIST_MARKER.fullmatch(chunk_text, line, at):
+        return "opens"
+    return "continues" if _LIST_MARKER.match(chunk_text, line) else ""
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -149,14 +169,17 @@ class ExtractiveAnswerer:
         source, hits = ranking.grouped[0]
         if hits and hits[0].chunk.question:
             return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
-        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number) for i in self.quoted(ranking)])
+        quoted = self.quoted(ranking)
+        under_lead_in = {i for i in quoted if self._lead_in(ranking, i) in quoted}
+        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, i in under_lead_in) for i in quoted])
 
     def quoted(self, ranking: Ranking) -> list[int]:
         """The sentences an extractive answer quotes, in the order it shows them.
 
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
         passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
-        sentence before it, when it leans back, or after it, when it leads in ("Some options:"). The best
+        sentence before it, when it leans back, or after it, when it leads in ("Some options:"). A list item is
+        quoted under the lead-in of its list ("This warranty does not cover:"), whatever its rank. The best
         sentence brings that neighbour (when it was ranked), even past `max_sentences`; a lead-in with nothing
         to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
         source's sentences in document order.
@@ -169,11 +192,14 @@ class ExtractiveAnswerer:
             if any(self._restates(ranking, i, j) for j in chosen):
                 continue
             text = ranking.sentences[i].text
-            step = -1 if leans_back(text) else 1 if leads_in(text) else 0
+            step = -1 if leans_back(text) or self._list_place(ranking, i) == "continues" else 1 if leads_in(text) else 0
             neighbour = self._neighbour(ranking, i, step) if step else None
-            if not chosen:
+            lead_in = self._lead_in(ranking, i) if not step else None
+            if lead_in is not None:  # a list item, quoted under its lead-in ("This warranty does not cover:")
+                chosen += [i] if lead_in in chosen else [i, lead_in]
+            elif not chosen:
                 if neighbour is not None:
-                    chosen += [i, neighbour]
+                    chosen += [i, *self._whole_list(ranking, neighbour)] if step == -1 else [i, neighbour]
                 elif step != 1:  # a lead-in alone leads nowhere
                     chosen.append(i)
             elif not step or neighbour in chosen:
@@ -207,6 +233,41 @@ class ExtractiveAnswerer:
         for j, other in enumerate(ranking.sentences):
             if other.chunk_id == sentence.chunk_id and other.number == sentence.number and other.position == sentence.position + step:
                 return j
+        return None
+
+    @staticmethod
+    def _list_place(ranking: Ranking, i: int) -> str:
+        """Where sentence `i` stands in a list of its chunk: "opens" an item, "continues" one, or "" (see place_in_list)."""
+        sentence = ranking.sentences[i]
+        texts = (hit.chunk.text for _, hits in ranking.grouped for hit in hits if hit.chunk.chunk_id == sentence.chunk_id)
+        return place_in_list(next(texts, ""), sentence.text)
+
+    def _whole_list(self, ranking: Ranking, i: int, most: int = 6) -> list[int]:
+        """Sentence `i` and, when it ends a list, the list's other ranked sentences (at most `most` in all): "Outside
+        these hours, ..." points back at every line of the hours above it, not at the last one."""
+        run = [i]
+        while self._list_place(ranking, run[-1]) and len(run) < most:
+            above = self._neighbour(ranking, run[-1], -1)
+            if above is None or not self._list_place(ranking, above):
+                break
+            run.append(above)
+        return run
+
+    def _lead_in(self, ranking: Ranking, i: int) -> int | None:
+        """The ranked lead-in a list item hangs from ("Check the following:" above "- The code hasn't expired."): an
+        item reads as an instruction, a condition or an exception only under it."""
+        if self._list_place(ranking, i) != "opens":
+            return None
+        sentence = ranking.sentences[i]
+        above = sorted(
+            (j for j, other in enumerate(ranking.sentences) if other.chunk_id == sentence.chunk_id and other.position < sentence.position),
+            key=lambda j: -ranking.sentences[j].position,
+        )
+        for j in above:  # up through the list's other items
+            if leads_in(ranking.sentences[j].text):
+                return None if _lead_in_leans_back(ranking.sentences[j].text) else j
+            if not self._list_place(ranking, j):
+                return None
         return None
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:

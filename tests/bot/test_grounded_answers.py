@@ -10,7 +10,7 @@ from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.citations import MARKER, cited_numbers
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.extractive import ExtractiveAnswerer, leads_in, leans_back
+from supportbot.bot.extractive import ExtractiveAnswerer, leads_in, leans_back, place_in_list
 from supportbot.bot.grounding import strip_citations
 from supportbot.bot.prompt import Source, group_sources
 from supportbot.bot.reply import AnswerKind
@@ -151,6 +151,24 @@ class TestExtractiveMode:
         text = strip_citations(manager.reply("console", "c1", "Can I change my shipping address after ordering?").text())
         assert "can't change the address" in text and not text.rstrip().endswith(":"), text
 
+    def test_a_list_item_is_quoted_under_its_lead_in(self, manager_for):
+        # The warranty's "This warranty does not cover:" list: "- Rust on cast iron ..." alone reads as if covered.
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "Is rust on my cast iron skillet covered by the warranty?").text()
+        assert text.find("This warranty does not cover:\n- Rust on cast iron") >= 0, text
+
+    def test_a_later_sentence_of_a_list_item_is_not_quoted_without_the_item(self, manager_for):
+        # "- **UK and EU:** ... You won't be asked to pay anything ...": not for a parcel to Toronto.
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "Will I have to pay customs fees when my order arrives in Toronto?").text()
+        assert "collected by the carrier on delivery" in text and "You won't be asked to pay anything" not in text, text
+
+    def test_a_sentence_pointing_back_at_a_list_brings_the_whole_list(self, manager_for):
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "How do I contact you?").text()
+        hours, weekdays, weekend = text.find("Outside these hours"), text.find("Monday to Friday"), text.find("Saturday and Sunday")
+        assert 0 <= weekdays < weekend < hours, text
+
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
         manager, _ = manager_for(mode="extractive")
         text = manager.reply("console", "c1", "If I delete my account can I change my mind later?").text()
@@ -234,6 +252,7 @@ class TestQuotedSentences:
             ("Inspection takes up to 2 business days of that time.", True),
             ("It appears when your order total is between $35 and $1,000.", True),
             ("This applies to clearance items too.", True),
+            ("Outside these hours, you can leave a message in the chat window.", True),
             ("Refunds take 5-7 business days.", False),
             ("Items can be returned within 30 days of delivery.", False),
             ("Make sure that the item is unused.", False),
@@ -338,3 +357,20 @@ class TestFaithfulnessMeasures:
         grounded = evaluate_answers(manager, cases, show_progress=False).to_dict()
         assert grounded["unsupported_number_rate"] == 0.0 and grounded["supported_sentence_rate"] == 1.0
         assert grounded["rouge_l"] > generative["rouge_l"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        ("The code hasn't expired.", "opens"),
+        ("Many codes don't apply to clearance items.", "continues"),
+        ("Check the following:", ""),
+        ("Codes can't be combined.", "continues"),
+    ],
+)
+def test_where_a_sentence_stands_in_a_list(sentence, place):
+    chunk = (
+        "Check the following:\n- The code hasn't expired.\n- The items aren't excluded. Many codes don't apply to clearance items.\n"
+        "1. **One code per order.** Codes can't be combined."
+    )
+    assert place_in_list(chunk, sentence) == place
