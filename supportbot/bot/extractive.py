@@ -178,9 +178,10 @@ class ExtractiveAnswerer:
 
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
         passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
-        sentence before it, when it leans back, or after it, when it leads in ("Some options:"). A list item is
-        quoted under the lead-in of its list ("This warranty does not cover:"), whatever its rank. The best
-        sentence brings that neighbour (when it was ranked), even past `max_sentences`; a lead-in with nothing
+        sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
+        options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"),
+        whatever its rank. The best sentence brings that neighbour (when it was ranked), even past
+        `max_sentences`, and the whole list when it leans back on one ("Outside these hours, ..."); a lead-in with nothing
         to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
         source's sentences in document order.
         """
