@@ -98,6 +98,7 @@ def _lead_in_leans_back(text: str) -> bool:
 
 
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
+_NUMBERED = re.compile(r"[ \t]*\d{1,2}[.)][ \t]")
 
 
 def place_in_list(chunk_text: str, sentence: str) -> str:
@@ -170,8 +171,8 @@ class ExtractiveAnswerer:
         if hits and hits[0].chunk.question:
             return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
         quoted = self.quoted(ranking)
-        under_lead_in = {i for i in quoted if self._lead_in(ranking, i) in quoted}
-        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, i in under_lead_in) for i in quoted])
+        items = {i for i in quoted if self._lead_in(ranking, i) in quoted or set(self._steps(ranking, i) or [-1]) <= set(quoted)}
+        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, i in items) for i in quoted])
 
     def quoted(self, ranking: Ranking) -> list[int]:
         """The sentences an extractive answer quotes, in the order it shows them.
@@ -181,7 +182,8 @@ class ExtractiveAnswerer:
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
         options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"),
         whatever its rank. The best sentence brings that neighbour (when it was ranked), even past
-        `max_sentences`, and the whole list when it leans back on one ("Outside these hours, ..."); a lead-in with nothing
+        `max_sentences`, and the whole list when it leans back on one ("Outside these hours, ..."); a best
+        sentence that is one step of a numbered procedure brings every step's first sentence; a lead-in with nothing
         to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
         source's sentences in document order.
         """
@@ -198,6 +200,8 @@ class ExtractiveAnswerer:
             lead_in = self._lead_in(ranking, i) if not step else None
             if lead_in is not None:  # a list item, quoted under its lead-in ("This warranty does not cover:")
                 chosen += [i] if lead_in in chosen else [i, lead_in]
+            elif not chosen and (steps := self._steps(ranking, i)):  # one step of a procedure: the procedure
+                chosen += steps
             elif not chosen:
                 if neighbour is not None:
                     chosen += [i, *self._whole_list(ranking, neighbour)] if step == -1 else [i, neighbour]
@@ -237,11 +241,13 @@ class ExtractiveAnswerer:
         return None
 
     @staticmethod
-    def _list_place(ranking: Ranking, i: int) -> str:
+    def _chunk_text(ranking: Ranking, i: int) -> str:
+        chunk_id = ranking.sentences[i].chunk_id
+        return next((hit.chunk.text for _, hits in ranking.grouped for hit in hits if hit.chunk.chunk_id == chunk_id), "")
+
+    def _list_place(self, ranking: Ranking, i: int) -> str:
         """Where sentence `i` stands in a list of its chunk: "opens" an item, "continues" one, or "" (see place_in_list)."""
-        sentence = ranking.sentences[i]
-        texts = (hit.chunk.text for _, hits in ranking.grouped for hit in hits if hit.chunk.chunk_id == sentence.chunk_id)
-        return place_in_list(next(texts, ""), sentence.text)
+        return place_in_list(self._chunk_text(ranking, i), ranking.sentences[i].text)
 
     def _whole_list(self, ranking: Ranking, i: int, most: int = 6) -> list[int]:
         """Sentence `i` and, when it ends a list, the list's other ranked sentences (at most `most` in all): "Outside
@@ -253,6 +259,23 @@ class ExtractiveAnswerer:
                 break
             run.append(above)
         return run
+
+    def _steps(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
+        """When sentence `i` opens a numbered item ("2. Enter your order number ..."), the first sentence of every
+        ranked step of its list, in order; else [] (also for a procedure of more than `most` steps)."""
+        sentence, text = ranking.sentences[i], self._chunk_text(ranking, i)
+        if place_in_list(text, sentence.text) != "opens" or not _NUMBERED.match(text, text.rfind("\n", 0, text.find(sentence.text)) + 1):
+            return []
+        same_chunk = sorted((j for j, other in enumerate(ranking.sentences) if other.chunk_id == sentence.chunk_id), key=lambda j: ranking.sentences[j].position)
+        at = same_chunk.index(i)
+        run = [i]
+        for direction in (-1, 1):
+            k = at + direction
+            while 0 <= k < len(same_chunk) and (place := place_in_list(text, ranking.sentences[same_chunk[k]].text)):
+                if place == "opens":
+                    run.append(same_chunk[k])
+                k += direction
+        return sorted(run, key=lambda j: ranking.sentences[j].position) if 1 < len(run) <= most else []
 
     def _lead_in(self, ranking: Ranking, i: int) -> int | None:
         """The ranked lead-in a list item hangs from ("Check the following:" above "- The code hasn't expired."): an

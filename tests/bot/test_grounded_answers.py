@@ -163,6 +163,13 @@ class TestExtractiveMode:
         text = manager.reply("console", "c1", "Will I have to pay customs fees when my order arrives in Toronto?").text()
         assert "collected by the carrier on delivery" in text and "You won't be asked to pay anything" not in text, text
 
+    def test_one_step_of_a_procedure_brings_the_procedure(self, manager_for):
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "I want to return my order").text()
+        steps = ["- Go to larkspurgoods.com/returns.", "- Enter your order number", "- Select the items", "- Submit the return."]
+        places = [text.find(step) for step in steps]
+        assert 0 <= places[0] and places == sorted(places), text
+
     def test_a_sentence_pointing_back_at_a_list_brings_the_whole_list(self, manager_for):
         manager, _ = manager_for(mode="extractive")
         text = manager.reply("console", "c1", "How do I contact you?").text()
