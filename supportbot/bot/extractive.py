@@ -171,8 +171,14 @@ class ExtractiveAnswerer:
         if hits and hits[0].chunk.question:
             return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
         quoted = self.quoted(ranking)
-        items = {i for i in quoted if self._lead_in(ranking, i) in quoted or set(self._steps(ranking, i) or [-1]) <= set(quoted)}
-        return write_cited([CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, i in items) for i in quoted])
+        return write_cited(
+            [CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, self._shown_as_item(ranking, i, quoted)) for i in quoted]
+        )
+
+    def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
+        """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""
+        steps = self._steps(ranking, i)
+        return self._lead_in(ranking, i) in quoted or (bool(steps) and set(steps) <= set(quoted))
 
     def quoted(self, ranking: Ranking) -> list[int]:
         """The sentences an extractive answer quotes, in the order it shows them.
@@ -241,6 +247,13 @@ class ExtractiveAnswerer:
         return None
 
     @staticmethod
+    def _in_chunk(ranking: Ranking, i: int) -> list[int]:
+        """The ranked sentences of sentence `i`'s chunk, `i` included, in document order."""
+        chunk_id = ranking.sentences[i].chunk_id
+        same = (j for j, other in enumerate(ranking.sentences) if other.chunk_id == chunk_id)
+        return sorted(same, key=lambda j: ranking.sentences[j].position)
+
+    @staticmethod
     def _chunk_text(ranking: Ranking, i: int) -> str:
         chunk_id = ranking.sentences[i].chunk_id
         return next((hit.chunk.text for _, hits in ranking.grouped for hit in hits if hit.chunk.chunk_id == chunk_id), "")
@@ -266,7 +279,7 @@ class ExtractiveAnswerer:
         sentence, text = ranking.sentences[i], self._chunk_text(ranking, i)
         if place_in_list(text, sentence.text) != "opens" or not _NUMBERED.match(text, text.rfind("\n", 0, text.find(sentence.text)) + 1):
             return []
-        same_chunk = sorted((j for j, other in enumerate(ranking.sentences) if other.chunk_id == sentence.chunk_id), key=lambda j: ranking.sentences[j].position)
+        same_chunk = self._in_chunk(ranking, i)
         at = same_chunk.index(i)
         run = [i]
         for direction in (-1, 1):
@@ -282,12 +295,8 @@ class ExtractiveAnswerer:
         item reads as an instruction, a condition or an exception only under it."""
         if self._list_place(ranking, i) != "opens":
             return None
-        sentence = ranking.sentences[i]
-        above = sorted(
-            (j for j, other in enumerate(ranking.sentences) if other.chunk_id == sentence.chunk_id and other.position < sentence.position),
-            key=lambda j: -ranking.sentences[j].position,
-        )
-        for j in above:  # up through the list's other items
+        same_chunk = self._in_chunk(ranking, i)
+        for j in reversed(same_chunk[: same_chunk.index(i)]):  # up through the list's other items
             if leads_in(ranking.sentences[j].text):
                 return None if _lead_in_leans_back(ranking.sentences[j].text) else j
             if not self._list_place(ranking, j):
