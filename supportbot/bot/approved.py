@@ -8,7 +8,9 @@ as one chunk (see retrieval/splitter.py), so the chunk text is the approved text
 
 A question the embedding model cannot read (`reads`; see retrieval.embedding_languages) matches no
 approved entry: all-MiniLM-L6-v2 reads most Chinese characters as one unknown token, so unrelated
-Chinese questions score up to 1.0 with each other, and a wrong approved text would be sent as is.
+Chinese questions score up to 1.0 with each other, and a wrong approved text would be sent as is. Nor
+does a question that asks for the opposite action ("turn off" for an entry on turning it on; see
+text/opposites.py), however close the embedding model puts the two.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from supportbot.bot.prompt import Source
 from supportbot.retrieval.documents import Chunk
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.index_store import StoredIndex
+from supportbot.text.opposites import asks_the_opposite
 
 
 @dataclass(frozen=True)
@@ -65,4 +68,7 @@ class ApprovedAnswers:
             return None
         scores = self.vectors @ self.embedder.embed_query(question)
         best = int(np.argmax(scores))
-        return ApprovedMatch(self.chunks[best], float(scores[best])) if scores[best] >= self.min_score else None
+        chunk = self.chunks[best]
+        if scores[best] < self.min_score or asks_the_opposite(question, chunk.question or chunk.title):
+            return None
+        return ApprovedMatch(chunk, float(scores[best]))

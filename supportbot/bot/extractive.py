@@ -3,7 +3,8 @@
 Each sentence of the retrieved chunks, read with its page title and headings (or its FAQ question),
 is ranked against the question by embedding similarity plus keyword overlap (the share of the
 question's words it contains, each weighted by how rare it is among the candidates, as BM25's IDF
-does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer; otherwise
+does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer (unless its
+question asks for the opposite action: "turn on" for "turn off", text/opposites.py); otherwise
 the best one or two sentences are quoted, never reworded, with citations: the best first, a second only
 when it ranks nearly as high, says something the first doesn't, and stands on its own (English
 sentences such as "Inspection takes up to 2 business days of that time." lean on the one before;
@@ -35,6 +36,7 @@ from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_se
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.opposites import asks_the_opposite
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -53,6 +55,7 @@ class Ranking:
     similarity: np.ndarray  # embedding similarity with the question, per sentence
     score: np.ndarray  # similarity plus weighted keyword overlap: the ranking
     keyword_coverage: float | None = None  # set for a question the embedder does not read: the relevance then
+    question: str = ""  # what was ranked for: the question, or a follow-up read with the one before it
 
     @property
     def relevance(self) -> float:
@@ -128,6 +131,16 @@ def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], ov
     return max(coverages) if coverages else float(overlap.max())
 
 
+def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
+    """The FAQ entry whose answer is the answer: retrieval's first chunk when it is an FAQ entry, unless its question
+    asks for the opposite of what the customer asks ("How do I turn on two-step verification?" for "how do I turn
+    it off?", which embedding models take for the same question; text/opposites.py)."""
+    source, hits = ranking.grouped[0]
+    if not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
+        return None
+    return source, hits[0]
+
+
 class ExtractiveAnswerer:
     """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
 
@@ -152,13 +165,14 @@ class ExtractiveAnswerer:
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
         sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
         if not sentences:
-            return Ranking(grouped, [], np.zeros(0), np.zeros(0))
+            return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)
         if not self.checker.reads(question):
             overlap = self._keyword_overlap(question, sentences)
-            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap))
+            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap), question)
         vectors = self.checker.vectors([_in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
-        return Ranking(grouped, sentences, similarity, similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences))
+        score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
+        return Ranking(grouped, sentences, similarity, score, question=question)
 
     def answers(self, ranking: Ranking) -> bool:
         """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar)."""
@@ -167,9 +181,9 @@ class ExtractiveAnswerer:
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
-        source, hits = ranking.grouped[0]
-        if hits and hits[0].chunk.question:
-            return write_cited([CitedSentence(hits[0].chunk.text, source.number)])
+        faq = faq_entry(ranking)
+        if faq is not None:
+            return write_cited([CitedSentence(faq[1].chunk.text, faq[0].number)])
         quoted = self.quoted(ranking)
         return write_cited(
             [CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, self._shown_as_item(ranking, i, quoted)) for i in quoted]
@@ -315,8 +329,8 @@ class ExtractiveAnswerer:
         (one may lean on a sentence ranked lower): whatever the answer falls back to is in the prompt.
         """
         chosen = set(ranking.best(count)) | set(self.quoted(ranking))
-        first, first_hits = ranking.grouped[0]
-        whole = {first.number} if first_hits and first_hits[0].chunk.question else set()
+        faq = faq_entry(ranking)
+        whole = {faq[0].number} if faq is not None else set()
         numbers = {ranking.sentences[i].number for i in chosen}
         sources = []
         for source, hits in ranking.grouped:

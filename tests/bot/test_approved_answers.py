@@ -70,7 +70,7 @@ def test_paraphrase_of_approved_question_gets_the_approved_text_word_for_word(ma
 
 
 def test_unrelated_question_is_generated_not_approved(manager):
-    dialogue, generator = manager
+    dialogue, _ = manager
     reply = dialogue.reply("test", "c2", "Do you ship to Canada?")
     assert reply.kind != AnswerKind.APPROVED
     reply.text()
@@ -101,3 +101,17 @@ def test_question_the_embedder_cannot_read_never_gets_an_approved_text(embedder,
     assert ApprovedAnswers(index, embedder, config.bot.approved_min_score).match(question) is not None  # what happened before
     approved = ApprovedAnswers(index, embedder, config.bot.approved_min_score, embedding_languages(config).reads)
     assert approved.match(question) is None
+
+
+def test_question_asking_for_the_opposite_action_never_gets_the_approved_text(embedder, tmp_path):
+    """MiniLM scores "turn on" and "turn off" questions about the same setting far above the approved bar."""
+    faq = tmp_path / "faq.jsonl"
+    entry = {"question": "How do I turn on two-step verification?", "answer": "Go to Account > Security and choose an app.", "approved": True}
+    faq.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    config = Config()
+    build_index(config, [str(faq)], tmp_path / "index", show_progress=False, embedder=embedder)
+    approved = ApprovedAnswers(load_index(tmp_path / "index"), embedder, config.bot.approved_min_score)
+    assert approved.match("how can I switch on two step verification?") is not None
+    opposite = "How do I turn off two-step verification?"
+    assert approved.match(opposite) is None
+    assert float(approved.vectors[0] @ embedder.embed_query(opposite)) >= config.bot.approved_min_score  # similarity alone would send it

@@ -139,6 +139,15 @@ class TestExtractiveMode:
         text = manager.reply("console", "c1", "Do gift cards expire?").text()
         assert strip_citations(text) == "Larkspur gift cards never expire. You can check your balance anytime at larkspurgoods.com/giftcard."
 
+    def test_an_faq_entry_that_asks_something_else_is_not_the_answer(self, manager_for):
+        # Retrieval puts the FAQ's "How do I turn on two-step verification?" first; the guide's section
+        # "Change or turn off two-step verification" is what answers.
+        manager, _ = manager_for(mode="extractive")
+        reply = manager.reply("console", "c1", "how do I turn off two step verification?")
+        text = strip_citations(reply.text())
+        assert "choose an authenticator app or SMS" not in text and "Account > Security" in text, text
+        assert [source.url for source in reply.cited_sources()] == ["https://help.larkspurgoods.com/account/two-step-verification"]
+
     def test_the_refund_window_is_what_the_answer_says_first(self, manager_for):
         # "Inspection takes up to 2 business days of that time." ranks high for this question, and means nothing alone.
         manager, _ = manager_for(mode="extractive")
