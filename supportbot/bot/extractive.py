@@ -70,9 +70,11 @@ class Ranking:
 
 
 def quotable(sentence: SourceSentence) -> bool:
-    """Whether a sentence can stand in an answer: not a heading or a one-word list item ("Fixing rust", "Visa").
+    """Whether a sentence can stand in an answer: not a heading or a short list item ("Fixing rust", "Visa").
 
-    (The bot's own kind of words, "Sorry about that!", are left out too: they say nothing that answers.)
+    Ranking also leaves out the bot's own kind of words ("Sorry about that!": they say nothing that answers)
+    except a lead-in ("From there you can:"), and takes in a short item under a lead-in, which is quoted only
+    under it (under_lead_in).
     """
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
@@ -80,7 +82,7 @@ def quotable(sentence: SourceSentence) -> bool:
 # An English sentence that points back at the one before it: "It appears when ...", "... of that time."
 _LEANS_BACK = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then)\b"
-    r"|\b(?:of|in|during|within|after|before|from|for|by|at|on|outside|until|beyond|besides) (?:that|this|these|those)\b",
+    r"|\b(?:of|in|during|within|after|before|from|for|by|at|on|outside|until|beyond|besides) (?:that|this|these|those|there)\b",
     re.IGNORECASE,
 )
 
@@ -114,6 +116,18 @@ def place_in_list(chunk_text: str, sentence: str) -> str:
     if _LIST_MARKER.fullmatch(chunk_text, line, at):
         return "opens"
     return "continues" if _LIST_MARKER.match(chunk_text, line) else ""
+
+
+def under_lead_in(chunk_text: str, sentence: str) -> bool:
+    """Whether a sentence opens an item of a list that a lead-in introduces ("From there you can:" above
+    "- Turn off two-step verification"): an item too short to stand alone is an answer only under it."""
+    if place_in_list(chunk_text, sentence) != "opens":
+        return False
+    lines = chunk_text[: chunk_text.find(sentence)].splitlines()[:-1]
+    for line in reversed(lines):  # up through the list's other items
+        if line.strip() and not _LIST_MARKER.match(line):
+            return leads_in(line.strip())
+    return False
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -163,7 +177,12 @@ class ExtractiveAnswerer:
         return np.array([sum(weight[word] for word in words if word in t) / total for t in terms])
 
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
-        sentences = [s for s in source_sentences(grouped) if quotable(s) and self.checker.is_claim(s.text)]
+        texts = {hit.chunk.chunk_id: hit.chunk.text for _, hits in grouped for hit in hits}
+        sentences = [
+            s for s in source_sentences(grouped)
+            if (quotable(s) and (self.checker.is_claim(s.text) or leads_in(s.text)))
+            or (under_lead_in(texts.get(s.chunk_id, ""), s.text) and self.checker.is_claim(s.text))
+        ]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)
         if not self.checker.reads(question):
@@ -192,7 +211,8 @@ class ExtractiveAnswerer:
     def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
         """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""
         steps = self._steps(ranking, i)
-        return self._lead_in(ranking, i) in quoted or (bool(steps) and set(steps) <= set(quoted))
+        hangs_from = self._hangs_from(ranking, i)
+        return (bool(hangs_from) and hangs_from[-1] in quoted) or (bool(steps) and set(steps) <= set(quoted))
 
     def quoted(self, ranking: Ranking) -> list[int]:
         """The sentences an extractive answer quotes, in the order it shows them.
@@ -201,7 +221,7 @@ class ExtractiveAnswerer:
         passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
         options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"),
-        whatever its rank. The best sentence brings that neighbour (when it was ranked), even past
+        whatever its rank; an item too short to stand alone ("- Turn off two-step verification") only so. The best sentence brings that neighbour (when it was ranked), even past
         `max_sentences`, and the whole list when it leans back on one ("Outside these hours, ..."); a best
         sentence that is one step of a numbered procedure brings every step's first sentence; a lead-in with nothing
         to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
@@ -217,9 +237,11 @@ class ExtractiveAnswerer:
             text = ranking.sentences[i].text
             step = -1 if leans_back(text) or self._list_place(ranking, i) == "continues" else 1 if leads_in(text) else 0
             neighbour = self._neighbour(ranking, i, step) if step else None
-            lead_in = self._lead_in(ranking, i) if not step else None
-            if lead_in is not None:  # a list item, quoted under its lead-in ("This warranty does not cover:")
-                chosen += [i] if lead_in in chosen else [i, lead_in]
+            hangs_from = self._hangs_from(ranking, i) if not step else []
+            if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
+                chosen += [j for j in (i, *hangs_from) if j not in chosen]
+            elif not quotable(ranking.sentences[i]):  # "- Turn off two-step verification", with nothing above it
+                continue
             elif not chosen and (steps := self._steps(ranking, i)):  # one step of a procedure: the procedure
                 chosen += steps
             elif not chosen:
@@ -229,7 +251,9 @@ class ExtractiveAnswerer:
                     chosen.append(i)
             elif not step or neighbour in chosen:
                 chosen.append(i)
-        chosen = chosen or ranking.best(1)
+        if not chosen:  # the best leads in to nothing ranked, or is a short list item that lost its lead-in
+            order = ranking.best(len(ranking.sentences))
+            chosen = [next((i for i in order if quotable(ranking.sentences[i])), order[0])]
         source_rank: dict[int, int] = {}
         for i in chosen:
             source_rank.setdefault(ranking.sentences[i].number, len(source_rank))
@@ -304,18 +328,26 @@ class ExtractiveAnswerer:
                 k += direction
         return sorted(run, key=lambda j: ranking.sentences[j].position) if 1 < len(run) <= most else []
 
-    def _lead_in(self, ranking: Ranking, i: int) -> int | None:
+    def _hangs_from(self, ranking: Ranking, i: int) -> list[int]:
         """The ranked lead-in a list item hangs from ("Check the following:" above "- The code hasn't expired."): an
-        item reads as an instruction, a condition or an exception only under it."""
+        item reads as an instruction, a condition or an exception only under it. [] when there is none, or when the
+        lead-in leans back ("After that:"): a full item is then quoted alone, and a short one ("Turn off two-step
+        verification") hangs from the lead-in and the sentence before it ("Go to **Account > Security**. From
+        there you can:"), when that was ranked and does not lean back too."""
         if self._list_place(ranking, i) != "opens":
-            return None
+            return []
         same_chunk = self._in_chunk(ranking, i)
         for j in reversed(same_chunk[: same_chunk.index(i)]):  # up through the list's other items
             if leads_in(ranking.sentences[j].text):
-                return None if _lead_in_leans_back(ranking.sentences[j].text) else j
+                if not _lead_in_leans_back(ranking.sentences[j].text):
+                    return [j]
+                if quotable(ranking.sentences[i]):
+                    return []
+                before = self._neighbour(ranking, j, -1)
+                return [before, j] if before is not None and not leans_back(ranking.sentences[before].text) else []
             if not self._list_place(ranking, j):
-                return None
-        return None
+                return []
+        return []
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
         """The sentences that answer the question best: what a grounded answer's claims may rest on."""

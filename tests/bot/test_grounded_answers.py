@@ -145,7 +145,9 @@ class TestExtractiveMode:
         manager, _ = manager_for(mode="extractive")
         reply = manager.reply("console", "c1", "how do I turn off two step verification?")
         text = strip_citations(reply.text())
-        assert "choose an authenticator app or SMS" not in text and "Account > Security" in text, text
+        assert "choose an authenticator app or SMS" not in text, text
+        # The short list item that answers, under its lead-in and the sentence the lead-in leans on.
+        assert "Go to **Account > Security**. From there you can:\n- Turn off two-step verification" in text, text
         assert [source.url for source in reply.cited_sources()] == ["https://help.larkspurgoods.com/account/two-step-verification"]
 
     def test_the_refund_window_is_what_the_answer_says_first(self, manager_for):
@@ -178,6 +180,12 @@ class TestExtractiveMode:
         steps = ["- Go to larkspurgoods.com/returns.", "- Enter your order number", "- Select the items", "- Submit the return."]
         places = [text.find(step) for step in steps]
         assert 0 <= places[0] and places == sorted(places), text
+
+    def test_a_full_list_item_under_a_lead_in_that_leans_back_is_quoted_alone(self, manager_for):
+        # "Damage reports need to be made within 14 days of delivery. After that:" and then the warranty's item.
+        manager, _ = manager_for(mode="extractive")
+        text = strip_citations(manager.reply("console", "c1", "How long is the warranty on cookware?").text())
+        assert "1-year limited warranty" in text and "After that:" not in text, text
 
     def test_a_sentence_pointing_back_at_a_list_brings_the_whole_list(self, manager_for):
         manager, _ = manager_for(mode="extractive")
@@ -261,6 +269,16 @@ class TestQuotedSentences:
         answerer = ExtractiveAnswerer(grounding_checker(embedder), min_relevance=0.0)
         ranking = answerer.rank("Which cards do you take?", group_sources([_hit("cards.md::0", "- Visa\n- Mastercard", "Cards")]))
         assert not answerer.answers(ranking)
+
+    def test_a_short_list_item_is_quoted_under_its_lead_in_and_never_alone(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "Card payments are processed securely. We accept these cards:\n\n- Visa\n- Mastercard\n- American Express"
+        answer = strip_citations(answerer.answer(answerer.rank("Do you take American Express?", group_sources([_hit("cards.md::0", page, "Cards")]))))
+        assert "We accept these cards:\n- American Express" in answer, answer
+        # The same items with nothing introducing them say nothing on their own: never an answer.
+        bare = "- Visa\n- Mastercard\n- American Express\n\nCard payments are processed securely."
+        answer = strip_citations(answerer.answer(answerer.rank("Do you take American Express?", group_sources([_hit("cards.md::0", bare, "Cards")]))))
+        assert answer == "Card payments are processed securely.", answer
 
     @pytest.mark.parametrize(
         ("sentence", "leans"),
