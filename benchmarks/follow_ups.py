@@ -51,7 +51,7 @@ class NoModel:
 def always_with_previous(manager: DialogueManager) -> DialogueManager:
     """The reference: every question after the first read with the previous one, as the bot did before."""
 
-    def read(question, history):
+    def read(question, history, language=""):
         previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
         hits = manager.retriever.retrieve(question)
         if not previous:

@@ -27,6 +27,7 @@ from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
+from supportbot.text.follow_ups import refers_back
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
 from supportbot.text.small_talk import small_talk
@@ -172,7 +173,7 @@ class DialogueManager:
         """One of the bot's own messages (text/messages/en.toml lists the keys) in `language`; see text/catalog.py."""
         return self.catalog.message(key, language, configured)
 
-    def _read(self, question: str, history: list[ChatMessage]) -> Reading:
+    def _read(self, question: str, history: list[ChatMessage], language: str = "") -> Reading:
         """What retrieval finds for the question, read alone or, as a follow-up, together with the previous question.
 
         Together when that reading's sources answer it better than the question alone's (the best sentence's
@@ -183,6 +184,12 @@ class DialogueManager:
         is answered, or declined, on its own instead of with the previous subject's sources. (For a question
         the embedder does not read, relevance is the retrieved chunks' keyword coverage, and only the first
         comparison tells.)
+
+        An English question with no word pointing back ("can I get a refund in cash?", text/follow_ups.py)
+        names its own subject: read together only when the best sentence found that way answers it alone too
+        (its similarity with the question clears bot.answer_min_relevance, as "Points expire after 12 months
+        without a purchase." does for "Do the points expire?"). Without this, a question the docs answer poorly rode on the
+        previous subject's sources and got its answer.
         """
         previous = _previous_question(history)
         with self.metrics.retrieval_seconds.time():
@@ -200,7 +207,14 @@ class DialogueManager:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
             if relevance <= alone.ranking.relevance:
                 return alone
-        return together if relevance >= self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN else alone
+        if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
+            return alone
+        named_subject = language == "en" and not refers_back(question)
+        if named_subject and together.ranking.keyword_coverage is None and together.ranking.sentences:
+            best = together.ranking.best(1)[0]
+            if self.extractive.rank(question, grouped).similarity[best] < self.bot.answer_min_relevance:
+                return alone
+        return together
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
@@ -223,7 +237,7 @@ class DialogueManager:
         composer = self.composer.in_language(language)
         talk = small_talk(question)  # "Hi", "thanks!": nothing to look up
         approved = self.approved.match(question) if self.approved is not None and talk is None else None
-        reading = Reading(question, []) if approved is not None or talk is not None else self._read(question, history)
+        reading = Reading(question, []) if approved is not None or talk is not None else self._read(question, history, language)
         hits = reading.hits
         if not retried:
             self.store.add_message(channel, conversation_id, "user", question)

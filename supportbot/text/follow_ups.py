@@ -1,0 +1,25 @@
+"""Words by which an English question points back at the conversation: "it", "that link", "the new one",
+"And if I ...", "What if ...".
+
+A question without them ("can I get a refund in cash?") names its own subject, so the bot reads it
+with the question before only when the sources that reading finds answer it on their own terms
+(bot/dialogue.py). English cues; other languages have none here.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|it's|they|them|their|theirs|those|these|that|this|mine|too|instead|either|still)\b"
+    r"|\b(?:the|each|this|that|which|new|other|another|different|same|old)\s+ones?\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?! (?:is|are|was|were|a|an|any|some)\b)(?!'s\b)"
+    r"|^\W*(?:and|or|but|so|also|what if|what about|how about)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Whether an English question points back at something said before it ("how long does it take to get
+    there?", "Is the new one shipped for free?"); "Is there a student discount?" does not."""
+    return bool(_REFERS_BACK.search(question.replace("’", "'")))
