@@ -221,11 +221,12 @@ class ExtractiveAnswerer:
         passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
         options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"),
-        whatever its rank; an item too short to stand alone ("- Turn off two-step verification") only so. The best sentence brings that neighbour (when it was ranked), even past
-        `max_sentences`, and the whole list when it leans back on one ("Outside these hours, ..."); a best
-        sentence that is one step of a numbered procedure brings every step's first sentence; a lead-in with nothing
-        to lead into is quoted only when nothing else is. The best sentence's source is shown first, each
-        source's sentences in document order.
+        whatever its rank; an item too short to stand alone ("- Turn off two-step verification") only so. The
+        best sentence brings that neighbour (when it was ranked), even past `max_sentences`, and the whole list
+        when it leans back on one ("Outside these hours, ...") or leads in to one ("Go to **Account > Rewards**
+        to see:"); a best sentence that is one step of a numbered procedure brings every step's first sentence;
+        a lead-in with nothing to lead into is quoted only when nothing else is. The best sentence's source is
+        shown first, each source's sentences in document order.
         """
         best = ranking.score.max()
         chosen: list[int] = []
@@ -246,7 +247,7 @@ class ExtractiveAnswerer:
                 chosen += steps
             elif not chosen:
                 if neighbour is not None:
-                    chosen += [i, *self._whole_list(ranking, neighbour)] if step == -1 else [i, neighbour]
+                    chosen += [i, *(self._whole_list(ranking, neighbour) if step == -1 else self._list_below(ranking, neighbour))]
                 elif step != 1:  # a lead-in alone leads nowhere
                     chosen.append(i)
             elif not step or neighbour in chosen:
@@ -309,6 +310,17 @@ class ExtractiveAnswerer:
             if above is None or not self._list_place(ranking, above):
                 break
             run.append(above)
+        return run
+
+    def _list_below(self, ranking: Ranking, i: int, most: int = 6) -> list[int]:
+        """Sentence `i` and, when it opens a list, the list's next ranked sentences (at most `most` in all): a lead-in
+        ("Go to **Account > Rewards** to see:") introduces the whole list under it, not its first line."""
+        run = [i]
+        while self._list_place(ranking, run[-1]) and len(run) < most:
+            below = self._neighbour(ranking, run[-1], 1)
+            if below is None or not self._list_place(ranking, below):
+                break
+            run.append(below)
         return run
 
     def _steps(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
