@@ -188,8 +188,12 @@ class DialogueManager:
         An English question with no word pointing back ("can I get a refund in cash?", text/follow_ups.py)
         names its own subject: read together only when the best sentence found that way answers it alone too
         (its similarity with the question clears bot.answer_min_relevance, as "Points expire after 12 months
-        without a purchase." does for "Do the points expire?"). Without this, a question the docs answer poorly rode on the
-        previous subject's sources and got its answer.
+        without a purchase." does for "Do the points expire?"). Without this, a question the docs answer
+        poorly rode on the previous subject's sources and got its answer. A question whose own words find
+        nothing at all has no subject of its own to keep to, and the previous question is its only chance:
+        it is read together when the best sentence found so shares a content word with it ("who decides if
+        I'm approved?" after Klarna: "Klarna, not Larkspur Goods, decides whether to approve ..."), and not
+        when that sentence is about something else ("Are you hiring at the warehouse?" after cast iron care).
         """
         previous = _previous_question(history)
         with self.metrics.retrieval_seconds.time():
@@ -212,7 +216,10 @@ class DialogueManager:
         named_subject = language == "en" and not refers_back(question)
         if named_subject and together.ranking.keyword_coverage is None and together.ranking.sentences:
             best = together.ranking.best(1)[0]
-            if self.extractive.rank(question, grouped).similarity[best] < self.bot.answer_min_relevance:
+            if alone.hits:
+                if self.extractive.rank(question, grouped).similarity[best] < self.bot.answer_min_relevance:
+                    return alone
+            elif not self.checker.content_terms(question) & self.checker.content_terms(together.ranking.sentences[best].text):
                 return alone
         return together
 

@@ -224,6 +224,7 @@ class TestFollowUpOrNewSubject:
             ("How do I turn off two-step verification?", "Can I get a refund in cash?"),
             ("Can I pay with Klarna?", "Do you offer gift wrapping?"),
             ("Do you ship to Canada?", "Do you price match Amazon?"),
+            ("Can I put my cast iron pan in the dishwasher?", "Are you hiring at the warehouse?"),
         ],
     )
     def test_a_question_naming_its_own_subject_does_not_ride_on_the_previous_sources(self, manager_for, first, second):
@@ -241,8 +242,9 @@ class TestFollowUpOrNewSubject:
             ("Can I exchange an item for a different color?", "Is the new one shipped for free?", "exchanges for the same item"),
             ("Can I cancel my order?", "What if it's been more than an hour?", "After 1 hour the order is in fulfillment"),
             ("How does Larkspur Rewards work?", "Do the points expire?", "expire"),
+            ("Can I pay with Klarna?", "who decides if I'm approved?", "decides whether to approve"),
         ],
-        ids=["ellipsis", "pronoun", "the-new-one", "what-if", "no-word-pointing-back"],
+        ids=["ellipsis", "pronoun", "the-new-one", "what-if", "no-word-pointing-back", "own-words-find-nothing"],
     )
     def test_a_follow_up_is_answered_with_the_previous_question_in_mind(self, manager_for, first, follow_up, expected):
         reply, text = self._second_answer(manager_for, first, follow_up)
@@ -295,6 +297,13 @@ class TestQuotedSentences:
         bare = "- Visa\n- Mastercard\n- American Express\n\nCard payments are processed securely."
         answer = strip_citations(answerer.answer(answerer.rank("Do you take American Express?", group_sources([_hit("cards.md::0", bare, "Cards")]))))
         assert answer == "Card payments are processed securely.", answer
+
+    def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "Go to Account > Rewards to see:\n\n- Your current points balance\n- Available rewards\n- Your points history"
+        ranking = answerer.rank("What can I see under Account > Rewards?", group_sources([_hit("rewards.md::0", page, "Rewards")]))
+        assert ranking.sentences[ranking.best(1)[0]].text == "Go to Account > Rewards to see:"
+        assert strip_citations(answerer.answer(ranking)) == page.replace("\n\n", "\n")
 
     @pytest.mark.parametrize(
         ("sentence", "leans"),
