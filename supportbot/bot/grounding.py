@@ -329,7 +329,7 @@ class GroundingChecker:
         return (
             not evidence.customer_asked
             and bool(terms)
-            and terms <= evidence.customer_terms
+            and terms - NEGATIONS <= evidence.customer_terms  # which denial ("no", "not") is compared below
             and not claim.yes
             and claim.negated == is_negated(evidence.customer_text)
             and all(figures_match(figure, evidence.customer_figures) for figure in claim.figures)

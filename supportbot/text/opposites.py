@@ -1,7 +1,7 @@
 """Questions that ask for the opposite action: "turn off" against "turn on", "unsubscribe" against "subscribe".
 
 Embedding models place such questions almost on top of each other (all-MiniLM-L6-v2 scores "How do I
-turn on two-step verification?" and "how do I turn off two step verification?" at 0.95), so a match by
+turn on two-step verification?" and "how do I turn off two step verification?" at 0.89), so a match by
 similarity alone sends the steps for the one to a customer asking for the other. English cues; a
 question in another language never asks the opposite of anything.
 """

@@ -93,12 +93,19 @@ class TestGroundedMode:
         text = reply.text()
         assert not text.startswith("Yes") and reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 1
 
-    def test_repeating_the_customer_is_not_an_answer(self, manager_for):
-        manager, _ = manager_for("Your tracking says delivered but the package is not here.")
-        reply = manager.reply("console", "c1", "My tracking says delivered but the package is not here")
+    @pytest.mark.parametrize(
+        "model_says",
+        [
+            "Your tracking says delivered but the package is not here.",
+            "The tracking says delivered but there's no package.",  # "no" where the customer wrote "not": the same denial
+        ],
+    )
+    def test_repeating_the_customer_is_not_an_answer(self, manager_for, model_says):
+        manager, _ = manager_for(model_says)
+        reply = manager.reply("console", "c1", "The tracking says my package was delivered but it's not here")
         text = reply.text()
         assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 0
-        assert "the package is not here" not in text and reply.cited_sources()
+        assert model_says not in text and reply.cited_sources()
 
     def test_a_question_turned_into_a_statement_is_an_answer_and_is_checked(self, manager_for):
         # Rugs over 8 feet can't ship to PO boxes: these are the customer's words, and the wrong answer.
