@@ -205,23 +205,29 @@ class DialogueManager:
         if not together.hits:
             return alone
         grouped = group_sources(together.hits)
-        together.ranking = self.extractive.rank(together.text, grouped)
-        relevance = together.ranking.relevance
+        ranking = together.ranking = self.extractive.rank(together.text, grouped)
+        relevance = ranking.relevance
         if alone.hits:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
             if relevance <= alone.ranking.relevance:
                 return alone
         if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
             return alone
-        named_subject = language == "en" and not refers_back(question)
-        if named_subject and together.ranking.keyword_coverage is None and together.ranking.sentences:
-            best = together.ranking.best(1)[0]
-            if alone.hits:
-                if self.extractive.rank(question, grouped).similarity[best] < self.bot.answer_min_relevance:
-                    return alone
-            elif not self.checker.content_terms(question) & self.checker.content_terms(together.ranking.sentences[best].text):
-                return alone
+        if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, bool(alone.hits)):
+            return alone
         return together
+
+    def _answers_alone(self, question: str, together: Ranking, found_alone: bool) -> bool:
+        """Whether the best sentence of the together reading answers a question that names its own subject (see
+        _read): by similarity with the question alone, or, when the question's own words found nothing, by sharing
+        a content word with it. (Keyword coverage, for a question the embedder does not read, says nothing here.)"""
+        if together.keyword_coverage is not None or not together.sentences:
+            return True
+        best = together.best(1)[0]
+        if found_alone:
+            similarity = self.extractive.rank(question, together.grouped).similarity[best]
+            return bool(similarity >= self.bot.answer_min_relevance)
+        return bool(self.checker.content_terms(question) & self.checker.content_terms(together.sentences[best].text))
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
         """Start answering `message`; the user's message is stored at once, the answer when it ends."""
