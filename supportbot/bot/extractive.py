@@ -176,12 +176,16 @@ class ExtractiveAnswerer:
         total = sum(weight.values())
         return np.array([sum(weight[word] for word in words if word in t) / total for t in terms])
 
+    def _says_something(self, text: str) -> bool:
+        """A claim with a content word: not one of the sources' own pleasantries ("Sorry about that!")."""
+        return self.checker.is_claim(text) and bool(self.checker.content_terms(text))
+
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
         texts = {hit.chunk.chunk_id: hit.chunk.text for _, hits in grouped for hit in hits}
         sentences = [
             s for s in source_sentences(grouped)
-            if (quotable(s) and (self.checker.is_claim(s.text) or leads_in(s.text)))
-            or (under_lead_in(texts.get(s.chunk_id, ""), s.text) and self.checker.is_claim(s.text))
+            if (quotable(s) and (self._says_something(s.text) or leads_in(s.text)))
+            or (under_lead_in(texts.get(s.chunk_id, ""), s.text) and self._says_something(s.text))
         ]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)

@@ -305,6 +305,13 @@ class TestQuotedSentences:
         answer = strip_citations(answerer.answer(answerer.rank("Do you take American Express?", group_sources([_hit("cards.md::0", bare, "Cards")]))))
         assert answer == "Card payments are processed securely.", answer
 
+    def test_the_sources_own_pleasantries_are_never_quoted_as_the_answer(self, embedder):
+        # "Sorry about that!" read under "My order arrived broken" ranked first for "my order never arrived".
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "Sorry about that! Report it to support within 14 days of delivery and we'll ship a free replacement."
+        ranking = answerer.rank("My order arrived broken, what now?", group_sources([_hit("damaged.md::0", page, "My order arrived broken")]))
+        assert [sentence.text for sentence in ranking.sentences] == [split_sentences(page)[1]]
+
     def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
         page = "Go to Account > Rewards to see:\n\n- Your current points balance\n- Available rewards\n- Your points history"
