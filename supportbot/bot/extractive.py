@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -63,6 +64,10 @@ class Ranking:
         if self.keyword_coverage is not None:
             return self.keyword_coverage
         return float(self.similarity.max()) if len(self.similarity) else 0.0
+
+    @cached_property
+    def chunk_texts(self) -> dict[str, str]:
+        return chunk_texts(self.grouped)
 
     def best(self, count: int) -> list[int]:
         """The `count` best sentences; of equal ones, the earlier (from the better-retrieved chunk)."""
@@ -135,6 +140,11 @@ def _in_context(sentence: SourceSentence) -> str:
     return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
 
 
+def chunk_texts(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> dict[str, str]:
+    """Each retrieved chunk's text by chunk id: where a sentence's place in a list is read."""
+    return {hit.chunk.chunk_id: hit.chunk.text for _, hits in grouped for hit in hits}
+
+
 def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], overlap: np.ndarray) -> float:
     """The best retrieved chunk's keyword coverage (retrieval/bm25.py: its share of the question's words, by IDF).
 
@@ -181,11 +191,11 @@ class ExtractiveAnswerer:
         return self.checker.is_claim(text) and bool(self.checker.content_terms(text))
 
     def rank(self, question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> Ranking:
-        texts = {hit.chunk.chunk_id: hit.chunk.text for _, hits in grouped for hit in hits}
+        texts = chunk_texts(grouped)
         sentences = [
             s for s in source_sentences(grouped)
-            if (quotable(s) and (self._says_something(s.text) or leads_in(s.text)))
-            or (under_lead_in(texts.get(s.chunk_id, ""), s.text) and self._says_something(s.text))
+            if (quotable(s) and leads_in(s.text))
+            or (self._says_something(s.text) and (quotable(s) or under_lead_in(texts.get(s.chunk_id, ""), s.text)))
         ]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)
@@ -251,7 +261,7 @@ class ExtractiveAnswerer:
                 chosen += steps
             elif not chosen:
                 if neighbour is not None:
-                    chosen += [i, *(self._whole_list(ranking, neighbour) if step == -1 else self._list_below(ranking, neighbour))]
+                    chosen += [i, *self._list_run(ranking, neighbour, step)]
                 elif step != 1:  # a lead-in alone leads nowhere
                     chosen.append(i)
             elif not step or neighbour in chosen:
@@ -298,33 +308,23 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _chunk_text(ranking: Ranking, i: int) -> str:
-        chunk_id = ranking.sentences[i].chunk_id
-        return next((hit.chunk.text for _, hits in ranking.grouped for hit in hits if hit.chunk.chunk_id == chunk_id), "")
+        return ranking.chunk_texts.get(ranking.sentences[i].chunk_id, "")
 
     def _list_place(self, ranking: Ranking, i: int) -> str:
         """Where sentence `i` stands in a list of its chunk: "opens" an item, "continues" one, or "" (see place_in_list)."""
         return place_in_list(self._chunk_text(ranking, i), ranking.sentences[i].text)
 
-    def _whole_list(self, ranking: Ranking, i: int, most: int = 6) -> list[int]:
-        """Sentence `i` and, when it ends a list, the list's other ranked sentences (at most `most` in all): "Outside
-        these hours, ..." points back at every line of the hours above it, not at the last one."""
+    def _list_run(self, ranking: Ranking, i: int, step: int, most: int = 6) -> list[int]:
+        """Sentence `i` and, when it is a list line, the list's ranked lines on from it, `step` -1 going up and 1
+        going down (at most `most` in all). "Outside these hours, ..." points back at every line of the hours above
+        it, not at the last one; a lead-in ("Go to **Account > Rewards** to see:") introduces the whole list under
+        it, not its first line."""
         run = [i]
         while self._list_place(ranking, run[-1]) and len(run) < most:
-            above = self._neighbour(ranking, run[-1], -1)
-            if above is None or not self._list_place(ranking, above):
+            following = self._neighbour(ranking, run[-1], step)
+            if following is None or not self._list_place(ranking, following):
                 break
-            run.append(above)
-        return run
-
-    def _list_below(self, ranking: Ranking, i: int, most: int = 6) -> list[int]:
-        """Sentence `i` and, when it opens a list, the list's next ranked sentences (at most `most` in all): a lead-in
-        ("Go to **Account > Rewards** to see:") introduces the whole list under it, not its first line."""
-        run = [i]
-        while self._list_place(ranking, run[-1]) and len(run) < most:
-            below = self._neighbour(ranking, run[-1], 1)
-            if below is None or not self._list_place(ranking, below):
-                break
-            run.append(below)
+            run.append(following)
         return run
 
     def _steps(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
