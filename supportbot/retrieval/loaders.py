@@ -7,6 +7,7 @@ splitter handles every format.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,11 +138,49 @@ def load_markdown(source: SourceFile) -> LoadResult:
     return LoadResult([document])
 
 
+_SENTENCE_CLOSES = (".", "!", "?", ":", ";", ",", "。", "！", "？", "：", "；", "，")
+
+
+def _is_heading_line(line: str) -> bool:
+    """A short line that names a topic: capitalised, no closing punctuation, not a list item ("Fixing rust")."""
+    text = line.strip()
+    return (
+        0 < len(text) <= 80
+        and len(text.split()) <= 8
+        and text[0].isupper()
+        and not text.endswith(_SENTENCE_CLOSES)
+    )
+
+
+def _marked_headings(text: str, title: str) -> str:
+    """Plain text with its title and heading lines written as Markdown headings, so the splitter keeps each
+    section under its heading as it does a Markdown page's. A heading line stands alone above its paragraph:
+    the file's start or a blank line before it, text right after it."""
+    lines = text.splitlines()
+    marked = []
+    titled = False
+    for n, line in enumerate(lines):
+        if not titled and line.strip():
+            titled = True
+            if line.strip() == title:
+                marked.append(f"# {title}")
+                continue
+        after = lines[n + 1].strip() if n + 1 < len(lines) else ""
+        if (n == 0 or not lines[n - 1].strip()) and after and _is_heading_line(line):
+            marked.append(f"## {line.strip()}")
+        else:
+            marked.append(line)
+    return "\n".join(marked)
+
+
 def load_text(source: SourceFile) -> LoadResult:
     text = read_utf8(source.path)
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = first_line if 0 < len(first_line) <= 100 else _title_from_name(source.name)
-    return LoadResult([SourceDocument(source.name, title, source.name, text, "text")])
+    return LoadResult([SourceDocument(source.name, title, source.name, _marked_headings(text, title), "text")])
+
+
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
 
 
 def _html_to_markdown(soup) -> str:
@@ -156,8 +195,8 @@ def _html_to_markdown(soup) -> str:
         if element.name == "tr":
             cells = [cell.get_text(" ", strip=True) for cell in element.find_all(["th", "td"])]
             text = " | ".join(cells)
-        else:
-            text = element.get_text(" ", strip=True)
+        else:  # inline tags are joined with spaces: "by <strong>December 24</strong>." must not read "December 24 ."
+            text = _SPACE_BEFORE_MARK.sub("", element.get_text(" ", strip=True))
         if not text:
             continue
         if element.name in ("h1", "h2", "h3", "h4"):
@@ -175,7 +214,10 @@ def load_html(source: SourceFile) -> LoadResult:
     soup = BeautifulSoup(read_utf8(source.path), "html.parser")
     markdown = _html_to_markdown(soup)
     title_tag = soup.title.get_text(strip=True) if soup.title else ""
-    title = title_tag or _first_heading(markdown) or _title_from_name(source.name)
+    heading = _first_heading(markdown)
+    # "Holiday shipping deadlines 2026 | Larkspur Goods Help Center" names the site as well: the page's own title
+    # is its first heading, and every chunk is read under the title (the site's name is noise to the embedder).
+    title = (heading if heading and heading in title_tag else title_tag) or heading or _title_from_name(source.name)
     canonical = soup.find("link", rel="canonical")
     url = canonical.get("href", "") if canonical else ""
     return LoadResult([SourceDocument(source.name, title, source.name, markdown, "html", url=url)])

@@ -14,6 +14,9 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharac
 from supportbot.retrieval.documents import Chunk, SourceDocument
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
+# How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
+# HTML titles without the site's name), so that an index built before is re-embedded whole, not kept for unchanged files.
+READER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class ChunkingSettings:
     chunk_overlap_tokens: int
 
     def to_dict(self) -> dict[str, int]:
-        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap_tokens": self.chunk_overlap_tokens}
+        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap_tokens": self.chunk_overlap_tokens, "reader_version": READER_VERSION}
 
 
 class DocumentSplitter:
@@ -40,7 +43,7 @@ class DocumentSplitter:
         )
 
     def _sections(self, document: SourceDocument) -> list[tuple[tuple[str, ...], str]]:
-        if document.format not in ("markdown", "html"):
+        if document.format not in ("markdown", "html", "text"):  # text: the loader marks its heading lines
             return [((), document.text)]
         sections = []
         for piece in self._headers.split_text(document.text):

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.config import Config
 from supportbot.app import create_index_builder
+from supportbot.config import Config
 from supportbot.errors import DocumentError, IndexMismatchError, IndexMissingError
 from supportbot.model_sources import bundled_path
+from supportbot.retrieval import splitter
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.index_store import load_index, read_manifest
 from supportbot.retrieval.langchain_adapter import as_langchain_retriever
 from supportbot.retrieval.loaders import sample_docs_dir
+from supportbot.retrieval.splitter import READER_VERSION
 
 
 def _retriever(index_dir: Path, embedder, min_score: float = 0.35) -> DenseRetriever:
@@ -64,7 +66,7 @@ class TestSampleIndexRetrieval:
     def test_manifest_records_model_chunking_sources_and_counts(self, sample_index_dir: Path):
         manifest = read_manifest(sample_index_dir)
         assert manifest.embedding_model == "bundled:all-minilm-l6-v2" and manifest.dimension == 384
-        assert manifest.chunking == {"chunk_tokens": 200, "chunk_overlap_tokens": 30}
+        assert manifest.chunking == {"chunk_tokens": 200, "chunk_overlap_tokens": 30, "reader_version": READER_VERSION}
         assert len(manifest.sources["returns/return-policy.md"].sha256) == 64
         assert manifest.counts["chunks"] == len(load_index(sample_index_dir).chunks)
 
@@ -93,6 +95,19 @@ class TestIncrementalBuild:
         hits = _retriever(index_dir, embedder).search("How much is gift wrapping?", 1)
         assert hits[0].chunk.doc_id == "billing/gift-cards.md"
 
+    def test_an_index_read_by_older_loaders_is_embedded_again_whole(self, docs_copy: Path, tmp_path: Path, embedder, monkeypatch):
+        # Unchanged files read another way now (plain-text headings) would keep their old chunks if reused.
+        shutil.copytree(sample_docs_dir() / "care", docs_copy / "care")
+        builder = create_index_builder(Config(), embedder, show_progress=False)
+        index_dir = tmp_path / "index"
+        with monkeypatch.context() as older:
+            older.setattr(splitter, "READER_VERSION", READER_VERSION - 1)
+            builder.build([str(docs_copy)], index_dir)
+        again = builder.build([str(docs_copy)], index_dir)
+        assert again.files_embedded == again.files and again.files_reused == 0
+        care = [c for c in load_index(index_dir).chunks if c.doc_id == "care/caring-for-cast-iron.txt"]
+        assert ("Fixing rust",) in [c.headings for c in care]
+
     def test_unreadable_file_is_skipped_and_the_rest_indexed(self, docs_copy: Path, tmp_path: Path, embedder):
         (docs_copy / "broken.md").write_bytes(b"\xff\xfe not utf-8 \x80")
         report = create_index_builder(Config(), embedder, show_progress=False).build([str(docs_copy)], tmp_path / "index")
@@ -106,7 +121,7 @@ class TestIncrementalBuild:
         before = read_manifest(index_dir)
 
         (docs_copy / "billing" / "new-page.md").write_text("# New\n\nNew page about store credit.\n", encoding="utf-8")
-        import supportbot.retrieval.index_store as index_store
+        from supportbot.retrieval import index_store
 
         def crash(*args, **kwargs):
             raise KeyboardInterrupt

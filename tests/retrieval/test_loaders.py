@@ -30,6 +30,26 @@ class TestLoadFormats:
         assert any(line.startswith("## ") for line in document.text.splitlines())
         assert "<" not in document.text
 
+    def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
+        page = tmp_path / "deadlines.html"
+        html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"
+        page.write_text(html, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert document.title == "Holiday deadlines"
+        assert "Order by Dec 14." in document.text  # not "Dec 14 ." where the bold ends
+
+    def test_plain_text_heading_lines_become_headings(self, tmp_path: Path):
+        page = tmp_path / "care.txt"
+        page.write_text(
+            "Caring for Cast Iron\n\nIt comes pre-seasoned.\n\nFixing rust\nSmall rust spots are easy to fix.\n"
+            "Scrub them away with steel wool\n\nWarranty\nOne year.\n",
+            encoding="utf-8",
+        )
+        (document,) = load_file(_source(page)).documents
+        headings = [line for line in document.text.splitlines() if line.startswith("#")]
+        # A wrapped line inside a paragraph ("Scrub them away ...") is not a heading, nor the paragraph's sentences.
+        assert (document.title, headings) == ("Caring for Cast Iron", ["# Caring for Cast Iron", "## Fixing rust", "## Warranty"])
+
     def test_pdf_text_layer_is_extracted(self):
         pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
         (document,) = load_file(SourceFile(pdf, "warranty.pdf")).documents
