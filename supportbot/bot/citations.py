@@ -23,6 +23,7 @@ class CitedSentence:
     text: str
     number: int | None
     list_item: bool = False  # set as a list item even when it ends like a sentence (an item under its lead-in)
+    goes_on_item: bool = False  # a later sentence of the list item before it: set on that item's line
 
 
 def is_full_sentence(text: str) -> bool:
@@ -47,6 +48,8 @@ class CitationWriter:
         self._last_was_item = False
 
     def add(self, sentence: CitedSentence) -> str:
+        if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run:
+            return " " + sentence.text
         text = ""
         if self._open_run is not None and sentence.number != self._open_run:
             text += " " + marker(self._open_run)

@@ -84,9 +84,11 @@ def quotable(sentence: SourceSentence) -> bool:
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
-# An English sentence that points back at the one before it: "It appears when ...", "... of that time."
+# An English sentence that points back at the one before it: "It appears when ...", "... of that time.", an
+# instruction about something named before ("Scrub them away with steel wool."), an example of it ("For example, ...").
 _LEANS_BACK = re.compile(
-    r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then)\b"
+    r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then|for (?:example|instance))\b"
+    r"|^(?!(?:if|when|once|while|because|unless|until|since|as|whether|before|after|so|and|or)\b)\w+ (?:it|them)\b"
     r"|\b(?:of|in|during|within|after|before|from|for|by|at|on|outside|until|beyond|besides) (?:that|this|these|those|there)\b",
     re.IGNORECASE,
 )
@@ -218,15 +220,32 @@ class ExtractiveAnswerer:
         if faq is not None:
             return write_cited([CitedSentence(faq[1].chunk.text, faq[0].number)])
         quoted = self.quoted(ranking)
-        return write_cited(
-            [CitedSentence(ranking.sentences[i].text, ranking.sentences[i].number, self._shown_as_item(ranking, i, quoted)) for i in quoted]
-        )
+        return write_cited([self._cited(ranking, i, quoted) for i in quoted])
+
+    def _cited(self, ranking: Ranking, i: int, quoted: list[int]) -> CitedSentence:
+        """Quoted sentence `i` as the answer sets it: a list item on its own line, a later sentence of a quoted item on
+        that item's line ("- The items in your cart aren't excluded. Many codes don't apply to clearance items.")."""
+        sentence = ranking.sentences[i]
+        goes_on = self._list_place(ranking, i) == "continues" and self._neighbour(ranking, i, -1) in quoted
+        return CitedSentence(sentence.text, sentence.number, self._shown_as_item(ranking, i, quoted), goes_on)
 
     def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
         """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""
         steps = self._steps(ranking, i)
         hangs_from = self._hangs_from(ranking, i)
-        return (bool(hangs_from) and hangs_from[-1] in quoted) or (bool(steps) and set(steps) <= set(quoted))
+        return (
+            (bool(hangs_from) and hangs_from[-1] in quoted)
+            or (bool(steps) and set(steps) <= set(quoted))
+            or self._beside_quoted_item(ranking, i, quoted)
+        )
+
+    def _beside_quoted_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
+        """Whether sentence `i` opens a list item and a line of the same list next to it is quoted too (the list
+        "For example, a $120 order earns 120 points." leans back on): the lines are set as the list they are."""
+        if self._list_place(ranking, i) != "opens":
+            return False
+        beside = (self._neighbour(ranking, i, step) for step in (-1, 1))
+        return any(j is not None and j in quoted and self._list_place(ranking, j) for j in beside)
 
     def quoted(self, ranking: Ranking) -> list[int]:
         """The sentences an extractive answer quotes, in the order it shows them.
@@ -261,7 +280,8 @@ class ExtractiveAnswerer:
                 chosen += steps
             elif not chosen:
                 if neighbour is not None:
-                    chosen += [i, *self._list_run(ranking, neighbour, step)]
+                    run = self._list_run(ranking, neighbour, step)
+                    chosen += [i, *run, *(self._hangs_from(ranking, run[-1]) if step == -1 else [])]
                 elif step != 1:  # a lead-in alone leads nowhere
                     chosen.append(i)
             elif not step or neighbour in chosen:
@@ -362,8 +382,15 @@ class ExtractiveAnswerer:
                 before = self._neighbour(ranking, j, -1)
                 return [before, j] if before is not None and not leans_back(ranking.sentences[before].text) else []
             if not self._list_place(ranking, j):
-                return []
+                return [j] if self._right_above(ranking, j, i) and quotable(ranking.sentences[j]) and not leans_back(ranking.sentences[j].text) else []
         return []
+
+    @staticmethod
+    def _right_above(ranking: Ranking, j: int, i: int) -> bool:
+        """Whether every sentence between `j` and `i` of their chunk was ranked (none left out between them)."""
+        same = [k for k in range(len(ranking.sentences)) if ranking.sentences[k].chunk_id == ranking.sentences[i].chunk_id]
+        positions = {ranking.sentences[k].position for k in same}
+        return all(p in positions for p in range(ranking.sentences[j].position, ranking.sentences[i].position + 1))
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
         """The sentences that answer the question best: what a grounded answer's claims may rest on."""

@@ -94,6 +94,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             and not _is_table_row(following)
             and not _is_table_row(line)
             and not line.lstrip().startswith("#")
+            and not line.endswith("  ")  # a Markdown hard break, as LangChain's header splitter writes a blank line
             and not _is_heading_line(line, following)
         )
         if not continues:

@@ -170,10 +170,10 @@ class TestExtractiveMode:
         assert "can't change the address" in text and not text.rstrip().endswith(":"), text
 
     def test_a_list_item_is_quoted_under_its_lead_in(self, manager_for):
-        # The warranty's "This warranty does not cover:" list: "- Rust on cast iron ..." alone reads as if covered.
+        # The warranty's "This warranty does not cover:" list: "- Normal wear and tear ..." alone reads as if covered.
         manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "Is rust on my cast iron skillet covered by the warranty?").text()
-        assert text.find("This warranty does not cover:\n- Rust on cast iron") >= 0, text
+        text = manager.reply("console", "c1", "Does the warranty cover scratches?").text()
+        assert text.find("This warranty does not cover:\n- Normal wear and tear, including scratches") >= 0, text
 
     def test_a_later_sentence_of_a_list_item_is_not_quoted_without_the_item(self, manager_for):
         # "- **UK and EU:** ... You won't be asked to pay anything ...": not for a parcel to Toronto.
@@ -199,6 +199,26 @@ class TestExtractiveMode:
         text = manager.reply("console", "c1", "How do I contact you?").text()
         hours, weekdays, weekend = text.find("Outside these hours"), text.find("Monday to Friday"), text.find("Saturday and Sunday")
         assert 0 <= weekdays < weekend < hours, text
+
+    def test_an_example_is_quoted_with_the_list_it_illustrates(self, manager_for):
+        # The page: "- **Earn 1 point for every $1 you spend.**" ... then "For example, a $120 order earns 120 points."
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "How many points do I get for a $120 order?").text()
+        rule, example = text.find("- **Earn 1 point for every $1 you spend.**\n"), text.find("For example, a $120 order")
+        assert 0 <= rule < example, text
+
+    def test_a_list_items_second_sentence_stays_on_its_line(self, manager_for):
+        # "- The items in your cart aren't excluded. Many codes don't apply to clearance items." in a checklist.
+        manager, _ = manager_for(mode="extractive")
+        text = strip_citations(manager.reply("console", "c1", "my promo code isn't working").text())
+        assert "- The items in your cart aren't excluded. Many codes don't apply to clearance items.\n- " in text, text
+
+    def test_an_instruction_about_something_named_before_is_quoted_with_it(self, manager_for):
+        # "Small rust spots are normal and easy to fix. Scrub them away with steel wool, ...": "them" is the rust.
+        manager, _ = manager_for(mode="extractive")
+        text = manager.reply("console", "c1", "How do I get rust off my cast iron pan?").text()
+        named, instruction = text.find("Small rust spots"), text.find("Scrub them away")
+        assert 0 <= named < instruction, text
 
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
         manager, _ = manager_for(mode="extractive")
@@ -312,6 +332,22 @@ class TestQuotedSentences:
         ranking = answerer.rank("My order arrived broken, what now?", group_sources([_hit("damaged.md::0", page, "My order arrived broken")]))
         assert [sentence.text for sentence in ranking.sentences] == [split_sentences(page)[1]]
 
+    def test_a_list_item_is_quoted_under_the_sentence_right_above_its_list(self, embedder):
+        # The hours alone don't say what they are the hours of: the sentence above the list does, colon or not.
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "Call 1-800-555-0142.\n\n- Monday to Friday: 9 am - 6 pm ET, except public holidays\n- Phone support is closed on weekends."
+        ranking = answerer.rank("What time can I call on weekdays?", group_sources([_hit("contact.md::0", page, "Contact us > Phone")]))
+        assert strip_citations(answerer.answer(ranking)).startswith("Call 1-800-555-0142.\n- Monday to Friday"), answerer.answer(ranking)
+
+    def test_a_sentence_pointing_back_at_a_list_brings_what_the_list_is_about(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = (
+            "Click the Chat with us button on any page.\n\n- Monday to Friday: 8 am - 8 pm ET\n- Saturday and Sunday: 9 am - 5 pm ET\n\n"
+            "Outside these hours, you can leave a message in the chat window and we'll reply by email."
+        )
+        ranking = answerer.rank("Can I leave a message outside chat hours?", group_sources([_hit("contact.md::0", page, "Contact us > Live chat")]))
+        assert strip_citations(answerer.answer(ranking)) == page.replace("\n\n- ", "\n- "), answerer.answer(ranking)
+
     def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
         page = "Go to Account > Rewards to see:\n\n- Your current points balance\n- Available rewards\n- Your points history"
@@ -329,6 +365,9 @@ class TestQuotedSentences:
             ("Refunds take 5-7 business days.", False),
             ("Items can be returned within 30 days of delivery.", False),
             ("Make sure that the item is unused.", False),
+            ("Scrub them away with steel wool, rinse, dry, and re-season.", True),
+            ("For example, a $120 order earns 120 points.", True),
+            ("If it's still missing, contact support and we'll file a claim.", False),
         ],
     )
     def test_sentences_that_point_back_are_told_apart(self, sentence, leans):

@@ -28,6 +28,11 @@ class TestSplitSentences:
         text = "# Refund timing\n\nRefunds are issued\nwithin 5 days.\n- Card: 3 days\n1. PayPal: 1 day\n\n| Card | 5 |\n|---|---|"
         assert split_sentences(text) == ["Refund timing", "Refunds are issued\nwithin 5 days.", "Card: 3 days", "PayPal: 1 day", "| Card | 5 |"]
 
+    def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
+        # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
+        text = "An item must be:  \n- Unused\n- In its original packaging  \nUsed items can't be accepted."
+        assert split_sentences(text) == ["An item must be:", "Unused", "In its original packaging", "Used items can't be accepted."]
+
     def test_every_sentence_is_an_exact_substring_of_the_text(self):
         text = "  Our store ships to 40 countries.\n\n* Express: 2 days.  Standard: 5 days. "
         assert all(sentence in text for sentence in split_sentences(text))
