@@ -381,8 +381,9 @@ class ExtractiveAnswerer:
                     return []
                 before = self._neighbour(ranking, j, -1)
                 return [before, j] if before is not None and not leans_back(ranking.sentences[before].text) else []
-            if not self._list_place(ranking, j):
-                return [j] if self._right_above(ranking, j, i) and quotable(ranking.sentences[j]) and not leans_back(ranking.sentences[j].text) else []
+            if not self._list_place(ranking, j):  # the sentence above the list: what its items are about
+                above = ranking.sentences[j]
+                return [j] if self._right_above(ranking, j, i) and quotable(above) and not leans_back(above.text) else []
         return []
 
     @staticmethod

@@ -17,6 +17,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.text.sentences import is_heading_line
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -138,24 +139,11 @@ def load_markdown(source: SourceFile) -> LoadResult:
     return LoadResult([document])
 
 
-_SENTENCE_CLOSES = (".", "!", "?", ":", ";", ",", "。", "！", "？", "：", "；", "，")
-
-
-def _is_heading_line(line: str) -> bool:
-    """A short line that names a topic: capitalised, no closing punctuation, not a list item ("Fixing rust")."""
-    text = line.strip()
-    return (
-        0 < len(text) <= 80
-        and len(text.split()) <= 8
-        and text[0].isupper()
-        and not text.endswith(_SENTENCE_CLOSES)
-    )
-
-
 def _marked_headings(text: str, title: str) -> str:
     """Plain text with its title and heading lines written as Markdown headings, so the splitter keeps each
     section under its heading as it does a Markdown page's. A heading line stands alone above its paragraph:
-    the file's start or a blank line before it, text right after it."""
+    the file's start or a blank line before it, a capital first, and it reads as one where sentences are split
+    (short, no closing punctuation, a capitalised line right after it: text/sentences.py)."""
     lines = text.splitlines()
     marked = []
     titled = False
@@ -166,7 +154,8 @@ def _marked_headings(text: str, title: str) -> str:
                 marked.append(f"# {title}")
                 continue
         after = lines[n + 1].strip() if n + 1 < len(lines) else ""
-        if (n == 0 or not lines[n - 1].strip()) and after and _is_heading_line(line):
+        stands_alone = (n == 0 or not lines[n - 1].strip()) and line.strip()[:1].isupper() and after  # not "- an item"
+        if stands_alone and is_heading_line(line, after):
             marked.append(f"## {line.strip()}")
         else:
             marked.append(line)

@@ -73,7 +73,7 @@ def _is_table_row(line: str) -> bool:
     return line.lstrip().startswith("|") or line.count(" | ") >= 2
 
 
-def _is_heading_line(line: str, following: str) -> bool:
+def is_heading_line(line: str, following: str) -> bool:
     """A short line without closing punctuation above a capitalised line is a plain-text heading ("Fixing rust")."""
     line, following = line.strip(), following.lstrip()
     return len(line) <= HEADING_CHARS and line[-1] not in ".!?,;:。！？，；：" and (following[0].isupper() or following[0].isdigit())
@@ -95,7 +95,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             and not _is_table_row(line)
             and not line.lstrip().startswith("#")
             and not line.endswith("  ")  # a Markdown hard break, as LangChain's header splitter writes a blank line
-            and not _is_heading_line(line, following)
+            and not is_heading_line(line, following)
         )
         if not continues:
             spans.append((start, position - 1))

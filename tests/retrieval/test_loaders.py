@@ -42,12 +42,12 @@ class TestLoadFormats:
         page = tmp_path / "care.txt"
         page.write_text(
             "Caring for Cast Iron\n\nIt comes pre-seasoned.\n\nFixing rust\nSmall rust spots are easy to fix.\n"
-            "Scrub them away with steel wool\n\nWarranty\nOne year.\n",
+            "Scrub them away with steel wool\n\n- Oil it lightly\nThen store it dry.\n\nWarranty\nOne year.\n",
             encoding="utf-8",
         )
         (document,) = load_file(_source(page)).documents
         headings = [line for line in document.text.splitlines() if line.startswith("#")]
-        # A wrapped line inside a paragraph ("Scrub them away ...") is not a heading, nor the paragraph's sentences.
+        # A wrapped line inside a paragraph ("Scrub them away ...") is not a heading, nor a list item, nor a sentence.
         assert (document.title, headings) == ("Caring for Cast Iron", ["# Caring for Cast Iron", "## Fixing rust", "## Warranty"])
 
     def test_pdf_text_layer_is_extracted(self):
