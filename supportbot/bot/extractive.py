@@ -286,6 +286,7 @@ class ExtractiveAnswerer:
                     chosen.append(i)
             elif not step or neighbour in chosen:
                 chosen.append(i)
+        chosen += self._goes_on(ranking, chosen)
         if not chosen:  # the best leads in to nothing ranked, or is a short list item that lost its lead-in
             order = ranking.best(len(ranking.sentences))
             chosen = [next((i for i in order if quotable(ranking.sentences[i])), order[0])]
@@ -298,6 +299,18 @@ class ExtractiveAnswerer:
             return source_rank[sentence.number], sentence.chunk_order, sentence.position
 
         return sorted(chosen, key=shown_order)
+
+    def _goes_on(self, ranking: Ranking, chosen: list[int]) -> list[int]:
+        """The sentence after the best one when it carries the best one's thought on: it points back at it and answers
+        the question on its own too ("You don't need to delete your account to stop marketing emails." -> "Turn them
+        off under **Account > Notifications** ..."); [] otherwise, or when the best was not quoted."""
+        best = ranking.best(1)[0]
+        after = self._neighbour(ranking, best, 1)
+        if best not in chosen or after is None or after in chosen:
+            return []
+        text = ranking.sentences[after].text
+        carries_on = leans_back(text) and not leads_in(text) and not self._list_place(ranking, after)
+        return [after] if carries_on and ranking.similarity[after] >= self.min_relevance else []
 
     def _restates(self, ranking: Ranking, i: int, j: int) -> bool:
         """Whether sentence `i` says again what quoted sentence `j` says: no word of its own, or (by their own

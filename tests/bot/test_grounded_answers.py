@@ -207,6 +207,12 @@ class TestExtractiveMode:
         rule, example = text.find("- **Earn 1 point for every $1 you spend.**\n"), text.find("For example, a $120 order")
         assert 0 <= rule < example, text
 
+    def test_the_sentence_that_carries_the_best_ones_thought_on_is_quoted_with_it(self, manager_for):
+        # "You don't need to delete your account to stop marketing emails. Turn them off under ...": the how is next.
+        manager, _ = manager_for(mode="extractive")
+        text = strip_citations(manager.reply("console", "c1", "I don't want marketing emails anymore").text())
+        assert "Turn them off under **Account > Notifications**" in text, text
+
     def test_a_list_items_second_sentence_stays_on_its_line(self, manager_for):
         # "- The items in your cart aren't excluded. Many codes don't apply to clearance items." in a checklist.
         manager, _ = manager_for(mode="extractive")
