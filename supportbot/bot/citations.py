@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from supportbot.text.sentences import is_table_row
+
 MARKER = re.compile(r"\[(\d+)\]")
 SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", ":")
 
@@ -58,7 +60,7 @@ class CitationWriter:
         item = sentence.list_item or not is_full_sentence(sentence.text)
         if self._started:
             text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
-        text += f"- {sentence.text}" if item else sentence.text
+        text += f"- {sentence.text}" if item and not is_table_row(sentence.text) else sentence.text  # a row has its cells
         self._started, self._last_was_item, self._open_run = True, item, sentence.number
         return text
 

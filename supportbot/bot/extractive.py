@@ -38,6 +38,7 @@ from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.opposites import asks_the_opposite
+from supportbot.text.sentences import is_table_row
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -109,6 +110,7 @@ def _lead_in_leans_back(text: str) -> bool:
     return leans_back(text) and not re.match(r"(?:this|these)\s+\w+\s+\w+", text, re.IGNORECASE)
 
 
+_TABLE_RULE = re.compile(r"\|?[\s:|-]*-[\s:|-]*")  # the line under a Markdown table's header row
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
 _NUMBERED = re.compile(r"[ \t]*\d{1,2}[.)][ \t]")
 
@@ -383,6 +385,8 @@ class ExtractiveAnswerer:
         lead-in leans back ("After that:"): a full item is then quoted alone, and a short one ("Turn off two-step
         verification") hangs from the lead-in and the sentence before it ("Go to **Account > Security**. From
         there you can:"), when that was ranked and does not lean back too."""
+        if is_table_row(ranking.sentences[i].text):
+            return self._header_row(ranking, i)
         if self._list_place(ranking, i) != "opens":
             return []
         same_chunk = self._in_chunk(ranking, i)
@@ -398,6 +402,21 @@ class ExtractiveAnswerer:
                 above = ranking.sentences[j]
                 return [j] if self._right_above(ranking, j, i) and quotable(above) and not leans_back(above.text) else []
         return []
+
+    def _header_row(self, ranking: Ranking, i: int) -> list[int]:
+        """The ranked header row of table row `i`'s table ("| Destination | Delivery time | Shipping cost |" above
+        "| United Kingdom | 10-15 business days | $19.95 |": the cells mean something under their columns' names); []
+        for the header row itself, or when it was not ranked."""
+        text, chunk = ranking.sentences[i].text, self._chunk_text(ranking, i)
+        header = ""
+        for line in reversed(chunk[: chunk.find(text)].splitlines()):  # up through the table's rows
+            if is_table_row(line):
+                header = line.strip()
+            elif not _TABLE_RULE.fullmatch(line.strip()):  # "|---|---|" sits under the header
+                break
+        chunk_id = ranking.sentences[i].chunk_id
+        same = [j for j, other in enumerate(ranking.sentences) if other.chunk_id == chunk_id and other.text == header]
+        return same[:1]
 
     @staticmethod
     def _right_above(ranking: Ranking, j: int, i: int) -> bool:

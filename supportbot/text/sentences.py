@@ -68,7 +68,7 @@ def _is_cjk(char: str) -> bool:
     return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
 
 
-def _is_table_row(line: str) -> bool:
+def is_table_row(line: str) -> bool:
     """A Markdown table row, or a row of cells as HTML tables are read ("Standard | 5-7 days | $5.95")."""
     return line.lstrip().startswith("|") or line.count(" | ") >= 2
 
@@ -91,8 +91,8 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             following.strip()
             and line.strip()
             and not _BLOCK_MARKER.match(following)
-            and not _is_table_row(following)
-            and not _is_table_row(line)
+            and not is_table_row(following)
+            and not is_table_row(line)
             and not line.lstrip().startswith("#")
             and not line.endswith("  ")  # a Markdown hard break, as LangChain's header splitter writes a blank line
             and not is_heading_line(line, following)

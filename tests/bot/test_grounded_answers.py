@@ -354,6 +354,16 @@ class TestQuotedSentences:
         ranking = answerer.rank("Can I leave a message outside chat hours?", group_sources([_hit("contact.md::0", page, "Contact us > Live chat")]))
         assert strip_citations(answerer.answer(ranking)) == page.replace("\n\n- ", "\n- "), answerer.answer(ranking)
 
+    def test_a_table_row_is_quoted_under_its_header_row(self, embedder):
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = (
+            "| Destination | Delivery time | Shipping cost |\n|---|---|---|\n| Canada | 7-12 business days | $14.95 |\n"
+            "| United Kingdom | 10-15 business days | $19.95 |"
+        )
+        ranking = answerer.rank("How much is shipping to the United Kingdom?", group_sources([_hit("intl.md::0", page, "International shipping")]))
+        text = strip_citations(answerer.answer(ranking))
+        assert "| Destination | Delivery time | Shipping cost |\n| United Kingdom | 10-15 business days | $19.95 |" in text, text
+
     def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
         page = "Go to Account > Rewards to see:\n\n- Your current points balance\n- Available rewards\n- Your points history"
