@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from supportbot.bot.approved import ApprovedAnswers
@@ -215,6 +215,7 @@ class DialogueManager:
             return alone
         if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, bool(alone.hits)):
             return alone
+        together.ranking = replace(ranking, follow_up=True)
         return together
 
     def _answers_alone(self, question: str, together: Ranking, found_alone: bool) -> bool:

@@ -58,6 +58,7 @@ class Ranking:
     score: np.ndarray  # similarity plus weighted keyword overlap: the ranking
     keyword_coverage: float | None = None  # set for a question the embedder does not read: the relevance then
     question: str = ""  # what was ranked for: the question, or a follow-up read with the one before it
+    follow_up: bool = False  # `question` is a follow-up read with the one before it: no FAQ entry answers it whole
 
     @property
     def relevance(self) -> float:
@@ -162,9 +163,11 @@ def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], ov
 def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     """The FAQ entry whose answer is the answer: retrieval's first chunk when it is an FAQ entry, unless its question
     asks for the opposite of what the customer asks ("How do I turn on two-step verification?" for "how do I turn
-    it off?", which embedding models take for the same question; text/opposites.py)."""
+    it off?", which embedding models take for the same question; text/opposites.py), or the customer's question is a
+    follow-up read with the one before it (the entry that comes first is then mostly the one that answered the first
+    question, and its whole answer was the last reply: "What if I lose my phone?" after the steps to turn it on)."""
     source, hits = ranking.grouped[0]
-    if not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
+    if ranking.follow_up or not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
         return None
     return source, hits[0]
 
