@@ -258,11 +258,13 @@ class ExtractiveAnswerer:
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
         passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
-        options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"),
-        whatever its rank; an item too short to stand alone ("- Turn off two-step verification") only so. The
-        best sentence brings that neighbour (when it was ranked), even past `max_sentences`, and the whole list
-        when it leans back on one ("Outside these hours, ...") or leads in to one ("Go to **Account > Rewards**
-        to see:"); a best sentence that is one step of a numbered procedure brings every step's first sentence;
+        options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"), or
+        under the sentence right above the list, whatever its rank, and a table row under its header row; an
+        item too short to stand alone ("- Turn off two-step verification") only so. The best sentence brings that
+        neighbour (when it was ranked), even past `max_sentences`, and the whole list when it leans back on one
+        ("Outside these hours, ...", with what the list hangs from) or leads in to one ("Go to **Account >
+        Rewards** to see:"); a best sentence that is one step of a numbered procedure brings every step's first
+        sentence; the sentence after the best comes too when it carries the best one's thought on (`_goes_on`);
         a lead-in with nothing to lead into is quoted only when nothing else is. The best sentence's source is
         shown first, each source's sentences in document order.
         """
@@ -421,11 +423,9 @@ class ExtractiveAnswerer:
         same = [j for j, other in enumerate(ranking.sentences) if other.chunk_id == chunk_id and other.text == header]
         return same[:1]
 
-    @staticmethod
-    def _right_above(ranking: Ranking, j: int, i: int) -> bool:
+    def _right_above(self, ranking: Ranking, j: int, i: int) -> bool:
         """Whether every sentence between `j` and `i` of their chunk was ranked (none left out between them)."""
-        same = [k for k in range(len(ranking.sentences)) if ranking.sentences[k].chunk_id == ranking.sentences[i].chunk_id]
-        positions = {ranking.sentences[k].position for k in same}
+        positions = {ranking.sentences[k].position for k in self._in_chunk(ranking, i)}
         return all(p in positions for p in range(ranking.sentences[j].position, ranking.sentences[i].position + 1))
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
