@@ -429,8 +429,14 @@ class ExtractiveAnswerer:
         return all(p in positions for p in range(ranking.sentences[j].position, ranking.sentences[i].position + 1))
 
     def answering(self, ranking: Ranking, count: int = ANSWERING_SENTENCES) -> set[str]:
-        """The sentences that answer the question best: what a grounded answer's claims may rest on."""
-        return {ranking.sentences[i].text for i in ranking.best(count)}
+        """The sentences that answer the question best, what a grounded answer's claims may rest on: those the
+        extractive answer quotes, and of the `count` best the ones ranking within NEAR_BEST of the best, as a second
+        quoted sentence must. A true sentence further down is beside the question ("The amount is set by Canadian
+        customs ..." for "how much is shipping to Canada?"), and the model stated it instead of the answer."""
+        if not ranking.sentences:
+            return set()
+        near = [i for i in ranking.best(count) if ranking.score[i] >= NEAR_BEST * ranking.score.max()]
+        return {ranking.sentences[i].text for i in (*near, *self.quoted(ranking))}
 
     def evidence(self, ranking: Ranking, count: int = EVIDENCE_SENTENCES) -> list[Source]:
         """The sources cut down to their `count` most relevant sentences, keeping their numbers.

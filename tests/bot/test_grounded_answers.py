@@ -107,6 +107,13 @@ class TestGroundedMode:
         assert reply.kind == AnswerKind.EXTRACTIVE and reply.dropped_sentences == 0
         assert model_says not in text and reply.cited_sources()
 
+    def test_a_true_sentence_beside_the_question_is_not_the_answer(self, manager_for):
+        # The sources say it, about duties, and it ranks fourth for the question: the model stated it instead of the rates.
+        manager, _ = manager_for("The amount is set by Canadian customs, so we can't tell you the exact figure in advance.")
+        reply = manager.reply("console", "c1", "How much is shipping to Canada?")
+        text = reply.text()
+        assert "Canadian customs" not in text and "$14.95" in text and reply.kind == AnswerKind.EXTRACTIVE, text
+
     def test_a_question_turned_into_a_statement_is_an_answer_and_is_checked(self, manager_for):
         # Rugs over 8 feet can't ship to PO boxes: these are the customer's words, and the wrong answer.
         manager, _ = manager_for("Sure, I can ship a 9 foot rug to your PO box.")
