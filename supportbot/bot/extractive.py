@@ -86,6 +86,13 @@ def quotable(sentence: SourceSentence) -> bool:
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
+def cut_by_the_chunker(sentence: SourceSentence) -> bool:
+    """Whether a sentence is the tail of one the splitter cut: a chunk's first sentence opening in lower case
+    ("province or country." where a PDF's wrapped line "... vary by state," ended the chunk before; the whole
+    sentence is in that chunk, which overlaps this one)."""
+    return sentence.position == 0 and sentence.text[:1].islower()
+
+
 # An English sentence that points back at the one before it: "It appears when ...", "... of that time.", an
 # instruction about something named before ("Scrub them away with steel wool."), an example of it ("For example, ...").
 _LEANS_BACK = re.compile(
@@ -201,8 +208,11 @@ class ExtractiveAnswerer:
         texts = chunk_texts(grouped)
         sentences = [
             s for s in source_sentences(grouped)
-            if (quotable(s) and leads_in(s.text))
-            or (self._says_something(s.text) and (quotable(s) or under_lead_in(texts.get(s.chunk_id, ""), s.text)))
+            if not cut_by_the_chunker(s)
+            and (
+                (quotable(s) and leads_in(s.text))
+                or (self._says_something(s.text) and (quotable(s) or under_lead_in(texts.get(s.chunk_id, ""), s.text)))
+            )
         ]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)

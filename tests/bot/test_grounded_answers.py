@@ -378,6 +378,13 @@ class TestQuotedSentences:
         text = strip_citations(answerer.answer(ranking))
         assert "| Destination | Delivery time | Shipping cost |\n| United Kingdom | 10-15 business days | $19.95 |" in text, text
 
+    def test_the_tail_of_a_sentence_the_chunker_cut_is_never_quoted(self, embedder):
+        # A PDF's wrapped line ("... vary by state,") ended the chunk before; the whole sentence is in that chunk.
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        page = "province or country. Nothing in this warranty limits your rights under consumer law."
+        ranking = answerer.rank("Does the warranty limit my rights in my province?", group_sources([_hit("warranty.pdf::4", page, "Limited Warranty")]))
+        assert [sentence.text for sentence in ranking.sentences] == ["Nothing in this warranty limits your rights under consumer law."]
+
     def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
         page = "Go to Account > Rewards to see:\n\n- Your current points balance\n- Available rewards\n- Your points history"
