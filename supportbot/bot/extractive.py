@@ -87,10 +87,10 @@ def quotable(sentence: SourceSentence) -> bool:
 
 
 def cut_by_the_chunker(sentence: SourceSentence) -> bool:
-    """Whether a sentence is the tail of one the splitter cut: a chunk's first sentence opening in lower case
-    ("province or country." where a PDF's wrapped line "... vary by state," ended the chunk before; the whole
-    sentence is in that chunk, which overlaps this one)."""
-    return sentence.position == 0 and sentence.text[:1].islower()
+    """Whether a sentence is the tail of one the splitter cut: the first sentence of a document's later chunk, opening
+    in lower case ("province or country." where a PDF's wrapped line "... vary by state," ended the chunk before;
+    the whole sentence is in that chunk, which overlaps this one)."""
+    return sentence.position == 0 and sentence.chunk_order > 0 and sentence.text[:1].islower()
 
 
 # An English sentence that points back at the one before it: "It appears when ...", "... of that time.", an
