@@ -30,8 +30,9 @@ class TestSplitSentences:
 
     def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
         # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
-        text = "An item must be:  \n- Unused\n- In its original packaging  \nUsed items can't be accepted."
-        assert split_sentences(text) == ["An item must be:", "Unused", "In its original packaging", "Used items can't be accepted."]
+        item = "In its original packaging, with all parts, manuals, and accessories included"  # too long for a heading
+        text = f"An item must be:  \n- Unused\n- {item}  \nUsed items can't be accepted."
+        assert split_sentences(text) == ["An item must be:", "Unused", item, "Used items can't be accepted."]
 
     def test_every_sentence_is_an_exact_substring_of_the_text(self):
         text = "  Our store ships to 40 countries.\n\n* Express: 2 days.  Standard: 5 days. "
