@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -212,6 +213,32 @@ def load_html(source: SourceFile) -> LoadResult:
     return LoadResult([SourceDocument(source.name, title, source.name, markdown, "html", url=url)])
 
 
+_NUMBERED_LINE = re.compile(r"(\d{1,2})\.\s+(\S.{0,58})")
+_CLOSING_MARKS = tuple(".!?,;:。！？，；：")
+
+
+def _numbered_headings(text: str) -> str:
+    """A PDF's numbered section headings ("4. How to make a claim") written as Markdown headings, so the splitter
+    keeps each section under its heading. pypdf's text has no blank lines to go by, so headings are told by their
+    numbering: short capitalised lines without closing punctuation, numbered 1, 2, 3 ... in order through the
+    document, none right below another (a numbered list's items are), each with text under it. Anything else is
+    left as it was."""
+    lines = text.splitlines()
+    found: list[tuple[int, int]] = []
+    for n, line in enumerate(lines):
+        match = _NUMBERED_LINE.fullmatch(line.strip())
+        name = match.group(2).strip() if match else ""
+        if name and name[0].isupper() and not name.endswith(_CLOSING_MARKS) and n + 1 < len(lines) and lines[n + 1].strip():
+            found.append((n, int(match.group(1))))
+    rows = [n for n, _ in found]
+    numbered_in_order = [number for _, number in found] == list(range(1, len(found) + 1))
+    if len(found) < 2 or not numbered_in_order or any(later - earlier < 2 for earlier, later in pairwise(rows)):
+        return text
+    for n in rows:
+        lines[n] = f"## {lines[n].strip()}"
+    return "\n".join(lines)
+
+
 def load_pdf(source: SourceFile) -> LoadResult:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -227,7 +254,7 @@ def load_pdf(source: SourceFile) -> LoadResult:
         raise DocumentError(f"{source.path}: the PDF has no text layer (scanned?); run OCR on it first")
     first_line = text.splitlines()[0].strip()
     title = meta_title.strip() or (first_line if len(first_line) <= 100 else _title_from_name(source.name))
-    return LoadResult([SourceDocument(source.name, title, source.name, text, "pdf")])
+    return LoadResult([SourceDocument(source.name, title, source.name, _numbered_headings(text), "pdf")])
 
 
 def load_faq(source: SourceFile) -> LoadResult:

@@ -15,7 +15,8 @@ from supportbot.retrieval.documents import Chunk, SourceDocument
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
-# HTML titles without the site's name), so that an index built before is re-embedded whole, not kept for unchanged files.
+# HTML titles without the site's name, a PDF's numbered section headings), so that an index built before is
+# re-embedded whole, not kept for unchanged files.
 READER_VERSION = 2
 
 
@@ -43,7 +44,7 @@ class DocumentSplitter:
         )
 
     def _sections(self, document: SourceDocument) -> list[tuple[tuple[str, ...], str]]:
-        if document.format not in ("markdown", "html", "text"):  # text: the loader marks its heading lines
+        if document.format not in ("markdown", "html", "text", "pdf"):  # text, pdf: the loader marks their headings
             return [((), document.text)]
         sections = []
         for piece in self._headers.split_text(document.text):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from supportbot.errors import DocumentError
-from supportbot.retrieval.loaders import SourceFile, discover_files, load_file, sample_docs_dir
+from supportbot.retrieval.loaders import SourceFile, _numbered_headings, discover_files, load_file, sample_docs_dir
 
 
 def _source(path: Path) -> SourceFile:
@@ -49,6 +49,22 @@ class TestLoadFormats:
         headings = [line for line in document.text.splitlines() if line.startswith("#")]
         # A wrapped line inside a paragraph ("Scrub them away ...") is not a heading, nor a list item, nor a sentence.
         assert (document.title, headings) == ("Caring for Cast Iron", ["# Caring for Cast Iron", "## Fixing rust", "## Warranty"])
+
+    def test_a_pdfs_numbered_section_headings_become_headings(self):
+        pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
+        (document,) = load_file(SourceFile(pdf, "warranty.pdf")).documents
+        headings = [line for line in document.text.splitlines() if line.startswith("## ")]
+        assert headings[:4] == ["## 1. Warranty period", "## 2. What is covered", "## 3. What is not covered", "## 4. How to make a claim"]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Returns\n1. Go to the returns page\n2. Enter your order number\n3. Print the label",  # a numbered list
+            "Terms\n2. Shipping\nWe ship daily.\n5. Returns\nWithin 30 days.",  # not numbered 1, 2, 3 ...
+        ],
+    )
+    def test_numbered_lines_that_are_not_a_documents_sections_stay_as_they_are(self, text):
+        assert _numbered_headings(text) == text
 
     def test_pdf_text_layer_is_extracted(self):
         pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
