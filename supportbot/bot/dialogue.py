@@ -205,7 +205,7 @@ class DialogueManager:
         if not together.hits:
             return alone
         grouped = group_sources(together.hits)
-        ranking = together.ranking = self.extractive.rank(together.text, grouped)
+        ranking = self.extractive.rank(together.text, grouped)
         relevance = ranking.relevance
         if alone.hits:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))

@@ -118,7 +118,6 @@ def _lead_in_leans_back(text: str) -> bool:
     return leans_back(text) and not re.match(r"(?:this|these)\s+\w+\s+\w+", text, re.IGNORECASE)
 
 
-_TABLE_RULE = re.compile(r"\|?[\s:|-]*-[\s:|-]*")  # the line under a Markdown table's header row
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
 _NUMBERED = re.compile(r"[ \t]*\d{1,2}[.)][ \t]")
 
@@ -418,19 +417,13 @@ class ExtractiveAnswerer:
                 return [j] if self._right_above(ranking, j, i) and quotable(above) and not leans_back(above.text) else []
         return []
 
-    def _header_row(self, ranking: Ranking, i: int) -> list[int]:
+    @staticmethod
+    def _header_row(ranking: Ranking, i: int) -> list[int]:
         """The ranked header row of table row `i`'s table ("| Destination | Delivery time | Shipping cost |" above
         "| United Kingdom | 10-15 business days | $19.95 |": the cells mean something under their columns' names); []
         for the header row itself, or when it was not ranked."""
-        text, chunk = ranking.sentences[i].text, self._chunk_text(ranking, i)
-        header = ""
-        for line in reversed(chunk[: chunk.find(text)].splitlines()):  # up through the table's rows
-            if is_table_row(line):
-                header = line.strip()
-            elif not _TABLE_RULE.fullmatch(line.strip()):  # "|---|---|" sits under the header
-                break
-        chunk_id = ranking.sentences[i].chunk_id
-        same = [j for j, other in enumerate(ranking.sentences) if other.chunk_id == chunk_id and other.text == header]
+        row = ranking.sentences[i]
+        same = [j for j, other in enumerate(ranking.sentences) if j != i and other.chunk_id == row.chunk_id and other.text == row.table_header]
         return same[:1]
 
     def _right_above(self, ranking: Ranking, j: int, i: int) -> bool:

@@ -164,6 +164,7 @@ class SourceSentence:
     position: int  # index within its chunk's sentences
     context: str = ""  # where it stands: the FAQ question, or the page title and section headings
     chunk_order: int = 0  # its chunk's place in the document (Chunk.order)
+    table_header: str = ""  # a table row's header row ("Method | Days | Cost"; the header row's is itself)
 
 
 @dataclass
@@ -222,7 +223,9 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
                 row = " | " in text
                 header = (header or text) if row else ""
                 where = f"{context} > {header}" if row and header != text else context
-                sentences.append(SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >"), chunk.order))
+                sentences.append(
+                    SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >"), chunk.order, header if row else "")
+                )
     return sentences
 
 

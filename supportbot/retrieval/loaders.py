@@ -18,7 +18,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
-from supportbot.text.sentences import is_heading_line
+from supportbot.text.sentences import is_heading_line, names_a_topic
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -214,7 +214,6 @@ def load_html(source: SourceFile) -> LoadResult:
 
 
 _NUMBERED_LINE = re.compile(r"(\d{1,2})\.\s+(\S.{0,58})")
-_CLOSING_MARKS = tuple(".!?,;:。！？，；：")
 
 
 def _numbered_headings(text: str) -> str:
@@ -228,7 +227,7 @@ def _numbered_headings(text: str) -> str:
     for n, line in enumerate(lines):
         match = _NUMBERED_LINE.fullmatch(line.strip())
         name = match.group(2).strip() if match else ""
-        if name and name[0].isupper() and not name.endswith(_CLOSING_MARKS) and n + 1 < len(lines) and lines[n + 1].strip():
+        if name and name[0].isupper() and names_a_topic(name) and n + 1 < len(lines) and lines[n + 1].strip():
             found.append((n, int(match.group(1))))
     rows = [n for n, _ in found]
     numbered_in_order = [number for _, number in found] == list(range(1, len(found) + 1))

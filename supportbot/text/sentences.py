@@ -73,10 +73,16 @@ def is_table_row(line: str) -> bool:
     return line.lstrip().startswith("|") or line.count(" | ") >= 2
 
 
+def names_a_topic(line: str) -> bool:
+    """A short line without closing punctuation: a heading's shape ("Fixing rust", "How to make a claim")."""
+    line = line.strip()
+    return len(line) <= HEADING_CHARS and line[-1] not in ".!?,;:。！？，；："
+
+
 def is_heading_line(line: str, following: str) -> bool:
     """A short line without closing punctuation above a capitalised line is a plain-text heading ("Fixing rust")."""
-    line, following = line.strip(), following.lstrip()
-    return len(line) <= HEADING_CHARS and line[-1] not in ".!?,;:。！？，；：" and (following[0].isupper() or following[0].isdigit())
+    following = following.lstrip()
+    return names_a_topic(line) and (following[0].isupper() or following[0].isdigit())
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:

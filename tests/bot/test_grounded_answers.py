@@ -135,6 +135,12 @@ class TestGroundedMode:
         assert stored.kind == "grounded" and [s["number"] for s in stored.sources] == cited_numbers(stored.content)
 
 
+def _extractive_answer(manager_for, question: str) -> str:
+    """The answer, with its citations, to `question` asked first in a conversation, in extractive mode."""
+    manager, _ = manager_for(mode="extractive")
+    return manager.reply("console", "c1", question).text()
+
+
 class TestExtractiveMode:
     @pytest.mark.parametrize("question", [REFUNDS, "Can I pay with Klarna?", "How do I get rid of rust on my cast iron pan?"])
     def test_every_sentence_is_a_sentence_of_the_source_it_cites(self, manager_for, question):
@@ -149,8 +155,7 @@ class TestExtractiveMode:
                 assert sentence in sources[number].text, (sentence, number)
 
     def test_an_faq_match_is_answered_with_the_faq_answer(self, manager_for):
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "Do gift cards expire?").text()
+        text = _extractive_answer(manager_for, "Do gift cards expire?")
         assert strip_citations(text) == "Larkspur gift cards never expire. You can check your balance anytime at larkspurgoods.com/giftcard."
 
     def test_an_faq_entry_that_asks_something_else_is_not_the_answer(self, manager_for):
@@ -166,76 +171,64 @@ class TestExtractiveMode:
 
     def test_the_refund_window_is_what_the_answer_says_first(self, manager_for):
         # "Inspection takes up to 2 business days of that time." ranks high for this question, and means nothing alone.
-        manager, _ = manager_for(mode="extractive")
-        text = strip_citations(manager.reply("console", "c1", REFUNDS).text())
+        text = strip_citations(_extractive_answer(manager_for, REFUNDS))
         assert "5-7 business days" in split_sentences(text)[0], text
 
     def test_a_lead_in_never_ends_the_answer(self, manager_for):
         # The page: "Once an order has shipped, we can't change the address. Some options:" and then a list.
-        manager, _ = manager_for(mode="extractive")
-        text = strip_citations(manager.reply("console", "c1", "Can I change my shipping address after ordering?").text())
+        text = strip_citations(_extractive_answer(manager_for, "Can I change my shipping address after ordering?"))
         assert "can't change the address" in text and not text.rstrip().endswith(":"), text
 
     def test_a_list_item_is_quoted_under_its_lead_in(self, manager_for):
         # The warranty's "This warranty does not cover:" list: "- Normal wear and tear ..." alone reads as if covered.
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "Does the warranty cover scratches?").text()
+        text = _extractive_answer(manager_for, "Does the warranty cover scratches?")
         assert text.find("This warranty does not cover:\n- Normal wear and tear, including scratches") >= 0, text
 
     def test_a_later_sentence_of_a_list_item_is_not_quoted_without_the_item(self, manager_for):
         # "- **UK and EU:** ... You won't be asked to pay anything ...": not for a parcel to Toronto.
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "Will I have to pay customs fees when my order arrives in Toronto?").text()
+        text = _extractive_answer(manager_for, "Will I have to pay customs fees when my order arrives in Toronto?")
         assert "collected by the carrier on delivery" in text and "You won't be asked to pay anything" not in text, text
 
     def test_one_step_of_a_procedure_brings_the_procedure(self, manager_for):
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "I want to return my order").text()
+        text = _extractive_answer(manager_for, "I want to return my order")
         steps = ["- Go to larkspurgoods.com/returns.", "- Enter your order number", "- Select the items", "- Submit the return."]
         places = [text.find(step) for step in steps]
         assert 0 <= places[0] and places == sorted(places), text
 
     def test_a_full_list_item_under_a_lead_in_that_leans_back_is_quoted_alone(self, manager_for):
         # "Damage reports need to be made within 14 days of delivery. After that:" and then the warranty's item.
-        manager, _ = manager_for(mode="extractive")
-        text = strip_citations(manager.reply("console", "c1", "How long is the warranty on cookware?").text())
+        text = strip_citations(_extractive_answer(manager_for, "How long is the warranty on cookware?"))
         assert "1-year limited warranty" in text and "After that:" not in text, text
 
     def test_a_sentence_pointing_back_at_a_list_brings_the_whole_list(self, manager_for):
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "How do I contact you?").text()
+        text = _extractive_answer(manager_for, "How do I contact you?")
         hours, weekdays, weekend = text.find("Outside these hours"), text.find("Monday to Friday"), text.find("Saturday and Sunday")
         assert 0 <= weekdays < weekend < hours, text
 
     def test_an_example_is_quoted_with_the_list_it_illustrates(self, manager_for):
         # The page: "- **Earn 1 point for every $1 you spend.**" ... then "For example, a $120 order earns 120 points."
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "How many points do I get for a $120 order?").text()
+        text = _extractive_answer(manager_for, "How many points do I get for a $120 order?")
         rule, example = text.find("- **Earn 1 point for every $1 you spend.**\n"), text.find("For example, a $120 order")
         assert 0 <= rule < example, text
 
     def test_the_sentence_that_carries_the_best_ones_thought_on_is_quoted_with_it(self, manager_for):
         # "You don't need to delete your account to stop marketing emails. Turn them off under ...": the how is next.
-        manager, _ = manager_for(mode="extractive")
-        text = strip_citations(manager.reply("console", "c1", "I don't want marketing emails anymore").text())
+        text = strip_citations(_extractive_answer(manager_for, "I don't want marketing emails anymore"))
         assert "Turn them off under **Account > Notifications**" in text, text
 
     def test_a_list_items_second_sentence_stays_on_its_line(self, manager_for):
         # "- The items in your cart aren't excluded. Many codes don't apply to clearance items." in a checklist.
-        manager, _ = manager_for(mode="extractive")
-        text = strip_citations(manager.reply("console", "c1", "my promo code isn't working").text())
+        text = strip_citations(_extractive_answer(manager_for, "my promo code isn't working"))
         assert "- The items in your cart aren't excluded. Many codes don't apply to clearance items.\n- " in text, text
 
     def test_an_instruction_about_something_named_before_is_quoted_with_it(self, manager_for):
         # "Small rust spots are normal and easy to fix. Scrub them away with steel wool, ...": "them" is the rust.
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "How do I get rust off my cast iron pan?").text()
+        text = _extractive_answer(manager_for, "How do I get rust off my cast iron pan?")
         named, instruction = text.find("Small rust spots"), text.find("Scrub them away")
         assert 0 <= named < instruction, text
 
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
-        manager, _ = manager_for(mode="extractive")
-        text = manager.reply("console", "c1", "If I delete my account can I change my mind later?").text()
+        text = _extractive_answer(manager_for, "If I delete my account can I change my mind later?")
         window, permanent = text.find("30 days to change your mind"), text.find("After 30 days, the deletion is permanent")
         assert 0 <= window < permanent, text
 
