@@ -21,9 +21,11 @@ Two kinds of data:
     PYTHONPATH=. python benchmarks/finetune_gpu.py                                            # on a CUDA machine
     PYTHONPATH=. python benchmarks/finetune_gpu.py --examples star_train.jsonl --steps 24 --json out.json
 
-Variants: `plain` (reference), `ours` (finetune train's step: gradient checkpointing on),
-`ours-nogc` (checkpointing off), `ours-bf16` (the frozen weights peft raises to fp32 kept in
-bf16: a measurement, not a setting), `ours-packed` (`finetune.packing`, real shapes only). Each
+Variants: `plain` (reference), `ours` (finetune train's step: gradient checkpointing on, frozen
+weights in bf16), `ours-packed` (`finetune.packing`, real shapes only), and these parts added to
+either (measurements, not settings): `-nogc` (checkpointing off), `-halfgc` (every other decoder
+layer checkpointed), `-fp32` (the frozen weights left in the fp32 that peft's
+`prepare_model_for_kbit_training` raises them to, as finetune train did before 2026-11-27). Each
 prints tokens/s and peak memory, and its ratio to `plain` (bitsandbytes needed; see
 ENVIRONMENT.md for an offline wheel). Figures: benchmarks/README.md.
 """
@@ -52,22 +54,22 @@ from supportbot.finetune.tokenization import IGNORE_INDEX, TokenizedExample
 
 # Architectures as published in each model's config.json; batch sizes as in the reference table.
 ARCHITECTURES: dict[str, dict] = {
-    "smollm2-135m": dict(batch=8, config=dict(
-        model_type="llama", hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
-        num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
-        rms_norm_eps=1e-5, tie_word_embeddings=True)),
-    "smollm2-360m": dict(batch=8, config=dict(
-        model_type="llama", hidden_size=960, intermediate_size=2560, num_hidden_layers=32, num_attention_heads=15,
-        num_key_value_heads=5, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
-        rms_norm_eps=1e-5, tie_word_embeddings=True)),
-    "qwen2.5-1.5b": dict(batch=4, config=dict(
-        model_type="qwen2", hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
-        num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1000000.0,
-        rms_norm_eps=1e-6, tie_word_embeddings=True)),
-    "qwen2.5-7b": dict(batch=2, config=dict(
-        model_type="qwen2", hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
-        num_key_value_heads=4, vocab_size=152064, max_position_embeddings=32768, rope_theta=1000000.0,
-        rms_norm_eps=1e-6, tie_word_embeddings=False)),
+    "smollm2-135m": {"batch": 8, "config": {
+        "model_type": "llama", "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30, "num_attention_heads": 9,
+        "num_key_value_heads": 3, "vocab_size": 49152, "max_position_embeddings": 8192, "rope_theta": 100000.0,
+        "rms_norm_eps": 1e-5, "tie_word_embeddings": True}},
+    "smollm2-360m": {"batch": 8, "config": {
+        "model_type": "llama", "hidden_size": 960, "intermediate_size": 2560, "num_hidden_layers": 32, "num_attention_heads": 15,
+        "num_key_value_heads": 5, "vocab_size": 49152, "max_position_embeddings": 8192, "rope_theta": 100000.0,
+        "rms_norm_eps": 1e-5, "tie_word_embeddings": True}},
+    "qwen2.5-1.5b": {"batch": 4, "config": {
+        "model_type": "qwen2", "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 28, "num_attention_heads": 12,
+        "num_key_value_heads": 2, "vocab_size": 151936, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
+        "rms_norm_eps": 1e-6, "tie_word_embeddings": True}},
+    "qwen2.5-7b": {"batch": 2, "config": {
+        "model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28, "num_attention_heads": 28,
+        "num_key_value_heads": 4, "vocab_size": 152064, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
+        "rms_norm_eps": 1e-6, "tie_word_embeddings": False}},
 }
 REFERENCE_H100 = {"smollm2-135m": (24100, 25.9), "qwen2.5-1.5b": (9200, 38.5), "qwen2.5-7b": (4200, 44.2)}
 GPU_DEFAULT = tuple(REFERENCE_H100)  # the architectures of the reference table; smollm2-360m is for benchmarks/finetune_cpu.py
@@ -129,20 +131,26 @@ def plain_loss(model, batch: dict) -> torch.Tensor:
     return model(**batch).loss
 
 
-def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool, frozen_bf16: bool = False) -> AssistantLossModel:
+def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool, frozen_fp32: bool = False,
+               half_checkpointed: bool = False) -> AssistantLossModel:
     """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`.
 
-    `frozen_bf16` puts back in bf16 the frozen weights peft's `prepare_model_for_kbit_training` raised to
-    fp32 (embeddings, norms, output layer): a measurement of what that upcast costs, not what `finetune train` does.
+    `frozen_fp32` raises the frozen weights `finetune train` keeps in bf16 (embeddings, norms, output
+    layer) to fp32, as peft's `prepare_model_for_kbit_training` leaves them; `half_checkpointed`
+    turns checkpointing off in every other decoder layer. Both are measurements, not settings.
     """
     from supportbot.finetune.modeling import load_trainable_model
 
     settings = FinetuneConfig(gradient_checkpointing=gradient_checkpointing)
     model = load_trainable_model(str(model_dir), settings, quantize, device, seed=0, cache_dir=model_dir.parent / "cache")
-    if frozen_bf16:
+    if frozen_fp32:
         for parameter in model.parameters():
-            if not parameter.requires_grad and parameter.dtype == torch.float32:
-                parameter.data = parameter.data.to(torch.bfloat16)
+            if not parameter.requires_grad and parameter.dtype == torch.bfloat16:
+                parameter.data = parameter.data.float()
+    if half_checkpointed:
+        for index, layer in enumerate(model.get_base_model().get_decoder().layers):
+            if index % 2:
+                layer.gradient_checkpointing = False
     return AssistantLossModel(model, settings.loss_chunk_tokens)
 
 
@@ -195,8 +203,12 @@ def real_tokens(batch: dict) -> int:
     return int((batch["input_ids"] != 0).sum())
 
 
-def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], device) -> tuple[float, float, float, int]:
-    """(real tokens/s over `batches`, peak GPU GB, first loss, real tokens) for AdamW steps after `warm_batches`."""
+def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], device, held_before: int = 0) -> tuple[float, float, float, int]:
+    """(real tokens/s over `batches`, peak GPU GB, first loss, real tokens) for AdamW steps after `warm_batches`.
+
+    The peak counts from `held_before`, the bytes allocated before the model was loaded, so what an
+    earlier variant left behind is not charged to this one.
+    """
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4)
     is_cuda = torch.device(device).type == "cuda"
@@ -218,11 +230,20 @@ def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], devic
         if step >= len(warm_batches):
             elapsed += time.perf_counter() - started
             tokens += real_tokens(host_batch)
-    peak = torch.cuda.max_memory_allocated() / 1e9 if is_cuda else 0.0
+    peak = (torch.cuda.max_memory_allocated() - held_before) / 1e9 if is_cuda else 0.0
     return tokens / elapsed, peak, first_loss, tokens
 
 
-VARIANTS = ["plain", "ours", "ours-nogc", "ours-bf16", "ours-packed"]
+VARIANTS = ["plain", "ours", "ours-nogc", "ours-fp32", "ours-packed", "ours-packed-nogc", "ours-packed-halfgc", "ours-packed-fp32"]
+VARIANT_PARTS = {"packed", "nogc", "halfgc", "fp32"}
+
+
+def variant_name(name: str) -> str:
+    """`plain`, or `ours` followed by parts of VARIANT_PARTS joined with '-' (the --variant argument)."""
+    head, *parts = name.split("-")
+    if name != "plain" and (head != "ours" or not set(parts) <= VARIANT_PARTS or len(set(parts)) != len(parts)):
+        raise argparse.ArgumentTypeError(f"{name!r}: use plain, or ours with any of -{', -'.join(sorted(VARIANT_PARTS))} (e.g. ours-packed-nogc)")
+    return name
 
 
 def variant_batches(variant: str, batch: int, seq: int, vocab: int, steps: int, warmup: int, shapes: list[Shape] | None):
@@ -233,7 +254,7 @@ def variant_batches(variant: str, batch: int, seq: int, vocab: int, steps: int, 
     in rows of up to `finetune.max_length` tokens (`finetune.packing`), `batch` rows a step.
     """
     if shapes is None:
-        if variant == "ours-packed":
+        if "packed" in variant:
             raise ValueError("ours-packed needs --examples: fixed-length rows have nothing to pack")
         return synthetic_batches(batch, seq, vocab, steps, 1), synthetic_batches(batch, seq, vocab, warmup, 2)
     if len(shapes) < batch * (steps + warmup):
@@ -247,7 +268,7 @@ def variant_batches(variant: str, batch: int, seq: int, vocab: int, steps: int, 
             shuffled = list(indices)
             random.Random(seed).shuffle(shuffled)
             return [collate([examples[i] for i in shuffled[b : b + batch]], 0) for b in range(0, len(shuffled), batch)]
-        if variant == "ours-packed":
+        if "packed" in variant:
             rows = [[indices[i] for i in row] for row in pack_examples([shapes[i].length for i in indices], capacity)]
             order = batch_order([sum(shapes[i].length for i in row) for row in rows], batch, seed)
             return [collate_packed([[examples[i] for i in rows[r]] for r in b], 0) for b in order]
@@ -265,16 +286,18 @@ def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize
     results = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{arch}-") as tmp:
         model_dir = write_random_model(arch, Path(tmp) / "model", device, tiny)
-        for variant in variants or VARIANTS:
+        for variant in variants or [v for v in VARIANTS if shapes is not None or "packed" not in v]:
             model = None
             batches, warm = variant_batches(variant, batch, seq, vocab, steps, warmup, shapes)
+            held_before = torch.cuda.memory_allocated() if torch.cuda.is_available() else 0
             try:
                 if variant == "plain":
                     model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
                 else:
-                    model = ours_model(model_dir, torch.device(device), quantize, variant != "ours-nogc", variant == "ours-bf16")
+                    parts = set(variant.split("-"))
+                    model = ours_model(model_dir, torch.device(device), quantize, "nogc" not in parts, "fp32" in parts, "halfgc" in parts)
                     loss_fn = ours_loss
-                tps, peak, first, tokens = measure(model, loss_fn, batches, warm, device)
+                tps, peak, first, tokens = measure(model, loss_fn, batches, warm, device, held_before)
             except torch.OutOfMemoryError:
                 print(f"{arch} {variant}: out of memory at batch {batch}", flush=True)
             except Exception:  # noqa: BLE001 - one variant failing must not lose the others' figures
@@ -347,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seq", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=8, help="Measured steps after warm-up.")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--variant", action="append", choices=VARIANTS)
+    parser.add_argument("--variant", action="append", type=variant_name, help=f"Repeatable; default: {', '.join(VARIANTS)} (packed ones with --examples only).")
     parser.add_argument("--examples", type=Path, help="Real example shapes (from --write-examples): batches as each recipe forms them, instead of fixed-length rows.")
     parser.add_argument("--write-examples", type=Path, metavar="PATH", help="On a CPU: write the shapes of --dialogues' examples here and stop.")
     parser.add_argument("--dialogues", type=Path, default=Path("../shared/data/star_dialogues/train.jsonl"))

@@ -465,7 +465,7 @@ class FinetuneConfig:
         False,
         "Lay several conversations end to end in rows of up to max_length tokens, each attending only to itself, "
         "and let batch_size count rows: fewer, fuller steps, for a GPU, where short dialogues took supportbot's step "
-        "from 0.54x to 1.0-1.4x the plain QLoRA recipe's tokens/s (benchmarks/README.md).",
+        "from 0.54x to about 2x the plain QLoRA recipe's tokens/s (benchmarks/README.md).",
     )
     loss_chunk_tokens: int = _opt(1024, "Labelled positions sent through the output layer at once when computing the loss.")
     chat_template: str = _opt("", "Chat template to train with: empty for the model's own, 'chatml', or a Jinja file.")

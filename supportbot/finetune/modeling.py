@@ -2,7 +2,8 @@
 
 QLoRA loads the base in 4-bit NF4 through bitsandbytes (`supportbot.generation.quantization`, the
 same loading the bot serves with under `model.quantize`), on a CPU as well as on a CUDA GPU; plain
-LoRA loads it in fp32 on a CPU and bf16 on a GPU.
+LoRA loads it in fp32 on a CPU and bf16 on a GPU. Either way the frozen weights stay in the
+compute dtype and only the LoRA weights are fp32.
 """
 
 from __future__ import annotations
@@ -75,6 +76,25 @@ def count_linear_4bit(model) -> int:
     return sum(type(module).__module__.startswith("bitsandbytes.") and type(module).__name__ == "Linear4bit" for module in model.modules())
 
 
+def keep_frozen_in(model, dtype) -> int:
+    """Cast back to `dtype` the frozen fp32 weights (embeddings, norms, output layer) that peft's
+    `prepare_model_for_kbit_training` raised to fp32; returns how many tensors were cast.
+
+    On a GPU the upcast cost 10% of a QLoRA step's peak memory for the same loss (benchmarks/README.md);
+    plain LoRA on a GPU keeps them in bf16 too. Trainable (LoRA) weights stay fp32 for the optimizer.
+    """
+    import torch
+
+    if dtype == torch.float32:
+        return 0
+    cast = 0
+    for parameter in model.parameters():
+        if not parameter.requires_grad and parameter.dtype == torch.float32:
+            parameter.data = parameter.data.to(dtype)
+            cast += 1
+    return cast
+
+
 def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: bool, device, seed: int, cache_dir: Path):
     """The base model with fresh LoRA weights (seeded), ready for the training loop on `device`.
 
@@ -98,6 +118,8 @@ def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: boo
     model.config.use_cache = False
     torch.manual_seed(seed)
     peft_model = get_peft_model(model, lora_config(settings))
+    if quantize:
+        keep_frozen_in(peft_model, compute_dtype(device.type))
     if not quantize and train_dtype(device, quantize) != torch.float32:
         for parameter in peft_model.parameters():  # LoRA weights train in fp32 for a stable optimizer
             if parameter.requires_grad:

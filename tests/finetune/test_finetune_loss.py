@@ -133,8 +133,8 @@ def test_benchmark_real_shapes_give_every_variant_the_same_real_tokens(benchmark
     shapes = [benchmark.Shape(n, [(n // 2, n)]) for n in (30, 9, 21, 14, 6, 17, 25, 11)]
     benchmark.ARCHITECTURES["smollm2-135m"]["batch"] = 2
     results = benchmark.run_arch("smollm2-135m", "cpu", seq=16, steps=3, warmup=1, quantize=True, tiny=True,
-                                 variants=["plain", "ours", "ours-packed"], shapes=shapes)
-    assert [r.variant for r in results] == ["plain", "ours", "ours-packed"]
+                                 variants=["plain", "ours", "ours-packed", "ours-packed-halfgc-fp32"], shapes=shapes)
+    assert [r.variant for r in results] == ["plain", "ours", "ours-packed", "ours-packed-halfgc-fp32"]
     assert {r.tokens for r in results} == {sum(s.length for s in shapes[:6])}  # the 6 measured examples, once each
     packed, _ = benchmark.variant_batches("ours-packed", 2, 16, 512, 3, 1, shapes)
     ours, _ = benchmark.variant_batches("ours", 2, 16, 512, 3, 1, shapes)
