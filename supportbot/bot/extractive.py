@@ -45,6 +45,7 @@ MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what w
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
 RESTATES = 0.85  # embedding similarity at which a sentence says again what a quoted one says (docs/answers.md)
 EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
+SHORT_LIST = 2  # a pair under a lead-in is quoted whole ("... may show both:"); an item of a longer list on its own
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
 
@@ -144,6 +145,24 @@ def under_lead_in(chunk_text: str, sentence: str) -> bool:
         if line.strip() and not _LIST_MARKER.match(line):
             return leads_in(line.strip())
     return False
+
+
+_PROCEDURE = re.compile(r"(?:\d{1,2}[.)]\s*)?(?:how to|steps)\b", re.IGNORECASE)
+
+
+def names_a_procedure(context: str) -> bool:
+    """Whether a sentence's section heading (the last part of its context) names a procedure: "4. How to make a
+    claim", "Steps to return an item" (English cues, as leans_back's)."""
+    return bool(_PROCEDURE.match(context.rpartition(" > ")[2].strip()))
+
+
+_ASKS_HOW = re.compile(r"\bhow (?:do|can|should|would|to)\b|\bwhat (?:are the |do i need to )?steps\b", re.IGNORECASE)
+
+
+def asks_how(question: str) -> bool:
+    """Whether a question asks how to do something ("How do I make a warranty claim?"; English cues): a step of a
+    procedure ranked near the best then brings the procedure, where for "Can I pay with Klarna?" one step is enough."""
+    return bool(_ASKS_HOW.search(question))
 
 
 def _in_context(sentence: SourceSentence) -> str:
@@ -289,11 +308,11 @@ class ExtractiveAnswerer:
             neighbour = self._neighbour(ranking, i, step) if step else None
             hangs_from = self._hangs_from(ranking, i) if not step else []
             if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
-                chosen += [j for j in (i, *hangs_from) if j not in chosen]
+                chosen += [j for j in dict.fromkeys((i, *hangs_from, *self._short_list(ranking, hangs_from[-1]))) if j not in chosen]
             elif not quotable(ranking.sentences[i]):  # "- Turn off two-step verification", with nothing above it
                 continue
-            elif not chosen and (steps := self._steps(ranking, i)):  # one step of a procedure: the procedure
-                chosen += steps
+            elif (not chosen or asks_how(ranking.question)) and (steps := self._steps(ranking, i)):  # one step: the procedure
+                chosen += [j for j in steps if j not in chosen]
             elif not chosen:
                 if neighbour is not None:
                     run = self._list_run(ranking, neighbour, step)
@@ -377,13 +396,19 @@ class ExtractiveAnswerer:
         return run
 
     def _steps(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
-        """When sentence `i` opens a numbered item ("2. Enter your order number ..."), the first sentence of every
-        ranked step of its list, in order; else [] (also for a procedure of more than `most` steps)."""
+        """When sentence `i` opens an item of a numbered list ("2. Enter your order number ..."), or of a list a
+        procedure's section opens with (under "How to make a claim": "- Contact Larkspur Support ...", "- Provide
+        your order number ..."), the first sentence of every ranked item of its list, in order; else [] (also for a
+        list of more than `most` items). One step alone reads as the whole procedure; a list of rules ("Exchange
+        rules") is quoted item by item."""
         sentence, text = ranking.sentences[i], self._chunk_text(ranking, i)
-        if place_in_list(text, sentence.text) != "opens" or not _NUMBERED.match(text, text.rfind("\n", 0, text.find(sentence.text)) + 1):
+        if place_in_list(text, sentence.text) != "opens":
             return []
         same_chunk = self._in_chunk(ranking, i)
         at = same_chunk.index(i)
+        numbered = _NUMBERED.match(text, text.rfind("\n", 0, text.find(sentence.text)) + 1)
+        if not numbered and not (names_a_procedure(sentence.context) and self._opens_its_chunk(ranking, same_chunk[: at + 1])):
+            return []
         run = [i]
         for direction in (-1, 1):
             k = at + direction
@@ -392,6 +417,26 @@ class ExtractiveAnswerer:
                     run.append(same_chunk[k])
                 k += direction
         return sorted(run, key=lambda j: ranking.sentences[j].position) if 1 < len(run) <= most else []
+
+    def _short_list(self, ranking: Ranking, lead_in: int) -> list[int]:
+        """The lines of the list a lead-in introduces when it has at most SHORT_LIST items ("your bank may show
+        both:" above a pending amount and a posted charge): a pair is one statement, which one item alone misstates.
+        [] for a longer list ("We accept these cards:" answers "Do you take Amex?" with its Amex line), or when not
+        all of it was ranked."""
+        first = self._neighbour(ranking, lead_in, 1)
+        if first is None or not leads_in(ranking.sentences[lead_in].text):
+            return []
+        run = self._list_run(ranking, first, 1, most=4 * SHORT_LIST)
+        after = self._neighbour(ranking, run[-1], 1)
+        whole = after is None or not self._list_place(ranking, after)
+        items = sum(self._list_place(ranking, j) == "opens" for j in run)
+        return run if whole and items <= SHORT_LIST and self._list_place(ranking, run[-1]) else []
+
+    def _opens_its_chunk(self, ranking: Ranking, run: list[int]) -> bool:
+        """Whether the sentences `run` (of one chunk, in order) are the chunk's first and each is a line of a list."""
+        first = ranking.sentences[run[0]]
+        in_order = all(ranking.sentences[k].position == first.position + n for n, k in enumerate(run))
+        return first.position == 0 and in_order and all(self._list_place(ranking, k) for k in run)
 
     def _hangs_from(self, ranking: Ranking, i: int) -> list[int]:
         """The ranked lead-in a list item hangs from ("Check the following:" above "- The code hasn't expired."): an

@@ -227,6 +227,23 @@ class TestExtractiveMode:
         named, instruction = text.find("Small rust spots"), text.find("Scrub them away")
         assert 0 <= named < instruction, text
 
+    def test_a_short_list_under_a_lead_in_is_quoted_whole(self, manager_for):
+        # "For a short time, your bank may show both:" above "- A **pending** amount ..." and "- A **posted** charge ...".
+        text = _extractive_answer(manager_for, "what is an authorization hold?")
+        both, pending, posted = text.find("may show both:\n"), text.find("- A **pending** amount"), text.find("- A **posted** charge")
+        assert 0 <= both < pending < posted, text
+
+    def test_a_list_that_opens_its_section_is_quoted_whole_like_numbered_steps(self, manager_for):
+        # The warranty PDF's "4. How to make a claim": contact support, give the order number, send a photo.
+        text = _extractive_answer(manager_for, "how do I make a warranty claim?")
+        steps = [text.find(f"- {step}") for step in ("Contact Larkspur Support", "Provide your order number", "Provide a photo")]
+        assert 0 <= steps[0] < steps[1] < steps[2], text
+
+    def test_a_step_ranked_second_brings_its_procedure_only_when_the_question_asks_how(self, manager_for):
+        # "Choose **Klarna** as your payment method." is step 2 of "How to pay with Klarna": a yes/no question gets it alone.
+        text = _extractive_answer(manager_for, "Can I pay with Klarna?")
+        assert "$35 to $1,000" in text and "Sign in to Klarna" not in text, text
+
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
         text = _extractive_answer(manager_for, "If I delete my account can I change my mind later?")
         window, permanent = text.find("30 days to change your mind"), text.find("After 30 days, the deletion is permanent")
