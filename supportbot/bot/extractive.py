@@ -45,7 +45,7 @@ MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what w
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
 RESTATES = 0.85  # embedding similarity at which a sentence says again what a quoted one says (docs/answers.md)
 EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
-SHORT_LIST = 2  # a pair under a lead-in is quoted whole ("... may show both:"); an item of a longer list on its own
+SHORT_LIST = 2  # a pair of list items is quoted whole ("... may show both:"); an item of a longer list on its own
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
 
@@ -308,7 +308,7 @@ class ExtractiveAnswerer:
             neighbour = self._neighbour(ranking, i, step) if step else None
             hangs_from = self._hangs_from(ranking, i) if not step else []
             if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
-                chosen += [j for j in dict.fromkeys((i, *hangs_from, *self._short_list(ranking, hangs_from[-1]))) if j not in chosen]
+                chosen += [j for j in (i, *hangs_from) if j not in chosen]
             elif not quotable(ranking.sentences[i]):  # "- Turn off two-step verification", with nothing above it
                 continue
             elif (not chosen or asks_how(ranking.question)) and (steps := self._steps(ranking, i)):  # one step: the procedure
@@ -321,6 +321,7 @@ class ExtractiveAnswerer:
                     chosen.append(i)
             elif not step or neighbour in chosen:
                 chosen.append(i)
+        chosen += [j for j in dict.fromkeys(k for i in chosen for k in self._pair(ranking, i)) if j not in chosen]
         chosen += self._goes_on(ranking, chosen)
         if not chosen:  # the best leads in to nothing ranked, or is a short list item that lost its lead-in
             order = ranking.best(len(ranking.sentences))
@@ -418,19 +419,21 @@ class ExtractiveAnswerer:
                 k += direction
         return sorted(run, key=lambda j: ranking.sentences[j].position) if 1 < len(run) <= most else []
 
-    def _short_list(self, ranking: Ranking, lead_in: int) -> list[int]:
-        """The lines of the list a lead-in introduces when it has at most SHORT_LIST items ("your bank may show
-        both:" above a pending amount and a posted charge): a pair is one statement, which one item alone misstates.
-        [] for a longer list ("We accept these cards:" answers "Do you take Amex?" with its Amex line), or when not
-        all of it was ranked."""
-        first = self._neighbour(ranking, lead_in, 1)
-        if first is None or not leads_in(ranking.sentences[lead_in].text):
+    def _pair(self, ranking: Ranking, i: int) -> list[int]:
+        """Every line of list line `i`'s list when the list has at most SHORT_LIST items ("your bank may show both:"
+        above a pending amount and a posted charge; "- **US orders:** we provide a free prepaid return label." beside
+        "- **Canada, UK, and EU orders:** you pay for return shipping."): a pair is one statement, which one item
+        alone misstates. [] for a longer list ("We accept these cards:" answers "Do you take Amex?" with its Amex
+        line), when not all of it was ranked, or when it hangs from nothing quoted: under a lead-in that leans back
+        ("After that:"), its items are separate statements."""
+        if not self._list_place(ranking, i):
             return []
-        run = self._list_run(ranking, first, 1, most=4 * SHORT_LIST)
-        after = self._neighbour(ranking, run[-1], 1)
-        whole = after is None or not self._list_place(ranking, after)
-        items = sum(self._list_place(ranking, j) == "opens" for j in run)
-        return run if whole and items <= SHORT_LIST and self._list_place(ranking, run[-1]) else []
+        lines = [*reversed(self._list_run(ranking, i, -1, most=4 * SHORT_LIST)), *self._list_run(ranking, i, 1, most=4 * SHORT_LIST)[1:]]
+        before, after = self._neighbour(ranking, lines[0], -1), self._neighbour(ranking, lines[-1], 1)
+        whole = all(j is None or not self._list_place(ranking, j) for j in (before, after)) and self._list_place(ranking, lines[0]) == "opens"
+        items = sum(self._list_place(ranking, j) == "opens" for j in lines)
+        framed = bool(self._hangs_from(ranking, lines[0])) or self._opens_its_chunk(ranking, lines)
+        return lines if whole and items <= SHORT_LIST and framed else []
 
     def _opens_its_chunk(self, ranking: Ranking, run: list[int]) -> bool:
         """Whether the sentences `run` (of one chunk, in order) are the chunk's first and each is a line of a list."""

@@ -233,6 +233,12 @@ class TestExtractiveMode:
         both, pending, posted = text.find("may show both:\n"), text.find("- A **pending** amount"), text.find("- A **posted** charge")
         assert 0 <= both < pending < posted, text
 
+    def test_a_pair_of_cases_is_quoted_whole(self, manager_for):
+        # "Return shipping": "- **US orders:** we provide a free prepaid return label." then the Canada, UK and EU line.
+        text = _extractive_answer(manager_for, "do I have to pay for return shipping?")
+        us, elsewhere = text.find("- **US orders:** we provide a free prepaid return label."), text.find("- **Canada, UK, and EU orders:**")
+        assert 0 <= us < elsewhere, text
+
     def test_a_list_that_opens_its_section_is_quoted_whole_like_numbered_steps(self, manager_for):
         # The warranty PDF's "4. How to make a claim": contact support, give the order number, send a photo.
         text = _extractive_answer(manager_for, "how do I make a warranty claim?")
