@@ -87,6 +87,11 @@ def quotable(sentence: SourceSentence) -> bool:
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
+def is_question(text: str) -> bool:
+    """Whether a source sentence asks ("Forgot your password?", "Didn't get the email?"): a page's way into its answer."""
+    return text.rstrip("*_\"'”’) ").endswith(("?", "？"))
+
+
 def cut_by_the_chunker(sentence: SourceSentence) -> bool:
     """Whether a sentence is the tail of one the splitter cut: the first sentence of a document's later chunk, opening
     in lower case ("province or country." where a PDF's wrapped line "... vary by state," ended the chunk before;
@@ -95,10 +100,12 @@ def cut_by_the_chunker(sentence: SourceSentence) -> bool:
 
 
 # An English sentence that points back at the one before it: "It appears when ...", "... of that time.", an
-# instruction about something named before ("Scrub them away with steel wool."), an example of it ("For example, ...").
+# instruction about something named before ("Scrub them away with steel wool."), an example of it ("For example, ..."),
+# what happens next ("Klarna then updates your payment plan:", after "If you return an item, ...").
 _LEANS_BACK = re.compile(
     r"^(?:it|its|this|that|these|those|they|them|their|also|however|but|otherwise|then|for (?:example|instance))\b"
     r"|^(?!(?:if|when|once|while|because|unless|until|since|as|whether|before|after|so|and|or)\b)\w+ (?:it|them)\b"
+    r"|^\w+ then\b"
     r"|\b(?:of|in|during|within|after|before|from|for|by|at|on|outside|until|beyond|besides) (?:that|this|these|those|there)\b",
     re.IGNORECASE,
 )
@@ -109,14 +116,19 @@ def leans_back(text: str) -> bool:
     return bool(_LEANS_BACK.search(text))
 
 
+_POINTS_AHEAD = re.compile(r"here(?:'s|’s| is| are)\b", re.IGNORECASE)
+
+
 def leads_in(text: str) -> bool:
-    """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：")."""
-    return text.rstrip("*_\"'”’) ").endswith((":", "："))
+    """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：", and in English
+    without the colon: "Here's how that time breaks down and what to expect.")."""
+    return text.rstrip("*_\"'”’) ").endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
 
 
 def _lead_in_leans_back(text: str) -> bool:
-    """A lead-in that needs what came before it ("After that:"); "This warranty does not cover:" names its subject."""
-    return leans_back(text) and not re.match(r"(?:this|these)\s+\w+\s+\w+", text, re.IGNORECASE)
+    """A lead-in that needs what came before it ("After that:"); "This warranty does not cover:" and "Klarna then
+    updates your payment plan:" name their subject, and their lists are what they say."""
+    return leans_back(text) and not re.match(r"(?:this|these)\s+\w+\s+\w+|\w+ then\b", text, re.IGNORECASE)
 
 
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
@@ -309,14 +321,16 @@ class ExtractiveAnswerer:
             hangs_from = self._hangs_from(ranking, i) if not step else []
             if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
                 chosen += [j for j in (i, *hangs_from) if j not in chosen]
-            elif not quotable(ranking.sentences[i]):  # "- Turn off two-step verification", with nothing above it
-                continue
+            elif not quotable(ranking.sentences[i]) or is_question(text):  # "- Turn off two-step verification", with
+                continue  # nothing above it; "Forgot your password?", which asks and answers nothing
             elif (not chosen or asks_how(ranking.question)) and (steps := self._steps(ranking, i)):  # one step: the procedure
                 chosen += [j for j in steps if j not in chosen]
             elif not chosen:
                 if neighbour is not None:
                     run = self._list_run(ranking, neighbour, step)
                     chosen += [i, *run, *(self._hangs_from(ranking, run[-1]) if step == -1 else [])]
+                    if step == -1 and leads_in(text) and (below := self._neighbour(ranking, i, 1)) is not None:
+                        chosen += self._list_run(ranking, below, 1)  # "Klarna then updates your payment plan:" and its list
                 elif step != 1:  # a lead-in alone leads nowhere
                     chosen.append(i)
             elif not step or neighbour in chosen:
@@ -325,7 +339,7 @@ class ExtractiveAnswerer:
         chosen += self._goes_on(ranking, chosen)
         if not chosen:  # the best leads in to nothing ranked, or is a short list item that lost its lead-in
             order = ranking.best(len(ranking.sentences))
-            chosen = [next((i for i in order if quotable(ranking.sentences[i])), order[0])]
+            chosen = [next((i for i in order if quotable(ranking.sentences[i]) and not is_question(ranking.sentences[i].text)), order[0])]
         source_rank: dict[int, int] = {}
         for i in chosen:
             source_rank.setdefault(ranking.sentences[i].number, len(source_rank))

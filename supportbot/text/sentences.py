@@ -3,7 +3,8 @@
 A rule-based splitter (no model): it ends a sentence at . ! ? followed by a space and a new
 sentence, at the CJK full stops 。！？ (no space needed), and at line breaks that start a new block
 (a blank line, a list item, a heading, a table row). Abbreviations, decimals ("1.5"), initials,
-URLs and e-mail addresses do not end a sentence. A run of text with no boundary at all (a table,
+URLs and e-mail addresses do not end a sentence, nor does a ! or ? inside quotes with the sentence
+going on in lower case ('Click "Forgot password?" on the sign-in page'). A run of text with no boundary at all (a table,
 code, one long line) is cut at whitespace near `max_chars` so no "sentence" is unbounded.
 
 Every sentence returned is an exact substring of the input with its surrounding whitespace and
@@ -60,7 +61,16 @@ def _ends_sentence(text: str, index: int, limit: int) -> int | None:
         return end if _is_cjk(text[end]) else None
     if char == "." and _is_abbreviation(text, index):
         return None
+    if char in "!?" and end > index + 1 and _lowercase_follows(text, end, limit):
+        return None  # 'Click "Forgot password?" on the sign-in page': the mark ends the quoted words, not the sentence
     return end
+
+
+def _lowercase_follows(text: str, index: int, limit: int) -> bool:
+    """Whether the first word after `index` (past spaces, within `limit`) opens in lower case."""
+    while index < limit and text[index].isspace():
+        index += 1
+    return index < limit and text[index].islower()
 
 
 def _is_cjk(char: str) -> bool:

@@ -233,6 +233,23 @@ class TestExtractiveMode:
         both, pending, posted = text.find("may show both:\n"), text.find("- A **pending** amount"), text.find("- A **posted** charge")
         assert 0 <= both < pending < posted, text
 
+    def test_what_happens_next_is_quoted_after_what_it_follows(self, manager_for):
+        # "If you return an item, we let Klarna know ... Klarna then updates your payment plan:" and its two lines.
+        # Alone, the lead-in and its list told a customer who missed a payment that future payments get reduced.
+        text = _extractive_answer(manager_for, "what happens if I miss a klarna payment?")
+        after, then, reduced = text.find("If you return an item"), text.find("Klarna then updates"), text.find("- Future payments are reduced")
+        assert 0 <= then and 0 <= after < then < reduced, text
+
+    def test_a_sentence_pointing_ahead_is_not_quoted_without_what_it_points_at(self, manager_for):
+        # "Here's how that time breaks down and what to expect." introduces the numbered timeline under the next heading.
+        text = _extractive_answer(manager_for, "what is the refund timeline?")
+        assert "5-7 business days" in text and "Here's how that time breaks down" not in text, text
+
+    def test_a_question_in_the_sources_is_never_the_answer(self, manager_for):
+        # The page opens "Forgot your password? You can reset it yourself ..."; the question answers nothing.
+        text = strip_citations(_extractive_answer(manager_for, "password reset"))
+        assert text and not text.rstrip().endswith("?") and "Forgot your password?" not in text, text
+
     def test_a_pair_of_cases_is_quoted_whole(self, manager_for):
         # "Return shipping": "- **US orders:** we provide a free prepaid return label." then the Canada, UK and EU line.
         text = _extractive_answer(manager_for, "do I have to pay for return shipping?")

@@ -17,6 +17,10 @@ class TestSplitSentences:
             "Done?",
         ]
 
+    def test_a_question_mark_inside_quotes_ends_the_sentence_only_when_a_new_one_starts(self):
+        text = 'Forgot your password? Click "Forgot password?" on the sign-in page. He said "Stop!" Then he left.'
+        assert split_sentences(text) == ["Forgot your password?", 'Click "Forgot password?" on the sign-in page.', 'He said "Stop!"', "Then he left."]
+
     def test_chinese_sentences_end_at_full_width_stops_without_spaces(self):
         assert split_sentences("如何申请退货？请登录您的账户。退款将在5-7个工作日内到账！") == [
             "如何申请退货？",
