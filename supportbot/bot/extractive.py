@@ -125,6 +125,11 @@ def leads_in(text: str) -> bool:
     return text.rstrip("*_\"'”’) ").endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
 
 
+# A lead-in to examples: its items illustrate the sentence before it and say nothing alone ("- A 5 x 7 ft rug for the
+# same rug in 6 x 9 ft" under "An exchange swaps an item for the same product in a different variant. For example:").
+_EXAMPLES = re.compile(r"(?:for (?:example|instance)|examples?|e\.g\.|such as)\W*$", re.IGNORECASE)
+
+
 def _lead_in_leans_back(text: str) -> bool:
     """A lead-in that needs what came before it ("After that:"); "This warranty does not cover:" and "Klarna then
     updates your payment plan:" name their subject, and their lists are what they say."""
@@ -459,8 +464,8 @@ class ExtractiveAnswerer:
         """The ranked lead-in a list item hangs from ("Check the following:" above "- The code hasn't expired."): an
         item reads as an instruction, a condition or an exception only under it. [] when there is none, or when the
         lead-in leans back ("After that:"): a full item is then quoted alone, and a short one ("Turn off two-step
-        verification") hangs from the lead-in and the sentence before it ("Go to **Account > Security**. From
-        there you can:"), when that was ranked and does not lean back too."""
+        verification"), or an example ("For example:"), hangs from the lead-in and the sentence before it ("Go to
+        **Account > Security**. From there you can:"), when that was ranked and does not lean back too."""
         if is_table_row(ranking.sentences[i].text):
             return self._header_row(ranking, i)
         if self._list_place(ranking, i) != "opens":
@@ -470,7 +475,7 @@ class ExtractiveAnswerer:
             if leads_in(ranking.sentences[j].text):
                 if not _lead_in_leans_back(ranking.sentences[j].text):
                     return [j]
-                if quotable(ranking.sentences[i]):
+                if quotable(ranking.sentences[i]) and not _EXAMPLES.match(ranking.sentences[j].text):
                     return []
                 before = self._neighbour(ranking, j, -1)
                 return [before, j] if before is not None and not leans_back(ranking.sentences[before].text) else []

@@ -250,6 +250,12 @@ class TestExtractiveMode:
         text = strip_citations(_extractive_answer(manager_for, "password reset"))
         assert text and not text.rstrip().endswith("?") and "Forgot your password?" not in text, text
 
+    def test_an_example_is_quoted_under_what_it_is_an_example_of(self, manager_for):
+        # "An exchange swaps an item for the same product in a different variant. For example:" and three example lines.
+        text = _extractive_answer(manager_for, "can I exchange a rug for a bigger size?")
+        rule, example = text.find("An exchange swaps an item for the same product"), text.find("- A 5 x 7 ft rug for the same rug")
+        assert 0 <= rule < example, text
+
     def test_a_pair_of_cases_is_quoted_whole(self, manager_for):
         # "Return shipping": "- **US orders:** we provide a free prepaid return label." then the Canada, UK and EU line.
         text = _extractive_answer(manager_for, "do I have to pay for return shipping?")
