@@ -308,10 +308,12 @@ class ExtractiveAnswerer:
         item too short to stand alone ("- Turn off two-step verification") only so. The best sentence brings that
         neighbour (when it was ranked), even past `max_sentences`, and the whole list when it leans back on one
         ("Outside these hours, ...", with what the list hangs from) or leads in to one ("Go to **Account >
-        Rewards** to see:"); a best sentence that is one step of a numbered procedure brings every step's first
-        sentence; the sentence after the best comes too when it carries the best one's thought on (`_goes_on`);
-        a lead-in with nothing to lead into is quoted only when nothing else is. The best sentence's source is
-        shown first, each source's sentences in document order.
+        Rewards** to see:"), both when it does both ("Klarna then updates your payment plan:"); a best sentence
+        that is one step of a procedure brings every step's first sentence (`_steps`), and so does a step ranked
+        near it when the question asks how; a list of two items comes whole (`_pair`); the sentence after the best
+        comes too when it carries the best one's thought on (`_goes_on`); a question ("Forgot your password?") is
+        never quoted, and a lead-in with nothing to lead into only when nothing else is. The best sentence's source
+        is shown first, each source's sentences in document order.
         """
         best = ranking.score.max()
         chosen: list[int] = []

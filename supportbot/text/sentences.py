@@ -4,8 +4,9 @@ A rule-based splitter (no model): it ends a sentence at . ! ? followed by a spac
 sentence, at the CJK full stops 。！？ (no space needed), and at line breaks that start a new block
 (a blank line, a list item, a heading, a table row). Abbreviations, decimals ("1.5"), initials,
 URLs and e-mail addresses do not end a sentence, nor does a ! or ? inside quotes with the sentence
-going on in lower case ('Click "Forgot password?" on the sign-in page'). A run of text with no boundary at all (a table,
-code, one long line) is cut at whitespace near `max_chars` so no "sentence" is unbounded.
+going on in lower case ('Click "Forgot password?" on the sign-in page'). A run of text with no
+boundary at all (a table, code, one long line) is cut at whitespace near `max_chars` so no
+"sentence" is unbounded.
 
 Every sentence returned is an exact substring of the input with its surrounding whitespace and
 list/heading markers removed, so an extractive answer made of them quotes its source verbatim.
