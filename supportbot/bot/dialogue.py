@@ -27,7 +27,7 @@ from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
-from supportbot.text.follow_ups import refers_back
+from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
 from supportbot.text.small_talk import small_talk
@@ -181,7 +181,9 @@ class DialogueManager:
         previous question alone. A follow-up ("and how fast is expedited?") keeps to the previous question's
         subject, so reading the two together matches about as well as the previous one alone; a new subject
         ("I want to cancel my order" after a question about the warranty) pulls the match away from it, and
-        is answered, or declined, on its own instead of with the previous subject's sources. (For a question
+        is answered, or declined, on its own instead of with the previous subject's sources. A question whose
+        subject is only a pronoun ("do they expire?", text/follow_ups.py) skips the first comparison: alone it
+        is about nothing, however well its words match ("Larkspur gift cards never expire."). (For a question
         the embedder does not read, relevance is the retrieved chunks' keyword coverage, and only the first
         comparison tells.)
 
@@ -209,8 +211,8 @@ class DialogueManager:
         relevance = ranking.relevance
         if alone.hits:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
-            if relevance <= alone.ranking.relevance:
-                return alone
+            if relevance <= alone.ranking.relevance and not (language == "en" and subject_is_a_pronoun(question)):
+                return alone  # "do they expire?" alone is about nothing, however well it matches "gift cards never expire"
         if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
             return alone
         if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, bool(alone.hits)):

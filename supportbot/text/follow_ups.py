@@ -23,3 +23,16 @@ def refers_back(question: str) -> bool:
     """Whether an English question points back at something said before it ("how long does it take to get
     there?", "Is the new one shipped for free?"); "Is there a student discount?" does not."""
     return bool(_REFERS_BACK.search(question.replace("’", "'")))
+
+
+_PRONOUN_SUBJECT = re.compile(
+    r"^\W*(?:and\s+)?(?:do|does|did|are|is|was|were|can|could|will|would|should|how (?:long|much|fast|often) (?:do|does|will|would))"
+    r"\s+(?:they|it|these|those|that|this)\b(?!\s+(?:possible|ok|okay|safe|true|necessary|worth|normal|allowed)\b)",
+    re.IGNORECASE,
+)
+
+
+def subject_is_a_pronoun(question: str) -> bool:
+    """Whether an English question's subject is only a pronoun ("do they expire?", "is it free?", "how long does it
+    take?"): alone it is about nothing, whatever the sources it finds; "Is it possible to pay with PayPal?" is not."""
+    return bool(_PRONOUN_SUBJECT.search(question.replace("’", "'")))

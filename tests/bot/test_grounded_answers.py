@@ -329,8 +329,10 @@ class TestFollowUpOrNewSubject:
             ("Can I cancel my order?", "What if it's been more than an hour?", "After 1 hour the order is in fulfillment"),
             ("How does Larkspur Rewards work?", "Do the points expire?", "expire"),
             ("Can I pay with Klarna?", "who decides if I'm approved?", "decides whether to approve"),
+            # Alone, "do they expire?" matches "Larkspur gift cards never expire." better than any reading of the two.
+            ("how many do I need for a reward?", "do they expire?", "Points expire after 12 months"),
         ],
-        ids=["ellipsis", "pronoun", "the-new-one", "what-if", "no-word-pointing-back", "own-words-find-nothing"],
+        ids=["ellipsis", "pronoun", "the-new-one", "what-if", "no-word-pointing-back", "own-words-find-nothing", "pronoun-subject"],
     )
     def test_a_follow_up_is_answered_with_the_previous_question_in_mind(self, manager_for, first, follow_up, expected):
         reply, text = self._second_answer(manager_for, first, follow_up)

@@ -1,6 +1,6 @@
 import pytest
 
-from supportbot.text.follow_ups import refers_back
+from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,18 @@ from supportbot.text.follow_ups import refers_back
 )
 def test_words_pointing_back_at_the_conversation_are_found(question, points_back):
     assert refers_back(question) is points_back
+
+
+@pytest.mark.parametrize(
+    ("question", "about_nothing_alone"),
+    [
+        ("do they expire?", True),
+        ("Is it free?", True),
+        ("and how long does it take?", True),
+        ("Is it possible to pay with PayPal?", False),  # "it" that stands for nothing said before
+        ("How do I do this in gmail?", False),  # the subject is "I"; "this" is the object
+        ("What if I lose my phone?", False),
+    ],
+)
+def test_a_question_whose_subject_is_only_a_pronoun_is_found(question, about_nothing_alone):
+    assert subject_is_a_pronoun(question) is about_nothing_alone
