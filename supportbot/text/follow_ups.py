@@ -3,7 +3,8 @@
 
 A question without them ("can I get a refund in cash?") names its own subject, so the bot reads it
 with the question before only when the sources that reading finds answer it on their own terms
-(bot/dialogue.py). English cues; other languages have none here.
+(bot/dialogue.py); one whose subject is nothing but such a word ("do they expire?") is about nothing
+alone, however well its words match. English cues; other languages have none here.
 """
 
 from __future__ import annotations
