@@ -87,9 +87,12 @@ def quotable(sentence: SourceSentence) -> bool:
     return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
 
 
+_CLOSING_MARKS = "*_\"'”’) "  # bold, quotes and brackets after a sentence's last mark
+
+
 def is_question(text: str) -> bool:
     """Whether a source sentence asks ("Forgot your password?", "Didn't get the email?"): a page's way into its answer."""
-    return text.rstrip("*_\"'”’) ").endswith(("?", "？"))
+    return text.rstrip(_CLOSING_MARKS).endswith(("?", "？"))
 
 
 def cut_by_the_chunker(sentence: SourceSentence) -> bool:
@@ -122,7 +125,7 @@ _POINTS_AHEAD = re.compile(r"here(?:'s|’s| is| are)\b", re.IGNORECASE)
 def leads_in(text: str) -> bool:
     """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：", and in English
     without the colon: "Here's how that time breaks down and what to expect.")."""
-    return text.rstrip("*_\"'”’) ").endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
+    return text.rstrip(_CLOSING_MARKS).endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
 
 
 # A lead-in to examples: its items illustrate the sentence before it and say nothing alone ("- A 5 x 7 ft rug for the

@@ -3,6 +3,7 @@ that says exactly what a test needs it to (a wrong figure, nothing, a citation a
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,12 @@ class TestGroundedMode:
         assert stored.kind == "grounded" and [s["number"] for s in stored.sources] == cited_numbers(stored.content)
 
 
+def _assert_in_order(text: str, *pieces: str) -> None:
+    """Each piece is in the answer, each after the one before it."""
+    places = [text.find(piece) for piece in pieces]
+    assert 0 <= places[0] and all(a < b for a, b in pairwise(places)), (places, text)
+
+
 def _extractive_answer(manager_for, question: str) -> str:
     """The answer, with its citations, to `question` asked first in a conversation, in extractive mode."""
     manager, _ = manager_for(mode="extractive")
@@ -202,14 +209,12 @@ class TestExtractiveMode:
 
     def test_a_sentence_pointing_back_at_a_list_brings_the_whole_list(self, manager_for):
         text = _extractive_answer(manager_for, "How do I contact you?")
-        hours, weekdays, weekend = text.find("Outside these hours"), text.find("Monday to Friday"), text.find("Saturday and Sunday")
-        assert 0 <= weekdays < weekend < hours, text
+        _assert_in_order(text, "Monday to Friday", "Saturday and Sunday", "Outside these hours")
 
     def test_an_example_is_quoted_with_the_list_it_illustrates(self, manager_for):
         # The page: "- **Earn 1 point for every $1 you spend.**" ... then "For example, a $120 order earns 120 points."
         text = _extractive_answer(manager_for, "How many points do I get for a $120 order?")
-        rule, example = text.find("- **Earn 1 point for every $1 you spend.**\n"), text.find("For example, a $120 order")
-        assert 0 <= rule < example, text
+        _assert_in_order(text, "- **Earn 1 point for every $1 you spend.**\n", "For example, a $120 order")
 
     def test_the_sentence_that_carries_the_best_ones_thought_on_is_quoted_with_it(self, manager_for):
         # "You don't need to delete your account to stop marketing emails. Turn them off under ...": the how is next.
@@ -224,21 +229,18 @@ class TestExtractiveMode:
     def test_an_instruction_about_something_named_before_is_quoted_with_it(self, manager_for):
         # "Small rust spots are normal and easy to fix. Scrub them away with steel wool, ...": "them" is the rust.
         text = _extractive_answer(manager_for, "How do I get rust off my cast iron pan?")
-        named, instruction = text.find("Small rust spots"), text.find("Scrub them away")
-        assert 0 <= named < instruction, text
+        _assert_in_order(text, "Small rust spots", "Scrub them away")
 
     def test_a_short_list_under_a_lead_in_is_quoted_whole(self, manager_for):
         # "For a short time, your bank may show both:" above "- A **pending** amount ..." and "- A **posted** charge ...".
         text = _extractive_answer(manager_for, "what is an authorization hold?")
-        both, pending, posted = text.find("may show both:\n"), text.find("- A **pending** amount"), text.find("- A **posted** charge")
-        assert 0 <= both < pending < posted, text
+        _assert_in_order(text, "may show both:\n", "- A **pending** amount", "- A **posted** charge")
 
     def test_what_happens_next_is_quoted_after_what_it_follows(self, manager_for):
         # "If you return an item, we let Klarna know ... Klarna then updates your payment plan:" and its two lines.
         # Alone, the lead-in and its list told a customer who missed a payment that future payments get reduced.
         text = _extractive_answer(manager_for, "what happens if I miss a klarna payment?")
-        after, then, reduced = text.find("If you return an item"), text.find("Klarna then updates"), text.find("- Future payments are reduced")
-        assert 0 <= then and 0 <= after < then < reduced, text
+        _assert_in_order(text, "If you return an item", "Klarna then updates", "- Future payments are reduced")
 
     def test_a_sentence_pointing_ahead_is_not_quoted_without_what_it_points_at(self, manager_for):
         # "Here's how that time breaks down and what to expect." introduces the numbered timeline under the next heading.
@@ -253,20 +255,17 @@ class TestExtractiveMode:
     def test_an_example_is_quoted_under_what_it_is_an_example_of(self, manager_for):
         # "An exchange swaps an item for the same product in a different variant. For example:" and three example lines.
         text = _extractive_answer(manager_for, "can I exchange a rug for a bigger size?")
-        rule, example = text.find("An exchange swaps an item for the same product"), text.find("- A 5 x 7 ft rug for the same rug")
-        assert 0 <= rule < example, text
+        _assert_in_order(text, "An exchange swaps an item for the same product", "- A 5 x 7 ft rug for the same rug")
 
     def test_a_pair_of_cases_is_quoted_whole(self, manager_for):
         # "Return shipping": "- **US orders:** we provide a free prepaid return label." then the Canada, UK and EU line.
         text = _extractive_answer(manager_for, "do I have to pay for return shipping?")
-        us, elsewhere = text.find("- **US orders:** we provide a free prepaid return label."), text.find("- **Canada, UK, and EU orders:**")
-        assert 0 <= us < elsewhere, text
+        _assert_in_order(text, "- **US orders:** we provide a free prepaid return label.", "- **Canada, UK, and EU orders:**")
 
     def test_a_list_that_opens_its_section_is_quoted_whole_like_numbered_steps(self, manager_for):
         # The warranty PDF's "4. How to make a claim": contact support, give the order number, send a photo.
         text = _extractive_answer(manager_for, "how do I make a warranty claim?")
-        steps = [text.find(f"- {step}") for step in ("Contact Larkspur Support", "Provide your order number", "Provide a photo")]
-        assert 0 <= steps[0] < steps[1] < steps[2], text
+        _assert_in_order(text, "- Contact Larkspur Support", "- Provide your order number", "- Provide a photo")
 
     def test_a_step_ranked_second_brings_its_procedure_only_when_the_question_asks_how(self, manager_for):
         # "Choose **Klarna** as your payment method." is step 2 of "How to pay with Klarna": a yes/no question gets it alone.
@@ -275,8 +274,7 @@ class TestExtractiveMode:
 
     def test_a_sources_sentences_keep_the_documents_order(self, manager_for):
         text = _extractive_answer(manager_for, "If I delete my account can I change my mind later?")
-        window, permanent = text.find("30 days to change your mind"), text.find("After 30 days, the deletion is permanent")
-        assert 0 <= window < permanent, text
+        _assert_in_order(text, "30 days to change your mind", "After 30 days, the deletion is permanent")
 
 
 class TestFollowUpOrNewSubject:
