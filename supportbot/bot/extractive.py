@@ -4,7 +4,8 @@ Each sentence of the retrieved chunks, read with its page title and headings (or
 is ranked against the question by embedding similarity plus keyword overlap (the share of the
 question's words it contains, each weighted by how rare it is among the candidates, as BM25's IDF
 does). When the best retrieved chunk is an FAQ entry, the answer is that entry's answer (unless its
-question asks for the opposite action: "turn on" for "turn off", text/opposites.py); otherwise
+question asks for the opposite action: "turn on" for "turn off", text/opposites.py; and without its
+opening "Yes" or "No" where that word answers the entry's question, not the customer's); otherwise
 the best one or two sentences are quoted, never reworded, with citations: the best first, a second only
 when it ranks nearly as high, says something the first doesn't, and stands on its own (English
 sentences such as "Inspection takes up to 2 business days of that time." lean on the one before;
@@ -37,7 +38,8 @@ from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_se
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
-from supportbot.text.opposites import asks_the_opposite
+from supportbot.text.analyzers import has_cjk, initialisms
+from supportbot.text.opposites import asks_the_opposite, negated_differently
 from supportbot.text.sentences import is_table_row
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
@@ -93,6 +95,15 @@ _CLOSING_MARKS = "*_\"'”’) "  # bold, quotes and brackets after a sentence's
 def is_question(text: str) -> bool:
     """Whether a source sentence asks ("Forgot your password?", "Didn't get the email?"): a page's way into its answer."""
     return text.rstrip(_CLOSING_MARKS).endswith(("?", "？"))
+
+
+_BELOW = re.compile(r"\bbelow\b", re.IGNORECASE)
+
+
+def points_below(text: str) -> bool:
+    """Whether a sentence that is no lead-in points at what follows it further down the page ("Place your order by
+    the dates below for delivery by December 24."): quoted, it promises what the answer does not hold."""
+    return bool(_BELOW.search(text)) and not leads_in(text)
 
 
 def cut_by_the_chunker(sentence: SourceSentence) -> bool:
@@ -185,6 +196,20 @@ def asks_how(question: str) -> bool:
     return bool(_ASKS_HOW.search(question))
 
 
+# An English yes/no question: it, or a clause of it ("I opened the pillow, can I send it back"), opens with an auxiliary.
+_YES_OR_NO_QUESTION = re.compile(
+    r"(?:^|[,;.!?]\s*|\b(?:but|and|so)\s+)"
+    r"(?:can|could|do|does|did|is|are|was|were|will|would|should|shall|may|might|must|have|has|am)(?:n't|n’t)?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether a question can be answered "Yes" or "No" ("Do gift cards expire?"); a Chinese or Japanese one is taken to,
+    since these cues read only English. "how do I cancel?" and "the cancel button is gone" cannot."""
+    return has_cjk(question) or bool(_YES_OR_NO_QUESTION.search(question.strip()))
+
+
 def _in_context(sentence: SourceSentence) -> str:
     """A sentence as its reader meets it: under its FAQ question or page heading ("Phone: Call 1-800-...")."""
     return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
@@ -217,6 +242,22 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     return source, hits[0]
 
 
+_YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
+
+
+def faq_answer(ranking: Ranking, entry: ScoredChunk) -> str:
+    """The FAQ entry's answer as the customer reads it: without its opening "Yes" or "No" where that word answers the
+    entry's question and not the customer's, who asked no yes/no question ("Yes, within 1 hour ..." for "I ordered two
+    hours ago and the cancel button is gone") or one negated where the entry's is not ("No, guest checkout is
+    available." for "can I order without an account?"; text/opposites.py). The rest holds either way."""
+    text = entry.chunk.text
+    opening = _YES_OR_NO.match(text)
+    if opening is None or (asks_yes_or_no(ranking.question) and not negated_differently(ranking.question, entry.chunk.question)):
+        return text
+    rest = text[opening.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
 class ExtractiveAnswerer:
     """Ranks source sentences for a question; shares the checker's embeddings and word analysis."""
 
@@ -233,10 +274,14 @@ class ExtractiveAnswerer:
         words = sorted(set(self.checker.analyze(question)))  # summed in one order: equal scores come out equal in every process
         if not words:
             return np.zeros(len(sentences))
-        terms = [set(self.checker.analyze(_in_context(sentence))) for sentence in sentences]
+        terms = [self._terms(_in_context(sentence)) for sentence in sentences]
         weight = {word: math.log(1 + len(terms) / (1 + sum(word in t for t in terms))) for word in words}
         total = sum(weight.values())
         return np.array([sum(weight[word] for word in words if word in t) / total for t in terms])
+
+    def _terms(self, text: str) -> set[str]:
+        """A sentence's words as a question's are matched with them, a name's initials included ("uk": "United Kingdom")."""
+        return set(self.checker.analyze(text)) | set(initialisms(text))
 
     def _says_something(self, text: str) -> bool:
         """A claim with a content word: not one of the sources' own pleasantries ("Sorry about that!")."""
@@ -271,7 +316,7 @@ class ExtractiveAnswerer:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
         faq = faq_entry(ranking)
         if faq is not None:
-            return write_cited([CitedSentence(faq[1].chunk.text, faq[0].number)])
+            return write_cited([CitedSentence(faq_answer(ranking, faq[1]), faq[0].number)])
         quoted = self.quoted(ranking)
         return write_cited([self._cited(ranking, i, quoted) for i in quoted])
 
@@ -304,7 +349,7 @@ class ExtractiveAnswerer:
         """The sentences an extractive answer quotes, in the order it shows them.
 
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
-        passed over when it restates a sentence already quoted, or needs a neighbour that is not quoted: the
+        passed over when it restates what the sentences already quoted say, or needs a neighbour that is not quoted: the
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
         options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"), or
         under the sentence right above the list, whatever its rank, and a table row under its header row; an
@@ -315,7 +360,8 @@ class ExtractiveAnswerer:
         that is one step of a procedure brings every step's first sentence (`_steps`), and so does a step ranked
         near it when the question asks how; a list of two items comes whole (`_pair`); the sentence after the best
         comes too when it carries the best one's thought on (`_goes_on`); a question ("Forgot your password?") is
-        never quoted, and a lead-in with nothing to lead into only when nothing else is. The best sentence's source
+        never quoted, and a sentence pointing at what is further down ("the dates below") only first, with the table
+        or list it points at (`_below`), and a lead-in with nothing to lead into only when nothing else is. The best sentence's source
         is shown first, each source's sentences in document order.
         """
         best = ranking.score.max()
@@ -323,7 +369,7 @@ class ExtractiveAnswerer:
         for i in ranking.best(self.max_sentences):  # one passed over is not replaced: further down is further off
             if ranking.score[i] < NEAR_BEST * best:
                 break
-            if any(self._restates(ranking, i, j) for j in chosen):
+            if self._restates(ranking, i, chosen):
                 continue
             text = ranking.sentences[i].text
             step = -1 if leans_back(text) or self._list_place(ranking, i) == "continues" else 1 if leads_in(text) else 0
@@ -331,6 +377,9 @@ class ExtractiveAnswerer:
             hangs_from = self._hangs_from(ranking, i) if not step else []
             if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
                 chosen += [j for j in (i, *hangs_from) if j not in chosen]
+            elif points_below(text):  # "Place your order by the dates below ...": quoted first, with what is below
+                if not chosen and (below := self._below(ranking, i)):
+                    chosen += [i, *below]
             elif not quotable(ranking.sentences[i]) or is_question(text):  # "- Turn off two-step verification", with
                 continue  # nothing above it; "Forgot your password?", which asks and answers nothing
             elif (not chosen or asks_how(ranking.question)) and (steps := self._steps(ranking, i)):  # one step: the procedure
@@ -372,16 +421,20 @@ class ExtractiveAnswerer:
         carries_on = leans_back(text) and not leads_in(text) and not self._list_place(ranking, after)
         return [after] if carries_on and ranking.similarity[after] >= self.min_relevance else []
 
-    def _restates(self, ranking: Ranking, i: int, j: int) -> bool:
-        """Whether sentence `i` says again what quoted sentence `j` says: no word of its own, or (by their own
-        embeddings, not read under the headings they may share) a near-copy."""
-        candidate, quoted = ranking.sentences[i].text, ranking.sentences[j].text
-        if set(self.checker.analyze(candidate)) <= set(self.checker.analyze(quoted)):
+    def _restates(self, ranking: Ranking, i: int, chosen: list[int]) -> bool:
+        """Whether sentence `i` says again what the quoted sentences say: no word that they don't hold between them
+        (an FAQ's "The following items are final sale ...: clearance items, gift cards, ..." under the page's list of
+        them), or (by their own embeddings, not read under the headings they may share) a near-copy of one."""
+        if not chosen:
+            return False
+        candidate = ranking.sentences[i].text
+        said = {word for j in chosen for word in self.checker.analyze(ranking.sentences[j].text)}
+        if set(self.checker.analyze(candidate)) <= said:
             return True
         if ranking.keyword_coverage is not None:  # the embedder does not read this language
             return False
-        vectors = self.checker.vectors([candidate, quoted])
-        return float(vectors[0] @ vectors[1]) >= RESTATES
+        vectors = self.checker.vectors([candidate, *(ranking.sentences[j].text for j in chosen)])
+        return bool((vectors[1:] @ vectors[0]).max() >= RESTATES)
 
     @staticmethod
     def _neighbour(ranking: Ranking, i: int, step: int) -> int | None:
@@ -489,6 +542,25 @@ class ExtractiveAnswerer:
                 return [j] if self._right_above(ranking, j, i) and quotable(above) and not leans_back(above.text) else []
         return []
 
+    def _below(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
+        """The first table or list after sentence `i` in its document, in its chunk or a later retrieved one, as ranked
+        (at most `most` lines, a table's header row included): what a sentence pointing below ("the dates below")
+        points at. [] when none was ranked."""
+        place = ranking.sentences[i]
+
+        def at(j: int) -> tuple[int, int]:
+            return ranking.sentences[j].chunk_order, ranking.sentences[j].position
+
+        same_source = (j for j, other in enumerate(ranking.sentences) if other.number == place.number)
+        after = sorted((j for j in same_source if at(j) > at(i)), key=at)
+        lines: list[int] = []
+        for j in after:
+            if is_table_row(ranking.sentences[j].text) or self._list_place(ranking, j) == "opens":
+                lines.append(j)
+            elif lines:
+                break
+        return lines[:most]
+
     @staticmethod
     def _header_row(ranking: Ranking, i: int) -> list[int]:
         """The ranked header row of table row `i`'s table ("| Destination | Delivery time | Shipping cost |" above
@@ -526,7 +598,10 @@ class ExtractiveAnswerer:
         numbers = {ranking.sentences[i].number for i in chosen}
         sources = []
         for source, hits in ranking.grouped:
-            if source.number in whole or (hits and hits[0].chunk.question and source.number in numbers):
+            if faq is not None and source.number in whole:
+                sources.append(replace(source, text=source.text.replace(faq[1].chunk.text, faq_answer(ranking, faq[1]), 1)))
+                continue
+            if hits and hits[0].chunk.question and source.number in numbers:
                 sources.append(source)
                 continue
             kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]

@@ -71,6 +71,15 @@ def snowball_words(stemmer_language: str) -> Analyzer:
     return lambda text: [stem(word) for word in tokenize(text)]
 
 
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}\b")
+
+
+def initialisms(text: str) -> list[str]:
+    """The initials of each run of two to four capitalised words, lowercased ("United Kingdom" -> "uk"): the
+    abbreviation a customer types for a name a page spells out ("ship to the UK" for "| United Kingdom | ...")."""
+    return ["".join(word[0] for word in run.split()).lower() for run in _NAME_RUN.findall(text)]
+
+
 def has_cjk(text: str) -> bool:
     return _CJK_RUN.search(text) is not None
 

@@ -1,4 +1,5 @@
-"""Questions that ask for the opposite action: "turn off" against "turn on", "unsubscribe" against "subscribe".
+"""Questions that ask for the opposite: "turn off" against "turn on", "unsubscribe" against "subscribe", and a
+yes/no question negated against one that is not ("can I order without an account?", "Do I need an account?").
 
 Embedding models place such questions almost on top of each other (all-MiniLM-L6-v2 scores "How do I
 turn on two-step verification?" and "how do I turn off two step verification?" at 0.89), so a match by
@@ -44,3 +45,15 @@ def asks_the_opposite(question: str, other: str) -> bool:
             if wanted.search(asked) and opposite.search(offered) and not wanted.search(offered):
                 return True
     return False
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot)\b|n't\b")
+
+
+def negated_differently(question: str, other: str) -> bool:
+    """Whether one of two questions is negated and the other is not: the "No" that answers "Do I need an account to
+    place an order?" is a "yes" to "can I order without an account?"."""
+    def negated(text: str) -> bool:
+        return bool(_NEGATION.search(text.lower().replace("\u2019", "'")))
+
+    return negated(question) != negated(other)

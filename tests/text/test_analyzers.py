@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportbot.text.analyzers import TextAnalyzer, snowball_words, tokenize
+from supportbot.text.analyzers import TextAnalyzer, initialisms, snowball_words, tokenize
 
 
 class TestTextAnalyzer:
@@ -23,3 +23,8 @@ class TestTextAnalyzer:
 
     def test_japanese_becomes_character_pairs(self):
         assert TextAnalyzer()("返品の方法") == ["返品", "品の", "の方", "方法"]
+
+
+def test_names_spelled_out_give_the_initials_customers_type():
+    text = "| United Kingdom | 10-15 business days | We ship to the European Union. In the US, Standard shipping"
+    assert initialisms(text) == ["uk", "eu"]  # "In the US" and "Standard" alone are no names of two words

@@ -1,6 +1,6 @@
 import pytest
 
-from supportbot.text.opposites import asks_the_opposite
+from supportbot.text.opposites import asks_the_opposite, negated_differently
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,18 @@ from supportbot.text.opposites import asks_the_opposite
 )
 def test_questions_asking_for_an_action_and_its_undoing_are_told_apart(question, other, opposite):
     assert asks_the_opposite(question, other) is opposite
+
+
+@pytest.mark.parametrize(
+    ("question", "other", "differently"),
+    [
+        ("can I order without an account?", "Do I need an account to place an order?", True),
+        ("Can’t I cancel after an hour?", "Can I cancel my order?", True),
+        ("Is it true you don't ship to PO boxes?", "Can you ship a rug to my PO box?", True),
+        ("Do I have to make an account?", "Do I need an account to place an order?", False),
+        ("Why didn't my code work?", "My promo code isn't working", False),
+        ("Can I get the notes app?", "Do you offer free shipping?", False),  # "notes" is not "not"
+    ],
+)
+def test_a_negated_question_is_told_from_one_that_is_not(question, other, differently):
+    assert negated_differently(question, other) is differently
