@@ -360,9 +360,9 @@ class ExtractiveAnswerer:
         that is one step of a procedure brings every step's first sentence (`_steps`), and so does a step ranked
         near it when the question asks how; a list of two items comes whole (`_pair`); the sentence after the best
         comes too when it carries the best one's thought on (`_goes_on`); a question ("Forgot your password?") is
-        never quoted, and a sentence pointing at what is further down ("the dates below") only first, with the table
-        or list it points at (`_below`), and a lead-in with nothing to lead into only when nothing else is. The best sentence's source
-        is shown first, each source's sentences in document order.
+        never quoted, a sentence pointing at what is further down ("the dates below") only first and with the table
+        or list it points at (`_below`), and a lead-in with nothing to lead into only when nothing else is. The best
+        sentence's source is shown first, each source's sentences in document order.
         """
         best = ranking.score.max()
         chosen: list[int] = []

@@ -76,7 +76,7 @@ class GroundedAnswer:
             yield writer.finish()
             return
         reply.kind = AnswerKind.EXTRACTIVE
-        log.info("no supported sentence in the model's answer (%d dropped): answering extractively", reply.dropped_sentences)
+        log.debug("no supported sentence in the model's answer (%d dropped): answering extractively", reply.dropped_sentences)
         yield (" " if reply.partial_text else "") + self.fallback
 
     def _take(self, sentence: str, writer: CitationWriter, reply: Reply) -> tuple[str, bool, bool]:
