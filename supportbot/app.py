@@ -111,6 +111,7 @@ def _pipeline(
         retrieval.rrf_k,
         embedding_languages(config).reads,
         retrieval.min_keyword_coverage,
+        retrieval.relevant_keyword_coverage,
     )
 
 

@@ -25,6 +25,7 @@ from supportbot.generation.base import ChatMessage, GenerationSettings, Generato
 from supportbot.observability import Metrics
 from supportbot.retrieval.base import Retriever
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.retrieval.hybrid import FOUND_BY_KEYWORDS
 from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
 from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
@@ -192,7 +193,8 @@ class DialogueManager:
         (its similarity with the question clears bot.answer_min_relevance, as "Points expire after 12 months
         without a purchase." does for "Do the points expire?"). Without this, a question the docs answer
         poorly rode on the previous subject's sources and got its answer. A question whose own words find
-        nothing at all has no subject of its own to keep to, and the previous question is its only chance:
+        nothing at all (or only by keywords, retrieval/hybrid.py: the model found no subject in what they
+        matched) has no subject of its own to keep to, and the previous question is its only chance:
         it is read together when the best sentence found so shares a content word with it ("who decides if
         I'm approved?" after Klarna: "Klarna, not Larkspur Goods, decides whether to approve ..."), and not
         when that sentence is about something else ("Are you hiring at the warehouse?" after cast iron care).
@@ -215,7 +217,8 @@ class DialogueManager:
                 return alone  # "do they expire?" alone is about nothing, however well it matches "gift cards never expire"
         if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
             return alone
-        if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, bool(alone.hits)):
+        found_alone = any(not hit.metadata.get(FOUND_BY_KEYWORDS) for hit in alone.hits)
+        if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, found_alone):
             return alone
         together.ranking = replace(ranking, follow_up=True)
         return together

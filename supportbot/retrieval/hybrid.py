@@ -10,6 +10,10 @@ see retrieval.embedding_languages) is ranked by BM25 alone, and a hit is relevan
 enough of the query's words (keyword coverage, `min_keyword_coverage`): the model's cosines for such
 text are noise, and mixing them in ranked the right page first for 27% of the Chinese answer set's
 questions where BM25 alone does for 60% (benchmarks/README.md).
+
+A query the model reads is judged by the dense cosine (`min_score`), and a chunk that holds most of its
+words is relevant too (`relevant_keyword_coverage`): MiniLM scores "Do you take American Express?" 0.31
+against the payment page that lists it, under the bar, while that page holds both of its rare words.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from supportbot.retrieval.dense import DenseRetriever, candidate_count
 from supportbot.retrieval.documents import ScoredChunk
 
 FUSIONS = ("weighted", "rrf")
+# Metadata of a hit under the cosine bar that holds relevant_keyword_coverage of the query's words: relevant by its
+# keywords alone (the model did not find the query's subject in it; bot/dialogue.py reads a follow-up accordingly).
+FOUND_BY_KEYWORDS = "found_by_keywords"
 
 
 def min_max(scores: np.ndarray) -> np.ndarray:
@@ -58,8 +65,10 @@ class HybridRetriever:
         rrf_k: int = 60,
         reads: Callable[[str], bool] | None = None,
         min_keyword_coverage: float = 0.0,
+        relevant_keyword_coverage: float = 1.01,
     ) -> None:
-        """`reads`: whether the embedder reads a query (None: every query); `min_keyword_coverage`: the relevance bar then."""
+        """`reads`: whether the embedder reads a query (None: every query); `min_keyword_coverage`: the relevance bar then;
+        `relevant_keyword_coverage`: the keyword coverage that makes a chunk relevant whatever its cosine (over 1: none)."""
         if fusion not in FUSIONS:
             raise ConfigError(f"retrieval.fusion: unknown fusion {fusion!r} (choose one of {', '.join(FUSIONS)})")
         if not 0.0 <= dense_weight <= 1.0:
@@ -73,6 +82,7 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.reads = reads
         self.min_keyword_coverage = min_keyword_coverage
+        self.relevant_keyword_coverage = relevant_keyword_coverage
 
     def warm_up(self) -> None:
         self.dense.warm_up()
@@ -97,17 +107,22 @@ class HybridRetriever:
         fused = self.fuse(dense_scores, keyword_scores[rows])
         order = np.argsort(-fused, kind="stable")[:k]
         chunks = self.dense.index.chunks
-        return [
-            ScoredChunk(chunks[rows[i]], float(fused[i]), {"dense": float(dense_scores[i]), "bm25": float(keyword_scores[rows[i]])})
-            for i in order
-        ]
+        coverage = self.bm25.coverage(query)
+        hits = []
+        for i in order:
+            metadata = {"dense": float(dense_scores[i]), "bm25": float(keyword_scores[rows[i]]), KEYWORD_COVERAGE: float(coverage[rows[i]])}
+            if metadata["dense"] < self.min_score and metadata[KEYWORD_COVERAGE] >= self.relevant_keyword_coverage:
+                metadata[FOUND_BY_KEYWORDS] = True
+            hits.append(ScoredChunk(chunks[rows[i]], float(fused[i]), metadata))
+        return hits
 
     def is_relevant(self, hit: ScoredChunk) -> bool:
-        """Whether a hit's dense cosine reaches min_score (BM25 alone never makes a chunk relevant), or for a query the
-        embedder does not read, its keyword coverage reaches min_keyword_coverage."""
+        """Whether a hit's dense cosine reaches min_score or its keyword coverage relevant_keyword_coverage (a BM25 score
+        alone never makes a chunk relevant), or for a query the embedder does not read, whether its keyword coverage
+        reaches min_keyword_coverage."""
         if "dense" not in hit.metadata:
             return hit.metadata[KEYWORD_COVERAGE] >= self.min_keyword_coverage
-        return hit.metadata["dense"] >= self.min_score
+        return hit.metadata["dense"] >= self.min_score or bool(hit.metadata.get(FOUND_BY_KEYWORDS))
 
     def retrieve(self, query: str) -> list[ScoredChunk]:
         """The top_k fused hits that are relevant (see is_relevant)."""
