@@ -39,6 +39,7 @@ from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.analyzers import has_cjk, initialisms
+from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite, negated_differently
 from supportbot.text.sentences import is_table_row
 
@@ -212,7 +213,8 @@ def asks_yes_or_no(question: str) -> bool:
 
 def _in_context(sentence: SourceSentence) -> str:
     """A sentence as its reader meets it: under its FAQ question or page heading ("Phone: Call 1-800-...")."""
-    return f"{sentence.context}: {sentence.text}" if sentence.context else sentence.text
+    text = without_bold_marks(sentence.text)
+    return f"{sentence.context}: {text}" if sentence.context else text
 
 
 def chunk_texts(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> dict[str, str]:
