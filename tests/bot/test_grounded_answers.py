@@ -374,7 +374,7 @@ class TestFollowUpOrNewSubject:
             ("How does Larkspur Rewards work?", "Do the points expire?", "expire"),
             ("Can I pay with Klarna?", "who decides if I'm approved?", "decides whether to approve"),
             # Alone, "do they expire?" matches "Larkspur gift cards never expire." better than any reading of the two.
-            ("how many do I need for a reward?", "do they expire?", "Points expire after 12 months"),
+            ("how many do I need for a reward?", "do they expire?", "12 months"),  # of points, not gift cards
         ],
         ids=["ellipsis", "pronoun", "the-new-one", "what-if", "no-word-pointing-back", "own-words-find-nothing", "pronoun-subject"],
     )
