@@ -596,11 +596,10 @@ class ExtractiveAnswerer:
         """
         chosen = set(ranking.best(count)) | set(self.quoted(ranking))
         faq = faq_entry(ranking)
-        whole = {faq[0].number} if faq is not None else set()
         numbers = {ranking.sentences[i].number for i in chosen}
         sources = []
         for source, hits in ranking.grouped:
-            if faq is not None and source.number in whole:
+            if faq is not None and source.number == faq[0].number:
                 sources.append(replace(source, text=source.text.replace(faq[1].chunk.text, faq_answer(ranking, faq[1]), 1)))
                 continue
             if hits and hits[0].chunk.question and source.number in numbers:
