@@ -8,6 +8,9 @@ given, among those that answer the question) supports it:
 - every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
+- it speaks of all or any of something ("You can return anything within 14 days") only where that
+  statement does too: a sentence that drops the source's "unused items" for "anything" reads the
+  same words and means more;
 - both are negated or neither is ("you can" is not supported by "you can't"), and their negations
   apply to the same thing: "there is no warranty for cookware" is not supported by "cookware has a
   warranty, but not against misuse" (the words after each negation, to the end of its clause);
@@ -75,6 +78,14 @@ FUNCTION_WORDS = frozenset(
 # A sentence and its support must agree on whether something is so: "you can put it in the dishwasher"
 # is not supported by "never put it in the dishwasher", however many words they share.
 NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
+# Words that make a statement about all or any of something: the sources must make it too. (Function or conversation
+# words otherwise, so the overlap measure cannot see one added; negated ones, "never", "nothing", are NEGATIONS'.)
+UNIVERSALS = frozenset(
+    {
+        "all", "any", "anything", "anyone", "anybody", "anywhere", "anytime", "every", "everything", "everyone",
+        "everybody", "everywhere", "always", "whatever", "whenever", "wherever", "whichever",
+    }
+)
 _OPENING_YES = re.compile(r"^\W*yes\b", re.IGNORECASE)
 _ONLY_YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -97,6 +108,11 @@ def _negation(word: str) -> bool:
 
 def is_negated(sentence: str) -> bool:
     return any(_negation(word) for word in _WORD.findall(sentence))
+
+
+def is_universal(sentence: str) -> bool:
+    """Whether the sentence speaks of all or any of something ("anything", "every order", "always")."""
+    return any(word.lower() in UNIVERSALS for word in _WORD.findall(sentence))
 
 
 # Where what a negation applies to ends: the clause ("not misuse or normal wear, which ..." / "... but ...").
@@ -177,6 +193,7 @@ class Evidence:
     figures: list[list[Figure]]
     negated: list[bool]
     denied: list[frozenset[str]]  # content words under each statement's negations (denied_text)
+    universal: list[bool]  # the statement speaks of all or any of something (is_universal)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -195,6 +212,7 @@ class Claim:
     quoted: list[str]
     negated: bool
     denied: frozenset[str]  # content words under its negations
+    universal: bool  # it speaks of all or any of something
     yes: bool  # it opens with "Yes"
 
 
@@ -301,6 +319,7 @@ class GroundingChecker:
             [extract_figures(statement) for statement, _ in pairs],
             [is_negated(statement) for statement, _ in pairs],
             [frozenset(self.content_terms(denied_text(statement))) for statement, _ in pairs],
+            [is_universal(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -357,7 +376,13 @@ class GroundingChecker:
         terms = self.content_terms(text)
         denied = frozenset(self.content_terms(denied_text(text)))
         claim = Claim(
-            extract_figures(text), names_in(text), quoted_in(text), is_negated(text), denied, bool(_OPENING_YES.match(text))
+            extract_figures(text),
+            names_in(text),
+            quoted_in(text),
+            is_negated(text),
+            denied,
+            is_universal(text),
+            bool(_OPENING_YES.match(text)),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -394,6 +419,8 @@ class GroundingChecker:
             return f"names not in the source: {', '.join(unknown)}"
         if _opposes(claim, evidence.negated[index], evidence.denied[index]):
             return "the source says the opposite (negation)"
+        if claim.universal and not evidence.universal[index]:
+            return "the source doesn't say all or any"
         if claim.yes and not evidence.affirmed[index]:
             return "the source doesn't answer yes"
         return ""

@@ -99,6 +99,18 @@ class TestGroundedMode:
 
     @pytest.mark.parametrize(
         "model_says",
+        ["You can return anything within 30 days of the delivery date.", "Every item can be returned within 30 days of the delivery date."],
+    )
+    def test_a_rule_for_some_items_is_never_shown_as_a_rule_for_all(self, manager_for, model_says):
+        # The policy's words, less "provided they are unused and in their original packaging": the check reads the same
+        # words and figures, and the customer reads that a used item can go back.
+        manager, _ = manager_for(model_says)
+        reply = manager.reply("console", "c1", "How long do I have to return something?")
+        text = reply.text()
+        assert model_says not in text and "30 days" in text and reply.dropped_sentences == 1, text
+
+    @pytest.mark.parametrize(
+        "model_says",
         [
             "Your tracking says delivered but the package is not here.",
             "The tracking says delivered but there's no package.",  # "no" where the customer wrote "not": the same denial
@@ -546,8 +558,9 @@ class TestSentencesCopiedFromASource:
             "Add #t=1m30s to a link such as youtube.com/watch?v=zJOS0sV2a24 to start the video there.",
             'Click the "View    comparison" button to see both versions.',
             'Search for "-f>@+?*<" to find that page.',
+            "Every order over $50 ships free, and you won't be asked to pay anything on delivery.",
         ],
-        ids=["ids-with-digits", "spaces-in-a-quoted-label", "asterisk-in-a-quoted-phrase"],
+        ids=["ids-with-digits", "spaces-in-a-quoted-label", "asterisk-in-a-quoted-phrase", "words-for-all-or-any"],
     )
     def test_a_later_sentence_holding_links_ids_or_odd_quotes(self, embedder, sentence):
         checker = grounding_checker(embedder)
