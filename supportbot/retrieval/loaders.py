@@ -18,7 +18,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
-from supportbot.text.sentences import is_heading_line, names_a_topic
+from supportbot.text.sentences import CLOSING_PUNCTUATION, is_heading_line, names_a_topic
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -163,10 +163,20 @@ def _marked_headings(text: str, title: str) -> str:
     return "\n".join(marked)
 
 
+def _title_line(lines: list[str]) -> str:
+    """The first line when it is the text's title: short, not closed like a sentence, with text under it.
+
+    A first line that is itself what the file says ("Vouchers are valid for 2 years.") is not a title: read as
+    one, it became a heading over nothing, and a one-line file was indexed empty.
+    """
+    if len(lines) < 2 or len(lines[0]) > 100 or lines[0][-1] in CLOSING_PUNCTUATION:
+        return ""
+    return lines[0]
+
+
 def load_text(source: SourceFile) -> LoadResult:
     text = read_utf8(source.path)
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    title = first_line if 0 < len(first_line) <= 100 else _title_from_name(source.name)
+    title = _title_line([line.strip() for line in text.splitlines() if line.strip()]) or _title_from_name(source.name)
     return LoadResult([SourceDocument(source.name, title, source.name, _marked_headings(text, title), "text")])
 
 

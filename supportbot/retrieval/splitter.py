@@ -15,9 +15,10 @@ from supportbot.retrieval.documents import Chunk, SourceDocument
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
-# HTML titles without the site's name, a PDF's numbered section headings), so that an index built before is
-# re-embedded whole, not kept for unchanged files.
-READER_VERSION = 2
+# HTML titles without the site's name, a PDF's numbered section headings; 3: a plain-text file's first line is its
+# title only when it is not a sentence, so a one-line file is no longer indexed empty), so that an index built
+# before is re-embedded whole, not kept for unchanged files.
+READER_VERSION = 3
 
 
 @dataclass(frozen=True)

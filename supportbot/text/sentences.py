@@ -18,6 +18,7 @@ import re
 
 MAX_SENTENCE_CHARS = 400
 HEADING_CHARS = 60  # longer lines without closing punctuation are wrapped text, not headings
+CLOSING_PUNCTUATION = ".!?,;:。！？，；："  # what ends a sentence or a clause, never a heading
 
 # Words after which a full stop does not end a sentence (lowercased, without the dot).
 ABBREVIATIONS = frozenset(
@@ -87,7 +88,7 @@ def is_table_row(line: str) -> bool:
 def names_a_topic(line: str) -> bool:
     """A short line without closing punctuation: a heading's shape ("Fixing rust", "How to make a claim")."""
     line = line.strip()
-    return len(line) <= HEADING_CHARS and line[-1] not in ".!?,;:。！？，；："
+    return len(line) <= HEADING_CHARS and line[-1] not in CLOSING_PUNCTUATION
 
 
 def is_heading_line(line: str, following: str) -> bool:

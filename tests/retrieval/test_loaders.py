@@ -9,6 +9,7 @@ import pytest
 
 from supportbot.errors import DocumentError
 from supportbot.retrieval.loaders import SourceFile, _numbered_headings, discover_files, load_file, sample_docs_dir
+from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
 
 
 def _source(path: Path) -> SourceFile:
@@ -49,6 +50,19 @@ class TestLoadFormats:
         headings = [line for line in document.text.splitlines() if line.startswith("#")]
         # A wrapped line inside a paragraph ("Scrub them away ...") is not a heading, nor a list item, nor a sentence.
         assert (document.title, headings) == ("Caring for Cast Iron", ["# Caring for Cast Iron", "## Fixing rust", "## Warranty"])
+
+    @pytest.mark.parametrize(
+        "text",
+        ["Vouchers are valid for 2 years.", "Vouchers are valid for 2 years.\nThey can't be exchanged for cash.\n"],
+        ids=["one-line-file", "first-line-a-sentence"],
+    )
+    def test_a_first_line_that_is_a_sentence_is_indexed_as_text_not_as_the_title(self, tmp_path: Path, text):
+        page = tmp_path / "gift-vouchers.txt"
+        page.write_text(text, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        chunks = DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split())).split(document)
+        assert document.title == "Gift vouchers"
+        assert [chunk.text for chunk in chunks] == [text.strip()]  # every sentence is in a chunk's text, none in a heading
 
     def test_a_pdfs_numbered_section_headings_become_headings(self):
         pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
