@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from supportbot.bot.approved import ApprovedAnswers
-from supportbot.bot.extractive import ExtractiveAnswerer, Ranking
+from supportbot.bot.extractive import ExtractiveAnswerer, Ranking, about_something_else, in_context
 from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
@@ -226,10 +226,12 @@ class DialogueManager:
     def _answers_alone(self, question: str, together: Ranking, found_alone: bool) -> bool:
         """Whether the best sentence of the together reading answers a question that names its own subject (see
         _read): by similarity with the question alone, or, when the question's own words found nothing, by sharing
-        a content word with it. (Keyword coverage, for a question the embedder does not read, says nothing here.)"""
+        a content word with it; never when it is about something other than what the question names. (Keyword coverage, for a question the embedder does not read, says nothing here.)"""
         if together.keyword_coverage is not None or not together.sentences:
             return True
         best = together.best(1)[0]
+        if about_something_else(question, in_context(together.sentences[best])):
+            return False  # "how long does delivery to the EU take?" after the UK: the UK's row is not its answer
         if found_alone:
             similarity = self.extractive.rank(question, together.grouped).similarity[best]
             return bool(similarity >= self.bot.answer_min_relevance)

@@ -34,7 +34,7 @@ from functools import cached_property
 import numpy as np
 
 from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
-from supportbot.bot.grounding import GroundingChecker, SourceSentence, source_sentences
+from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
@@ -211,7 +211,7 @@ def asks_yes_or_no(question: str) -> bool:
     return has_cjk(question) or bool(_YES_OR_NO_QUESTION.search(question.strip()))
 
 
-def _in_context(sentence: SourceSentence) -> str:
+def in_context(sentence: SourceSentence) -> str:
     """A sentence as its reader meets it: under its FAQ question or page heading ("Phone: Call 1-800-...")."""
     text = without_bold_marks(sentence.text)
     return f"{sentence.context}: {text}" if sentence.context else text
@@ -230,6 +230,36 @@ def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], ov
     """
     coverages = [hit.metadata[KEYWORD_COVERAGE] for _, hits in grouped for hit in hits if KEYWORD_COVERAGE in hit.metadata]
     return max(coverages) if coverages else float(overlap.max())
+
+
+def holds_name(name: str, text: str) -> bool:
+    """Whether `text` names `name`, spelled out or by its initials ("UK": "United Kingdom")."""
+    name = name.lower()
+    return re.search(rf"\b{re.escape(name)}\b", text.lower()) is not None or name in initialisms(text)
+
+
+def asked_names(question: str) -> list[str]:
+    """What the customer named (grounding.names_in), less "I'm", "I've" ... mid-sentence."""
+    return [name for name in names_in(question) if re.split(r"['’]", name)[0] != "I"]
+
+
+def about_something_else(question: str, text: str) -> bool:
+    """Whether `text` is about something other than what the customer named: the question names something (a
+    place, a brand, a plan: "the UK", "Klarna"), `text` holds none of it and names something the question doesn't
+    ("In the US, Standard shipping takes 5-7 business days" for "how much does it cost to ship to the UK?")."""
+    asked = asked_names(question)
+    if not asked or any(holds_name(name, text) for name in asked):
+        return False
+    return any(not holds_name(name, question) for name in names_in(text))
+
+
+def _names_answered(ranking: Ranking) -> bool:
+    """Whether a sentence ranked within NEAR_BEST of the best holds everything the customer named (see quoted)."""
+    asked = asked_names(ranking.question)
+    if not asked or not len(ranking.score):
+        return False
+    near = [i for i in ranking.best(len(ranking.sentences)) if ranking.score[i] >= NEAR_BEST * ranking.score.max()]
+    return any(all(holds_name(name, in_context(ranking.sentences[i])) for name in asked) for i in near)
 
 
 def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
@@ -276,7 +306,7 @@ class ExtractiveAnswerer:
         words = sorted(set(self.checker.analyze(question)))  # summed in one order: equal scores come out equal in every process
         if not words:
             return np.zeros(len(sentences))
-        terms = [self._terms(_in_context(sentence)) for sentence in sentences]
+        terms = [self._terms(in_context(sentence)) for sentence in sentences]
         weight = {word: math.log(1 + len(terms) / (1 + sum(word in t for t in terms))) for word in words}
         total = sum(weight.values())
         return np.array([sum(weight[word] for word in words if word in t) / total for t in terms])
@@ -304,7 +334,7 @@ class ExtractiveAnswerer:
         if not self.checker.reads(question):
             overlap = self._keyword_overlap(question, sentences)
             return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap), question)
-        vectors = self.checker.vectors([_in_context(sentence) for sentence in sentences])
+        vectors = self.checker.vectors([in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
         score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
         return Ranking(grouped, sentences, similarity, score, question=question)
@@ -351,7 +381,9 @@ class ExtractiveAnswerer:
         """The sentences an extractive answer quotes, in the order it shows them.
 
         The `max_sentences` best are candidates, taken while they rank within NEAR_BEST of the best. One is
-        passed over when it restates what the sentences already quoted say, or needs a neighbour that is not quoted: the
+        passed over when it restates what the sentences already quoted say, when it is about something other than
+        what the customer named while a sentence ranked within NEAR_BEST is about it (the US rates for "how much
+        does it cost to ship to the UK?": `about_something_else`), or needs a neighbour that is not quoted: the
         sentence before it, when it leans back or goes on a list item, or after it, when it leads in ("Some
         options:"). A list item is quoted under the lead-in of its list ("This warranty does not cover:"), or
         under the sentence right above the list, whatever its rank, and a table row under its header row; an
@@ -368,10 +400,13 @@ class ExtractiveAnswerer:
         """
         best = ranking.score.max()
         chosen: list[int] = []
+        named = _names_answered(ranking)
         for i in ranking.best(self.max_sentences):  # one passed over is not replaced: further down is further off
             if ranking.score[i] < NEAR_BEST * best:
                 break
             if self._restates(ranking, i, chosen):
+                continue
+            if named and about_something_else(ranking.question, in_context(ranking.sentences[i])):
                 continue
             text = ranking.sentences[i].text
             step = -1 if leans_back(text) or self._list_place(ranking, i) == "continues" else 1 if leads_in(text) else 0
