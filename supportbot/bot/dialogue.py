@@ -226,7 +226,9 @@ class DialogueManager:
     def _answers_alone(self, question: str, together: Ranking, found_alone: bool) -> bool:
         """Whether the best sentence of the together reading answers a question that names its own subject (see
         _read): by similarity with the question alone, or, when the question's own words found nothing, by sharing
-        a content word with it; never when it is about something other than what the question names. (Keyword coverage, for a question the embedder does not read, says nothing here.)"""
+        a content word with it; never when it is about something other than what the question names
+        (extractive.about_something_else). (Keyword coverage, for a question the embedder does not read, says
+        nothing here.)"""
         if together.keyword_coverage is not None or not together.sentences:
             return True
         best = together.best(1)[0]

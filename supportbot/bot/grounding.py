@@ -8,6 +8,11 @@ given, among those that answer the question) supports it:
 - every name it uses (capitalised or all-caps words: a product, a policy, a place) appears in
   that source's text or in what the customer wrote, and every phrase it quotes or sets in bold (a
   button, a menu item) appears there word for word;
+- what it states figures about is what that statement states them about: a sentence whose first
+  content word (in English mostly its subject) is missing from the statement, while another
+  statement that has it states other figures, has moved them to something else ("Express shipping
+  takes 3-5 business days and costs $6" on "Standard shipping takes 3-5 business days and costs
+  $6", beside "Express shipping takes 1-2 business days and costs $15");
 - it speaks of all or any of something ("You can return anything within 14 days") only where that
   statement does too: a sentence that drops the source's "unused items" for "anything" reads the
   same words and means more;
@@ -214,6 +219,7 @@ class Claim:
     denied: frozenset[str]  # content words under its negations
     universal: bool  # it speaks of all or any of something
     yes: bool  # it opens with "Yes"
+    subject: str = ""  # its first content word as analysed: what it is about, in English mostly
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,17 @@ def _opposes(claim: Claim, negated: bool, denied: frozenset[str]) -> bool:
     if claim.negated != negated:
         return True
     return bool(claim.denied and denied) and not claim.denied & denied
+
+
+def _figures_of_something_else(claim: Claim, index: int, evidence: Evidence) -> bool:
+    """Whether the claim states statement `index`'s figures about something else: its subject is not in that
+    statement, and another statement that has it states figures the claim does not (see the module docstring)."""
+    if not claim.figures or not claim.subject or claim.subject in evidence.terms[index]:
+        return False
+    return any(
+        other != index and claim.subject in terms and figures and not all(figures_match(figure, figures) for figure in claim.figures)
+        for other, (terms, figures) in enumerate(zip(evidence.terms, evidence.figures, strict=True))
+    )
 
 
 class GroundingChecker:
@@ -383,6 +400,7 @@ class GroundingChecker:
             denied,
             is_universal(text),
             bool(_OPENING_YES.match(text)),
+            next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -421,6 +439,8 @@ class GroundingChecker:
             return "the source says the opposite (negation)"
         if claim.universal and not evidence.universal[index]:
             return "the source doesn't say all or any"
+        if _figures_of_something_else(claim, index, evidence):
+            return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:
             return "the source doesn't answer yes"
         return ""

@@ -597,6 +597,31 @@ class TestNegations:
         assert check.supported is supported, check
 
 
+class TestFiguresOfSomethingElse:
+    """A sentence states a statement's figures only about what that statement states them about."""
+
+    SHIPPING = (
+        "Standard shipping takes 3-5 business days and costs $6, or is free on orders over $75. "
+        "Express shipping takes 1-2 business days and costs $15. Express is not available for furniture."
+    )
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("Express shipping takes 3-5 business days and costs $6.", False),  # the standard rates, moved to express
+            ("Standard shipping takes 1-2 business days.", False),
+            ("Express shipping takes 1-2 business days and costs $15.", True),
+            ("Standard shipping is free on orders over $75.", True),
+            ("Express is not available for furniture.", True),  # no figure: nothing to move
+        ],
+    )
+    def test_figures_stay_with_what_the_source_states_them_about(self, embedder, sentence, supported):
+        checker = grounding_checker(embedder)
+        evidence = checker.evidence([_faq_source("How long does shipping take?", self.SHIPPING)], ["How long does shipping take?"])
+        check = checker.check(sentence, evidence)
+        assert check.supported is supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder
