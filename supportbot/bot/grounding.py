@@ -13,6 +13,9 @@ given, among those that answer the question) supports it:
   statement that has it states other figures, has moved them to something else ("Express shipping
   takes 3-5 business days and costs $6" on "Standard shipping takes 3-5 business days and costs
   $6", beside "Express shipping takes 1-2 business days and costs $15");
+- what it bounds from above (under, up to, within, before ...) or from below (over, at least, after
+  ...), that statement bounds the same way: "free on orders under $50" is not supported by "free on
+  orders over $50", nor "after 30 days" by "within 30 days";
 - it speaks of all or any of something ("You can return anything within 14 days") only where that
   statement does too: a sentence that drops the source's "unused items" for "anything" reads the
   same words and means more;
@@ -91,6 +94,18 @@ UNIVERSALS = frozenset(
         "everybody", "everywhere", "always", "whatever", "whenever", "wherever", "whichever",
     }
 )
+# Words that bound an amount, a time or an event from above or from below: a sentence and its support must bound
+# alike ("under $50" / "over $50" share every content word and figure). Function words otherwise, so the overlap
+# measure cannot see them.
+BOUNDS = {
+    "above": re.compile(
+        r"\b(?:under|below|less than|fewer than|at most|or less|or fewer|up to|within|no more than|before|prior to|until)\b",
+        re.IGNORECASE,
+    ),
+    "below": re.compile(
+        r"\b(?:over|above|more than|greater than|at least|or more|exceeding|after|later than|beyond)\b", re.IGNORECASE
+    ),
+}
 _OPENING_YES = re.compile(r"^\W*yes\b", re.IGNORECASE)
 _ONLY_YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -113,6 +128,12 @@ def _negation(word: str) -> bool:
 
 def is_negated(sentence: str) -> bool:
     return any(_negation(word) for word in _WORD.findall(sentence))
+
+
+def bounds_in(sentence: str) -> frozenset[str]:
+    """How the sentence bounds what it states: "above" (under, up to, within, before ...), "below" (over, at least,
+    after ...), both or neither."""
+    return frozenset(side for side, words in BOUNDS.items() if words.search(sentence))
 
 
 def is_universal(sentence: str) -> bool:
@@ -199,6 +220,7 @@ class Evidence:
     negated: list[bool]
     denied: list[frozenset[str]]  # content words under each statement's negations (denied_text)
     universal: list[bool]  # the statement speaks of all or any of something (is_universal)
+    bounds: list[frozenset[str]]  # how each statement bounds what it states (bounds_in)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -220,6 +242,7 @@ class Claim:
     universal: bool  # it speaks of all or any of something
     yes: bool  # it opens with "Yes"
     subject: str = ""  # its first content word as analysed: what it is about, in English mostly
+    bounds: frozenset[str] = frozenset()  # how it bounds what it states (bounds_in)
 
 
 @dataclass(frozen=True)
@@ -337,6 +360,7 @@ class GroundingChecker:
             [is_negated(statement) for statement, _ in pairs],
             [frozenset(self.content_terms(denied_text(statement))) for statement, _ in pairs],
             [is_universal(statement) for statement, _ in pairs],
+            [bounds_in(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -401,6 +425,7 @@ class GroundingChecker:
             is_universal(text),
             bool(_OPENING_YES.match(text)),
             next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
+            bounds_in(text),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -439,6 +464,8 @@ class GroundingChecker:
             return "the source says the opposite (negation)"
         if claim.universal and not evidence.universal[index]:
             return "the source doesn't say all or any"
+        if not claim.bounds <= evidence.bounds[index]:
+            return "the source bounds it the other way (over/under, before/after)"
         if _figures_of_something_else(claim, index, evidence):
             return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:

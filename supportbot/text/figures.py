@@ -4,6 +4,7 @@ A support answer hurts most when a figure is wrong, so grounding compares figure
 Normalising first means "5-7", "5–7", "5 to 7" and "five to seven" are one range; "$25", "25 USD"
 and "25.00" one amount; "30-day" and "30 days" one number; "1 pm" and "1:00 PM" one time; and
 "December 14, 2026" and "Dec 14" one date (a date without a year matches the same day in any year).
+A duration keeps its unit: "30 weeks" is not "30 days", "5-7 business days" is "5-7 days".
 A number that is part of a name or code ("LG-482913", "SKU 4471", "1-800-555-0142") is kept as a
 code: it matches only the same code, never a quantity.
 """
@@ -11,7 +12,7 @@ code: it matches only the same code, never a quantity.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -57,6 +58,7 @@ class Figure:
     kind: str  # number, amount, range, date, time or code
     value: tuple
     text: str
+    unit: str = ""  # a duration's unit, singular: "day" for "5-7 business days" and "a 30-day window"
 
 
 def _number(text: str) -> float:
@@ -99,6 +101,15 @@ _PRONOUN_ONE_BEFORE = re.compile(r"\b(?:the|this|that|which|each|every|any|no|a|
 _PRONOUN_ONE_AFTER = re.compile(r"^\s+(?:of|another)\b", re.IGNORECASE)
 
 
+# A duration's unit right after its number: "30 days", "30-day", "5-7 business days", "24 hours".
+_UNIT = re.compile(r"\s*-?\s*(?:(?:business|working|calendar)\s+)?(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+
+
+def _unit_after(text: str, end: int) -> str:
+    match = _UNIT.match(text, end)
+    return match.group(1).lower() if match else ""
+
+
 def _is_pronoun_one(text: str, match: re.Match) -> bool:
     """'one' as a pronoun ("this one", "one of our team") states no quantity."""
     if match.group(0).lower() != "one":
@@ -121,14 +132,20 @@ def extract_figures(text: str) -> list[Figure]:
             figure = _figure(kind, match, match.groups())
             if figure is None:  # not what it looked like: its numbers are read by the later patterns
                 continue
+            if figure.kind in ("number", "range"):
+                figure = replace(figure, unit=_unit_after(text, match.end()))
             found.append((match.start(), figure))
             remaining = remaining[: match.start()] + " " * (match.end() - match.start()) + remaining[match.end() :]
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]
 
 
 def figures_match(figure: Figure, known: list[Figure]) -> bool:
-    """Whether `known` states `figure`. Strict on purpose: "up to 7 days" is not "5-7 days", "$5" is not "5 days"."""
+    """Whether `known` states `figure`. Strict on purpose: "up to 7 days" is not "5-7 days", "$5" is not "5 days",
+    "30 weeks" is not "30 days" (a duration without its unit, as in a table's "5-7" under "Business days", matches
+    either)."""
     for other in known:
+        if figure.unit and other.unit and figure.unit != other.unit:
+            continue
         if figure.kind == "date" and other.kind == "date":
             if figure.value == other.value or figure.value[:2] == other.value[:2] and None in (figure.value[2], other.value[2]):
                 return True

@@ -622,6 +622,27 @@ class TestFiguresOfSomethingElse:
         assert check.supported is supported, check
 
 
+class TestBounds:
+    """A sentence bounds what it states (under/over, within/after, before/after) as its statement does."""
+
+    @pytest.mark.parametrize(
+        ("source", "sentence", "supported"),
+        [
+            ("Standard shipping is free on orders over $50.", "Standard shipping is free on orders under $50.", False),
+            ("Standard shipping is free on orders over $50.", "Standard shipping is free on orders of $50 or less.", False),
+            ("Standard shipping is free on orders over $50.", "Standard shipping is free on orders above $50.", True),
+            ("Items can be returned within 30 days of the delivery date.", "Items can be returned after 30 days of the delivery date.", False),
+            ("You can change the shipping address only before the order ships.", "You can change the shipping address after the order ships.", False),
+            ("You can change the shipping address only before the order ships.", "You can change the shipping address before the order ships.", True),
+        ],
+    )
+    def test_a_bound_turned_around_is_not_supported(self, embedder, source, sentence, supported):
+        checker = grounding_checker(embedder)
+        evidence = checker.evidence([_faq_source("What's the policy?", source)], ["What's the policy?"])
+        check = checker.check(sentence, evidence)
+        assert check.supported is supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder

@@ -42,6 +42,14 @@ class TestUnsupportedFigures:
         assert [f.text for f in unsupported_figures("Refunds take 2-4 business days and cost $5.", SOURCE)] == ["2-4", "$5"]
         assert unsupported_figures("Refunds take five to seven business days.", SOURCE) == []
 
+    @pytest.mark.parametrize("written", ["5-7 business weeks", "5-7 months", "within 5-7 hours"])
+    def test_a_duration_in_another_unit_is_another_duration(self, written):
+        assert [f.text for f in unsupported_figures(f"Refunds take {written}.", SOURCE)] == ["5-7"]
+
+    @pytest.mark.parametrize("written", ["5-7 days", "5-7 working days", "a 5-7-day wait", "5 to 7"])
+    def test_a_duration_in_the_same_unit_or_without_one_is_the_same_duration(self, written):
+        assert unsupported_figures(f"Refunds take {written}.", SOURCE) == []
+
     def test_a_number_inside_a_stated_range_is_not_the_range(self):
         assert [f.text for f in unsupported_figures("Refunds take 7 business days.", SOURCE)] == ["7"]
 
