@@ -16,6 +16,9 @@ given, among those that answer the question) supports it:
 - what it bounds from above (under, up to, within, before ...) or from below (over, at least, after
   ...), that statement bounds the same way: "free on orders under $50" is not supported by "free on
   orders over $50", nor "after 30 days" by "within 30 days";
+- it holds no word that a word of that statement turns around with a negative prefix, nor the other
+  way: "Gift cards are refundable." is not supported by "Gift cards are non-refundable.", nor
+  "if the item arrived undamaged" by "if the item arrived damaged";
 - it speaks of all or any of something ("You can return anything within 14 days") only where that
   statement does too: a sentence that drops the source's "unused items" for "anything" reads the
   same words and means more;
@@ -106,6 +109,9 @@ BOUNDS = {
         r"\b(?:over|above|more than|greater than|at least|or more|exceeding|after|later than|beyond)\b", re.IGNORECASE
     ),
 }
+# Prefixes that turn a word around ("non-refundable", "undamaged", "unavailable", "invalid", "disabled").
+NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
+_PLAIN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _OPENING_YES = re.compile(r"^\W*yes\b", re.IGNORECASE)
 _ONLY_YES = re.compile(r"\W*yes\W*", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -134,6 +140,23 @@ def bounds_in(sentence: str) -> frozenset[str]:
     """How the sentence bounds what it states: "above" (under, up to, within, before ...), "below" (over, at least,
     after ...), both or neither."""
     return frozenset(side for side, words in BOUNDS.items() if words.search(sentence))
+
+
+def plain_words(sentence: str) -> frozenset[str]:
+    """The sentence's words as written, lowercased, hyphens dropped ("non-refundable" -> "nonrefundable")."""
+    return frozenset(word.replace("-", "") for word in _PLAIN_WORD.findall(sentence.lower()))
+
+
+def turns_around(words: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether a word of `words` is a word of `other` with a negative prefix ("undamaged" for "damaged"), where
+    `other` lacks that word and `words` the one without the prefix (a statement naming both, "damaged" and
+    "undamaged" items, turns neither around). The rest must be 4 letters or more ("unit" is not "un" + "it")."""
+    for word in words - other:
+        for prefix in NEGATIVE_PREFIXES:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= 4 and rest in other and rest not in words:
+                return True
+    return False
 
 
 def is_universal(sentence: str) -> bool:
@@ -221,6 +244,7 @@ class Evidence:
     denied: list[frozenset[str]]  # content words under each statement's negations (denied_text)
     universal: list[bool]  # the statement speaks of all or any of something (is_universal)
     bounds: list[frozenset[str]]  # how each statement bounds what it states (bounds_in)
+    words: list[frozenset[str]]  # each statement's words as written (plain_words)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -243,6 +267,7 @@ class Claim:
     yes: bool  # it opens with "Yes"
     subject: str = ""  # its first content word as analysed: what it is about, in English mostly
     bounds: frozenset[str] = frozenset()  # how it bounds what it states (bounds_in)
+    words: frozenset[str] = frozenset()  # its words as written (plain_words)
 
 
 @dataclass(frozen=True)
@@ -361,6 +386,7 @@ class GroundingChecker:
             [frozenset(self.content_terms(denied_text(statement))) for statement, _ in pairs],
             [is_universal(statement) for statement, _ in pairs],
             [bounds_in(statement) for statement, _ in pairs],
+            [plain_words(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -426,6 +452,7 @@ class GroundingChecker:
             bool(_OPENING_YES.match(text)),
             next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
             bounds_in(text),
+            plain_words(text),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -464,6 +491,8 @@ class GroundingChecker:
             return "the source says the opposite (negation)"
         if claim.universal and not evidence.universal[index]:
             return "the source doesn't say all or any"
+        if turns_around(claim.words, evidence.words[index]) or turns_around(evidence.words[index], claim.words):
+            return "the source says the opposite (a word with a negative prefix)"
         if not claim.bounds <= evidence.bounds[index]:
             return "the source bounds it the other way (over/under, before/after)"
         if _figures_of_something_else(claim, index, evidence):

@@ -643,6 +643,29 @@ class TestBounds:
         assert check.supported is supported, check
 
 
+class TestWordsTurnedAround:
+    """A word with a negative prefix ("non-refundable", "undamaged") is the opposite of the word without it."""
+
+    @pytest.mark.parametrize(
+        ("source", "sentence", "supported"),
+        [
+            ("Gift cards are non-refundable.", "Gift cards are refundable.", False),
+            ("Unopened items can be returned within 30 days.", "Opened items can be returned within 30 days.", False),
+            (
+                "Original shipping charges are refunded only if the item arrived damaged.",
+                "Original shipping charges are refunded if the item arrived undamaged.",
+                False,
+            ),
+            ("Damaged items get a free replacement; undamaged ones get a refund.", "Damaged items get a free replacement.", True),
+        ],
+    )
+    def test_a_word_turned_around_is_not_supported(self, embedder, source, sentence, supported):
+        checker = grounding_checker(embedder)
+        evidence = checker.evidence([_faq_source("What's the policy?", source)], ["What's the policy?"])
+        check = checker.check(sentence, evidence)
+        assert check.supported is supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder
