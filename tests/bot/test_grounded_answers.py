@@ -549,6 +549,12 @@ def _faq_source(question: str, answer: str) -> Source:
     return Source(1, "faq.jsonl#7", question, "faq.jsonl", "", 0.9, text=f"Q: {question}\nA: {answer}")
 
 
+def _check_on_faq(embedder, question: str, answer: str, sentence: str):
+    """The check of `sentence` against one FAQ entry, the customer having asked the entry's question."""
+    checker = grounding_checker(embedder)
+    return checker.check(sentence, checker.evidence([_faq_source(question, answer)], [question]))
+
+
 class TestSentencesCopiedFromASource:
     """The check accepts a sentence a source states word for word, whatever the sentence holds."""
 
@@ -570,9 +576,7 @@ class TestSentencesCopiedFromASource:
         ids=["ids-with-digits", "spaces-in-a-quoted-label", "asterisk-in-a-quoted-phrase", "words-for-all-or-any"],
     )
     def test_a_later_sentence_holding_links_ids_or_odd_quotes(self, embedder, sentence):
-        checker = grounding_checker(embedder)
-        evidence = checker.evidence([_faq_source("How do I do it?", f"It depends on the page. {sentence}")], ["How do I do it?"])
-        check = checker.check(sentence, evidence)
+        check = _check_on_faq(embedder, "How do I do it?", f"It depends on the page. {sentence}", sentence)
         assert check.supported, check.reason
 
 
@@ -591,9 +595,7 @@ class TestNegations:
         ids=["denies-what-the-source-grants", "denies-what-the-source-denies", "leaves-out-the-source's-exception"],
     )
     def test_a_negation_must_apply_to_what_the_source_denies(self, embedder, sentence, supported):
-        checker = grounding_checker(embedder)
-        evidence = checker.evidence([_faq_source("Is cookware under warranty?", self.WARRANTY)], ["Is cookware under warranty?"])
-        check = checker.check(sentence, evidence)
+        check = _check_on_faq(embedder, "Is cookware under warranty?", self.WARRANTY, sentence)
         assert check.supported is supported, check
 
 
@@ -616,9 +618,7 @@ class TestFiguresOfSomethingElse:
         ],
     )
     def test_figures_stay_with_what_the_source_states_them_about(self, embedder, sentence, supported):
-        checker = grounding_checker(embedder)
-        evidence = checker.evidence([_faq_source("How long does shipping take?", self.SHIPPING)], ["How long does shipping take?"])
-        check = checker.check(sentence, evidence)
+        check = _check_on_faq(embedder, "How long does shipping take?", self.SHIPPING, sentence)
         assert check.supported is supported, check
 
 
@@ -637,9 +637,7 @@ class TestBounds:
         ],
     )
     def test_a_bound_turned_around_is_not_supported(self, embedder, source, sentence, supported):
-        checker = grounding_checker(embedder)
-        evidence = checker.evidence([_faq_source("What's the policy?", source)], ["What's the policy?"])
-        check = checker.check(sentence, evidence)
+        check = _check_on_faq(embedder, "What's the policy?", source, sentence)
         assert check.supported is supported, check
 
 
@@ -660,9 +658,7 @@ class TestWordsTurnedAround:
         ],
     )
     def test_a_word_turned_around_is_not_supported(self, embedder, source, sentence, supported):
-        checker = grounding_checker(embedder)
-        evidence = checker.evidence([_faq_source("What's the policy?", source)], ["What's the policy?"])
-        check = checker.check(sentence, evidence)
+        check = _check_on_faq(embedder, "What's the policy?", source, sentence)
         assert check.supported is supported, check
 
 
