@@ -258,7 +258,7 @@ def _names_answered(ranking: Ranking) -> bool:
     asked = asked_names(ranking.question)
     if not asked or not len(ranking.score):
         return False
-    near = [i for i in ranking.best(len(ranking.sentences)) if ranking.score[i] >= NEAR_BEST * ranking.score.max()]
+    near = np.flatnonzero(ranking.score >= NEAR_BEST * ranking.score.max())
     return any(all(holds_name(name, in_context(ranking.sentences[i])) for name in asked) for i in near)
 
 
