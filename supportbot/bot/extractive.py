@@ -33,7 +33,7 @@ from functools import cached_property
 
 import numpy as np
 
-from supportbot.bot.citations import CitedSentence, is_full_sentence, write_cited
+from supportbot.bot.citations import CitedSentence, is_full_sentence, marker, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
@@ -267,11 +267,18 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     asks for the opposite of what the customer asks ("How do I turn on two-step verification?" for "how do I turn
     it off?", which embedding models take for the same question; text/opposites.py), or the customer's question is a
     follow-up read with the one before it (the entry that comes first is then mostly the one that answered the first
-    question, and its whole answer was the last reply: "What if I lose my phone?" after the steps to turn it on)."""
+    question, and its whole answer was the last reply: "What if I lose my phone?" after the steps to turn it on).
+
+    An answer too long for one chunk is quoted from its start, the first chunk, when that was retrieved too (a
+    source's hits are one document's chunks): a later chunk opens in the middle of the answer. Without it, a later
+    chunk that opens mid-sentence ("selected text. It seems to store your character styles ...") is no answer
+    either, and the entry's sentences are ranked as a page's are.
+    """
     source, hits = ranking.grouped[0]
     if ranking.follow_up or not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
         return None
-    return source, hits[0]
+    opening = next((hit for hit in hits if hit.chunk.order == 0), hits[0])
+    return None if opening.chunk.order and opening.chunk.text[:1].islower() else (source, opening)
 
 
 _YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
@@ -347,8 +354,8 @@ class ExtractiveAnswerer:
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
         faq = faq_entry(ranking)
-        if faq is not None:
-            return write_cited([CitedSentence(faq_answer(ranking, faq[1]), faq[0].number)])
+        if faq is not None:  # as written: not set as a list item where the chunk ends mid-sentence ("... Don't know why you")
+            return f"{faq_answer(ranking, faq[1])} {marker(faq[0].number)}"
         quoted = self.quoted(ranking)
         return write_cited([self._cited(ranking, i, quoted) for i in quoted])
 

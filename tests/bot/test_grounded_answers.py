@@ -410,9 +410,9 @@ class TestFollowUpOrNewSubject:
         assert reply.kind == AnswerKind.EXTRACTIVE and "decides whether to approve" in reply.text(), reply.text()
 
 
-def _hit(chunk_id: str, text: str, title: str) -> ScoredChunk:
+def _hit(chunk_id: str, text: str, title: str, question: str = "") -> ScoredChunk:
     doc_id = chunk_id.partition("::")[0]
-    return ScoredChunk(Chunk(chunk_id, doc_id, title, doc_id, text), 0.9)
+    return ScoredChunk(Chunk(chunk_id, doc_id, title, doc_id, text, question=question), 0.9)
 
 
 class TestQuotedSentences:
@@ -496,6 +496,24 @@ class TestQuotedSentences:
         page = "province or country. Nothing in this warranty limits your rights under consumer law."
         ranking = answerer.rank("Does the warranty limit my rights in my province?", group_sources([_hit("warranty.pdf::4", page, "Limited Warranty")]))
         assert [sentence.text for sentence in ranking.sentences] == ["Nothing in this warranty limits your rights under consumer law."]
+
+    def test_a_long_faq_answer_is_quoted_from_its_start(self, embedder):
+        # The splitter cut the answer in two mid-sentence; the customer's words matched the later chunk best, which
+        # opens with the sentence's tail (the chunks overlap). The FAQ answer is its first chunk, when that was
+        # retrieved, as written: not set as a list item for ending without a full stop.
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        asked, entry = "how should I look after a cast iron pan so it doesn't rust?", "How do I care for my cast iron skillet?"
+        opening = "Wash the skillet by hand with hot water and a stiff brush, then dry it on a warm burner. If rust appears, scrub"
+        later = "rust appears, scrub it off with steel wool, rinse, dry and re-season it. Never put it in the dishwasher, where it rusts."
+        hits = [_hit("faq.jsonl#7::1", later, entry, entry), _hit("faq.jsonl#7::0", opening, entry, entry)]
+        assert strip_citations(answerer.answer(answerer.rank(asked, group_sources(hits)))) == opening
+        # Without its start, the later chunk is no answer to quote whole: its sentences are ranked as a page's are.
+        answer = strip_citations(answerer.answer(answerer.rank(asked, group_sources(hits[:1]))))
+        assert answer == "Never put it in the dishwasher, where it rusts.", answer
+        # An answer that itself opens in lower case is quoted whole all the same.
+        lower = "from the Account page: click Security, then Two-step verification, and follow the steps."
+        hits = [_hit("faq.jsonl#3::0", lower, "How do I turn on two-step verification?", "How do I turn on two-step verification?")]
+        assert strip_citations(answerer.answer(answerer.rank("how do I turn on two-step verification?", group_sources(hits)))) == lower
 
     def test_a_lead_in_that_ranks_best_brings_its_whole_list(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
