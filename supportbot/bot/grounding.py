@@ -49,7 +49,7 @@ import numpy as np
 
 from supportbot.bot.prompt import Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
-from supportbot.text.figures import Figure, extract_figures, figures_match
+from supportbot.text.figures import Figure, counted_from, extract_figures, figures_match
 from supportbot.text.sentences import split_sentences
 
 MAX_CACHED_VECTORS = 50_000  # about 75 MB of 384-dimensional vectors
@@ -268,6 +268,7 @@ class Claim:
     subject: str = ""  # its first content word as analysed: what it is about, in English mostly
     bounds: frozenset[str] = frozenset()  # how it bounds what it states (bounds_in)
     words: frozenset[str] = frozenset()  # its words as written (plain_words)
+    counted_from: frozenset[str] = frozenset()  # content words of what its durations are counted from (counted_from)
 
 
 @dataclass(frozen=True)
@@ -453,6 +454,7 @@ class GroundingChecker:
             next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
             bounds_in(text),
             plain_words(text),
+            frozenset(self.content_terms(" ".join(counted_from(text)))),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -495,6 +497,8 @@ class GroundingChecker:
             return "the source says the opposite (a word with a negative prefix)"
         if not claim.bounds <= evidence.bounds[index]:
             return "the source bounds it the other way (over/under, before/after)"
+        if not claim.counted_from <= evidence.terms[index]:
+            return "the source counts the time from something else"
         if _figures_of_something_else(claim, index, evidence):
             return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:

@@ -110,6 +110,22 @@ def _unit_after(text: str, end: int) -> str:
     return match.group(1).lower() if match else ""
 
 
+# What a duration is counted from: "30 days of the delivery date", "14 days from purchase", "2-3 days after the
+# warehouse receives it". The two words after the determiner; the caller keeps the content words among them.
+_COUNTED_FROM = re.compile(
+    rf"(?:{_NUMBER}|\b(?:{_WORD_NUMBER}))(?:{_DASH}(?:{_NUMBER}|{_WORD_NUMBER}))?\s*-?\s*(?:(?:business|working|calendar)\s+)?"
+    r"(?:minute|hour|day|week|month|year)s?\s+(?:of|from|after|since|following)\s+(?:(?:the|your|our|their|its|a|an)\s+)?"
+    r"([A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*)?)",
+    re.IGNORECASE,
+)
+
+
+def counted_from(text: str) -> list[str]:
+    """What the durations in `text` are counted from, as written ("delivery date" for "within 30 days of the delivery
+    date"): "30 days of purchase" is another window than "30 days of the delivery date", with the same figure."""
+    return [match.group(1) for match in _COUNTED_FROM.finditer(text)]
+
+
 def _is_pronoun_one(text: str, match: re.Match) -> bool:
     """'one' as a pronoun ("this one", "one of our team") states no quantity."""
     if match.group(0).lower() != "one":

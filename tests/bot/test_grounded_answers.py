@@ -680,6 +680,33 @@ class TestWordsTurnedAround:
         assert check.supported is supported, check
 
 
+class TestCountedFrom:
+    """A time window is counted from what its statement counts it from: the model's "30 days of purchase" is not
+    the source's "30 days of the delivery date", figure and all words but one the same."""
+
+    SOURCE = (
+        "Items can be returned within 30 days of the delivery date. Refunds are issued within 5-7 business days after "
+        "our warehouse receives the item."
+    )
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("Items can be returned within 30 days of the purchase date.", False),
+            ("You can return items within 30 days of purchase.", False),
+            # Written by the bundled model for "How long do refunds take?" (benchmarks/data/grounding_labels.jsonl).
+            ("In some cases, you may receive your refund within 5-7 business days of the original purchase date.", False),
+            ("Refunds are issued within 5-7 business days after you ship the item.", False),
+            ("Items can be returned within 30 days of delivery.", True),
+            ("Items can be returned within 30 days from the date of delivery.", True),
+            ("Refunds are issued within 5-7 business days after our warehouse receives the item.", True),
+        ],
+    )
+    def test_a_window_counted_from_something_else_is_not_supported(self, embedder, sentence, supported):
+        check = _check_on_faq(embedder, "How long do I have to return something?", self.SOURCE, sentence)
+        assert check.supported is supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder

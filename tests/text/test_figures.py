@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.text.figures import extract_figures, unsupported_figures
+from supportbot.text.figures import counted_from, extract_figures, unsupported_figures
 
 SOURCE = (
     "Your refund is issued within 5-7 business days after our warehouse receives your return. "
@@ -59,3 +59,17 @@ class TestUnsupportedFigures:
 
     def test_what_the_customer_wrote_is_not_invented(self):
         assert unsupported_figures("Order LG-559302 ships in 5-7 business days.", SOURCE, "Where is LG-559302?") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Items can be returned within 30 days of the delivery date, if unused.", ["delivery date"]),
+        ("Return it within thirty days from purchase.", ["purchase"]),
+        ("Refunds take 5-7 business days after our warehouse receives it.", ["warehouse receives"]),
+        ("Points expire after 12 months without a purchase.", []),  # "without": no start
+        ("Delivery takes 5 days.", []),
+    ],
+)
+def test_what_a_duration_is_counted_from(text, start):
+    assert counted_from(text) == start
