@@ -16,6 +16,12 @@ given, among those that answer the question) supports it:
 - what it bounds from above (under, up to, within, before ...) or from below (over, at least, after
   ...), that statement bounds the same way: "free on orders under $50" is not supported by "free on
   orders over $50", nor "after 30 days" by "within 30 days";
+- a time window it states is counted from what that statement counts it from: "30 days of purchase"
+  is not supported by "30 days of the delivery date" (text/figures.counted_from);
+- where that statement is one case of a list of cases set under labels ("**US orders:** we provide a
+  free prepaid return label." beside "**Canada, UK, and EU orders:** you pay ..."), it names its case
+  (a word of the label that the other labels lack), or the customer did: without it, a rule for US
+  orders reads as a rule for every order;
 - it holds no word that a word of that statement turns around with a negative prefix, nor the other
   way: "Gift cards are refundable." is not supported by "Gift cards are non-refundable.", nor
   "if the item arrived undamaged" by "if the item arrived damaged";
@@ -109,6 +115,17 @@ BOUNDS = {
         r"\b(?:over|above|more than|greater than|at least|or more|exceeding|after|later than|beyond)\b", re.IGNORECASE
     ),
 }
+# A label that opens a statement ("**US orders:** we provide ...", "Monday to Friday: 9 am - 6 pm ET"): up to five
+# words before a colon, with text after it. Labels that name no case of anything are not scopes (GENERIC_LABELS).
+_LABEL = re.compile(r"^(?:\*\*)?([^:*\n]{2,40}?)(?:\*\*)?:(?:\*\*)?\s+\S")
+GENERIC_LABELS = frozenset(
+    {
+        "note", "nb", "tip", "tips", "hint", "important", "warning", "caution", "update", "updated", "edit", "example",
+        "examples", "e.g", "answer", "question", "q", "a", "step", "steps", "source", "ps", "p.s", "summary", "result",
+        "solution", "fix", "workaround", "alternative", "alternatively", "also", "otherwise", "then", "so", "but",
+        "and", "or", "yes", "no", "why", "how", "what", "here", "like this", "for example", "for instance", "see",
+    }
+)  # fmt: skip
 # Prefixes that turn a word around ("non-refundable", "undamaged", "unavailable", "invalid", "disabled").
 NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
 _PLAIN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -140,6 +157,14 @@ def bounds_in(sentence: str) -> frozenset[str]:
     """How the sentence bounds what it states: "above" (under, up to, within, before ...), "below" (over, at least,
     after ...), both or neither."""
     return frozenset(side for side, words in BOUNDS.items() if words.search(sentence))
+
+
+def label_of(statement: str) -> str:
+    """The label that opens a statement ("US orders" for "**US orders:** we provide ..."), or ""."""
+    match = _LABEL.match(statement)
+    if match is None or len(match.group(1).split()) > 5 or match.group(1).strip().lower() in GENERIC_LABELS:
+        return ""
+    return match.group(1).strip()
 
 
 def plain_words(sentence: str) -> frozenset[str]:
@@ -245,6 +270,7 @@ class Evidence:
     universal: list[bool]  # the statement speaks of all or any of something (is_universal)
     bounds: list[frozenset[str]]  # how each statement bounds what it states (bounds_in)
     words: list[frozenset[str]]  # each statement's words as written (plain_words)
+    scopes: list[frozenset[str]]  # words naming the case a labelled statement is stated for (GroundingChecker._scopes)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -252,6 +278,7 @@ class Evidence:
     customer_figures: list[Figure] = field(default_factory=list)
     customer_terms: frozenset[str] = frozenset()  # content words of what the customer wrote
     customer_asked: bool = False  # the customer's messages hold a question
+    customer_words: frozenset[str] = frozenset()  # what the customer wrote, as written (plain_words)
 
 
 @dataclass(frozen=True)
@@ -269,6 +296,7 @@ class Claim:
     bounds: frozenset[str] = frozenset()  # how it bounds what it states (bounds_in)
     words: frozenset[str] = frozenset()  # its words as written (plain_words)
     counted_from: frozenset[str] = frozenset()  # content words of what its durations are counted from (counted_from)
+    terms: frozenset[str] = frozenset()  # its content words as analysed (GroundingChecker.content_terms)
 
 
 @dataclass(frozen=True)
@@ -388,6 +416,7 @@ class GroundingChecker:
             [is_universal(statement) for statement, _ in pairs],
             [bounds_in(statement) for statement, _ in pairs],
             [plain_words(statement) for statement, _ in pairs],
+            self._scopes(pairs),
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -395,7 +424,23 @@ class GroundingChecker:
             extract_figures(customer_text),
             frozenset(self.content_terms(customer_text)),
             bool(_QUESTION.search(customer_text)),
+            plain_words(customer_text),
         )
+
+    def _label_terms(self, label: str) -> frozenset[str]:
+        """A label's content words, and its all-caps ones lowercased ("US", which reads as the pronoun otherwise)."""
+        return frozenset(self.content_terms(label)) | {word.lower() for word in _WORD.findall(label) if len(word) >= 2 and word.isupper()}
+
+    def _scopes(self, pairs: Sequence[tuple[str, int]]) -> list[frozenset[str]]:
+        """For each statement that is one case among labelled cases of its source, the words of its label that no
+        other label of that source has ("us" for "US orders" beside "Canada, UK, and EU orders"); empty otherwise."""
+        labels = [label_of(statement) for statement, _ in pairs]
+        terms = [self._label_terms(label) if label else frozenset() for label in labels]
+        scopes = []
+        for index, (label, (_, number)) in enumerate(zip(labels, pairs, strict=True)):
+            others = [terms[j] for j, (_, n) in enumerate(pairs) if n == number and labels[j] and labels[j] != label]
+            scopes.append(terms[index] - frozenset().union(*others) if label and others else frozenset())
+        return scopes
 
     def _statement_terms(self, statement: str) -> frozenset[str]:
         """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
@@ -455,6 +500,7 @@ class GroundingChecker:
             bounds_in(text),
             plain_words(text),
             frozenset(self.content_terms(" ".join(counted_from(text)))),
+            frozenset(terms),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -499,6 +545,9 @@ class GroundingChecker:
             return "the source bounds it the other way (over/under, before/after)"
         if not claim.counted_from <= evidence.terms[index]:
             return "the source counts the time from something else"
+        scope = evidence.scopes[index]
+        if scope and not scope & (claim.terms | claim.words | evidence.customer_terms | evidence.customer_words):
+            return "the source states it for one case only, which it doesn't name"
         if _figures_of_something_else(claim, index, evidence):
             return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:

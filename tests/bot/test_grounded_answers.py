@@ -707,6 +707,44 @@ class TestCountedFrom:
         assert check.supported is supported, check
 
 
+class TestCasesUnderLabels:
+    """A statement that is one case of a list of labelled cases holds for that case: a sentence must name it (or the
+    customer must have), or a rule for US orders reaches a customer in Canada as the rule."""
+
+    DUTIES = (
+        "How import duties and taxes are handled depends on where your order is going:\n\n"
+        "- **Canada:** duties and taxes are **not** included at checkout. The carrier collects them on delivery.\n"
+        "- **UK and EU:** duties and taxes are **prepaid** at checkout. You won't be asked to pay anything on delivery."
+    )
+    HOURS = "Call 1-800-555-0142.\n\n- **Monday to Friday:** phone support is open 9 am - 6 pm ET.\n- **Saturday and Sunday:** phone support is closed."
+    LABELS = "Return shipping:\n\n- **US orders:** we provide a free prepaid return label.\n- **Canada, UK, and EU orders:** you pay for return shipping."
+
+    @pytest.mark.parametrize(
+        ("source", "customer", "sentence", "supported"),
+        [
+            (DUTIES, "Do I have to pay customs?", "Duties and taxes are not included at checkout.", False),
+            (DUTIES, "Do I have to pay customs?", "Duties and taxes are prepaid at checkout.", False),
+            (DUTIES, "Do I have to pay customs?", "For Canada, duties and taxes are not included at checkout.", True),
+            (DUTIES, "Do I have to pay customs in Germany?", "In the UK and EU, duties and taxes are prepaid at checkout.", True),
+            (HOURS, "When can I call?", "Phone support is open 9 am - 6 pm ET.", False),
+            (HOURS, "When can I call?", "Phone support is open 9 am - 6 pm ET, Monday to Friday.", True),
+            (LABELS, "Who pays for return shipping?", "We provide a free prepaid return label.", False),
+            (LABELS, "Who pays for return shipping?", "You pay for return shipping.", False),
+            (LABELS, "Who pays for return shipping?", "For US orders, we provide a free prepaid return label.", True),
+            (LABELS, "I'm in the US, who pays for return shipping?", "We provide a free prepaid return label.", True),
+        ],
+    )
+    def test_a_case_is_named_or_the_sentence_is_not_supported(self, embedder, source, customer, sentence, supported):
+        checker = grounding_checker(embedder)
+        check = checker.check(sentence, checker.evidence([_faq_source("What does it cost?", source)], [customer]))
+        assert check.supported is supported, check
+
+    def test_a_label_that_names_no_case_is_no_scope(self, embedder):
+        source = "Note: exports include archived cards. Update: boards can be exported as CSV from the board menu."
+        check = _check_on_faq(embedder, "Can I export a board?", source, "Boards can be exported as CSV from the board menu.")
+        assert check.supported, check
+
+
 class TestBadSources:
     def test_a_source_without_sentence_boundaries_gets_an_answer_or_the_fallback(self, embedder, tmp_path: Path):
         from supportbot.app import create_index_builder
