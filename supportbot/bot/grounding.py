@@ -20,8 +20,11 @@ given, among those that answer the question) supports it:
   is not supported by "30 days of the delivery date" (text/figures.counted_from);
 - where that statement is one case of a list of cases set under labels ("**US orders:** we provide a
   free prepaid return label." beside "**Canada, UK, and EU orders:** you pay ..."), it names its case
-  (a word of the label that the other labels lack), or the customer did: without it, a rule for US
-  orders reads as a rule for every order;
+  (a word of the label that the other labels lack): without it, a rule for US orders reads as a rule
+  for every order. That the customer named the case is not enough ("I'm not in the US");
+- where that statement holds under a condition ("if", "unless", "provided", "as long as", "only
+  when", "except"), it keeps the condition (a word of it): "Original shipping charges are refunded." is not
+  supported by "... refunded only if the item arrived damaged";
 - it holds no word that a word of that statement turns around with a negative prefix, nor the other
   way: "Gift cards are refundable." is not supported by "Gift cards are non-refundable.", nor
   "if the item arrived undamaged" by "if the item arrived damaged";
@@ -193,6 +196,20 @@ def is_universal(sentence: str) -> bool:
 _CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|unless|except|although|though|because|while|whereas|so)\b", re.IGNORECASE)
 
 
+# Words that open a condition the rest of a statement holds under ("refunded only if the item arrived damaged").
+_CONDITION = re.compile(r"\b(?:if|unless|provided|as long as|only when|except)\b", re.IGNORECASE)
+
+
+def conditions_in(sentence: str) -> list[str]:
+    """The conditions a sentence states, each from its word to the end of its clause ("the item arrived damaged")."""
+    conditions = []
+    for match in _CONDITION.finditer(sentence):
+        rest = sentence[match.end() :]
+        end = _CLAUSE_END.search(rest)
+        conditions.append(rest[: end.start()] if end else rest)
+    return conditions
+
+
 def denied_text(sentence: str) -> str:
     """The words each negation applies to: from it to the end of its clause ("can't be returned", "not misuse")."""
     scopes = []
@@ -271,6 +288,7 @@ class Evidence:
     bounds: list[frozenset[str]]  # how each statement bounds what it states (bounds_in)
     words: list[frozenset[str]]  # each statement's words as written (plain_words)
     scopes: list[frozenset[str]]  # words naming the case a labelled statement is stated for (GroundingChecker._scopes)
+    conditions: list[list[frozenset[str]]]  # each statement's conditions, by the words only they hold (_conditions)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -278,7 +296,6 @@ class Evidence:
     customer_figures: list[Figure] = field(default_factory=list)
     customer_terms: frozenset[str] = frozenset()  # content words of what the customer wrote
     customer_asked: bool = False  # the customer's messages hold a question
-    customer_words: frozenset[str] = frozenset()  # what the customer wrote, as written (plain_words)
 
 
 @dataclass(frozen=True)
@@ -417,6 +434,7 @@ class GroundingChecker:
             [bounds_in(statement) for statement, _ in pairs],
             [plain_words(statement) for statement, _ in pairs],
             self._scopes(pairs),
+            [self._conditions(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -424,7 +442,6 @@ class GroundingChecker:
             extract_figures(customer_text),
             frozenset(self.content_terms(customer_text)),
             bool(_QUESTION.search(customer_text)),
-            plain_words(customer_text),
         )
 
     def _label_terms(self, label: str) -> frozenset[str]:
@@ -441,6 +458,16 @@ class GroundingChecker:
             others = [terms[j] for j, (_, n) in enumerate(pairs) if n == number and labels[j] and labels[j] != label]
             scopes.append(terms[index] - frozenset().union(*others) if label and others else frozenset())
         return scopes
+
+    def _conditions(self, statement: str) -> list[frozenset[str]]:
+        """The conditions of a statement (conditions_in), each by its content words that the rest of the statement
+        lacks: "provided they are unused and in their original packaging" gives unused, original, packaging."""
+        conditions = conditions_in(statement)
+        rest = statement
+        for condition in conditions:
+            rest = rest.replace(condition, " ")
+        outside = self.content_terms(rest)
+        return [words for condition in conditions if (words := frozenset(self.content_terms(condition) - outside))]
 
     def _statement_terms(self, statement: str) -> frozenset[str]:
         """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
@@ -546,8 +573,10 @@ class GroundingChecker:
         if not claim.counted_from <= evidence.terms[index]:
             return "the source counts the time from something else"
         scope = evidence.scopes[index]
-        if scope and not scope & (claim.terms | claim.words | evidence.customer_terms | evidence.customer_words):
+        if scope and not scope & (claim.terms | claim.words):
             return "the source states it for one case only, which it doesn't name"
+        if any(not condition & claim.terms for condition in evidence.conditions[index]):
+            return "the source states it under a condition the sentence leaves out"
         if _figures_of_something_else(claim, index, evidence):
             return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:

@@ -708,8 +708,8 @@ class TestCountedFrom:
 
 
 class TestCasesUnderLabels:
-    """A statement that is one case of a list of labelled cases holds for that case: a sentence must name it (or the
-    customer must have), or a rule for US orders reaches a customer in Canada as the rule."""
+    """A statement that is one case of a list of labelled cases holds for that case: a sentence must name it, or a
+    rule for US orders reaches a customer in Canada as the rule."""
 
     DUTIES = (
         "How import duties and taxes are handled depends on where your order is going:\n\n"
@@ -731,7 +731,8 @@ class TestCasesUnderLabels:
             (LABELS, "Who pays for return shipping?", "We provide a free prepaid return label.", False),
             (LABELS, "Who pays for return shipping?", "You pay for return shipping.", False),
             (LABELS, "Who pays for return shipping?", "For US orders, we provide a free prepaid return label.", True),
-            (LABELS, "I'm in the US, who pays for return shipping?", "We provide a free prepaid return label.", True),
+            # The customer naming the case is not the sentence naming it: "I'm not in the US" names it too.
+            (LABELS, "I'm not in the US, who pays for return shipping?", "We provide a free prepaid return label.", False),
         ],
     )
     def test_a_case_is_named_or_the_sentence_is_not_supported(self, embedder, source, customer, sentence, supported):
@@ -743,6 +744,28 @@ class TestCasesUnderLabels:
         source = "Note: exports include archived cards. Update: boards can be exported as CSV from the board menu."
         check = _check_on_faq(embedder, "Can I export a board?", source, "Boards can be exported as CSV from the board menu.")
         assert check.supported, check
+
+
+class TestConditions:
+    """A statement that holds under a condition ("only if", "unless", "provided", "as long as", "except") supports a
+    sentence that keeps the condition; dropped, the rule reads as unconditional."""
+
+    @pytest.mark.parametrize(
+        ("source", "customer", "sentence", "supported"),
+        [
+            ("Original shipping charges are refunded only if the item arrived damaged.", "Do you refund shipping?", "Original shipping charges are refunded.", False),
+            ("Original shipping charges are refunded only if the item arrived damaged.", "Do you refund shipping?", "We refund original shipping charges if the item arrived damaged.", True),
+            # Nor is a condition the customer names kept ("I don't have the original packaging, can I return it?").
+            ("Original shipping charges are refunded only if the item arrived damaged.", "My lamp arrived damaged, do you refund shipping?", "Original shipping charges are refunded.", False),
+            ("Items can be returned within 30 days of the delivery date, provided they are unused.", "Can I return something?", "Items can be returned within 30 days of the delivery date.", False),
+            ("Items can be returned within 30 days of the delivery date, provided they are unused.", "Can I return something?", "Unused items can be returned within 30 days of the delivery date.", True),
+            ("Original shipping charges are not refunded unless the item arrived damaged.", "Do you refund shipping?", "Original shipping charges are not refunded.", False),
+        ],
+    )
+    def test_a_condition_left_out_is_not_supported(self, embedder, source, customer, sentence, supported):
+        checker = grounding_checker(embedder)
+        check = checker.check(sentence, checker.evidence([_faq_source("What's the policy?", source)], [customer]))
+        assert check.supported is supported, check
 
 
 class TestBadSources:
