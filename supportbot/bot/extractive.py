@@ -290,8 +290,20 @@ def faq_answer(ranking: Ranking, entry: ScoredChunk) -> str:
     hours ago and the cancel button is gone") or one negated where the entry's is not ("No, guest checkout is
     available." for "can I order without an account?"; text/opposites.py). The rest holds either way."""
     text = entry.chunk.text
+    if asks_yes_or_no(ranking.question) and not negated_differently(ranking.question, entry.chunk.question):
+        return text
+    return without_yes_or_no(text)
+
+
+def without_yes_or_no(text: str) -> str:
+    """`text` without an opening "Yes" or "No" where more follows ("Yes, exchanges ... are free" -> "Exchanges ...").
+
+    A sentence quoted on its own, or a source that is not the answer, says yes or no to its own FAQ question, not to
+    the customer's: "Can I do that more than once?" (after asking about exchanges) got "Yes, exchanges for the same
+    item ... are free, and each item can be exchanged once."
+    """
     opening = _YES_OR_NO.match(text)
-    if opening is None or (asks_yes_or_no(ranking.question) and not negated_differently(ranking.question, entry.chunk.question)):
+    if opening is None:
         return text
     rest = text[opening.end() :]
     return rest[:1].upper() + rest[1:]
@@ -364,7 +376,7 @@ class ExtractiveAnswerer:
         that item's line ("- The items in your cart aren't excluded. Many codes don't apply to clearance items.")."""
         sentence = ranking.sentences[i]
         goes_on = self._list_place(ranking, i) == "continues" and self._neighbour(ranking, i, -1) in quoted
-        return CitedSentence(sentence.text, sentence.number, self._shown_as_item(ranking, i, quoted), goes_on)
+        return CitedSentence(without_yes_or_no(sentence.text), sentence.number, self._shown_as_item(ranking, i, quoted), goes_on)
 
     def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
         """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""
@@ -627,14 +639,17 @@ class ExtractiveAnswerer:
         if not ranking.sentences:
             return set()
         near = [i for i in ranking.best(count) if ranking.score[i] >= NEAR_BEST * ranking.score.max()]
-        return {ranking.sentences[i].text for i in (*near, *self.quoted(ranking))}
+        texts = {ranking.sentences[i].text for i in (*near, *self.quoted(ranking))}
+        return texts | {without_yes_or_no(text) for text in texts}  # as evidence() gives them
 
     def evidence(self, ranking: Ranking, count: int = EVIDENCE_SENTENCES) -> list[Source]:
         """The sources cut down to their `count` most relevant sentences, keeping their numbers.
 
         An FAQ entry with a chosen sentence keeps its whole answer (short, and curated to be read whole), and so
         does the FAQ entry the extractive answer would quote; the sentences it would quote otherwise are kept too
-        (one may lean on a sentence ranked lower): whatever the answer falls back to is in the prompt.
+        (one may lean on a sentence ranked lower): whatever the answer falls back to is in the prompt. Only the
+        entry that is the answer keeps an opening "Yes" or "No" (faq_answer); elsewhere it answers another
+        question (without_yes_or_no), and the model copied it.
         """
         chosen = set(ranking.best(count)) | set(self.quoted(ranking))
         faq = faq_entry(ranking)
@@ -645,9 +660,12 @@ class ExtractiveAnswerer:
                 sources.append(replace(source, text=source.text.replace(faq[1].chunk.text, faq_answer(ranking, faq[1]), 1)))
                 continue
             if hits and hits[0].chunk.question and source.number in numbers:
-                sources.append(source)
+                text = source.text
+                for hit in hits:
+                    text = text.replace(hit.chunk.text, without_yes_or_no(hit.chunk.text), 1)
+                sources.append(replace(source, text=text))
                 continue
-            kept = [s.text for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
+            kept = [without_yes_or_no(s.text) for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
             if kept:
                 sources.append(replace(source, text=PASSAGE_BREAK.join(kept)))
         return sources

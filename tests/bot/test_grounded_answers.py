@@ -366,6 +366,20 @@ class TestFollowUpOrNewSubject:
         reply = manager.reply("console", "c1", "What if I lose my phone?")
         assert reply.kind == AnswerKind.EXTRACTIVE and strip_citations(reply.text()) != first, first
 
+    @pytest.mark.parametrize("mode", ["extractive", "grounded"])
+    def test_an_faqs_yes_is_not_the_answer_to_a_follow_up(self, manager_for, mode):
+        # The FAQ's "Yes, exchanges ... are free, and each item can be exchanged once." says yes to "Can I exchange
+        # sheets for a different size?", not to "Can I do that more than once?" (no). The model copied it whole.
+        copied = "Yes, exchanges for the same item in a different size or color are free, and each item can be exchanged once."
+        manager, generator = manager_for(copied, mode=mode)
+        manager.reply("console", "c1", "Can I exchange sheets for a different size?").text()
+        reply = manager.reply("console", "c1", "Can I do that more than once?")
+        text = strip_citations(reply.text())
+        assert "each item can be exchanged once" in text and not text.lower().startswith("yes"), text
+        if mode == "grounded":  # the model is shown the entry without its "Yes"
+            sources = generator.prompts[-1][0]["content"]
+            assert "Exchanges for the same item" in sources and "Yes, exchanges" not in sources, sources
+
     @pytest.mark.parametrize(
         ("first", "second"),
         [
