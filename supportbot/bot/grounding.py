@@ -25,6 +25,12 @@ given, among those that answer the question) supports it:
 - where that statement holds under a condition ("if", "unless", "provided", "as long as", "only
   when", "except"), it keeps the condition (a word of it): "Original shipping charges are refunded." is not
   supported by "... refunded only if the item arrived damaged";
+- where that statement is in parts that each state figures ("8 am - 8 pm ET on weekdays and 9 am -
+  5 pm ET on weekends"), its figures and words come from one part: "open 8 am - 8 pm ET on weekends"
+  mixes two;
+- where that statement opens with a word that qualifies the next ("Unused items", "Standard
+  shipping", "Opened pillows"), it does not keep the thing and drop the qualifier: "Items can be
+  returned within 14 days" says of every item what the source says of unused ones;
 - it holds no word that a word of that statement turns around with a negative prefix, nor the other
   way: "Gift cards are refundable." is not supported by "Gift cards are non-refundable.", nor
   "if the item arrived undamaged" by "if the item arrived damaged";
@@ -210,6 +216,23 @@ def conditions_in(sentence: str) -> list[str]:
     return conditions
 
 
+# Where a part of a statement ends, each with figures of its own ("8 am - 8 pm ET on weekdays and 9 am - 5 pm ET on
+# weekends"; "takes 5-7 business days and costs $5.95, or is free on orders over $50").
+_PART_END = re.compile(r"[,;]|\b(?:and|but|or|while|whereas)\b", re.IGNORECASE)
+
+
+def figure_parts(statement: str) -> tuple[str, list[str]]:
+    """What a statement says before its first figure (what all its parts are about: "Live chat is open"), and its
+    parts that state figures."""
+    first = re.search(r"\d", statement)
+    if first is None:
+        return statement, []
+    parts = [part for part in _PART_END.split(statement) if extract_figures(part)]
+    if sorted(f.text for part in parts for f in extract_figures(part)) != sorted(f.text for f in extract_figures(statement)):
+        return statement, []  # a cut ran through a figure ("Thursday, December 24, 2026"): no parts to tell apart
+    return statement[: first.start()], parts
+
+
 def denied_text(sentence: str) -> str:
     """The words each negation applies to: from it to the end of its clause ("can't be returned", "not misuse")."""
     scopes = []
@@ -289,6 +312,8 @@ class Evidence:
     words: list[frozenset[str]]  # each statement's words as written (plain_words)
     scopes: list[frozenset[str]]  # words naming the case a labelled statement is stated for (GroundingChecker._scopes)
     conditions: list[list[frozenset[str]]]  # each statement's conditions, by the words only they hold (_conditions)
+    qualified: list[tuple[frozenset[str], str]]  # a statement's opening word and the word it qualifies (_qualified)
+    parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -377,6 +402,19 @@ def _figures_of_something_else(claim: Claim, index: int, evidence: Evidence) -> 
     )
 
 
+def _mixes_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> bool:
+    """Whether the claim states the figures of one part of a statement with a word only another part holds: "Live
+    chat is open 8 am - 8 pm ET on weekends." on "... 8 am - 8 pm ET on weekdays and 9 am - 5 pm ET on weekends"."""
+    if not claim.figures or not parts:
+        return False
+    home = [i for i, (figures, _) in enumerate(parts) if all(figures_match(figure, figures) for figure in claim.figures)]
+    if not home:
+        return False
+    own = frozenset().union(*(parts[i][1] for i in home))
+    others = [words for i, (figures, words) in enumerate(parts) if i not in home and not all(figures_match(f, claim.figures) for f in figures)]
+    return bool((frozenset().union(*others) - own) & claim.terms)  # a part whose figures the claim states too is its own
+
+
 class GroundingChecker:
     """Decides, sentence by sentence, whether the sources support what an answer says."""
 
@@ -435,6 +473,8 @@ class GroundingChecker:
             [plain_words(statement) for statement, _ in pairs],
             self._scopes(pairs),
             [self._conditions(statement) for statement, _ in pairs],
+            [self._qualified(statement) for statement, _ in pairs],
+            [self._parts(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -468,6 +508,34 @@ class GroundingChecker:
             rest = rest.replace(condition, " ")
         outside = self.content_terms(rest)
         return [words for condition in conditions if (words := frozenset(self.content_terms(condition) - outside))]
+
+    def _qualified(self, statement: str) -> tuple[frozenset[str], str]:
+        """A statement that opens with two content words in a row, the first qualifying the second ("Unused items
+        can be returned ...", "Standard shipping takes ...", "Opened pillows are final sale"): the first as analysed
+        and the second as written, lowercased (a verb after a noun, "Our warehouse ships orders", is then seldom
+        the claim's word too: "Orders ship ..."). Empty otherwise, and when the statement names the second word
+        again (of another kind); function words before the first are passed over.
+        """
+        words = list(_WORD.finditer(statement))
+        first = next((i for i, match in enumerate(words) if match.group().lower() not in FUNCTION_WORDS), None)
+        if first is None or first + 1 >= len(words):
+            return frozenset(), ""
+        one, two = words[first], words[first + 1]
+        qualifier = frozenset(self.content_terms(one.group()))
+        if not qualifier or not self.content_terms(two.group()) or statement[one.end() : two.start()].strip(" -"):
+            return frozenset(), ""
+        if any(word.group().lower() == two.group().lower() for word in words[first + 2 :]):
+            return frozenset(), ""  # "Canada orders take ..., while UK orders take ...": of two kinds, each named
+        return qualifier, two.group().lower()
+
+    def _parts(self, statement: str) -> list[tuple[list[Figure], frozenset[str]]]:
+        """A statement's parts that state figures, when there are two or more: each part's figures, and its words
+        that what comes before the first figure does not hold ("8 am - 8 pm ET on weekdays": weekdays, 8, am ...)."""
+        before, parts = figure_parts(statement)
+        if len(parts) < 2:
+            return []
+        shared = self.content_terms(before)
+        return [(extract_figures(part), frozenset(self.content_terms(part) - shared)) for part in parts]
 
     def _statement_terms(self, statement: str) -> frozenset[str]:
         """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
@@ -577,6 +645,11 @@ class GroundingChecker:
             return "the source states it for one case only, which it doesn't name"
         if any(not condition & claim.terms for condition in evidence.conditions[index]):
             return "the source states it under a condition the sentence leaves out"
+        if _mixes_parts(claim, evidence.parts[index]):
+            return "its figures are one part of the statement's, its words another's"
+        qualifier, qualified = evidence.qualified[index]
+        if qualified in claim.words and not qualifier & claim.terms:
+            return "the source says it of some of them only (a qualifier left out)"
         if _figures_of_something_else(claim, index, evidence):
             return f"its figures are another statement's, about {claim.subject!r}"
         if claim.yes and not evidence.affirmed[index]:
