@@ -25,6 +25,9 @@ given, among those that answer the question) supports it:
 - where that statement holds under a condition ("if", "unless", "provided", "as long as", "only
   when", "except"), it keeps the condition (a word of it): "Original shipping charges are refunded." is not
   supported by "... refunded only if the item arrived damaged";
+- it makes nothing a must ("must", "required") that statement doesn't, and states as fact nothing
+  that statement says only may be so ("may", "usually", "most"): "You must use a tracked service"
+  is not supported by "We recommend using a tracked service";
 - where that statement is in parts that each state figures ("8 am - 8 pm ET on weekdays and 9 am -
   5 pm ET on weekends"), its figures and words come from one part: "open 8 am - 8 pm ET on weekends"
   mixes two;
@@ -135,6 +138,12 @@ GENERIC_LABELS = frozenset(
         "and", "or", "yes", "no", "why", "how", "what", "here", "like this", "for example", "for instance", "see",
     }
 )  # fmt: skip
+# How sure or binding a statement is: a sentence may not make a must of what its statement recommends or allows
+# ("You must use a tracked service" for "We recommend using a tracked service"), nor a fact of what it says may be
+# so ("Klarna will run a credit check" for "Klarna may run a soft credit check"). Function words otherwise.
+OBLIGATIONS = re.compile(r"\b(?:must|required|requires|require|mandatory|have to|has to|need to|needs to)\b", re.IGNORECASE)
+HEDGES = re.compile(r"\b(?:may|might|could|can|usually|typically|generally|often|sometimes|most|some cases|possibly)\b", re.IGNORECASE)
+_STRONG_HEDGES = re.compile(r"\b(?:may|might|could|usually|typically|generally|often|sometimes|most|some cases|possibly)\b", re.IGNORECASE)
 # Prefixes that turn a word around ("non-refundable", "undamaged", "unavailable", "invalid", "disabled").
 NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
 _PLAIN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -314,6 +323,8 @@ class Evidence:
     conditions: list[list[frozenset[str]]]  # each statement's conditions, by the words only they hold (_conditions)
     qualified: list[tuple[frozenset[str], str]]  # a statement's opening word and the word it qualifies (_qualified)
     parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
+    obliges: list[bool]  # the statement makes something a must (OBLIGATIONS)
+    hedged: list[bool]  # the statement says something may be so, or usually is (_STRONG_HEDGES)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -339,6 +350,8 @@ class Claim:
     words: frozenset[str] = frozenset()  # its words as written (plain_words)
     counted_from: frozenset[str] = frozenset()  # content words of what its durations are counted from (counted_from)
     terms: frozenset[str] = frozenset()  # its content words as analysed (GroundingChecker.content_terms)
+    obliges: bool = False  # it makes something a must (OBLIGATIONS)
+    hedged: bool = False  # it says something may be so, or can (HEDGES)
 
 
 @dataclass(frozen=True)
@@ -475,6 +488,8 @@ class GroundingChecker:
             [self._conditions(statement) for statement, _ in pairs],
             [self._qualified(statement) for statement, _ in pairs],
             [self._parts(statement) for statement, _ in pairs],
+            [bool(OBLIGATIONS.search(statement)) for statement, _ in pairs],
+            [bool(_STRONG_HEDGES.search(statement)) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -596,6 +611,8 @@ class GroundingChecker:
             plain_words(text),
             frozenset(self.content_terms(" ".join(counted_from(text)))),
             frozenset(terms),
+            bool(OBLIGATIONS.search(text)),
+            bool(HEDGES.search(text)),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -645,6 +662,10 @@ class GroundingChecker:
             return "the source states it for one case only, which it doesn't name"
         if any(not condition & claim.terms for condition in evidence.conditions[index]):
             return "the source states it under a condition the sentence leaves out"
+        if claim.obliges and not evidence.obliges[index]:
+            return "the source doesn't make it a must"
+        if evidence.hedged[index] and not claim.hedged:
+            return "the source only says it may be so"
         if _mixes_parts(claim, evidence.parts[index]):
             return "its figures are one part of the statement's, its words another's"
         qualifier, qualified = evidence.qualified[index]

@@ -810,6 +810,25 @@ class TestQualifiers:
         assert "qualifier" not in check.reason, check
 
 
+class TestHowSureOrBinding:
+    """A sentence makes no must of what its statement recommends, and no fact of what it says may be so."""
+
+    @pytest.mark.parametrize(
+        ("source", "sentence", "supported"),
+        [
+            ("We recommend using a tracked service for returns.", "You must use a tracked service for returns.", False),
+            ("We recommend using a tracked service for returns.", "We recommend a tracked service for returns.", True),
+            ("You must sign in to earn points.", "You must sign in to earn points on an order.", True),
+            ("Klarna may run a soft credit check when you apply.", "Klarna will run a soft credit check when you apply.", False),
+            ("Klarna may run a soft credit check when you apply.", "Klarna may run a soft credit check.", True),
+            ("Most orders arrive within 5-7 business days.", "Orders arrive within 5-7 business days.", False),
+        ],
+    )
+    def test_a_must_or_a_may_is_kept_as_the_source_has_it(self, embedder, source, sentence, supported):
+        check = _check_on_faq(embedder, "What's the policy?", source, sentence)
+        assert check.supported is supported, check
+
+
 class TestPartsOfAStatement:
     """A statement in parts, each with its own figures, supports each part's figures with that part's words only."""
 
