@@ -142,8 +142,9 @@ GENERIC_LABELS = frozenset(
 # ("You must use a tracked service" for "We recommend using a tracked service"), nor a fact of what it says may be
 # so ("Klarna will run a credit check" for "Klarna may run a soft credit check"). Function words otherwise.
 OBLIGATIONS = re.compile(r"\b(?:must|required|requires|require|mandatory|have to|has to|need to|needs to)\b", re.IGNORECASE)
-HEDGES = re.compile(r"\b(?:may|might|could|can|usually|typically|generally|often|sometimes|most|some cases|possibly)\b", re.IGNORECASE)
-_STRONG_HEDGES = re.compile(r"\b(?:may|might|could|usually|typically|generally|often|sometimes|most|some cases|possibly)\b", re.IGNORECASE)
+_HEDGE_WORDS = "may|might|could|usually|typically|generally|often|sometimes|most|some cases|possibly"
+HEDGES = re.compile(rf"\b(?:{_HEDGE_WORDS})\b", re.IGNORECASE)  # what a statement may hedge with
+CLAIM_HEDGES = re.compile(rf"\b(?:{_HEDGE_WORDS}|can)\b", re.IGNORECASE)  # and a sentence it supports: "can" too
 # Prefixes that turn a word around ("non-refundable", "undamaged", "unavailable", "invalid", "disabled").
 NEGATIVE_PREFIXES = ("non", "un", "dis", "in", "im", "il", "ir")
 _PLAIN_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -324,7 +325,7 @@ class Evidence:
     qualified: list[tuple[frozenset[str], str]]  # a statement's opening word and the word it qualifies (_qualified)
     parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
     obliges: list[bool]  # the statement makes something a must (OBLIGATIONS)
-    hedged: list[bool]  # the statement says something may be so, or usually is (_STRONG_HEDGES)
+    hedged: list[bool]  # the statement says something may be so, or usually is (HEDGES)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -351,7 +352,7 @@ class Claim:
     counted_from: frozenset[str] = frozenset()  # content words of what its durations are counted from (counted_from)
     terms: frozenset[str] = frozenset()  # its content words as analysed (GroundingChecker.content_terms)
     obliges: bool = False  # it makes something a must (OBLIGATIONS)
-    hedged: bool = False  # it says something may be so, or can (HEDGES)
+    hedged: bool = False  # it says something may be so, or can (CLAIM_HEDGES)
 
 
 @dataclass(frozen=True)
@@ -489,7 +490,7 @@ class GroundingChecker:
             [self._qualified(statement) for statement, _ in pairs],
             [self._parts(statement) for statement, _ in pairs],
             [bool(OBLIGATIONS.search(statement)) for statement, _ in pairs],
-            [bool(_STRONG_HEDGES.search(statement)) for statement, _ in pairs],
+            [bool(HEDGES.search(statement)) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -612,7 +613,7 @@ class GroundingChecker:
             frozenset(self.content_terms(" ".join(counted_from(text)))),
             frozenset(terms),
             bool(OBLIGATIONS.search(text)),
-            bool(HEDGES.search(text)),
+            bool(CLAIM_HEDGES.search(text)),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
