@@ -127,6 +127,8 @@ BOUNDS = {
         r"\b(?:over|above|more than|greater than|at least|or more|exceeding|after|later than|beyond)\b", re.IGNORECASE
     ),
 }
+# Words that say when without saying of what: "30 days of the delivery date" is "30 days of delivery".
+COUNTED_FROM_GENERIC = ("date", "day", "time", "moment")
 # A label that opens a statement ("**US orders:** we provide ...", "Monday to Friday: 9 am - 6 pm ET"): up to five
 # words before a colon, with text after it. Labels that name no case of anything are not scopes (GENERIC_LABELS).
 _LABEL = re.compile(r"^(?:\*\*)?([^:*\n]{2,40}?)(?:\*\*)?:(?:\*\*)?\s+\S")
@@ -610,7 +612,7 @@ class GroundingChecker:
             next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
             bounds_in(text),
             plain_words(text),
-            frozenset(self.content_terms(" ".join(counted_from(text)))),
+            frozenset(self.content_terms(" ".join(counted_from(text))) - self.content_terms(" ".join(COUNTED_FROM_GENERIC))),
             frozenset(terms),
             bool(OBLIGATIONS.search(text)),
             bool(CLAIM_HEDGES.search(text)),

@@ -720,6 +720,12 @@ class TestCountedFrom:
         check = _check_on_faq(embedder, "How long do I have to return something?", self.SOURCE, sentence)
         assert check.supported is supported, check
 
+    def test_a_date_is_what_it_is_the_date_of(self, embedder):
+        # "30 days of the delivery date" is "30 days of delivery": "date" says when, not of what.
+        source = "You can return unused items within 30 days of delivery."
+        check = _check_on_faq(embedder, "How long do I have?", source, "You can return unused items within 30 days of the delivery date.")
+        assert check.supported, check
+
 
 class TestCasesUnderLabels:
     """A statement that is one case of a list of labelled cases holds for that case: a sentence must name it, or a
