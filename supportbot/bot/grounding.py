@@ -23,7 +23,7 @@ given, among those that answer the question) supports it:
   (a word of the label that the other labels lack): without it, a rule for US orders reads as a rule
   for every order. That the customer named the case is not enough ("I'm not in the US");
 - where that statement holds under a condition ("if", "unless", "provided", "as long as", "only
-  when", "except"), it keeps the condition (a word of it): "Original shipping charges are refunded." is not
+  when", "when you", "except"), it keeps the condition (a word of it): "Original shipping charges are refunded." is not
   supported by "... refunded only if the item arrived damaged";
 - it makes nothing a must ("must", "required") that statement doesn't, and states as fact nothing
   that statement says only may be so ("may", "usually", "most"): "You must use a tracked service"
@@ -215,7 +215,7 @@ _CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|unless|except|although|though|bec
 
 
 # Words that open a condition the rest of a statement holds under ("refunded only if the item arrived damaged").
-_CONDITION = re.compile(r"\b(?:if|unless|provided|as long as|only when|except)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|unless|provided|as long as|only when|when you|except)\b", re.IGNORECASE)
 
 
 def conditions_in(sentence: str) -> list[str]:

@@ -780,6 +780,8 @@ class TestConditions:
             ("Items can be returned within 30 days of the delivery date, provided they are unused.", "Can I return something?", "Items can be returned within 30 days of the delivery date.", False),
             ("Items can be returned within 30 days of the delivery date, provided they are unused.", "Can I return something?", "Unused items can be returned within 30 days of the delivery date.", True),
             ("Original shipping charges are not refunded unless the item arrived damaged.", "Do you refund shipping?", "Original shipping charges are not refunded.", False),
+            ("Exchanges are free when you swap for the same item in a different size or color.", "Are exchanges free?", "Exchanges are free.", False),
+            ("Exchanges are free when you swap for the same item in a different size.", "Are exchanges free?", "Exchanges for the same item in a different size are free.", True),
         ],
     )
     def test_a_condition_left_out_is_not_supported(self, embedder, source, customer, sentence, supported):
