@@ -828,7 +828,7 @@ class TestHowSureOrBinding:
             ("We recommend using a tracked service for returns.", "We recommend a tracked service for returns.", True),
             ("You must sign in to earn points.", "You must sign in to earn points on an order.", True),
             ("Klarna may run a soft credit check when you apply.", "Klarna will run a soft credit check when you apply.", False),
-            ("Klarna may run a soft credit check when you apply.", "Klarna may run a soft credit check.", True),
+            ("Klarna may run a soft credit check when you apply.", "Klarna may run a soft credit check when you apply for it.", True),
             ("Most orders arrive within 5-7 business days.", "Orders arrive within 5-7 business days.", False),
         ],
     )
