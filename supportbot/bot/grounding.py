@@ -218,14 +218,16 @@ _CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|unless|except|although|though|bec
 _CONDITION = re.compile(r"\b(?:if|unless|provided|as long as|only when|when you|except)\b", re.IGNORECASE)
 
 
+def _rest_of_clause(sentence: str, position: int) -> str:
+    """The sentence from `position` to the end of its clause (_CLAUSE_END)."""
+    rest = sentence[position:]
+    end = _CLAUSE_END.search(rest)
+    return rest[: end.start()] if end else rest
+
+
 def conditions_in(sentence: str) -> list[str]:
     """The conditions a sentence states, each from its word to the end of its clause ("the item arrived damaged")."""
-    conditions = []
-    for match in _CONDITION.finditer(sentence):
-        rest = sentence[match.end() :]
-        end = _CLAUSE_END.search(rest)
-        conditions.append(rest[: end.start()] if end else rest)
-    return conditions
+    return [_rest_of_clause(sentence, match.end()) for match in _CONDITION.finditer(sentence)]
 
 
 # Where a part of a statement ends, each with figures of its own ("8 am - 8 pm ET on weekdays and 9 am - 5 pm ET on
@@ -233,27 +235,21 @@ def conditions_in(sentence: str) -> list[str]:
 _PART_END = re.compile(r"[,;]|\b(?:and|but|or|while|whereas)\b", re.IGNORECASE)
 
 
-def figure_parts(statement: str) -> tuple[str, list[str]]:
+def figure_parts(statement: str) -> tuple[str, list[tuple[str, list[Figure]]]]:
     """What a statement says before its first figure (what all its parts are about: "Live chat is open"), and its
-    parts that state figures."""
+    parts that state figures, each with its figures."""
     first = re.search(r"\d", statement)
     if first is None:
         return statement, []
-    parts = [part for part in _PART_END.split(statement) if extract_figures(part)]
-    if sorted(f.text for part in parts for f in extract_figures(part)) != sorted(f.text for f in extract_figures(statement)):
+    parts = [(part, figures) for part in _PART_END.split(statement) if (figures := extract_figures(part))]
+    if sorted(f.text for _, figures in parts for f in figures) != sorted(f.text for f in extract_figures(statement)):
         return statement, []  # a cut ran through a figure ("Thursday, December 24, 2026"): no parts to tell apart
     return statement[: first.start()], parts
 
 
 def denied_text(sentence: str) -> str:
     """The words each negation applies to: from it to the end of its clause ("can't be returned", "not misuse")."""
-    scopes = []
-    for word in _WORD.finditer(sentence):
-        if _negation(word.group()):
-            rest = sentence[word.end() :]
-            end = _CLAUSE_END.search(rest)
-            scopes.append(rest[: end.start()] if end else rest)
-    return " ".join(scopes)
+    return " ".join(_rest_of_clause(sentence, word.end()) for word in _WORD.finditer(sentence) if _negation(word.group()))
 
 
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]|\*\*([^*]{2,80})\*\*")
@@ -453,6 +449,7 @@ class GroundingChecker:
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
         self._vectors: dict[str, np.ndarray] = {}
+        self._generic_when = frozenset(self.content_terms(" ".join(COUNTED_FROM_GENERIC)))  # as claims' words are read
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """The embeddings of sentences, one row each; source sentences recur across questions, so they are kept."""
@@ -553,7 +550,7 @@ class GroundingChecker:
         if len(parts) < 2:
             return []
         shared = self.content_terms(before)
-        return [(extract_figures(part), frozenset(self.content_terms(part) - shared)) for part in parts]
+        return [(figures, frozenset(self.content_terms(part) - shared)) for part, figures in parts]
 
     def _statement_terms(self, statement: str) -> frozenset[str]:
         """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
@@ -612,7 +609,7 @@ class GroundingChecker:
             next((term for word in _WORD.findall(text) for term in sorted(self.content_terms(word))), ""),
             bounds_in(text),
             plain_words(text),
-            frozenset(self.content_terms(" ".join(counted_from(text))) - self.content_terms(" ".join(COUNTED_FROM_GENERIC))),
+            frozenset(self.content_terms(" ".join(counted_from(text)))) - self._generic_when,
             frozenset(terms),
             bool(OBLIGATIONS.search(text)),
             bool(CLAIM_HEDGES.search(text)),

@@ -581,10 +581,10 @@ def _faq_source(question: str, answer: str) -> Source:
     return Source(1, "faq.jsonl#7", question, "faq.jsonl", "", 0.9, text=f"Q: {question}\nA: {answer}")
 
 
-def _check_on_faq(embedder, question: str, answer: str, sentence: str):
-    """The check of `sentence` against one FAQ entry, the customer having asked the entry's question."""
+def _check_on_faq(embedder, question: str, answer: str, sentence: str, customer: str | None = None):
+    """The check of `sentence` against one FAQ entry, the customer having asked `customer` (the entry's question)."""
     checker = grounding_checker(embedder)
-    return checker.check(sentence, checker.evidence([_faq_source(question, answer)], [question]))
+    return checker.check(sentence, checker.evidence([_faq_source(question, answer)], [customer or question]))
 
 
 class TestSentencesCopiedFromASource:
@@ -756,8 +756,7 @@ class TestCasesUnderLabels:
         ],
     )
     def test_a_case_is_named_or_the_sentence_is_not_supported(self, embedder, source, customer, sentence, supported):
-        checker = grounding_checker(embedder)
-        check = checker.check(sentence, checker.evidence([_faq_source("What does it cost?", source)], [customer]))
+        check = _check_on_faq(embedder, "What does it cost?", source, sentence, customer)
         assert check.supported is supported, check
 
     def test_a_label_that_names_no_case_is_no_scope(self, embedder):
@@ -785,8 +784,7 @@ class TestConditions:
         ],
     )
     def test_a_condition_left_out_is_not_supported(self, embedder, source, customer, sentence, supported):
-        checker = grounding_checker(embedder)
-        check = checker.check(sentence, checker.evidence([_faq_source("What's the policy?", source)], [customer]))
+        check = _check_on_faq(embedder, "What's the policy?", source, sentence, customer)
         assert check.supported is supported, check
 
 
