@@ -21,12 +21,14 @@ Two kinds of data:
     PYTHONPATH=. python benchmarks/finetune_gpu.py                                            # on a CUDA machine
     PYTHONPATH=. python benchmarks/finetune_gpu.py --examples star_train.jsonl --steps 24 --json out.json
 
-Variants: `plain` (reference), `ours` (finetune train's step: gradient checkpointing on, frozen
-weights in bf16), `ours-packed` (`finetune.packing`, real shapes only), and these parts added to
-either (measurements, not settings): `-nogc` (checkpointing off), `-halfgc` (every other decoder
-layer checkpointed), `-fp32` (the frozen weights left in the fp32 that peft's
+Variants: `plain` (reference), `ours` (finetune train's step with its default settings), `ours-packed`
+(`finetune.packing`, real shapes only), and parts added to either: settings `-nogc` (checkpointing
+off), `-cpuembed` (`finetune.embeddings_on_cpu`), `-chunk1024` (the old `finetune.loss_chunk_tokens`),
+`-nodrop` (`finetune.lora_dropout = 0`), and measurements `-halfgc` (every other decoder layer
+checkpointed), `-fp32` (the frozen weights left in the fp32 that peft's
 `prepare_model_for_kbit_training` raises them to, as finetune train did before 2026-11-27). Each
-prints tokens/s and peak memory, and its ratio to `plain` (bitsandbytes needed; see
+prints tokens/s, peak memory (and what the model held loaded and after one step), and its ratio to
+`plain` (bitsandbytes needed; see
 ENVIRONMENT.md for an offline wheel). Figures: benchmarks/README.md.
 """
 
@@ -84,6 +86,8 @@ class Result:
     peak_gb: float
     first_loss: float
     tokens: int = 0  # real (unpadded) tokens in the measured steps
+    loaded_gb: float = 0.0  # GPU memory the loaded model holds before training (weights, LoRA weights)
+    state_gb: float = 0.0  # ... and after the first step (+ gradients and AdamW state): the floor under the peak
 
 
 def model_config(arch: str, tiny: bool = False):
@@ -131,18 +135,27 @@ def plain_loss(model, batch: dict) -> torch.Tensor:
     return model(**batch).loss
 
 
-def ours_model(model_dir: Path, device, quantize: bool, gradient_checkpointing: bool, frozen_fp32: bool = False,
-               half_checkpointed: bool = False) -> AssistantLossModel:
+def ours_model(model_dir: Path, device, quantize: bool, parts: set[str]) -> AssistantLossModel:
     """The model as `finetune train` loads it; the 4-bit copy it loads from is cached next to `model_dir`.
 
-    `frozen_fp32` raises the frozen weights `finetune train` keeps in bf16 (embeddings, norms, output
-    layer) to fp32, as peft's `prepare_model_for_kbit_training` leaves them; `half_checkpointed`
-    turns checkpointing off in every other decoder layer. Both are measurements, not settings.
+    `parts` (VARIANT_PARTS) change it: `fp32` raises the frozen weights `finetune train` keeps in bf16
+    (embeddings, norms, output layer) to fp32, as peft's `prepare_model_for_kbit_training` leaves
+    them; `halfgc` turns checkpointing off in every other decoder layer (both measurements, not
+    settings). The rest are settings: `nogc` checkpointing off, `cpuembed`
+    `finetune.embeddings_on_cpu = true`, `chunk1024` `finetune.loss_chunk_tokens = 1024` (the
+    default before 2026-11-27), `nodrop` `finetune.lora_dropout = 0`.
     """
-    from supportbot.finetune.modeling import load_trainable_model
+    from supportbot.finetune.modeling import embeddings_on_cpu, load_trainable_model
 
-    settings = FinetuneConfig(gradient_checkpointing=gradient_checkpointing)
+    settings = FinetuneConfig(gradient_checkpointing="nogc" not in parts)
+    if "chunk1024" in parts:
+        settings.loss_chunk_tokens = 1024
+    if "nodrop" in parts:
+        settings.lora_dropout = 0.0
+    frozen_fp32, half_checkpointed = "fp32" in parts, "halfgc" in parts
     model = load_trainable_model(str(model_dir), settings, quantize, device, seed=0, cache_dir=model_dir.parent / "cache")
+    if "cpuembed" in parts:  # as finetune train does after accelerate's prepare
+        embeddings_on_cpu(model, device)
     if frozen_fp32:
         for parameter in model.parameters():
             if not parameter.requires_grad and parameter.dtype == torch.bfloat16:
@@ -203,8 +216,8 @@ def real_tokens(batch: dict) -> int:
     return int((batch["input_ids"] != 0).sum())
 
 
-def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], device, held_before: int = 0) -> tuple[float, float, float, int]:
-    """(real tokens/s over `batches`, peak GPU GB, first loss, real tokens) for AdamW steps after `warm_batches`.
+def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], device, held_before: int = 0) -> tuple[float, float, float, int, float, float]:
+    """(real tokens/s over `batches`, peak GPU GB, first loss, real tokens, loaded GB, state GB) for AdamW steps after `warm_batches`.
 
     The peak counts from `held_before`, the bytes allocated before the model was loaded, so what an
     earlier variant left behind is not charged to this one.
@@ -217,6 +230,9 @@ def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], devic
         torch.cuda.reset_peak_memory_stats()
     model.train()
     first_loss, elapsed, tokens = float("nan"), 0.0, 0
+    loaded = state = 0.0
+    if is_cuda:
+        loaded = (torch.cuda.memory_allocated() - held_before) / 1e9
     for step, host_batch in enumerate(warm_batches + batches):
         started = time.perf_counter()
         loss = loss_fn(model, {k: v.to(device) for k, v in host_batch.items()})
@@ -227,15 +243,17 @@ def measure(model, loss_fn, batches: list[dict], warm_batches: list[dict], devic
             torch.cuda.synchronize()
         if step == 0:
             first_loss = loss.item()
+            if is_cuda:
+                state = (torch.cuda.memory_allocated() - held_before) / 1e9
         if step >= len(warm_batches):
             elapsed += time.perf_counter() - started
             tokens += real_tokens(host_batch)
     peak = (torch.cuda.max_memory_allocated() - held_before) / 1e9 if is_cuda else 0.0
-    return tokens / elapsed, peak, first_loss, tokens
+    return tokens / elapsed, peak, first_loss, tokens, loaded, state
 
 
 VARIANTS = ["plain", "ours", "ours-nogc", "ours-fp32", "ours-packed", "ours-packed-nogc", "ours-packed-halfgc", "ours-packed-fp32"]
-VARIANT_PARTS = {"packed", "nogc", "halfgc", "fp32"}
+VARIANT_PARTS = {"packed", "nogc", "halfgc", "fp32", "cpuembed", "chunk1024", "nodrop"}
 
 
 def variant_name(name: str) -> str:
@@ -280,7 +298,8 @@ def variant_batches(variant: str, batch: int, seq: int, vocab: int, steps: int, 
 
 
 def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize: bool, tiny: bool = False, variants=None,
-             shapes: list[Shape] | None = None) -> list[Result]:
+             shapes: list[Shape] | None = None, on_result=None) -> list[Result]:
+    """Each variant's Result; `on_result(results so far)` after each, so a run cut short keeps what it measured."""
     batch = ARCHITECTURES[arch]["batch"]
     vocab = model_config(arch, tiny).vocab_size
     results = []
@@ -294,19 +313,20 @@ def run_arch(arch: str, device: str, seq: int, steps: int, warmup: int, quantize
                 if variant == "plain":
                     model, loss_fn = plain_recipe_model(model_dir, device, quantize), plain_loss
                 else:
-                    parts = set(variant.split("-"))
-                    model = ours_model(model_dir, torch.device(device), quantize, "nogc" not in parts, "fp32" in parts, "halfgc" in parts)
+                    model = ours_model(model_dir, torch.device(device), quantize, set(variant.split("-")[1:]))
                     loss_fn = ours_loss
-                tps, peak, first, tokens = measure(model, loss_fn, batches, warm, device, held_before)
+                tps, peak, first, tokens, loaded, state = measure(model, loss_fn, batches, warm, device, held_before)
             except torch.OutOfMemoryError:
                 print(f"{arch} {variant}: out of memory at batch {batch}", flush=True)
             except Exception:  # noqa: BLE001 - one variant failing must not lose the others' figures
                 traceback.print_exc()
                 print(f"{arch} {variant}: failed (traceback above)", flush=True)
             else:
-                results.append(Result(arch, variant, batch, tps, peak, first, tokens))
+                results.append(Result(arch, variant, batch, tps, peak, first, tokens, loaded, state))
                 print(f"{arch:14s} {variant:10s} batch {batch}  {tps:9.0f} tokens/s  {peak:6.1f} GB peak  first loss {first:.3f}  "
-                      f"{tokens} tokens", flush=True)
+                      f"{tokens} tokens  loaded {loaded:.2f} GB, after one step {state:.2f} GB", flush=True)
+                if on_result is not None:
+                    on_result(results)
             del model
             gc.collect()
             if torch.cuda.is_available():
@@ -384,11 +404,14 @@ def main(argv: list[str] | None = None) -> None:
     shapes = read_shapes(args.examples) if args.examples else None
     what = f"examples {args.examples}" if shapes else f"seq {args.seq}"
     print(f"{torch.cuda.get_device_name()}  torch {torch.__version__}  {what}", flush=True)
-    results = []
+    results: list[Result] = []
+
+    def save(arch_results: list[Result]) -> None:
+        if args.json:
+            args.json.write_text(json.dumps([r.__dict__ for r in results + arch_results], indent=1))
+
     for arch in args.arch or GPU_DEFAULT:
-        results += run_arch(arch, "cuda", args.seq, args.steps, args.warmup, quantize=True, variants=args.variant, shapes=shapes)
-        if args.json:  # after each architecture, so a run cut short keeps what it measured
-            args.json.write_text(json.dumps([r.__dict__ for r in results], indent=1))
+        results += run_arch(arch, "cuda", args.seq, args.steps, args.warmup, quantize=True, variants=args.variant, shapes=shapes, on_result=save)
     print("\n".join(summary(results)))
 
 

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from supportbot.config import FinetuneConfig
+from supportbot.errors import FinetuneError
 from supportbot.generation.quantization import compute_dtype, load_nf4_model
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,29 @@ def keep_frozen_in(model, dtype) -> int:
             parameter.data = parameter.data.to(dtype)
             cast += 1
     return cast
+
+
+def embeddings_on_cpu(model, device) -> None:
+    """Move the frozen input embedding table to CPU memory (`finetune.embeddings_on_cpu`).
+
+    Each step looks its tokens' rows up there and sends only those (a few MB) to `device`. A tied
+    table is the output layer, which the loss needs on the GPU: that is refused. Called after
+    `accelerator.prepare`, which would move the table back.
+    """
+    import torch
+
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    table, output = causal_lm.get_input_embeddings(), causal_lm.get_output_embeddings()
+    if output is not None and table.weight.data_ptr() == output.weight.data_ptr():
+        raise FinetuneError(
+            "finetune.embeddings_on_cpu: this base ties its input embeddings to its output layer, which must stay on the GPU; "
+            "set it to false"
+        )
+    table.to("cpu")
+    table.register_forward_pre_hook(lambda module, args: (args[0].cpu(), *args[1:]))
+    table.register_forward_hook(lambda module, args, output: output.to(device))  # after peft's hook that makes it require grad
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()
 
 
 def load_trainable_model(model_dir: str, settings: FinetuneConfig, quantize: bool, device, seed: int, cache_dir: Path):

@@ -28,7 +28,13 @@ from supportbot.finetune.adapter import save_adapter
 from supportbot.finetune.batching import batch_order, collate, collate_packed, pack_examples
 from supportbot.finetune.data import load_conversations, split_conversations
 from supportbot.finetune.loss import AssistantLossModel, loss_totals, mean_per_token, perplexity
-from supportbot.finetune.modeling import count_linear_4bit, describe_base, load_tokenizer, load_trainable_model
+from supportbot.finetune.modeling import (
+    count_linear_4bit,
+    describe_base,
+    embeddings_on_cpu,
+    load_tokenizer,
+    load_trainable_model,
+)
 from supportbot.finetune.prepare import write_jsonl
 from supportbot.finetune.report import peak_memory, plot_loss_curve, write_report
 from supportbot.finetune.tokenization import TokenizedExample, apply_template_setting, tokenize_all
@@ -256,6 +262,8 @@ class FinetuneRun:
         scheduler = get_scheduler(settings.lr_scheduler, optimizer, math.ceil(settings.warmup_ratio * total_steps), total_steps)
         state = self._load_checkpoint(peft_model, optimizer, scheduler) if self.request.resume else TrainState()
         model, optimizer = accelerator.prepare(AssistantLossModel(peft_model, settings.loss_chunk_tokens), optimizer)
+        if settings.embeddings_on_cpu:
+            embeddings_on_cpu(peft_model, accelerator.device)
         info = AdapterInfo(self.config.model.name, template, settings.max_length, __version__, QUANT_TYPE if quantize else "")
         return _Session(accelerator, model, optimizer, scheduler, tokenizer, info, train_examples, eval_examples, rows, state,
                         total_steps, quantize, count_linear_4bit(peft_model), counts)
@@ -340,9 +348,8 @@ class FinetuneRun:
                 state.epoch, state.batches_done_in_epoch = state.epoch + 1, 0
                 if settings.eval_steps == 0 and self._evaluate_and_keep(s):
                     return "early_stopping"
-        if not state.eval_history or state.eval_history[-1]["step"] != state.step:
-            if self._evaluate_and_keep(s):
-                return "early_stopping"
+        if (not state.eval_history or state.eval_history[-1]["step"] != state.step) and self._evaluate_and_keep(s):
+            return "early_stopping"
         return "finished"
 
     def _run(self) -> dict:

@@ -68,7 +68,19 @@ def nf4_model_dir(model_dir: str, cache_dir: Path, device_type: str) -> Path:
         )
         model.save_pretrained(staging)
         del model
+    _release_memory()  # the quantizing copy sits in reference cycles: without this it stays while the caller loads the cached one
     return target
+
+
+def _release_memory() -> None:
+    """Collect unreachable models now and hand their GPU blocks back, so the next load does not stack on them."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def load_nf4_model(model_dir: str, cache_dir: Path, device: str):
