@@ -253,6 +253,33 @@ def about_something_else(question: str, text: str) -> bool:
     return any(not holds_name(name, question) for name in names_in(text))
 
 
+_SCOPE = re.compile(r"(?:in|for|within|inside|outside)\s+(?P<scope>[^,.;:]{1,40}),", re.IGNORECASE)
+
+
+def scoped_elsewhere(question: str, answer: str) -> bool:
+    """Whether an answer opens by saying what it covers ("In the US, ...", "For Canadian orders, ...") and that is
+    something other than what the customer named ("How long does delivery to the EU take?"): it answers a case the
+    customer is not in, however close the questions read."""
+    scope = _SCOPE.match(without_yes_or_no(answer))
+    return scope is not None and bool(names_in(f"In {scope['scope']}")) and about_something_else(question, answer)
+
+
+def faq_for_another_case(question: str, grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], sentences: Sequence[SourceSentence]) -> int | None:
+    """The number of retrieval's first source when it is an FAQ entry whose answer covers a case other than the one
+    the customer named (`scoped_elsewhere`) and a sentence of another source names it: neither that answer nor its
+    sentences then answer (the US rates for "How long does shipping to Canada take?", with Canada's row of the rates
+    table retrieved). Where no source names it ("... to Germany?") the entry stays: its answer says whom it covers."""
+    source, hits = grouped[0] if grouped else (None, [])
+    if source is None or not hits or not hits[0].chunk.question:
+        return None
+    opening = next((hit for hit in hits if hit.chunk.order == 0), hits[0])
+    if not scoped_elsewhere(question, opening.chunk.text):
+        return None
+    asked = asked_names(question)
+    named = any(s.number != source.number and all(holds_name(name, in_context(s)) for name in asked) for s in sentences)
+    return source.number if named else None
+
+
 def _names_answered(ranking: Ranking) -> bool:
     """Whether a sentence ranked within NEAR_BEST of the best holds everything the customer named (see quoted)."""
     asked = asked_names(ranking.question)
@@ -269,6 +296,10 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     follow-up read with the one before it (the entry that comes first is then mostly the one that answered the first
     question, and its whole answer was the last reply: "What if I lose my phone?" after the steps to turn it on).
 
+    Nor is an answer that opens by naming a case other than the one the customer named while another source names
+    it ("In the US, Standard shipping takes 5-7 business days ..." for "How long does delivery to the EU take?":
+    `faq_for_another_case`; `rank` leaves its sentences out too).
+
     An answer too long for one chunk is quoted from its start, the first chunk, when that was retrieved too (a
     source's hits are one document's chunks): a later chunk opens in the middle of the answer. Without it, a later
     chunk that opens mid-sentence ("selected text. It seems to store your character styles ...") is no answer
@@ -278,7 +309,9 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     if ranking.follow_up or not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
         return None
     opening = next((hit for hit in hits if hit.chunk.order == 0), hits[0])
-    return None if opening.chunk.order and opening.chunk.text[:1].islower() else (source, opening)
+    if opening.chunk.order and opening.chunk.text[:1].islower():
+        return None
+    return None if faq_for_another_case(ranking.question, ranking.grouped, ranking.sentences) else (source, opening)
 
 
 _YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
@@ -348,6 +381,8 @@ class ExtractiveAnswerer:
                 or (self._says_something(s.text) and (quotable(s) or under_lead_in(texts.get(s.chunk_id, ""), s.text)))
             )
         ]
+        if (passed_over := faq_for_another_case(question, grouped, sentences)) is not None:
+            sentences = [s for s in sentences if s.number != passed_over]
         if not sentences:
             return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)
         if not self.checker.reads(question):

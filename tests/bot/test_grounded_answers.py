@@ -329,6 +329,23 @@ class TestExtractiveMode:
         text = strip_citations(_extractive_answer(manager_for, "how much does it cost to ship to the UK?"))
         assert "| United Kingdom | 10-15 business days | $19.95 |" in text and "In the US" not in text, text
 
+    @pytest.mark.parametrize(
+        ("question", "answer"),
+        [("How long does shipping to Canada take?", "7-12 business days"), ("How long does delivery to the EU take?", "10-15 business days")],
+    )
+    def test_an_faq_answer_that_covers_another_place_is_not_the_answer(self, manager_for, question, answer):
+        # The default retrieval ranks "How much is shipping and how long does it take?" first; its answer opens "In the
+        # US, ..." and was the whole answer, while the rates table and another FAQ entry name the customer's place.
+        manager, _ = manager_for(mode="extractive", retrieval="hybrid")
+        text = strip_citations(manager.reply("console", "c1", question).text())
+        assert answer in text and "In the US" not in text and "5-7 business days" not in text, text
+
+    def test_an_faq_answer_that_covers_another_place_stays_where_no_source_names_the_customers(self, manager_for):
+        # Nothing names Texas: the FAQ answer, which says whom it covers, is still the best there is.
+        manager, _ = manager_for(mode="extractive", retrieval="hybrid")
+        text = strip_citations(manager.reply("console", "c1", "How long does shipping to Texas take?").text())
+        assert text.startswith("In the US, Standard shipping takes 5-7 business days"), text
+
     def test_a_sentence_in_bold_ranks_by_its_words_not_its_marks(self, manager_for):
         # "**Every 100 points becomes a $5 reward.**": MiniLM rates it 0.51 with its marks, 0.57 without (read as shown).
         text = strip_citations(_extractive_answer(manager_for, "how many points do I need for a reward?"))
