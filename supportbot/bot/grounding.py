@@ -225,6 +225,9 @@ def _rest_of_clause(sentence: str, position: int) -> str:
     return rest[: end.start()] if end else rest
 
 
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
 def conditions_in(sentence: str) -> list[str]:
     """The conditions a sentence states, each from its word to the end of its clause ("the item arrived damaged")."""
     return [_rest_of_clause(sentence, match.end()) for match in _CONDITION.finditer(sentence)]
@@ -516,13 +519,16 @@ class GroundingChecker:
 
     def _conditions(self, statement: str) -> list[frozenset[str]]:
         """The conditions of a statement (conditions_in), each by its content words that the rest of the statement
-        lacks: "provided they are unused and in their original packaging" gives unused, original, packaging."""
+        lacks, and one for each part joined by "and", all of which must hold: "provided they are unused and in their
+        original packaging" gives {unused} and {original, packaging}. Parts joined by "or" are one condition (either
+        holds: "unless the item arrived damaged or wrong")."""
         conditions = conditions_in(statement)
         rest = statement
         for condition in conditions:
             rest = rest.replace(condition, " ")
         outside = self.content_terms(rest)
-        return [words for condition in conditions if (words := frozenset(self.content_terms(condition) - outside))]
+        parts = [part for condition in conditions for part in _AND.split(condition)]
+        return [words for part in parts if (words := frozenset(self.content_terms(part) - outside))]
 
     def _qualified(self, statement: str) -> tuple[frozenset[str], str]:
         """A statement that opens with two content words in a row, the first qualifying the second ("Unused items

@@ -782,6 +782,9 @@ class TestCasesUnderLabels:
         assert check.supported, check
 
 
+RETURNABLE = "Items can be returned within 30 days of the delivery date, provided they are unused and in their original packaging."
+
+
 class TestConditions:
     """A statement that holds under a condition ("only if", "unless", "provided", "as long as", "except") supports a
     sentence that keeps the condition; dropped, the rule reads as unconditional."""
@@ -797,6 +800,9 @@ class TestConditions:
             ("Items can be returned within 30 days of the delivery date, provided they are unused.", "Can I return something?", "Unused items can be returned within 30 days of the delivery date.", True),
             ("Original shipping charges are not refunded unless the item arrived damaged.", "Do you refund shipping?", "Original shipping charges are not refunded.", False),
             ("Exchanges are free when you swap for the same item in a different size or color.", "Are exchanges free?", "Exchanges are free.", False),
+            # A condition of two parts holds only with both: one kept is not enough.
+            (RETURNABLE, "Can I return something?", "Items in their original packaging can be returned within 30 days of the delivery date.", False),
+            (RETURNABLE, "Can I return something?", "You can return items within 30 days of delivery if they are unused and in the original packaging.", True),
             ("Exchanges are free when you swap for the same item in a different size.", "Are exchanges free?", "Exchanges for the same item in a different size are free.", True),
         ],
     )
