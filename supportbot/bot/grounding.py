@@ -430,6 +430,20 @@ def _mixes_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str
     return bool((frozenset().union(*others) - own) & claim.terms)  # a part whose figures the claim states too is its own
 
 
+def _drops_its_part(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> bool:
+    """Whether the claim states the figures of one part of a statement without the words that tell that part from
+    the others: "Our chat team is available 9 am to 5 pm ET." on "... 8 am to 8 pm ET Monday to Friday and 9 am to
+    5 pm ET on weekends" (the hours of the weekend, told as the hours). Figures and units don't tell parts apart."""
+    if not claim.figures or not parts:
+        return False
+    home = [i for i, (figures, _) in enumerate(parts) if all(figures_match(figure, figures) for figure in claim.figures)]
+    if len(home) != 1:
+        return False
+    others = frozenset().union(*(words for i, (_, words) in enumerate(parts) if i != home[0]))
+    telling = {word for word in parts[home[0]][1] - others if not any(c.isdigit() for c in word)}
+    return bool(telling) and not telling & claim.terms
+
+
 class GroundingChecker:
     """Decides, sentence by sentence, whether the sources support what an answer says."""
 
@@ -674,6 +688,8 @@ class GroundingChecker:
             return "the source only says it may be so"
         if _mixes_parts(claim, evidence.parts[index]):
             return "its figures are one part of the statement's, its words another's"
+        if _drops_its_part(claim, evidence.parts[index]):
+            return "its figures are one part of the statement's, and it leaves out which"
         qualifier, qualified = evidence.qualified[index]
         if qualified in claim.words and not qualifier & claim.terms:
             return "the source says it of some of them only (a qualifier left out)"

@@ -878,6 +878,20 @@ class TestPartsOfAStatement:
         check = _check_on_faq(embedder, "What are your hours?", source, sentence)
         assert check.supported is supported, check
 
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("Our chat team is available 9 am to 5 pm ET.", False),  # the weekend's hours, told as the hours
+            ("Our chat team is available 8 am to 8 pm ET.", False),
+            ("Chat is available 8 am to 8 pm ET Monday to Friday.", True),
+            ("Chat is open 9 am to 5 pm ET on weekends.", True),
+        ],
+    )
+    def test_one_parts_figures_without_the_words_that_tell_it_apart_are_not_supported(self, embedder, sentence, supported):
+        source = "Our chat team is available 8 am to 8 pm ET Monday to Friday and 9 am to 5 pm ET on weekends."
+        check = _check_on_faq(embedder, "When is chat open?", source, sentence)
+        assert check.supported is supported, check
+
 
 def test_every_sentence_of_the_sample_docs_is_supported_by_its_own_chunk(sample_index_dir, embedder):
     # What a source states word for word is never an unsupported claim, whatever rule the check learns next: an
