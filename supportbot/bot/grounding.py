@@ -37,9 +37,10 @@ given, among those that answer the question) supports it:
 - it holds no word that a word of that statement turns around with a negative prefix, nor the other
   way: "Gift cards are refundable." is not supported by "Gift cards are non-refundable.", nor
   "if the item arrived undamaged" by "if the item arrived damaged";
-- it speaks of all or any of something ("You can return anything within 14 days") only where that
-  statement does too: a sentence that drops the source's "unused items" for "anything" reads the
-  same words and means more;
+- it speaks of all or any of something ("You can return anything within 14 days"), or of one alone
+  ("Chat is the only way to reach us"), only where that statement does too: a sentence that drops
+  the source's "unused items" for "anything", or its "fastest" for "only", reads the same words and
+  means more;
 - both are negated or neither is ("you can" is not supported by "you can't"), and their negations
   apply to the same thing: "there is no warranty for cookware" is not supported by "cookware has a
   warranty, but not against misuse" (the words after each negation, to the end of its clause);
@@ -109,10 +110,12 @@ FUNCTION_WORDS = frozenset(
 NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
 # Words that make a statement about all or any of something: the sources must make it too. (Function or conversation
 # words otherwise, so the overlap measure cannot see one added; negated ones, "never", "nothing", are NEGATIONS'.)
+# "Only" speaks of all the others, none of which: "Chat is the only way to reach us." on "Chat is the fastest way".
 UNIVERSALS = frozenset(
     {
         "all", "any", "anything", "anyone", "anybody", "anywhere", "anytime", "every", "everything", "everyone",
-        "everybody", "everywhere", "always", "whatever", "whenever", "wherever", "whichever",
+        "everybody", "everywhere", "always", "whatever", "whenever", "wherever", "whichever", "only", "solely",
+        "exclusively",
     }
 )
 # Words that bound an amount, a time or an event from above or from below: a sentence and its support must bound
@@ -444,6 +447,19 @@ def _drops_its_part(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[
     return bool(telling) and not telling & claim.terms
 
 
+def _denied_elsewhere(claim: Claim, index: int, evidence: Evidence, overlaps: Sequence[float], min_overlap: float) -> str:
+    """Why statement `index` cannot support an affirmative claim whose word it lacks another statement denies: "Gift
+    cards can be exchanged for cash." shares all but "exchanged" with "Treat your gift card like cash.", and "Gift
+    cards are final sale and can't be returned or exchanged." says no to that word. "" otherwise."""
+    added = claim.terms - evidence.terms[index]
+    if claim.negated or not added:
+        return ""
+    for other, overlap in enumerate(overlaps):
+        if other != index and overlap >= min_overlap and evidence.negated[other] and added & evidence.denied[other]:
+            return f"another statement of the source denies what it adds ({', '.join(sorted(added & evidence.denied[other]))})"
+    return ""
+
+
 class GroundingChecker:
     """Decides, sentence by sentence, whether the sources support what an answer says."""
 
@@ -645,7 +661,7 @@ class GroundingChecker:
             if not evidence.answers_question[index]:
                 continue
             number = evidence.numbers[index]
-            reason = self._contradiction(claim, index, evidence)
+            reason = self._contradiction(claim, index, evidence) or _denied_elsewhere(claim, index, evidence, overlaps, self.min_overlap)
             similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
             if not reason and similarity >= self.min_similarity:
                 return SentenceCheck(text, True, True, (number,), similarity, overlap)
@@ -670,7 +686,7 @@ class GroundingChecker:
         if _opposes(claim, evidence.negated[index], evidence.denied[index]):
             return "the source says the opposite (negation)"
         if claim.universal and not evidence.universal[index]:
-            return "the source doesn't say all or any"
+            return "the source doesn't say all, any or only"
         if turns_around(claim.words, evidence.words[index]) or turns_around(evidence.words[index], claim.words):
             return "the source says the opposite (a word with a negative prefix)"
         if not claim.bounds <= evidence.bounds[index]:

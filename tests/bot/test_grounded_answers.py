@@ -116,6 +116,13 @@ class TestGroundedMode:
         text = reply.text()
         assert model_says not in text and "30 days" in text and reply.dropped_sentences == 1, text
 
+    def test_one_way_is_never_shown_as_the_only_way(self, manager_for):
+        # "Chat is the fastest way to reach us.": the same words but one, and the customer reads that email and phone
+        # are not there.
+        manager, _ = manager_for("Chat is the only way to reach us.")
+        reply = manager.reply("console", "c1", "What is the best way to contact you?")
+        assert "only way" not in reply.text() and reply.dropped_sentences == 1, reply.text()
+
     @pytest.mark.parametrize(
         "model_says",
         [
@@ -837,6 +844,28 @@ class TestQualifiers:
         source = "Canada orders take 7-12 business days, while UK orders take 10-15 business days."
         check = _check_on_faq(embedder, "What's the policy?", source, "UK orders take 10-15 business days.")
         assert "qualifier" not in check.reason, check
+
+
+class TestDeniedElsewhere:
+    """A sentence that adds a word to a statement it otherwise repeats is not supported when another statement of the
+    source says no to that word."""
+
+    GIFT_CARDS = (
+        "Gift cards are final sale and can't be returned or exchanged. Gift cards can't be redeemed for cash, except "
+        "where required by law. Treat your gift card like cash."
+    )
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("Gift cards can be exchanged for cash.", False),  # all but "exchanged" is in "Treat your gift card like cash."
+            ("Treat your gift card like cash.", True),
+            ("Gift cards can't be returned or exchanged.", True),
+        ],
+    )
+    def test_a_word_another_statement_denies_is_not_supported(self, embedder, sentence, supported):
+        check = _check_on_faq(embedder, "Can I get cash for a gift card?", self.GIFT_CARDS, sentence)
+        assert check.supported is supported, check
 
 
 class TestHowSureOrBinding:
