@@ -114,8 +114,8 @@ def embeddings_on_cpu(model, device) -> None:
             "set it to false"
         )
     table.to("cpu")
-    table.register_forward_pre_hook(lambda module, args: (args[0].cpu(), *args[1:]))
-    table.register_forward_hook(lambda module, args, output: output.to(device))  # after peft's hook that makes it require grad
+    table.register_forward_pre_hook(lambda module, args: (args[0].cpu(), *args[1:]))  # the token ids
+    table.register_forward_hook(lambda module, args, rows: rows.to(device))  # after peft's hook that makes them require grad
     if torch.device(device).type == "cuda":
         torch.cuda.empty_cache()
 
