@@ -146,6 +146,7 @@ GENERIC_LABELS = frozenset(
 # How sure or binding a statement is: a sentence may not make a must of what its statement recommends or allows
 # ("You must use a tracked service" for "We recommend using a tracked service"), nor a fact of what it says may be
 # so ("Klarna will run a credit check" for "Klarna may run a soft credit check"). Function words otherwise.
+FUTURE_WORDS = frozenset({"will", "won", "going"})  # as plain_words reads "will", "won't", "going to"
 OBLIGATIONS = re.compile(r"\b(?:must|required|requires|require|mandatory|have to|has to|need to|needs to)\b", re.IGNORECASE)
 _HEDGE_WORDS = "may|might|could|usually|typically|generally|often|sometimes|most|some cases|possibly"
 HEDGES = re.compile(rf"\b(?:{_HEDGE_WORDS})\b", re.IGNORECASE)  # what a statement may hedge with
@@ -605,7 +606,8 @@ class GroundingChecker:
         """Only what the customer told us, back at them: no answer in it, and nothing to check.
 
         Never after a question: "I can ship a 9-foot rug to your PO box" uses only the words of "Can you ship a
-        9 foot rug to my PO box?" and answers it.
+        9 foot rug to my PO box?" and answers it. Nor when it tells what will be, or must, where the customer told
+        what was: "You will be charged twice." on "Charged twice" is a prediction the sources must make.
         """
         return (
             not evidence.customer_asked
@@ -614,6 +616,8 @@ class GroundingChecker:
             and not claim.yes
             and claim.negated == is_negated(evidence.customer_text)
             and all(figures_match(figure, evidence.customer_figures) for figure in claim.figures)
+            and (not claim.obliges or bool(OBLIGATIONS.search(evidence.customer_text)))
+            and (not claim.words & FUTURE_WORDS or bool(plain_words(evidence.customer_text) & FUTURE_WORDS))
         )
 
     def is_claim(self, sentence: str) -> bool:

@@ -144,6 +144,12 @@ class TestGroundedMode:
         text = reply.text()
         assert "Canadian customs" not in text and "$14.95" in text and reply.kind == AnswerKind.EXTRACTIVE, text
 
+    def test_the_customers_words_told_as_what_will_happen_are_checked(self, manager_for):
+        # Only the customer's words, but a prediction: an authorization hold drops off, and they are charged once.
+        manager, _ = manager_for("You will be charged twice.")
+        reply = manager.reply("console", "c1", "Charged twice")
+        assert "will be charged twice" not in reply.text() and reply.dropped_sentences == 1, reply.text()
+
     def test_a_question_turned_into_a_statement_is_an_answer_and_is_checked(self, manager_for):
         # Rugs over 8 feet can't ship to PO boxes: these are the customer's words, and the wrong answer.
         manager, _ = manager_for("Sure, I can ship a 9 foot rug to your PO box.")
