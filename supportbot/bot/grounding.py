@@ -178,6 +178,20 @@ def is_negated(sentence: str) -> bool:
     return any(_negation(word) for word in _WORD.findall(sentence))
 
 
+_BOUND_BEFORE = re.compile(rf"(?:{BOUNDS['above'].pattern}|{BOUNDS['below'].pattern})\s*$", re.IGNORECASE)
+
+
+def bounded_amounts(sentence: str) -> list[Figure]:
+    """The amounts and counts a sentence bounds, a bound word right before each ("free on orders over $50": $50;
+    "up to 3 items": 3). Durations are left out: "within 5-7 days" and "takes 5-7 days" say the same."""
+    found = []
+    for figure in extract_figures(sentence):
+        at = sentence.find(figure.text)
+        if (figure.kind == "amount" or (figure.kind == "number" and not figure.unit)) and at > 0 and _BOUND_BEFORE.search(sentence[:at]):
+            found.append(figure)
+    return found
+
+
 def bounds_in(sentence: str) -> frozenset[str]:
     """How the sentence bounds what it states: "above" (under, up to, within, before ...), "below" (over, at least,
     after ...), both or neither."""
@@ -358,6 +372,7 @@ class Claim:
     terms: frozenset[str] = frozenset()  # its content words as analysed (GroundingChecker.content_terms)
     obliges: bool = False  # it makes something a must (OBLIGATIONS)
     hedged: bool = False  # it says something may be so, or can (CLAIM_HEDGES)
+    bounded: tuple[Figure, ...] = ()  # the amounts and counts it bounds (bounded_amounts)
 
 
 @dataclass(frozen=True)
@@ -653,6 +668,7 @@ class GroundingChecker:
             frozenset(terms),
             bool(OBLIGATIONS.search(text)),
             bool(CLAIM_HEDGES.search(text)),
+            tuple(bounded_amounts(text)),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -695,6 +711,12 @@ class GroundingChecker:
             return "the source says the opposite (a word with a negative prefix)"
         if not claim.bounds <= evidence.bounds[index]:
             return "the source bounds it the other way (over/under, before/after)"
+        unbounded = [f.text for f in claim.figures if not figures_match(f, list(claim.bounded))
+                     and any(figures_match(f, [bounded]) for bounded in bounded_amounts(evidence.statements[index]))]
+        if unbounded:
+            return f"the source bounds {', '.join(unbounded)} (over, under, at least ...), the sentence does not"
+        if "free" in claim.words and "free" not in evidence.words[index] and any(f.kind == "amount" for f in evidence.figures[index]):
+            return "the source gives it a price, and doesn't say free"
         if not claim.counted_from <= evidence.terms[index]:
             return "the source counts the time from something else"
         scope = evidence.scopes[index]

@@ -874,6 +874,25 @@ class TestDeniedElsewhere:
         assert check.supported is supported, check
 
 
+class TestBoundsAndPrices:
+    """An amount the source bounds ("over $50") stays bounded, and what the source prices is not told as free."""
+
+    SHIPPING = "Standard shipping is free on orders over $50. Expedited takes 2-3 business days for $12.95."
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("Standard shipping is free on orders of $50.", False),  # $50 itself does not ship free
+            ("Standard shipping is free on orders over $50.", True),
+            ("Expedited takes 2-3 business days and is free.", False),
+            ("Expedited takes 2-3 business days for $12.95.", True),
+        ],
+    )
+    def test_a_bound_dropped_or_a_price_told_as_free_is_not_supported(self, embedder, sentence, supported):
+        check = _check_on_faq(embedder, "How much is shipping?", self.SHIPPING, sentence)
+        assert check.supported is supported, check
+
+
 class TestHowSureOrBinding:
     """A sentence makes no must of what its statement recommends, and no fact of what it says may be so."""
 
