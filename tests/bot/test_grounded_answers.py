@@ -852,44 +852,32 @@ class TestQualifiers:
         assert "qualifier" not in check.reason, check
 
 
-class TestDeniedElsewhere:
-    """A sentence that adds a word to a statement it otherwise repeats is not supported when another statement of the
-    source says no to that word."""
-
-    GIFT_CARDS = (
-        "Gift cards are final sale and can't be returned or exchanged. Gift cards can't be redeemed for cash, except "
-        "where required by law. Treat your gift card like cash."
-    )
-
-    @pytest.mark.parametrize(
-        ("sentence", "supported"),
-        [
-            ("Gift cards can be exchanged for cash.", False),  # all but "exchanged" is in "Treat your gift card like cash."
-            ("Treat your gift card like cash.", True),
-            ("Gift cards can't be returned or exchanged.", True),
-        ],
-    )
-    def test_a_word_another_statement_denies_is_not_supported(self, embedder, sentence, supported):
-        check = _check_on_faq(embedder, "Can I get cash for a gift card?", self.GIFT_CARDS, sentence)
-        assert check.supported is supported, check
+GIFT_CARDS = (
+    "Gift cards are final sale and can't be returned or exchanged. Gift cards can't be redeemed for cash, except "
+    "where required by law. Treat your gift card like cash."
+)
+SHIPPING = "Standard shipping is free on orders over $50. Expedited takes 2-3 business days for $12.95."
 
 
-class TestBoundsAndPrices:
-    """An amount the source bounds ("over $50") stays bounded, and what the source prices is not told as free."""
-
-    SHIPPING = "Standard shipping is free on orders over $50. Expedited takes 2-3 business days for $12.95."
+class TestWhatAnotherWordRulesOut:
+    """A sentence that repeats a statement but for a word or two is not supported where that word is ruled out: a word
+    another statement of the source denies, an amount's bound dropped, "free" for what the source prices."""
 
     @pytest.mark.parametrize(
-        ("sentence", "supported"),
+        ("source", "customer", "sentence", "supported"),
         [
-            ("Standard shipping is free on orders of $50.", False),  # $50 itself does not ship free
-            ("Standard shipping is free on orders over $50.", True),
-            ("Expedited takes 2-3 business days and is free.", False),
-            ("Expedited takes 2-3 business days for $12.95.", True),
+            # All but "exchanged" is in "Treat your gift card like cash.", and the source says no to exchanges.
+            (GIFT_CARDS, "Can I get cash for a gift card?", "Gift cards can be exchanged for cash.", False),
+            (GIFT_CARDS, "Can I get cash for a gift card?", "Treat your gift card like cash.", True),
+            (GIFT_CARDS, "Can I get cash for a gift card?", "Gift cards can't be returned or exchanged.", True),
+            (SHIPPING, "How much is shipping?", "Standard shipping is free on orders of $50.", False),  # $50 itself doesn't
+            (SHIPPING, "How much is shipping?", "Standard shipping is free on orders over $50.", True),
+            (SHIPPING, "How much is shipping?", "Expedited takes 2-3 business days and is free.", False),
+            (SHIPPING, "How much is shipping?", "Expedited takes 2-3 business days for $12.95.", True),
         ],
     )
-    def test_a_bound_dropped_or_a_price_told_as_free_is_not_supported(self, embedder, sentence, supported):
-        check = _check_on_faq(embedder, "How much is shipping?", self.SHIPPING, sentence)
+    def test_a_word_the_source_rules_out_is_not_supported(self, embedder, source, customer, sentence, supported):
+        check = _check_on_faq(embedder, customer, source, sentence)
         assert check.supported is supported, check
 
 
