@@ -345,6 +345,7 @@ class Evidence:
     parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
     obliges: list[bool]  # the statement makes something a must (OBLIGATIONS)
     hedged: list[bool]  # the statement says something may be so, or usually is (HEDGES)
+    bounded: list[list[Figure]]  # the amounts and counts each statement bounds (bounded_amounts)
     affirmed: list[bool]  # the statement opens with "Yes", or follows a "Yes." of its own
     answers_question: list[bool]  # statements that may support a claim (those that answer the question)
     source_text: dict[int, str]  # lowercased title and text of each source, where names are looked up
@@ -436,12 +437,17 @@ def _figures_of_something_else(claim: Claim, index: int, evidence: Evidence) -> 
     )
 
 
+def _home_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> list[int]:
+    """The parts of a statement (GroundingChecker._parts) that hold every figure the claim states; none without figures."""
+    if not claim.figures:
+        return []
+    return [i for i, (figures, _) in enumerate(parts) if all(figures_match(figure, figures) for figure in claim.figures)]
+
+
 def _mixes_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> bool:
     """Whether the claim states the figures of one part of a statement with a word only another part holds: "Live
     chat is open 8 am - 8 pm ET on weekends." on "... 8 am - 8 pm ET on weekdays and 9 am - 5 pm ET on weekends"."""
-    if not claim.figures or not parts:
-        return False
-    home = [i for i, (figures, _) in enumerate(parts) if all(figures_match(figure, figures) for figure in claim.figures)]
+    home = _home_parts(claim, parts)
     if not home:
         return False
     own = frozenset().union(*(parts[i][1] for i in home))
@@ -453,9 +459,7 @@ def _drops_its_part(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[
     """Whether the claim states the figures of one part of a statement without the words that tell that part from
     the others: "Our chat team is available 9 am to 5 pm ET." on "... 8 am to 8 pm ET Monday to Friday and 9 am to
     5 pm ET on weekends" (the hours of the weekend, told as the hours). Figures and units don't tell parts apart."""
-    if not claim.figures or not parts:
-        return False
-    home = [i for i, (figures, _) in enumerate(parts) if all(figures_match(figure, figures) for figure in claim.figures)]
+    home = _home_parts(claim, parts)
     if len(home) != 1:
         return False
     others = frozenset().union(*(words for i, (_, words) in enumerate(parts) if i != home[0]))
@@ -539,6 +543,7 @@ class GroundingChecker:
             [self._parts(statement) for statement, _ in pairs],
             [bool(OBLIGATIONS.search(statement)) for statement, _ in pairs],
             [bool(HEDGES.search(statement)) for statement, _ in pairs],
+            [bounded_amounts(statement) for statement, _ in pairs],
             [_affirms(pairs, index) for index in range(len(pairs))],
             [answering is None or statement in answering for statement, _ in pairs],
             {source.number: f"{source.title} {source.text}".lower() for source in sources},
@@ -712,7 +717,7 @@ class GroundingChecker:
         if not claim.bounds <= evidence.bounds[index]:
             return "the source bounds it the other way (over/under, before/after)"
         unbounded = [f.text for f in claim.figures if not figures_match(f, list(claim.bounded))
-                     and any(figures_match(f, [bounded]) for bounded in bounded_amounts(evidence.statements[index]))]
+                     and any(figures_match(f, [bounded]) for bounded in evidence.bounded[index])]
         if unbounded:
             return f"the source bounds {', '.join(unbounded)} (over, under, at least ...), the sentence does not"
         if "free" in claim.words and "free" not in evidence.words[index] and any(f.kind == "amount" for f in evidence.figures[index]):
