@@ -63,6 +63,7 @@ class Ranking:
     keyword_coverage: float | None = None  # set for a question the embedder does not read: the relevance then
     question: str = ""  # what was ranked for: the question, or a follow-up read with the one before it
     follow_up: bool = False  # `question` is a follow-up read with the one before it: no FAQ entry answers it whole
+    passed_over: int | None = None  # an FAQ entry about another case (faq_for_another_case), its sentences left out
 
     @property
     def relevance(self) -> float:
@@ -270,14 +271,16 @@ def faq_for_another_case(question: str, grouped: Sequence[tuple[Source, Sequence
     sentences then answer (the US rates for "How long does shipping to Canada take?", with Canada's row of the rates
     table retrieved). Where no source names it ("... to Germany?") the entry stays: its answer says whom it covers."""
     source, hits = grouped[0] if grouped else (None, [])
-    if source is None or not hits or not hits[0].chunk.question:
-        return None
-    opening = next((hit for hit in hits if hit.chunk.order == 0), hits[0])
-    if not scoped_elsewhere(question, opening.chunk.text):
+    if source is None or not hits or not hits[0].chunk.question or not scoped_elsewhere(question, _opening(hits).chunk.text):
         return None
     asked = asked_names(question)
     named = any(s.number != source.number and all(holds_name(name, in_context(s)) for name in asked) for s in sentences)
     return source.number if named else None
+
+
+def _opening(hits: Sequence[ScoredChunk]) -> ScoredChunk:
+    """An FAQ entry's first chunk when it was retrieved (a long answer is split), else its best-ranked one."""
+    return next((hit for hit in hits if hit.chunk.order == 0), hits[0])
 
 
 def _names_answered(ranking: Ranking) -> bool:
@@ -298,7 +301,7 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
 
     Nor is an answer that opens by naming a case other than the one the customer named while another source names
     it ("In the US, Standard shipping takes 5-7 business days ..." for "How long does delivery to the EU take?":
-    `faq_for_another_case`; `rank` leaves its sentences out too).
+    `faq_for_another_case`, decided by `rank`, which leaves its sentences out too).
 
     An answer too long for one chunk is quoted from its start, the first chunk, when that was retrieved too (a
     source's hits are one document's chunks): a later chunk opens in the middle of the answer. Without it, a later
@@ -306,12 +309,12 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     either, and the entry's sentences are ranked as a page's are.
     """
     source, hits = ranking.grouped[0]
-    if ranking.follow_up or not hits or not hits[0].chunk.question or asks_the_opposite(ranking.question, hits[0].chunk.question):
+    if ranking.follow_up or ranking.passed_over is not None or not hits or not hits[0].chunk.question:
         return None
-    opening = next((hit for hit in hits if hit.chunk.order == 0), hits[0])
-    if opening.chunk.order and opening.chunk.text[:1].islower():
+    if asks_the_opposite(ranking.question, hits[0].chunk.question):
         return None
-    return None if faq_for_another_case(ranking.question, ranking.grouped, ranking.sentences) else (source, opening)
+    opening = _opening(hits)
+    return None if opening.chunk.order and opening.chunk.text[:1].islower() else (source, opening)
 
 
 _YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
@@ -384,14 +387,15 @@ class ExtractiveAnswerer:
         if (passed_over := faq_for_another_case(question, grouped, sentences)) is not None:
             sentences = [s for s in sentences if s.number != passed_over]
         if not sentences:
-            return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question)
+            return Ranking(grouped, [], np.zeros(0), np.zeros(0), question=question, passed_over=passed_over)
         if not self.checker.reads(question):
             overlap = self._keyword_overlap(question, sentences)
-            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, keyword_coverage(grouped, overlap), question)
+            coverage = keyword_coverage(grouped, overlap)
+            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, coverage, question, passed_over=passed_over)
         vectors = self.checker.vectors([in_context(sentence) for sentence in sentences])
         similarity = vectors @ self.checker.vector(question)
         score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
-        return Ranking(grouped, sentences, similarity, score, question=question)
+        return Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over)
 
     def answers(self, ranking: Ranking) -> bool:
         """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar)."""
