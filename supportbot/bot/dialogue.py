@@ -234,9 +234,9 @@ class DialogueManager:
         best = together.best(1)[0]
         if about_something_else(question, in_context(together.sentences[best])):
             return False  # "how long does delivery to the EU take?" after the UK: the UK's row is not its answer
-        if found_alone:
-            similarity = self.extractive.rank(question, together.grouped).similarity[best]
-            return bool(similarity >= self.bot.answer_min_relevance)
+        if found_alone:  # the sentence read under its heading, as ranking reads it
+            similarity = float(self.checker.vectors([in_context(together.sentences[best])])[0] @ self.checker.vector(question))
+            return similarity >= self.bot.answer_min_relevance
         return bool(self.checker.content_terms(question) & self.checker.content_terms(together.sentences[best].text))
 
     def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
