@@ -4,7 +4,9 @@ A support answer hurts most when a figure is wrong, so grounding compares figure
 Normalising first means "5-7", "5–7", "5 to 7" and "five to seven" are one range; "$25", "25 USD"
 and "25.00" one amount; "30-day" and "30 days" one number; "1 pm" and "1:00 PM" one time; and
 "December 14, 2026" and "Dec 14" one date (a date without a year matches the same day in any year).
-A duration keeps its unit: "30 weeks" is not "30 days", "5-7 business days" is "5-7 days".
+A duration keeps its unit: "30 weeks" is not "30 days", "5-7 business days" is "5-7 days"; units of fixed length
+convert ("a week" is "7 days", "1 hour" is "60 minutes", "a year" is "12 months"), but a business day is no
+calendar day ("a week" is not "7 business days") and a month has no fixed number of days.
 A number that is part of a name or code ("LG-482913", "SKU 4471", "1-800-555-0142") is kept as a
 code: it matches only the same code, never a quantity.
 """
@@ -49,6 +51,13 @@ _PATTERNS = [
     ("number", rf"\b({_WORD_NUMBER})\b"),
 ]
 _COMPILED = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS]
+# "a" or "an" as the number of a duration: "within a week", "expire after an hour", "for a year". Only after the
+# words that introduce a length of time, so a rate ("24 hours a day", "$5 a month", "twice a week") states none.
+_ONE_UNIT = re.compile(
+    r"\b(?:within|in|for|after|over|under|about|around|than|least|most|to|only|just|nearly|almost|roughly|"
+    r"approximately|takes?|took|lasts?)\s+(an?\s+(?:(business|working)\s+)?(minute|hour|day|week|month|year)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -102,12 +111,19 @@ _PRONOUN_ONE_AFTER = re.compile(r"^\s+(?:of|another)\b", re.IGNORECASE)
 
 
 # A duration's unit right after its number: "30 days", "30-day", "5-7 business days", "24 hours".
-_UNIT = re.compile(r"\s*-?\s*(?:(?:business|working|calendar)\s+)?(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+_UNIT = re.compile(r"\s*-?\s*(?:(business|working|calendar)\s+)?(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+# Each unit's length in the smallest unit it converts to exactly. A business day is in none: it converts to nothing.
+_LENGTH = {"minute": ("minute", 1), "hour": ("minute", 60), "day": ("minute", 1440), "week": ("minute", 10080),
+           "month": ("month", 1), "year": ("month", 12)}  # fmt: skip
+
+
+def _unit_name(business: str | None, unit: str) -> str:
+    return f"business {unit.lower()}" if business and business.lower() in ("business", "working") else unit.lower()
 
 
 def _unit_after(text: str, end: int) -> str:
     match = _UNIT.match(text, end)
-    return match.group(1).lower() if match else ""
+    return _unit_name(match.group(1), match.group(2)) if match else ""
 
 
 # What a duration is counted from: "30 days of the delivery date", "14 days from purchase", "2-3 days after the
@@ -140,7 +156,9 @@ def extract_figures(text: str) -> list[Figure]:
     blanked out before the next pattern runs, so "Dec 14, 2026" is one date, not a date and a year.
     """
     found: list[tuple[int, Figure]] = []
-    remaining = text
+    for match in _ONE_UNIT.finditer(text):
+        found.append((match.start(1), Figure("number", (1.0,), match.group(1), _unit_name(match.group(2), match.group(3)))))
+    remaining = _ONE_UNIT.sub(lambda match: match.group(0)[: match.start(1) - match.start()] + " " * len(match.group(1)), text)
     for kind, pattern in _COMPILED:
         for match in pattern.finditer(remaining):
             if _is_pronoun_one(text, match):
@@ -155,12 +173,27 @@ def extract_figures(text: str) -> list[Figure]:
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]
 
 
+def _same_length(figure: Figure, other: Figure) -> bool:
+    """Whether two durations in different units are as long: "a week" and "7 days", "1 hour" and "60 minutes"."""
+    if figure.kind not in ("number", "range") or figure.kind != other.kind or figure.unit not in _LENGTH or other.unit not in _LENGTH:
+        return False
+    (base, size), (other_base, other_size) = _LENGTH[figure.unit], _LENGTH[other.unit]
+    return base == other_base and all(a * size == b * other_size for a, b in zip(figure.value, other.value, strict=True))
+
+
+def _units_differ(figure: Figure, other: Figure) -> bool:
+    """Both figures have a unit and the units name different things ("5-7 business days" and "5-7 days" do not)."""
+    return bool(figure.unit and other.unit and figure.unit.removeprefix("business ") != other.unit.removeprefix("business "))
+
+
 def figures_match(figure: Figure, known: list[Figure]) -> bool:
     """Whether `known` states `figure`. Strict on purpose: "up to 7 days" is not "5-7 days", "$5" is not "5 days",
-    "30 weeks" is not "30 days" (a duration without its unit, as in a table's "5-7" under "Business days", matches
-    either)."""
+    "30 weeks" is not "30 days", "a month" is not "30 days" (a duration without its unit, as in a table's "5-7" under
+    "Business days", matches either)."""
     for other in known:
-        if figure.unit and other.unit and figure.unit != other.unit:
+        if _units_differ(figure, other):
+            if _same_length(figure, other):
+                return True
             continue
         if figure.kind == "date" and other.kind == "date":
             if figure.value == other.value or figure.value[:2] == other.value[:2] and None in (figure.value[2], other.value[2]):

@@ -64,6 +64,11 @@ class TestGroundedMode:
         assert "2-3" not in text and text.count("5-7 business days") == 1  # stopped at the invented one
         assert reply.kind == AnswerKind.GROUNDED and reply.dropped_sentences == 1
 
+    def test_an_invented_window_told_in_words_never_reaches_the_customer(self, manager_for):
+        manager, _ = manager_for(RIGHT.replace("5-7 business days", "a month") + " " + RIGHT)
+        text = manager.reply("console", "c1", REFUNDS).text()
+        assert "a month" not in text and "5-7 business days" in text
+
     def test_a_model_that_starts_with_an_invention_is_stopped_and_the_sources_quoted(self, manager_for):
         manager, _ = manager_for("Refunds take 2-3 business days after we get your return. " + RIGHT)
         reply = manager.reply("console", "c1", REFUNDS)

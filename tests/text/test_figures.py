@@ -50,6 +50,28 @@ class TestUnsupportedFigures:
     def test_a_duration_in_the_same_unit_or_without_one_is_the_same_duration(self, written):
         assert unsupported_figures(f"Refunds take {written}.", SOURCE) == []
 
+    @pytest.mark.parametrize(
+        ("written", "source"),
+        [("within a month", "within 7 days"), ("after a day", "after 1 hour"), ("in about a week", "in 5-7 business days")],
+    )
+    def test_a_duration_told_with_a_or_an_is_a_duration(self, written, source):
+        assert [f.text for f in unsupported_figures(f"Returns are accepted {written}.", f"Returns are accepted {source}.")] == [written.split()[-2] + " " + written.split()[-1]]
+
+    @pytest.mark.parametrize(
+        ("written", "source"),
+        [("within a week", "within 7 days"), ("after an hour", "after 60 minutes"), ("for a year", "for 12 months"), ("within 2 weeks", "within fourteen days")],
+    )
+    def test_a_duration_in_another_unit_of_the_same_length_is_the_same_duration(self, written, source):
+        assert unsupported_figures(f"Links work {written}.", f"Links work {source}.") == []
+
+    @pytest.mark.parametrize(("written", "source"), [("within a week", "within 7 business days"), ("within a month", "within 30 days")])
+    def test_business_days_and_months_are_no_fixed_number_of_calendar_days(self, written, source):
+        assert [f.text for f in unsupported_figures(f"Refunds take {written}.", f"Refunds take {source}.")] != []
+
+    @pytest.mark.parametrize("text", ["We answer 24 hours a day, 7 days a week.", "Premium costs $5 a month.", "We restock twice a week.", "Have a nice day!"])
+    def test_a_rate_or_a_greeting_states_no_duration(self, text):
+        assert [f.text for f in extract_figures(text) if f.text.lower().startswith("a")] == []
+
     def test_a_number_inside_a_stated_range_is_not_the_range(self):
         assert [f.text for f in unsupported_figures("Refunds take 7 business days.", SOURCE)] == ["7"]
 
