@@ -1,8 +1,10 @@
 """Answer quality, faithfulness and speed per answer mode, next to today's generative answers, in one run.
 
-Two sets: the sample docs' answer set (supportbot/sample_data/eval/answers.jsonl: 40 questions,
-6 follow-ups, 15 the docs don't answer) and StackFAQ's first 60 queries (../shared/data/stackfaq,
-as `eval answers --limit 60` takes them). Modes, each on the same warm bot:
+Three sets: the sample docs' answer set (supportbot/sample_data/eval/answers.jsonl: 40 questions,
+6 follow-ups, 15 the docs don't answer), StackFAQ's first 60 queries (../shared/data/stackfaq,
+as `eval answers --limit 60` takes them), and the Brightwave help center's (benchmarks/data/brightwave:
+a broadband provider's help center written apart from the bot, 34 questions, 6 follow-ups, 10 it
+doesn't answer; only with `--sets brightwave`). Modes, each on the same warm bot:
 
 - reference: generative with the system prompt of stop 10 (what the bot did before grounded
   answers: whole chunks in the prompt, the model's text shown as written);
@@ -15,6 +17,7 @@ Run it on an otherwise idle machine:
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/answers.py
     PYTHONPATH=$PWD .venv/bin/python benchmarks/answers.py --limit 20 --sets sample
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/answers.py --sets brightwave
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from supportbot.retrieval.loaders import sample_docs_dir
 
 REPO = Path(__file__).resolve().parent.parent
 STACKFAQ = REPO.parent / "shared" / "data" / "stackfaq"
+BRIGHTWAVE = REPO / "benchmarks" / "data" / "brightwave"
 STOP_10_PROMPT = (
     "You are a friendly customer-support assistant. Answer the customer's question using only the "
     "numbered sources below. Cite the sources you use like [1]. If the sources do not contain the "
@@ -55,9 +59,10 @@ COLUMNS = [
 ]
 
 
-def sample_set(work: Path, config: Config) -> tuple[Config, list[AnswerCase], object]:
-    config = replace(config, paths=replace(config.paths, index_dir=str(work / "sample-index"), docs=[str(sample_docs_dir())]))
-    return config, load_answer_cases(REPO / "supportbot" / "sample_data" / "eval" / "answers.jsonl"), None
+def docs_set(work: Path, config: Config, name: str, docs: Path, answers: Path) -> tuple[Config, list[AnswerCase], object]:
+    """An answer set over a folder of documents, indexed as `index build` reads them."""
+    config = replace(config, paths=replace(config.paths, index_dir=str(work / f"{name}-index"), docs=[str(docs)]))
+    return config, load_answer_cases(answers), None
 
 
 def stackfaq_set(work: Path, config: Config, limit: int) -> tuple[Config, list[AnswerCase], object]:
@@ -90,7 +95,7 @@ def run_set(name: str, config: Config, cases: list[AnswerCase], embedder, limit:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default="sample,stackfaq", help="Comma-separated: sample, stackfaq.")
+    parser.add_argument("--sets", default="sample,stackfaq", help="Comma-separated: sample, stackfaq, brightwave.")
     parser.add_argument("--limit", type=int, help="Only the first N questions of each set.")
     args = parser.parse_args()
     names = [name.strip() for name in args.sets.split(",")]
@@ -99,11 +104,15 @@ def main() -> None:
         config = Config()
         config.paths.data_dir = str(work / "data")
         if "sample" in names:
-            run_set("sample docs' answer set", *sample_set(work, config), args.limit)
+            answers = REPO / "supportbot" / "sample_data" / "eval" / "answers.jsonl"
+            run_set("sample docs' answer set", *docs_set(work, config, "sample", sample_docs_dir(), answers), args.limit)
         if "stackfaq" in names:
             if not STACKFAQ.is_dir():
                 sys.exit(f"{STACKFAQ} not found: this benchmark reads ../shared/data/stackfaq")
             run_set("StackFAQ, first 60 queries", *stackfaq_set(work, config, 60), args.limit)
+        if "brightwave" in names:
+            brightwave = docs_set(work, config, "brightwave", BRIGHTWAVE / "docs", BRIGHTWAVE / "answers.jsonl")
+            run_set("Brightwave help center's answer set", *brightwave, args.limit)
 
 
 if __name__ == "__main__":

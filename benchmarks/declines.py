@@ -2,7 +2,8 @@
 
 A question is declined when retrieval finds no relevant chunk, or when the best source sentence's
 embedding similarity with the question (read under its heading) is under the bar. Sets: the sample
-docs' answer set (answerable and not), StackFAQ's 1,249 queries (all answerable), and two sets
+docs' answer set (answerable and not), the Brightwave help center's (benchmarks/data/brightwave, written
+apart from the bot: answerable and not), StackFAQ's 1,249 queries (all answerable), and two sets
 where nothing is answerable: the sample questions against the StackFAQ index, and 60 StackFAQ
 queries (every fifth of the first 300) against the sample docs. No model call: this is fast.
 
@@ -35,6 +36,7 @@ from supportbot.retrieval.index_store import load_index
 
 REPO = Path(__file__).resolve().parent.parent
 STACKFAQ = REPO.parent / "shared" / "data" / "stackfaq"
+BRIGHTWAVE = REPO / "benchmarks" / "data" / "brightwave"
 BARS = (0.4, 0.45, 0.5, 0.55, 0.6)
 KEYWORD_BARS = (0.15, 0.2, 0.25, 0.3, 0.35)
 
@@ -70,16 +72,22 @@ def main() -> None:
     embedder.warm_up()
     eval_dir = REPO / "supportbot" / "sample_data" / "eval"
     sample, chinese = load_answer_cases(eval_dir / "answers.jsonl"), load_answer_cases(eval_dir / "answers-zh.jsonl")
+    brightwave = load_answer_cases(BRIGHTWAVE / "answers.jsonl")
     beir = load_beir(STACKFAQ)
     stackfaq = [AnswerCase(text, "") for text in beir.queries.values()]
     with tempfile.TemporaryDirectory(prefix="supportbot-declines-") as temporary:
-        sample_index, stackfaq_index, chinese_index = (Path(temporary) / name for name in ("sample", "stackfaq", "zh"))
+        sample_index, stackfaq_index, chinese_index, brightwave_index = (
+            Path(temporary) / name for name in ("sample", "stackfaq", "zh", "brightwave")
+        )
         build_index(config, ["bundled:sample-docs"], sample_index, show_progress=False, embedder=embedder)
+        build_index(config, [str(BRIGHTWAVE / "docs")], brightwave_index, show_progress=False, embedder=embedder)
         build_index(config, ["bundled:sample-docs-zh"], chinese_index, show_progress=False, embedder=embedder)
         build_eval_index(config, beir, stackfaq_index, embedder, show_progress=False)
         rows = [
             ("sample docs, answerable", relevance(config, sample_index, embedder, [c for c in sample if c.answerable])),
             ("sample docs, not answerable", relevance(config, sample_index, embedder, [c for c in sample if not c.answerable])),
+            ("Brightwave, answerable", relevance(config, brightwave_index, embedder, [c for c in brightwave if c.answerable])),
+            ("Brightwave, not answerable", relevance(config, brightwave_index, embedder, [c for c in brightwave if not c.answerable])),
             ("StackFAQ, answerable", relevance(config, stackfaq_index, embedder, stackfaq)),
             ("sample questions on the StackFAQ index", relevance(config, stackfaq_index, embedder, sample)),
             ("StackFAQ queries on the sample docs", relevance(config, sample_index, embedder, stackfaq[:300:5])),

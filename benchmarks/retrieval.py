@@ -7,12 +7,14 @@ References (what a tutorial builds):
 Then supportbot's pipelines, one lever at a time, ending with the configured default.
 
 A dev set is a BEIR folder, or an answer set (JSONL questions with "doc_ids") over the documents
-given by --docs (default: the sample docs); "faq:" before an answer set indexes those documents as
-title + answer entries instead, the shape of a help center exported as FAQ JSONL. With no set
+given by --docs (default: the docs/ folder beside the answer set if there is one, else the sample
+docs); "faq:" before an answer set indexes those documents as title + answer entries instead, the
+shape of a help center exported as FAQ JSONL. With no set
 named, all the dev sets are measured: StackFAQ (paraphrased questions), BANKING77 (customer queries
 against short intent names), the sample docs' situations (a customer describing a situation; the
-words that match are in the answer, not in a FAQ question) and the sample docs' answer set, each
-of these two also as FAQ entries. One table per set, then one summary.
+words that match are in the answer, not in a FAQ question), the sample docs' answer set and the
+Brightwave help center's (benchmarks/data/brightwave: written apart from the bot), each of these
+three also as FAQ entries. One table per set, then one summary.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py                       # every dev set
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
@@ -103,9 +105,17 @@ DEV_SETS = (
     "supportbot/sample_data/eval/answers.jsonl",
     "faq:benchmarks/data/sample_situations.jsonl",
     "faq:supportbot/sample_data/eval/answers.jsonl",
+    "benchmarks/data/brightwave/answers.jsonl",
+    "faq:benchmarks/data/brightwave/answers.jsonl",
 )
 FAQ_PREFIX = "faq:"  # the answer set's documents indexed as FAQ entries: title as the question, whole text as the answer
 SUMMARY_KEYS = ("R@1", "nDCG@10")
+
+
+def docs_of(spec: str) -> list[str]:
+    """The documents an answer set is about: the docs/ folder beside it (benchmarks/data/brightwave), else the sample docs."""
+    beside = Path(spec.removeprefix(FAQ_PREFIX)).parent / "docs"
+    return [str(beside)] if beside.is_dir() else ["bundled:sample-docs"]
 
 
 def load_set(spec: str, docs: list[str]) -> tuple[BeirDataset, list[SourceDocument] | None]:
@@ -199,7 +209,7 @@ def main() -> int:
 
     datasets = {}
     for spec in specs:
-        dataset, documents = load_set(spec, args.docs or ["bundled:sample-docs"])
+        dataset, documents = load_set(spec, args.docs or docs_of(spec))
         datasets[spec] = dataset
         print(f"measuring {spec}", file=sys.stderr, flush=True)
         all_results[spec] = measure(config, dataset, documents, args, note)
