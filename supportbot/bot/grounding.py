@@ -63,6 +63,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -374,6 +375,7 @@ class Claim:
     obliges: bool = False  # it makes something a must (OBLIGATIONS)
     hedged: bool = False  # it says something may be so, or can (CLAIM_HEDGES)
     bounded: tuple[Figure, ...] = ()  # the amounts and counts it bounds (bounded_amounts)
+    phrases: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # two content words in a row (GroundingChecker._phrases)
 
 
 @dataclass(frozen=True)
@@ -640,6 +642,17 @@ class GroundingChecker:
             and (not claim.words & FUTURE_WORDS or bool(plain_words(evidence.customer_text) & FUTURE_WORDS))
         )
 
+    def _phrases(self, text: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+        """Each two content words in a row, with nothing but a space between them ("store credit"), as written and as
+        each is analysed: a term of two words that no source uses is a thing the sentence adds."""
+        words = list(_WORD.finditer(text))
+        phrases = []
+        for one, two in pairwise(words):
+            first, second = self.content_terms(one.group()), self.content_terms(two.group())
+            if first and second and text[one.end() : two.start()] == " ":
+                phrases.append((f"{one.group()} {two.group()}", frozenset(first), frozenset(second)))
+        return tuple(phrases)
+
     def is_claim(self, sentence: str) -> bool:
         """False for the bot's own words: no figure, no name, and only conversation words."""
         if extract_figures(sentence) or names_in(sentence):
@@ -674,6 +687,7 @@ class GroundingChecker:
             bool(OBLIGATIONS.search(text)),
             bool(CLAIM_HEDGES.search(text)),
             tuple(bounded_amounts(text)),
+            self._phrases(text),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
@@ -722,6 +736,10 @@ class GroundingChecker:
             return f"the source bounds {', '.join(unbounded)} (over, under, at least ...), the sentence does not"
         if "free" in claim.words and "free" not in evidence.words[index] and any(f.kind == "amount" for f in evidence.figures[index]):
             return "the source gives it a price, and doesn't say free"
+        known_terms = evidence.terms[index] | evidence.customer_terms
+        added = [phrase for phrase, first, second in claim.phrases if not (first | second) & known_terms]
+        if added:
+            return f"it adds what the source doesn't name: {', '.join(repr(phrase) for phrase in added)}"
         if not claim.counted_from <= evidence.terms[index]:
             return "the source counts the time from something else"
         scope = evidence.scopes[index]

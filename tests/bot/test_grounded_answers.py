@@ -886,6 +886,24 @@ class TestWhatAnotherWordRulesOut:
         assert check.supported is supported, check
 
 
+class TestTermsAdded:
+    """A sentence that copies a statement but adds a term of two words that neither the source nor the customer uses
+    says something new."""
+
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            # Nine of its eleven words are the statement's (RIGHT): the overlap alone let "store credit" through.
+            ("Refunds are issued as store credit within 5-7 business days after our warehouse receives your return.", False),
+            ("Refunds are issued within 5-7 business days after our warehouse receives your return.", True),
+            ("Your refund is issued to your original payment method within 5-7 business days after our warehouse receives your returned item.", True),
+        ],
+    )
+    def test_a_term_no_source_uses_is_not_supported(self, embedder, sentence, supported):
+        check = _check_on_faq(embedder, REFUNDS, RIGHT, sentence)
+        assert check.supported is supported, check
+
+
 class TestHowSureOrBinding:
     """A sentence makes no must of what its statement recommends, and no fact of what it says may be so."""
 
