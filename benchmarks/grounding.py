@@ -9,6 +9,11 @@ sentences that are supported: what a customer reads) and its recall (the share o
 sentences it keeps). References in the same run: each measure alone (embedding similarity only,
 lexical overlap only), which is how the defaults were chosen.
 
+Then, for the configured checker, sentences written to confuse it (benchmarks/data/brightwave/claims.jsonl:
+figures of the Brightwave help center moved to the wrong thing, a 14-day period told as 30 days, a home
+fee told as a business one, and true paraphrases), each checked against what retrieval finds for its
+question in that help center: how many false sentences it lets through, how many true ones it keeps.
+
     PYTHONPATH=$PWD .venv/bin/python benchmarks/grounding.py
 """
 
@@ -18,16 +23,19 @@ import argparse
 import copy
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from supportbot.app import create_embedder, create_grounding_checker
+from supportbot.app import build_index, create_embedder, create_grounding_checker, retriever_for_index
 from supportbot.bot.prompt import group_sources
 from supportbot.config import Config
 from supportbot.retrieval.documents import Chunk, ScoredChunk
+from supportbot.retrieval.index_store import load_index
 
 LABELS = Path(__file__).resolve().parent / "data" / "grounding_labels.jsonl"
+BRIGHTWAVE = Path(__file__).resolve().parent / "data" / "brightwave"
 
 
 def load_cases(path: Path) -> list[dict]:
@@ -87,6 +95,29 @@ def main() -> None:
         )
     total = score(base, cases, cache)
     print(f"claims {total['claims']}, supported {total['supported']}, kept by the configured checker {total['kept']}")
+    confusable(config, embedder, base)
+
+
+def confusable(config: Config, embedder, checker) -> None:
+    """The configured checker on sentences written to confuse it, against what retrieval finds in their help center."""
+    claims = [json.loads(line) for line in (BRIGHTWAVE / "claims.jsonl").read_text(encoding="utf-8").splitlines()]
+    with tempfile.TemporaryDirectory(prefix="supportbot-grounding-") as temporary:
+        build_index(config, [str(BRIGHTWAVE / "docs")], Path(temporary), show_progress=False, embedder=embedder)
+        retriever = retriever_for_index(config, load_index(Path(temporary)), embedder)
+        evidence = {}
+        for question in dict.fromkeys(claim["question"] for claim in claims):
+            evidence[question] = checker.evidence([source for source, _ in group_sources(retriever.retrieve(question))], [question])
+    wrong = []
+    for claim in claims:
+        check = checker.check(claim["sentence"], evidence[claim["question"]])
+        if check.supported != claim["supported"]:
+            wrong.append((claim, check))
+    false, true = [c for c in claims if not c["supported"]], [c for c in claims if c["supported"]]
+    let_through = sum(1 for claim, _ in wrong if not claim["supported"])
+    refused = sum(1 for claim, _ in wrong if claim["supported"])
+    print(f"\nconfusable sentences (Brightwave): false ones shown {let_through} of {len(false)}, true ones kept {len(true) - refused} of {len(true)}")
+    for claim, check in wrong:
+        print(f"  {'shown' if check.supported else 'refused'} ({check.reason or 'supported'}): {claim['sentence']}")
 
 
 def replace_bars(checker, similarity: float, overlap: float):

@@ -457,6 +457,22 @@ def _mixes_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str
     return bool((frozenset().union(*others) - own) & claim.terms)  # a part whose figures the claim states too is its own
 
 
+def _joins_parts(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> bool:
+    """Whether the claim joins figures of two parts of a statement, one of them only in part: "On a 12-month contract
+    there's a $99 setup fee." on "On a 12-month contract there's a $60 setup fee, and on a monthly rolling plan the
+    setup fee is $99" (the 12 of one part with the $99 of the other). A claim may join whole parts ("takes 2-3
+    business days and costs $12.95")."""
+    if len(parts) < 2 or _home_parts(claim, parts):
+        return False
+    stated = [figures for figures, _ in parts if any(figures_match(figure, claim.figures) for figure in figures)]
+    whole = [figures for figures in stated if all(figures_match(figure, claim.figures) for figure in figures)]
+    return len(stated) >= 2 and any(
+        not any(figures_match(figure, figures) for figures in whole)
+        for figure in claim.figures
+        if any(figures_match(figure, figures) for figures in stated)
+    )
+
+
 def _drops_its_part(claim: Claim, parts: Sequence[tuple[list[Figure], frozenset[str]]]) -> bool:
     """Whether the claim states the figures of one part of a statement without the words that tell that part from
     the others: "Our chat team is available 9 am to 5 pm ET." on "... 8 am to 8 pm ET Monday to Friday and 9 am to
@@ -753,6 +769,8 @@ class GroundingChecker:
             return "the source only says it may be so"
         if _mixes_parts(claim, evidence.parts[index]):
             return "its figures are one part of the statement's, its words another's"
+        if _joins_parts(claim, evidence.parts[index]):
+            return "its figures are from two parts of the statement, one of them only in part"
         if _drops_its_part(claim, evidence.parts[index]):
             return "its figures are one part of the statement's, and it leaves out which"
         qualifier, qualified = evidence.qualified[index]

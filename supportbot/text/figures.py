@@ -67,7 +67,8 @@ class Figure:
     kind: str  # number, amount, range, date, time or code
     value: tuple
     text: str
-    unit: str = ""  # a duration's unit, singular: "day" for "5-7 business days" and "a 30-day window"
+    unit: str = ""  # a duration's unit, singular ("day" for "5-7 business days", "a 30-day window"), or what an amount
+    # is per ("per month" for "$8 a month")
 
 
 def _number(text: str) -> float:
@@ -126,6 +127,19 @@ def _unit_after(text: str, end: int) -> str:
     return _unit_name(match.group(1), match.group(2)) if match else ""
 
 
+# What an amount is charged or paid per: "$8 a month", "$8 for each calendar day", "$15/month". "$8 a month" is not
+# "$8 a day"; an amount stated without one matches either.
+_PER = re.compile(
+    r"\s*(?:(?:for\s+)?(?:a|an|per|each|every)\s+|/\s*)(?:(business|working|calendar)\s+)?(minute|hour|day|week|month|year)\b",
+    re.IGNORECASE,
+)
+
+
+def _per_after(text: str, end: int) -> str:
+    match = _PER.match(text, end)
+    return "per " + _unit_name(match.group(1), match.group(2)) if match else ""
+
+
 # What a duration is counted from: "30 days of the delivery date", "14 days from purchase", "2-3 days after the
 # warehouse receives it". The two words after the determiner; the caller keeps the content words among them.
 _COUNTED_FROM = re.compile(
@@ -168,6 +182,8 @@ def extract_figures(text: str) -> list[Figure]:
                 continue
             if figure.kind in ("number", "range"):
                 figure = replace(figure, unit=_unit_after(text, match.end()))
+            elif figure.kind == "amount":
+                figure = replace(figure, unit=_per_after(text, match.end()))
             found.append((match.start(), figure))
             remaining = remaining[: match.start()] + " " * (match.end() - match.start()) + remaining[match.end() :]
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]

@@ -957,6 +957,20 @@ class TestPartsOfAStatement:
         check = _check_on_faq(embedder, "When is chat open?", source, sentence)
         assert check.supported is supported, check
 
+    @pytest.mark.parametrize(
+        ("sentence", "supported"),
+        [
+            ("On a 12-month contract there's a $99 setup fee.", False),  # the 12 of one part, the $99 of the other
+            ("On a 12-month contract there's a $60 setup fee.", True),
+            ("On a monthly rolling plan the setup fee is $99.", True),
+            ("There's a $60 setup fee on a 12-month contract, and on a monthly rolling plan the setup fee is $99.", True),
+        ],
+    )
+    def test_figures_joined_from_two_parts_are_supported_only_as_whole_parts(self, embedder, sentence, supported):
+        source = "On a 12-month contract there's a $60 setup fee, and on a monthly rolling plan the setup fee is $99."
+        check = _check_on_faq(embedder, "Is there a setup fee?", source, sentence)
+        assert check.supported is supported, check
+
 
 def test_every_sentence_of_the_sample_docs_is_supported_by_its_own_chunk(sample_index_dir, embedder):
     # What a source states word for word is never an unsupported claim, whatever rule the check learns next: an

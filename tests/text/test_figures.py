@@ -72,6 +72,20 @@ class TestUnsupportedFigures:
     def test_a_rate_or_a_greeting_states_no_duration(self, text):
         assert [f.text for f in extract_figures(text) if f.text.lower().startswith("a")] == []
 
+    @pytest.mark.parametrize(
+        ("written", "source", "unsupported"),
+        [
+            ("$8 a day", "$8 a month", ["$8"]),
+            ("$8 a month", "$8 per month", []),
+            ("$15/month", "$15 a month", []),
+            ("$8 for each calendar day", "$8 a day", []),
+            ("$8", "$8 a month", []),  # an amount without what it is per matches either
+            ("$8 a month", "$8", []),
+        ],
+    )
+    def test_an_amount_per_day_is_not_the_amount_per_month(self, written, source, unsupported):
+        assert [f.text for f in unsupported_figures(f"Rent it for {written}.", f"Rent it for {source}.")] == unsupported
+
     def test_a_number_inside_a_stated_range_is_not_the_range(self):
         assert [f.text for f in unsupported_figures("Refunds take 7 business days.", SOURCE)] == ["7"]
 
