@@ -342,6 +342,7 @@ class Evidence:
     words: list[frozenset[str]]  # each statement's words as written (plain_words)
     scopes: list[frozenset[str]]  # words naming the case a labelled statement is stated for (GroundingChecker._scopes)
     conditions: list[list[frozenset[str]]]  # each statement's conditions, by the words only they hold (_conditions)
+    condition_figures: list[list[tuple[frozenset[str], list[Figure]]]]  # its conditions that state figures (_condition_figures)
     qualified: list[tuple[frozenset[str], str]]  # a statement's opening word and the word it qualifies (_qualified)
     parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
     obliges: list[bool]  # the statement makes something a must (OBLIGATIONS)
@@ -557,6 +558,7 @@ class GroundingChecker:
             [plain_words(statement) for statement, _ in pairs],
             self._scopes(pairs),
             [self._conditions(statement) for statement, _ in pairs],
+            [self._condition_figures(statement) for statement, _ in pairs],
             [self._qualified(statement) for statement, _ in pairs],
             [self._parts(statement) for statement, _ in pairs],
             [bool(OBLIGATIONS.search(statement)) for statement, _ in pairs],
@@ -598,6 +600,17 @@ class GroundingChecker:
         outside = self.content_terms(rest)
         parts = [part for condition in conditions for part in _AND.split(condition)]
         return [words for part in parts if (words := frozenset(self.content_terms(part) - outside))]
+
+    def _condition_figures(self, statement: str) -> list[tuple[frozenset[str], list[Figure]]]:
+        """The conditions of a statement that state figures, each by its content words that the rest of the statement
+        lacks and by its figures: "if it uses more than 10 TB in a calendar month for 3 months in a row" gives
+        {use, 10, tb, calendar, month, 3, row} and 10 TB, 3 months. A condition's figures are its thresholds."""
+        conditions = conditions_in(statement)
+        rest = statement
+        for condition in conditions:
+            rest = rest.replace(condition, " ")
+        outside = self.content_terms(rest)
+        return [(frozenset(self.content_terms(c) - outside), figures) for c in conditions if (figures := extract_figures(c))]
 
     def _qualified(self, statement: str) -> tuple[frozenset[str], str]:
         """A statement that opens with two content words in a row, the first qualifying the second ("Unused items
@@ -763,6 +776,8 @@ class GroundingChecker:
             return "the source states it for one case only, which it doesn't name"
         if any(not condition & claim.terms for condition in evidence.conditions[index]):
             return "the source states it under a condition the sentence leaves out"
+        if any(words & claim.terms and not all(figures_match(f, claim.figures) for f in figures) for words, figures in evidence.condition_figures[index]):
+            return "it keeps the source's condition but leaves out one of its figures"
         if claim.obliges and not evidence.obliges[index]:
             return "the source doesn't make it a must"
         if evidence.hedged[index] and not claim.hedged:

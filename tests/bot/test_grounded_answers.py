@@ -803,6 +803,9 @@ class TestCasesUnderLabels:
 RETURNABLE = "Items can be returned within 30 days of the delivery date, provided they are unused and in their original packaging."
 
 
+FAIR_USE = "We only contact a home if it uses more than 10 TB in a calendar month for 3 months in a row."
+
+
 class TestConditions:
     """A statement that holds under a condition ("only if", "unless", "provided", "as long as", "except") supports a
     sentence that keeps the condition; dropped, the rule reads as unconditional."""
@@ -822,6 +825,9 @@ class TestConditions:
             (RETURNABLE, "Can I return something?", "Items in their original packaging can be returned within 30 days of the delivery date.", False),
             (RETURNABLE, "Can I return something?", "You can return items within 30 days of delivery if they are unused and in the original packaging.", True),
             ("Exchanges are free when you swap for the same item in a different size.", "Are exchanges free?", "Exchanges for the same item in a different size are free.", True),
+            # A condition kept keeps its figures: they are its thresholds.
+            (FAIR_USE, "Is there a data cap?", "We contact a home that uses more than 10 TB in a calendar month.", False),
+            (FAIR_USE, "Is there a data cap?", "We contact a home if it uses more than 10 TB in a calendar month for 3 months in a row.", True),
         ],
     )
     def test_a_condition_left_out_is_not_supported(self, embedder, source, customer, sentence, supported):
