@@ -588,16 +588,20 @@ class GroundingChecker:
             scopes.append(terms[index] - frozenset().union(*others) if label and others else frozenset())
         return scopes
 
+    def _outside(self, statement: str, conditions: Sequence[str]) -> set[str]:
+        """The content words of a statement outside its conditions: what it says whatever holds."""
+        rest = statement
+        for condition in conditions:
+            rest = rest.replace(condition, " ")
+        return self.content_terms(rest)
+
     def _conditions(self, statement: str) -> list[frozenset[str]]:
         """The conditions of a statement (conditions_in), each by its content words that the rest of the statement
         lacks, and one for each part joined by "and", all of which must hold: "provided they are unused and in their
         original packaging" gives {unused} and {original, packaging}. Parts joined by "or" are one condition (either
         holds: "unless the item arrived damaged or wrong")."""
         conditions = conditions_in(statement)
-        rest = statement
-        for condition in conditions:
-            rest = rest.replace(condition, " ")
-        outside = self.content_terms(rest)
+        outside = self._outside(statement, conditions)
         parts = [part for condition in conditions for part in _AND.split(condition)]
         return [words for part in parts if (words := frozenset(self.content_terms(part) - outside))]
 
@@ -606,10 +610,7 @@ class GroundingChecker:
         lacks and by its figures: "if it uses more than 10 TB in a calendar month for 3 months in a row" gives
         {use, 10, tb, calendar, month, 3, row} and 10 TB, 3 months. A condition's figures are its thresholds."""
         conditions = conditions_in(statement)
-        rest = statement
-        for condition in conditions:
-            rest = rest.replace(condition, " ")
-        outside = self.content_terms(rest)
+        outside = self._outside(statement, conditions)
         return [(frozenset(self.content_terms(c) - outside), figures) for c in conditions if (figures := extract_figures(c))]
 
     def _qualified(self, statement: str) -> tuple[frozenset[str], str]:
