@@ -51,11 +51,12 @@ _PATTERNS = [
     ("number", rf"\b({_WORD_NUMBER})\b"),
 ]
 _COMPILED = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS]
+_UNITS = "minute|hour|day|week|month|year"  # the units a duration is counted in, singular
 # "a" or "an" as the number of a duration: "within a week", "expire after an hour", "for a year". Only after the
 # words that introduce a length of time, so a rate ("24 hours a day", "$5 a month", "twice a week") states none.
 _ONE_UNIT = re.compile(
     r"\b(?:within|in|for|after|over|under|about|around|than|least|most|to|only|just|nearly|almost|roughly|"
-    r"approximately|takes?|took|lasts?)\s+(an?\s+(?:(business|working)\s+)?(minute|hour|day|week|month|year)\b)",
+    rf"approximately|takes?|took|lasts?)\s+(an?\s+(?:(business|working)\s+)?({_UNITS})\b)",
     re.IGNORECASE,
 )
 
@@ -112,7 +113,7 @@ _PRONOUN_ONE_AFTER = re.compile(r"^\s+(?:of|another)\b", re.IGNORECASE)
 
 
 # A duration's unit right after its number: "30 days", "30-day", "5-7 business days", "24 hours".
-_UNIT = re.compile(r"\s*-?\s*(?:(business|working|calendar)\s+)?(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+_UNIT = re.compile(rf"\s*-?\s*(?:(business|working|calendar)\s+)?({_UNITS})s?\b", re.IGNORECASE)
 # Each unit's length in the smallest unit it converts to exactly. A business day is in none: it converts to nothing.
 _LENGTH = {"minute": ("minute", 1), "hour": ("minute", 60), "day": ("minute", 1440), "week": ("minute", 10080),
            "month": ("month", 1), "year": ("month", 12)}  # fmt: skip
@@ -122,29 +123,26 @@ def _unit_name(business: str | None, unit: str) -> str:
     return f"business {unit.lower()}" if business and business.lower() in ("business", "working") else unit.lower()
 
 
-def _unit_after(text: str, end: int) -> str:
-    match = _UNIT.match(text, end)
+def _unit_at(pattern: re.Pattern, text: str, end: int) -> str:
+    """The unit `pattern` reads right after a figure ending at `end` (its two groups: a qualifier, the unit), or ""."""
+    match = pattern.match(text, end)
     return _unit_name(match.group(1), match.group(2)) if match else ""
 
 
 # What an amount is charged or paid per: "$8 a month", "$8 for each calendar day", "$15/month". "$8 a month" is not
 # "$8 a day"; an amount stated without one matches either.
 _PER = re.compile(
-    r"\s*(?:(?:for\s+)?(?:a|an|per|each|every)\s+|/\s*)(?:(business|working|calendar)\s+)?(minute|hour|day|week|month|year)\b",
+    rf"\s*(?:(?:for\s+)?(?:a|an|per|each|every)\s+|/\s*)(?:(business|working|calendar)\s+)?({_UNITS})\b",
     re.IGNORECASE,
 )
 
-
-def _per_after(text: str, end: int) -> str:
-    match = _PER.match(text, end)
-    return "per " + _unit_name(match.group(1), match.group(2)) if match else ""
 
 
 # What a duration is counted from: "30 days of the delivery date", "14 days from purchase", "2-3 days after the
 # warehouse receives it". The two words after the determiner; the caller keeps the content words among them.
 _COUNTED_FROM = re.compile(
     rf"(?:{_NUMBER}|\b(?:{_WORD_NUMBER}))(?:{_DASH}(?:{_NUMBER}|{_WORD_NUMBER}))?\s*-?\s*(?:(?:business|working|calendar)\s+)?"
-    r"(?:minute|hour|day|week|month|year)s?\s+(?:of|from|after|since|following)\s+(?:(?:the|your|our|their|its|a|an)\s+)?"
+    rf"(?:{_UNITS})s?\s+(?:of|from|after|since|following)\s+(?:(?:the|your|our|their|its|a|an)\s+)?"
     r"([A-Za-z][\w'’-]*(?:\s+[A-Za-z][\w'’-]*)?)",
     re.IGNORECASE,
 )
@@ -181,9 +179,9 @@ def extract_figures(text: str) -> list[Figure]:
             if figure is None:  # not what it looked like: its numbers are read by the later patterns
                 continue
             if figure.kind in ("number", "range"):
-                figure = replace(figure, unit=_unit_after(text, match.end()))
-            elif figure.kind == "amount":
-                figure = replace(figure, unit=_per_after(text, match.end()))
+                figure = replace(figure, unit=_unit_at(_UNIT, text, match.end()))
+            elif figure.kind == "amount" and (per := _unit_at(_PER, text, match.end())):
+                figure = replace(figure, unit=f"per {per}")
             found.append((match.start(), figure))
             remaining = remaining[: match.start()] + " " * (match.end() - match.start()) + remaining[match.end() :]
     return [figure for _, figure in sorted(found, key=lambda item: item[0])]
