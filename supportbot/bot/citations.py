@@ -4,17 +4,25 @@ Markers are written by the bot (from the grounding check or the extractive pick)
 from the model, so each one names the source the sentence was checked against. A run of
 consecutive sentences from one source carries one marker, after its last sentence. Channels turn
 the markers into links with `citation_spans`.
+
+Quoted table rows are written as a Markdown table (GFM) that any Markdown reader shows as one: under
+their header row, even when the header was not what ranked (a row's cells mean something only under
+their columns' names), with the delimiter row, a blank line around the table, and a row's marker
+inside its last cell (after the closing pipe a Markdown reader drops it as a cell too many). A
+sentence that a text page wraps over lines is joined into one line: its line breaks are the page's
+layout, and a chat shows every line break.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from supportbot.text.sentences import is_table_row
+from supportbot.text.sentences import delimiter_row, is_table_row
 
 MARKER = re.compile(r"\[(\d+)\]")
+_WRAP = re.compile(r"[ \t]*\n\s*")
 SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", ":")
 
 
@@ -26,6 +34,7 @@ class CitedSentence:
     number: int | None
     list_item: bool = False  # set as a list item even when it ends like a sentence (an item under its lead-in)
     goes_on_item: bool = False  # a later sentence of the list item before it: set on that item's line
+    table_header: str = ""  # a table row's header row (its own text for the header row itself)
 
 
 def is_full_sentence(text: str) -> bool:
@@ -41,32 +50,74 @@ class CitationWriter:
     """Joins answer sentences into text as they come, with one marker per run of sentences from one source.
 
     `add` returns the text to show now; the marker of a run is only known to be due when the next
-    sentence comes from elsewhere or the answer ends (`finish`), so it is written then.
+    sentence comes from elsewhere or the answer ends (`finish`), so it is written then. For the same
+    reason a table row's closing pipe waits (the marker may go before it), and a header row waits
+    for the first row of its table (alone, it is shown as a line, not as a table of no rows).
     """
 
     def __init__(self) -> None:
         self._open_run: int | None = None
         self._started = False
         self._last_was_item = False
+        self._table = ""  # the header row of the table being written ("" outside a table)
+        self._row_open = False  # a table row was written without its closing pipe
+        self._pending_header: CitedSentence | None = None
 
     def add(self, sentence: CitedSentence) -> str:
-        if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run:
+        sentence = replace(sentence, text=unwrapped(sentence.text))
+        if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
-        text = ""
-        if self._open_run is not None and sentence.number != self._open_run:
-            text += " " + marker(self._open_run)
+        header = self._pending_header
+        if header is not None:
+            self._pending_header = None
+            if sentence.table_header == header.text and header.number == sentence.number and sentence.text != header.text:
+                return self._write(sentence, header.text)
+            return self._write(header) + self.add(sentence)
+        if sentence.table_header and sentence.text == sentence.table_header and is_table_row(sentence.text):
+            self._pending_header = sentence  # shown when the next sentence shows whether a row of its table follows
+            return ""
+        return self._write(sentence, sentence.table_header if is_table_row(sentence.text) else "")
+
+    def _write(self, sentence: CitedSentence, header: str = "") -> str:
+        """The text for one sentence; `header` is the header row of the table the sentence is a row of."""
+        text = self._close_run() if self._open_run is not None and sentence.number != self._open_run else self._close_row()
+        row = is_table_row(sentence.text)
+        new_table = row and bool(header) and header != self._table and header != sentence.text
         # A list item or table row (no full stop) is set as a list item on a line of its own, so that the text
         # reads as the source does and splits back into the same sentences.
         item = sentence.list_item or not is_full_sentence(sentence.text)
         if self._started:
-            text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
-        text += f"- {sentence.text}" if item and not is_table_row(sentence.text) else sentence.text  # a row has its cells
+            if new_table or (self._table and not (row and header == self._table)):
+                text += "\n\n"  # a blank line around a table: Markdown readers end a table only so
+            else:
+                text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
+        if new_table:
+            text += f"{header}\n{delimiter_row(header)}\n"
+        self._table = header if row and header and header != sentence.text else ""
+        if row and sentence.text.endswith("|"):
+            text += sentence.text[:-1].rstrip()  # the closing pipe waits for the marker (`_close_row`)
+            self._row_open = True
+        else:
+            text += f"- {sentence.text}" if item and not row else sentence.text  # a row has its cells
         self._started, self._last_was_item, self._open_run = True, item, sentence.number
         return text
 
-    def finish(self) -> str:
+    def _close_row(self) -> str:
+        closing, self._row_open = (" |" if self._row_open else ""), False
+        return closing
+
+    def _close_run(self) -> str:
         run, self._open_run = self._open_run, None
-        return " " + marker(run) if run is not None else ""
+        return (" " + marker(run) if run is not None else "") + self._close_row()
+
+    def finish(self) -> str:
+        header, self._pending_header = self._pending_header, None
+        return (self._write(header) if header is not None else "") + self._close_run()
+
+
+def unwrapped(text: str) -> str:
+    """A sentence on one line: the line breaks a text page wraps it over (with their indentation) become spaces."""
+    return _WRAP.sub(" ", text) if "\n" in text else text
 
 
 def write_cited(sentences: list[CitedSentence]) -> str:

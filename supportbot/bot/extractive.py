@@ -415,7 +415,9 @@ class ExtractiveAnswerer:
         that item's line ("- The items in your cart aren't excluded. Many codes don't apply to clearance items.")."""
         sentence = ranking.sentences[i]
         goes_on = self._list_place(ranking, i) == "continues" and self._neighbour(ranking, i, -1) in quoted
-        return CitedSentence(without_yes_or_no(sentence.text), sentence.number, self._shown_as_item(ranking, i, quoted), goes_on)
+        return CitedSentence(
+            without_yes_or_no(sentence.text), sentence.number, self._shown_as_item(ranking, i, quoted), goes_on, sentence.table_header
+        )
 
     def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
         """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""

@@ -18,7 +18,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
-from supportbot.text.sentences import CLOSING_PUNCTUATION, is_heading_line, names_a_topic
+from supportbot.text.sentences import CLOSING_PUNCTUATION, delimiter_row, is_heading_line, names_a_topic
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -183,29 +183,47 @@ def load_text(source: SourceFile) -> LoadResult:
 _SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
 
 
+def _table_row(element) -> tuple[str, bool]:
+    """A table row as a Markdown one ("| Standard | 5-7 days |"), and whether it is a header row (all <th>)."""
+    cells = element.find_all(["th", "td"])
+    texts = [_SPACE_BEFORE_MARK.sub("", cell.get_text(" ", strip=True)).replace("|", "/") for cell in cells]
+    return ("| " + " | ".join(texts) + " |" if any(texts) else ""), all(cell.name == "th" for cell in cells)
+
+
 def _html_to_markdown(soup) -> str:
-    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs."""
-    lines: list[str] = []
+    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs, and a table a
+    Markdown table (its header row, of <th> cells, over the delimiter row), so its rows are read, split and quoted
+    as a Markdown page's are."""
+    blocks: list[str] = []
     body = soup.body or soup
+    table = None  # the <table> of the rows being added to the last block
     for element in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "pre"]):
         if element.name == "li" and element.find(["p", "li"]):
             continue  # its inner blocks are visited on their own
         if element.name == "p" and element.find_parent("li"):
             continue
         if element.name == "tr":
-            cells = [cell.get_text(" ", strip=True) for cell in element.find_all(["th", "td"])]
-            text = " | ".join(cells)
-        else:  # inline tags are joined with spaces: "by <strong>December 24</strong>." must not read "December 24 ."
-            text = _SPACE_BEFORE_MARK.sub("", element.get_text(" ", strip=True))
+            row, is_header = _table_row(element)
+            if not row:
+                continue
+            if table is not None and element.find_parent("table") is table:
+                blocks[-1] += "\n" + row
+            else:
+                table = element.find_parent("table")
+                blocks.append(row + ("\n" + delimiter_row(row) if is_header else ""))
+            continue
+        table = None
+        # inline tags are joined with spaces: "by <strong>December 24</strong>." must not read "December 24 ."
+        text = _SPACE_BEFORE_MARK.sub("", element.get_text(" ", strip=True))
         if not text:
             continue
         if element.name in ("h1", "h2", "h3", "h4"):
-            lines.append("#" * int(element.name[1]) + " " + text)
+            blocks.append("#" * int(element.name[1]) + " " + text)
         elif element.name == "li":
-            lines.append("- " + text)
+            blocks.append("- " + text)
         else:
-            lines.append(text)
-    return "\n\n".join(lines)
+            blocks.append(text)
+    return "\n\n".join(blocks)
 
 
 def load_html(source: SourceFile) -> LoadResult:

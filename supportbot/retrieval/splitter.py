@@ -2,6 +2,9 @@
 
 LangChain's Markdown header splitter cuts at headings and records them; the recursive splitter then
 cuts long sections by paragraphs, lines and words, counting length with the embedder's tokenizer.
+A chunk that starts inside a table is given the table's header row (and delimiter row) first: its
+rows' cells mean something only under their columns' names, for the embedder and for an answer
+quoting a row (a few tokens over `chunk_tokens`).
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from dataclasses import dataclass
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from supportbot.retrieval.documents import Chunk, SourceDocument
+from supportbot.text.sentences import delimiter_row, is_delimiter_row, is_table_row
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
 # HTML titles without the site's name, a PDF's numbered section headings; 3: a plain-text file's first line is its
-# title only when it is not a sentence, so a one-line file is no longer indexed empty), so that an index built
-# before is re-embedded whole, not kept for unchanged files.
-READER_VERSION = 3
+# title only when it is not a sentence, so a one-line file is no longer indexed empty; 4: HTML tables as Markdown
+# tables, and a chunk starting inside a table starts with its header row), so that an index built before is
+# re-embedded whole, not kept for unchanged files.
+READER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class DocumentSplitter:
 
     def _pieces(self, text: str, document: SourceDocument) -> list[str]:
         # Approved text is kept whole so the bot can quote it word for word (see bot/approved.py).
-        return [text] if document.approved else self._recursive.split_text(text)
+        return [text] if document.approved else with_table_headers(text, self._recursive.split_text(text))
 
     def split(self, document: SourceDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -81,3 +86,32 @@ class DocumentSplitter:
                     )
                 )
         return chunks
+
+
+def _header_above(lines: list[str], row: int) -> str:
+    """The header row of the Markdown table that line `row` is a body row of ("" when it is none)."""
+    above = row - 1
+    while above > 0 and is_table_row(lines[above]) and not is_delimiter_row(lines[above]):
+        above -= 1
+    return lines[above - 1].strip() if above > 0 and is_delimiter_row(lines[above]) and is_table_row(lines[above - 1]) else ""
+
+
+def with_table_headers(text: str, pieces: list[str]) -> list[str]:
+    """The pieces, each that starts with a body row of a Markdown table under the table's header and delimiter rows."""
+    lines = text.split("\n")
+    starts = {}  # where each line starts in the text
+    offset = 0
+    for number, line in enumerate(lines):
+        starts[offset] = number
+        offset += len(line) + 1
+    result, searched = [], 0
+    for piece in pieces:
+        begins = piece.lstrip()
+        at = text.find(begins, searched)
+        searched = max(searched, at)
+        if at < 0 or at not in starts or not is_table_row(begins.split("\n", 1)[0]):
+            result.append(piece)
+            continue
+        header = _header_above(lines, starts[at])
+        result.append(f"{header}\n{delimiter_row(header)}\n{begins}" if header else piece)
+    return result

@@ -1,17 +1,29 @@
-"""Bold in answers, for each channel to show its own way.
+"""Bold and tables in answers, for each channel to show its own way.
 
 Help-center pages are Markdown, and answers quote them ("available on orders from **$35 to $1,000**"),
-so an answer's text carries Markdown's `**bold**`. The HTTP API and `--json` pass it on as Markdown;
-Slack's mrkdwn writes bold with single asterisks and shows double ones as they are; a terminal has no
-bold to give, so the console leaves the marks out.
+so an answer's text carries Markdown's `**bold**`, and a quoted table row comes as a Markdown table
+(its header row, the delimiter row "| --- | --- |", the row). The HTTP API and `--json` pass it on as
+Markdown (the web widget draws the table); Slack's mrkdwn writes bold with single asterisks and shows
+double ones as they are; a terminal has no bold to give, so the console leaves the marks out. Neither
+has tables: both show the rows as lines of cells, without the delimiter row.
 """
 
 from __future__ import annotations
 
 import re
 
+from supportbot.text.sentences import is_delimiter_row
+
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def without_delimiter_rows(text: str) -> str:
+    """The text without Markdown tables' delimiter rows ("| --- | --- |"), for channels that show no tables."""
+    if "---" not in text:
+        return text
+    lines = text.split("\n")
+    return "\n".join(line for line in lines if not is_delimiter_row(line))
 
 
 def as_slack_bold(text: str) -> str:

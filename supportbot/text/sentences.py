@@ -4,9 +4,10 @@ A rule-based splitter (no model): it ends a sentence at . ! ? followed by a spac
 sentence, at the CJK full stops 。！？ (no space needed), and at line breaks that start a new block
 (a blank line, a list item, a heading, a table row). Abbreviations, decimals ("1.5"), initials,
 URLs and e-mail addresses do not end a sentence, nor does a ! or ? inside quotes with the sentence
-going on in lower case ('Click "Forgot password?" on the sign-in page'). A run of text with no
-boundary at all (a table, code, one long line) is cut at whitespace near `max_chars` so no
-"sentence" is unbounded.
+going on in lower case ('Click "Forgot password?" on the sign-in page'). A table row is one
+sentence whatever its cells hold ("| Flashing white | Starting up | Wait. This can take 5 minutes |"):
+its cells say something only together. A run of text with no boundary at all (code, one long line)
+is cut at whitespace near `max_chars` so no "sentence" is unbounded.
 
 Every sentence returned is an exact substring of the input with its surrounding whitespace and
 list/heading markers removed, so an extractive answer made of them quotes its source verbatim.
@@ -15,6 +16,7 @@ list/heading markers removed, so an extractive answer made of them quotes its so
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 MAX_SENTENCE_CHARS = 400
 HEADING_CHARS = 60  # longer lines without closing punctuation are wrapped text, not headings
@@ -85,6 +87,26 @@ def is_table_row(line: str) -> bool:
     return line.lstrip().startswith("|") or line.count(" | ") >= 2
 
 
+_DELIMITER_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*")
+
+
+def is_delimiter_row(line: str) -> bool:
+    """A Markdown table's delimiter row, under its header row ("|---|---|", "| :--- | ---: |")."""
+    return "|" in line and _DELIMITER_ROW.fullmatch(line) is not None  # "---" alone is a rule, not a table
+
+
+def delimiter_row(header: str) -> str:
+    """Markdown's delimiter row for a header row ("| Plan | Price |" -> "| --- | --- |")."""
+    cells = header.strip().strip("|").count("|") + 1
+    row = " | ".join(["---"] * cells)
+    return f"| {row} |" if header.lstrip().startswith("|") else row
+
+
+def header_rows(text: str) -> set[str]:
+    """The header rows of the text's Markdown tables (stripped): the rows right above a delimiter row."""
+    return {line.strip() for line, below in pairwise(text.split("\n")) if is_table_row(line) and is_delimiter_row(below)}
+
+
 def names_a_topic(line: str) -> bool:
     """A short line without closing punctuation: a heading's shape ("Fixing rust", "How to make a claim")."""
     line = line.strip()
@@ -149,6 +171,9 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
     """(start, end) of each sentence in `text`, in order; empty pieces are left out."""
     spans: list[tuple[int, int]] = []
     for block_start, block_end in _blocks(text):
+        if is_table_row(text[block_start:block_end]):
+            spans.append((block_start, block_end))  # one row, one statement: "| Flashing white | Starting up | Wait. This ..."
+            continue
         marker = _BLOCK_MARKER.match(text, block_start, block_end)
         start = marker.end() if marker else block_start  # "1. " opens a list item, it does not end a sentence
         for index in range(block_start, block_end):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from supportbot.bot.citations import MARKER, CitationWriter, CitedSentence, citation_spans, cited_numbers, write_cited
+from supportbot.bot.grounding import strip_citations
 from supportbot.text.sentences import split_sentences
 
 
@@ -27,3 +30,51 @@ def test_list_items_without_a_full_stop_are_set_as_a_list_and_split_back_into_th
     text = write_cited(quoted)
     assert text == "Returns are free.\n- Clearance items\n- Gift cards [1]\n\nAsk us. [2]"
     assert split_sentences(MARKER.sub("", text)) == [sentence.text for sentence in quoted]
+
+
+HEADER = "| Destination | Delivery time | Shipping cost |"
+UK = "| United Kingdom | 10-15 business days | $19.95 |"
+CANADA = "| Canada | 7-12 business days | $14.95 |"
+
+
+def _markdown_table(text: str) -> tuple[list[str], list[list[str]]]:
+    """The header cells and body rows a Markdown reader (markdown-it, GitHub's table rules) shows for the text."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    cells: list[tuple[str, str]] = []
+    for opening, inline in pairwise(tokens):
+        if opening.type in ("th_open", "td_open"):
+            cells.append((opening.type, inline.content))
+    header = [content for kind, content in cells if kind == "th_open"]
+    body = [content for kind, content in cells if kind == "td_open"]
+    return header, [body[i : i + len(header)] for i in range(0, len(body), len(header))] if header else []
+
+
+def test_a_table_row_quoted_alone_is_shown_as_a_table_under_its_header_with_its_citation_in_a_cell():
+    # Without its header "| United Kingdom | 10-15 business days | $19.95 |" says nothing about what the figures are;
+    # after the closing pipe a Markdown reader drops "[1]" as a cell too many.
+    text = write_cited([CitedSentence("Rates vary by country.", 1), CitedSentence(UK, 1, table_header=HEADER), CitedSentence("Ask us.", 2)])
+    assert _markdown_table(text) == (["Destination", "Delivery time", "Shipping cost"], [["United Kingdom", "10-15 business days", "$19.95 [1]"]])
+    assert text.endswith("$19.95 [1] |\n\nAsk us. [2]"), text
+    # Read back as the checker reads answers, it is the sentences quoted, the header row included.
+    assert split_sentences(strip_citations(text)) == ["Rates vary by country.", HEADER, UK, "Ask us."]
+
+
+def test_a_quoted_header_row_heads_its_rows_once_and_alone_is_a_line():
+    rows = [CitedSentence(HEADER, 1, table_header=HEADER), CitedSentence(CANADA, 1, table_header=HEADER), CitedSentence(UK, 1, table_header=HEADER)]
+    text = write_cited(rows)
+    assert text.count(HEADER) == 1 and _markdown_table(text)[1] == [["Canada", "7-12 business days", "$14.95"], ["United Kingdom", "10-15 business days", "$19.95 [1]"]]
+    alone = write_cited([CitedSentence("Rates vary.", 1), CitedSentence(HEADER, 1, table_header=HEADER)])
+    assert alone == "Rates vary.\n| Destination | Delivery time | Shipping cost [1] |" and _markdown_table(alone) == ([], [])
+
+
+def test_streamed_table_adds_up_to_the_whole_answer():
+    quoted = [CitedSentence(HEADER, 1, table_header=HEADER), CitedSentence(UK, 1, table_header=HEADER), CitedSentence("Ask us.", 2)]
+    writer = CitationWriter()
+    assert "".join([*(writer.add(sentence) for sentence in quoted), writer.finish()]) == write_cited(quoted)
+
+
+def test_a_sentence_a_text_page_wraps_over_lines_is_shown_on_one_line():
+    wrapped = "You can set up your service yourself if your\n   home already has a working wall socket."
+    assert write_cited([CitedSentence(wrapped, 1)]) == "You can set up your service yourself if your home already has a working wall socket. [1]"

@@ -537,7 +537,7 @@ class TestQuotedSentences:
         )
         ranking = answerer.rank("How much is shipping to the United Kingdom?", group_sources([_hit("intl.md::0", page, "International shipping")]))
         text = strip_citations(answerer.answer(ranking))
-        assert "| Destination | Delivery time | Shipping cost |\n| United Kingdom | 10-15 business days | $19.95 |" in text, text
+        assert "| Destination | Delivery time | Shipping cost |\n| --- | --- | --- |\n| United Kingdom | 10-15 business days | $19.95 |" in text, text
 
     def test_the_tail_of_a_sentence_the_chunker_cut_is_never_quoted(self, embedder):
         # A PDF's wrapped line ("... vary by state,") ended the chunk before; the whole sentence is in that chunk.

@@ -31,6 +31,29 @@ class TestLoadFormats:
         assert any(line.startswith("## ") for line in document.text.splitlines())
         assert "<" not in document.text
 
+    def test_an_html_table_is_read_as_a_markdown_table(self, tmp_path: Path):
+        # Its rows were paragraphs ("Standard | 5-7 days"), so no row knew its columns' names.
+        page = tmp_path / "rates.html"
+        html = (
+            "<h1>Rates</h1><table><tr><th>Method</th><th>Time</th></tr><tr><td>Standard</td><td>5-7 <b>days</b></td></tr>"
+            "<tr><td>Express</td><td>2 days</td></tr></table><p>Rates change.</p><table><tr><td>Gift | wrap</td><td>$5</td></tr></table>"
+        )
+        page.write_text(html, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert "| Method | Time |\n| --- | --- |\n| Standard | 5-7 days |\n| Express | 2 days |\n\nRates change." in document.text
+        assert document.text.endswith("Rates change.\n\n| Gift / wrap | $5 |")  # no header row: none made up
+
+    def test_a_chunk_that_starts_inside_a_table_starts_with_its_header_row(self, tmp_path: Path):
+        rows = "\n".join(f"| Plan {n} | {n * 10} Mbps | ${n + 30} a month |" for n in range(1, 13))
+        page = tmp_path / "plans.md"
+        page.write_text(f"# Plans\n\nOur plans:\n\n| Plan | Speed | Price |\n|---|---|---|\n{rows}\n\nPrices include tax.\n", encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        chunks = DocumentSplitter(ChunkingSettings(40, 0), lambda text: len(text.split())).split(document)
+        with_rows = [chunk.text for chunk in chunks if "| Plan " in chunk.text]
+        assert len(with_rows) > 2, with_rows
+        assert all(text.startswith("| Plan | Speed | Price |\n") for text in with_rows[1:]), with_rows
+        assert all(f"| Plan {n} |" in "".join(with_rows) for n in range(1, 13))
+
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
         html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"

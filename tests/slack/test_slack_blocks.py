@@ -38,6 +38,14 @@ def test_bold_quoted_from_a_markdown_page_is_slack_bold():
     assert text == "Klarna is available on orders from *$35 to $1,000* &amp; up. <https://help.example.com/klarna|[1]> 2 ** 3"
 
 
+def test_a_quoted_table_is_shown_as_its_rows_without_the_markdown_delimiter_row():
+    # mrkdwn has no tables: "| --- | --- | --- |" would be shown as it is between the header and the row.
+    sources = [Source(1, "a", "Shipping", "intl.md", "https://help.example.com/intl", 0.8)]
+    answer = "Rates:\n\n| Destination | Cost |\n| --- | --- |\n| United Kingdom | **$19.95** [1] |\n\nAsk us."
+    text = blocks.answer_blocks(answer, sources, "Ev1", ENGLISH)[0]["text"]["text"]
+    assert text == "Rates:\n\n| Destination | Cost |\n| United Kingdom | *$19.95* <https://help.example.com/intl|[1]> |\n\nAsk us."
+
+
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
 

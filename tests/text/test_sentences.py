@@ -32,6 +32,16 @@ class TestSplitSentences:
         text = "# Refund timing\n\nRefunds are issued\nwithin 5 days.\n- Card: 3 days\n1. PayPal: 1 day\n\n| Card | 5 |\n|---|---|"
         assert split_sentences(text) == ["Refund timing", "Refunds are issued\nwithin 5 days.", "Card: 3 days", "PayPal: 1 day", "| Card | 5 |"]
 
+    def test_a_table_row_is_one_sentence_whatever_its_cells_hold(self):
+        # Cut at "Wait." the row's second half ("This can take up to 5 minutes |") was a "sentence" of its own.
+        row = "| Flashing white | Starting up | Wait. This can take up to 5 minutes |"
+        assert split_sentences(f"| Light | Meaning | What to do |\n|---|---|---|\n{row}\nThen wait. Or not.") == [
+            "| Light | Meaning | What to do |",
+            row,
+            "Then wait.",
+            "Or not.",
+        ]
+
     def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
         # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
         item = "In its original packaging, with all parts, manuals, and accessories included"  # too long for a heading

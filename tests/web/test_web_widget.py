@@ -25,9 +25,10 @@ from slack_double import SlackDouble
 from slack_helpers import BOT_TOKEN
 from web_helpers import SESSION_SECRET, start_bot, wait_for
 
+from supportbot.bot.dialogue import DialogueManager
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.sessions import ConversationTokens
-from supportbot.config import SlackConfig, WebConfig
+from supportbot.config import BotConfig, SlackConfig, WebConfig
 from supportbot.store import ConversationStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -228,3 +229,31 @@ def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(pa
     assert answer.locator(".text strong").all_inner_texts() == ["Promo code"]
     assert answer.locator(".text").inner_text() == "Answer to 'Where is the Promo code box?' with 0 earlier messages [1]."
     assert page.locator(".message.user .text").last.inner_text() == "Where is the **Promo code** box?"
+
+
+@pytest.fixture(scope="module")
+def quoting_bot(web_manager, help_center):
+    """The web bot answering extractively: what the customer reads is quoted from the sample docs as written."""
+    manager = DialogueManager(
+        web_manager.retriever, web_manager.generator, web_manager.store, BotConfig(answer_mode="extractive"),
+        web_manager.settings, web_manager.top_k, web_manager.checker,
+    )
+    bot = start_bot(manager, WebConfig(allowed_origins=[help_center.origin]))
+    yield bot
+    bot.stop()
+
+
+def test_a_quoted_table_row_is_shown_as_a_table_under_its_columns_names(page, help_center, quoting_bot):
+    # The shipping page's table: the row alone ("| United Kingdom | 10-15 business days | $19.95 |") was shown with its
+    # pipes, and its citation after the closing pipe, where a Markdown reader drops it as a cell too many.
+    help_center.bot_url = quoting_bot.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "how much does it cost to ship to the UK?")
+    answer = page.locator(".message.assistant").last
+    answer.locator(".sources a").first.wait_for()
+    table = answer.locator(".text table")
+    assert table.locator("th").all_inner_texts() == ["Destination", "Delivery time", "Shipping cost"]
+    assert table.locator("tbody td").all_inner_texts() == ["United Kingdom", "10-15 business days", "$19.95 [1]"]
+    assert table.locator("td a.citation").get_attribute("href") == answer.locator(".sources li[data-number='1'] a").get_attribute("href")
+    assert "|" not in answer.locator(".text").inner_text() and "---" not in answer.locator(".text").inner_text()

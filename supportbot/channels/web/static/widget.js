@@ -102,10 +102,8 @@
     }
   }
 
-  // The answer with its citation markers linked to the sources that have a page (none while it streams).
-  function renderText(node, text, sources) {
-    const byNumber = new Map(sources.map((source) => [source.number, source]));
-    node.replaceChildren();
+  // Text with its citation markers linked to the sources that have a page (none while it streams), bold as bold.
+  function renderInline(node, text, byNumber) {
     for (const part of text.split(/(\[\d+\])/)) {
       const match = /^\[(\d+)\]$/.exec(part);
       const source = match && byNumber.get(Number(match[1]));
@@ -118,6 +116,47 @@
         appendWithBold(node, part);
       }
     }
+  }
+
+  // Answers quote a help-center page's table as a Markdown table: a header row, a delimiter row ("| --- | --- |"),
+  // then its rows. It is shown as a table, each cell rendered as text is.
+  const DELIMITER_ROW = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
+  const cellsOf = (line) => line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((cell) => cell.trim());
+
+  function renderTable(header, rows, byNumber) {
+    const line = (cells, tag) => el("tr", {}, ...cells.map((cell) => {
+      const node = el(tag, tag === "th" ? { scope: "col" } : {});
+      renderInline(node, cell, byNumber);
+      return node;
+    }));
+    const table = el("table", {}, el("thead", {}, line(header, "th")), el("tbody", {}, ...rows.map((row) => line(row, "td"))));
+    return el("div", { class: "table" }, table);
+  }
+
+  // The answer: its text with citations and bold, and its tables as tables.
+  function renderText(node, text, sources) {
+    const byNumber = new Map(sources.map((source) => [source.number, source]));
+    node.replaceChildren();
+    const lines = text.split("\n");
+    let prose = [];
+    const flush = () => {
+      while (prose.length && !prose[prose.length - 1].trim()) prose.pop(); // the blank line before a table
+      if (prose.length) renderInline(node, prose.join("\n"), byNumber);
+      prose = [];
+    };
+    for (let i = 0; i < lines.length; i++) {
+      if (!(lines[i].includes("|") && i + 1 < lines.length && DELIMITER_ROW.test(lines[i + 1]))) {
+        if (prose.length || lines[i].trim()) prose.push(lines[i]); // not the blank line after a table
+        continue;
+      }
+      flush();
+      const rows = [];
+      let next = i + 2;
+      for (; next < lines.length && lines[next].includes("|"); next++) rows.push(cellsOf(lines[next]));
+      node.append(renderTable(cellsOf(lines[i]), rows, byNumber));
+      i = next - 1;
+    }
+    flush();
   }
 
   function renderSources(sources) {
