@@ -47,6 +47,17 @@ def sample_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path
 
 
 @pytest.fixture(scope="session")
+def api_docs_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """tests/data/api-docs (a developer help center: code blocks, short sections) indexed once for the session."""
+    from supportbot.app import create_index_builder
+    from supportbot.config import Config
+
+    index_dir = tmp_path_factory.mktemp("api-docs-index")
+    create_index_builder(Config(), embedder, show_progress=False).build([str(Path(__file__).parent / "data" / "api-docs")], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
 def sample_zh_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """The bundled Chinese sample docs indexed once for the session with the default (English) embedder."""
     from supportbot.app import create_index_builder

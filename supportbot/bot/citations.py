@@ -10,7 +10,9 @@ their header row, even when the header was not what ranked (a row's cells mean s
 their columns' names), with the delimiter row, a blank line around the table, and a row's marker
 inside its last cell (after the closing pipe a Markdown reader drops it as a cell too many). A
 sentence that a text page wraps over lines is joined into one line: its line breaks are the page's
-layout, and a chat shows every line break.
+layout, and a chat shows every line break. A fenced code block keeps its lines, stands apart from
+the sentences around it, and is closed where its chunk cut it off; its marker goes on the line after
+its closing fence (on that line it would be read as code).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from supportbot.text.sentences import delimiter_row, is_table_row
+from supportbot.text.sentences import closed_code_block, delimiter_row, is_code_block, is_table_row
 
 MARKER = re.compile(r"\[(\d+)\]")
 _WRAP = re.compile(r"[ \t]*\n\s*")
@@ -62,9 +64,11 @@ class CitationWriter:
         self._table = ""  # the header row of the table being written ("" outside a table)
         self._row_open = False  # a table row was written without its closing pipe
         self._pending_header: CitedSentence | None = None
+        self._after_code = False  # the last thing written was a code block
 
     def add(self, sentence: CitedSentence) -> str:
-        sentence = replace(sentence, text=unwrapped(sentence.text))
+        code = is_code_block(sentence.text)
+        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else unwrapped(sentence.text))
         if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
         header = self._pending_header
@@ -85,10 +89,11 @@ class CitationWriter:
         new_table = row and bool(header) and header != self._table and header != sentence.text
         # A list item or table row (no full stop) is set as a list item on a line of its own, so that the text
         # reads as the source does and splits back into the same sentences.
-        item = sentence.list_item or not is_full_sentence(sentence.text)
+        code = is_code_block(sentence.text)
+        item = not code and (sentence.list_item or not is_full_sentence(sentence.text))
         if self._started:
-            if new_table or (self._table and not (row and header == self._table)):
-                text += "\n\n"  # a blank line around a table: Markdown readers end a table only so
+            if new_table or (self._table and not (row and header == self._table)) or code or self._after_code:
+                text += "\n\n"  # a blank line around a table (Markdown readers end a table only so) or code
             else:
                 text += ("\n" if item else "\n\n") if self._last_was_item else ("\n" if item else " ")
         if new_table:
@@ -99,7 +104,7 @@ class CitationWriter:
             self._row_open = True
         else:
             text += f"- {sentence.text}" if item and not row else sentence.text  # a row has its cells
-        self._started, self._last_was_item, self._open_run = True, item, sentence.number
+        self._started, self._last_was_item, self._open_run, self._after_code = True, item, sentence.number, code
         return text
 
     def _close_row(self) -> str:
@@ -108,7 +113,7 @@ class CitationWriter:
 
     def _close_run(self) -> str:
         run, self._open_run = self._open_run, None
-        return (" " + marker(run) if run is not None else "") + self._close_row()
+        return (("\n" if self._after_code else " ") + marker(run) if run is not None else "") + self._close_row()
 
     def finish(self) -> str:
         header, self._pending_header = self._pending_header, None

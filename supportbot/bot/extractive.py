@@ -48,6 +48,10 @@ MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what w
 NEAR_BEST = 0.9  # a second sentence is quoted only when it ranks nearly as high as the best
 RESTATES = 0.85  # embedding similarity at which a sentence says again what a quoted one says (docs/answers.md)
 EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
+# A question this similar to the heading a ranked sentence stands under (or its FAQ question) asks what that section
+# is about, whatever its sentences score: "what's the rate limit?" reads 0.87 against "Rate limits" and 0.46 against
+# "... > Rate limits: You can make up to 600 requests a minute." The approved-answer bar's reasoning (docs/answers.md).
+NAMED_BY_HEADING = 0.8
 SHORT_LIST = 2  # a pair of list items is quoted whole ("... may show both:"); an item of a longer list on its own
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
@@ -64,6 +68,7 @@ class Ranking:
     question: str = ""  # what was ranked for: the question, or a follow-up read with the one before it
     follow_up: bool = False  # `question` is a follow-up read with the one before it: no FAQ entry answers it whole
     passed_over: int | None = None  # an FAQ entry about another case (faq_for_another_case), its sentences left out
+    heading_similarity: float = 0.0  # the question's best similarity with a ranked sentence's own heading (`rank`)
 
     @property
     def relevance(self) -> float:
@@ -221,6 +226,18 @@ def in_context(sentence: SourceSentence) -> str:
 def chunk_texts(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) -> dict[str, str]:
     """Each retrieved chunk's text by chunk id: where a sentence's place in a list is read."""
     return {hit.chunk.chunk_id: hit.chunk.text for _, hits in grouped for hit in hits}
+
+
+def own_headings(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], sentences: Sequence[SourceSentence]) -> list[str]:
+    """The heading each sentence stands right under: its section's own heading, else its FAQ question or page title."""
+    chunks = {hit.chunk.chunk_id: hit.chunk for _, hits in grouped for hit in hits}
+    headings = []
+    for sentence in sentences:
+        chunk = chunks[sentence.chunk_id]
+        heading = chunk.question or (chunk.headings[-1] if chunk.headings else chunk.title)
+        if heading:
+            headings.append(heading)
+    return headings
 
 
 def keyword_coverage(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]], overlap: np.ndarray) -> float:
@@ -393,14 +410,19 @@ class ExtractiveAnswerer:
             coverage = keyword_coverage(grouped, overlap)
             return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, coverage, question, passed_over=passed_over)
         vectors = self.checker.vectors([in_context(sentence) for sentence in sentences])
-        similarity = vectors @ self.checker.vector(question)
+        asked = self.checker.vector(question)
+        similarity = vectors @ asked
         score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
-        return Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over)
+        headings = sorted(set(own_headings(grouped, sentences)))
+        heading_similarity = float((self.checker.vectors(headings) @ asked).max()) if headings else 0.0
+        return Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
 
     def answers(self, ranking: Ranking) -> bool:
-        """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar)."""
-        bar = self.min_relevance if ranking.keyword_coverage is None else self.min_keyword_coverage
-        return bool(ranking.sentences) and ranking.relevance >= bar
+        """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar): the
+        best sentence clears the bar, or the question asks what a ranked sentence's heading names (NAMED_BY_HEADING)."""
+        if ranking.keyword_coverage is not None:
+            return bool(ranking.sentences) and ranking.relevance >= self.min_keyword_coverage
+        return bool(ranking.sentences) and (ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING)
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""

@@ -6,8 +6,9 @@ sentence, at the CJK full stops 。！？ (no space needed), and at line breaks 
 URLs and e-mail addresses do not end a sentence, nor does a ! or ? inside quotes with the sentence
 going on in lower case ('Click "Forgot password?" on the sign-in page'). A table row is one
 sentence whatever its cells hold ("| Flashing white | Starting up | Wait. This can take 5 minutes |"):
-its cells say something only together. A run of text with no boundary at all (code, one long line)
-is cut at whitespace near `max_chars` so no "sentence" is unbounded.
+its cells say something only together. A fenced code block is one sentence too, whatever its lines
+look like. A run of text with no boundary at all (one long line) is cut at whitespace near
+`max_chars` so no "sentence" is unbounded (a code block is bounded by its fences and its chunk).
 
 Every sentence returned is an exact substring of the input with its surrounding whitespace and
 list/heading markers removed, so an extractive answer made of them quotes its source verbatim.
@@ -119,24 +120,64 @@ def is_heading_line(line: str, following: str) -> bool:
     return names_a_topic(line) and (following[0].isupper() or following[0].isdigit())
 
 
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+
+
+def is_code_block(text: str) -> bool:
+    """A fenced code block ("```" ... "```"), as `split_sentences` gives one whole."""
+    return _FENCE.match(text) is not None
+
+
+def closed_code_block(text: str) -> str:
+    """A code block with its closing fence: a chunk may end inside one, and the rest of an answer is not code."""
+    lines = text.rstrip().split("\n")
+    fence = _FENCE.match(lines[0])
+    last = _FENCE.match(lines[-1]) if len(lines) > 1 else None
+    if fence is None or (last is not None and not lines[-1][last.end() :].strip()):
+        return text
+    return f"{text.rstrip()}\n{fence.group(1)}"
+
+
+def _fenced_lines(lines: list[str]) -> list[int]:
+    """For each line, the number of the fenced code block it belongs to (opening and closing fence included), or -1."""
+    owners, fence, block = [], "", -1
+    for line in lines:
+        mark = _FENCE.match(line)
+        if not fence and mark:
+            fence, block = mark.group(1), block + 1
+            owners.append(block)
+        elif fence:
+            owners.append(block)
+            if mark and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence) and not line[mark.end() :].strip():
+                fence = ""  # the closing fence
+        else:
+            owners.append(-1)
+    return owners
+
+
 def _blocks(text: str) -> list[tuple[int, int]]:
-    """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph."""
+    """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph
+    or a fenced code block (whose lines are code, whatever they look like: "# a comment", "- key: value")."""
     lines = text.split("\n")
+    fenced = _fenced_lines(lines)
     spans: list[tuple[int, int]] = []
     start = position = 0
     for number, line in enumerate(lines[:-1]):
         position += len(line) + 1
         following = lines[number + 1]
-        continues = (
-            following.strip()
-            and line.strip()
-            and not _BLOCK_MARKER.match(following)
-            and not is_table_row(following)
-            and not is_table_row(line)
-            and not line.lstrip().startswith("#")
-            and not line.endswith("  ")  # a Markdown hard break, as LangChain's header splitter writes a blank line
-            and not is_heading_line(line, following)
-        )
+        if fenced[number] >= 0 or fenced[number + 1] >= 0:
+            continues = fenced[number] == fenced[number + 1]
+        else:
+            continues = bool(
+                following.strip()
+                and line.strip()
+                and not _BLOCK_MARKER.match(following)
+                and not is_table_row(following)
+                and not is_table_row(line)
+                and not line.lstrip().startswith("#")
+                and not line.endswith("  ")  # a Markdown hard break, as LangChain's header splitter writes a blank line
+                and not is_heading_line(line, following)
+            )
         if not continues:
             spans.append((start, position - 1))
             start = position
@@ -171,9 +212,9 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
     """(start, end) of each sentence in `text`, in order; empty pieces are left out."""
     spans: list[tuple[int, int]] = []
     for block_start, block_end in _blocks(text):
-        if is_table_row(text[block_start:block_end]):
+        if is_table_row(text[block_start:block_end]) or is_code_block(text[block_start:block_end]):
             spans.append((block_start, block_end))  # one row, one statement: "| Flashing white | Starting up | Wait. This ..."
-            continue
+            continue  # code says nothing sentence by sentence
         marker = _BLOCK_MARKER.match(text, block_start, block_end)
         start = marker.end() if marker else block_start  # "1. " opens a list item, it does not end a sentence
         for index in range(block_start, block_end):
@@ -188,7 +229,7 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
     for start, end in spans:
         start, end = _trim(text, start, end)
         if end > start and any(char.isalnum() for char in text[start:end]):
-            result.extend(_cut_long(text, start, end, max_chars))
+            result.extend([(start, end)] if is_code_block(text[start:end]) else _cut_long(text, start, end, max_chars))
     return result
 
 

@@ -376,6 +376,30 @@ class TestExtractiveMode:
         assert "accepts the following payment methods" in text and "- American Express" in text, text
 
 
+class TestDeveloperDocs:
+    """A developer help center (tests/data/api-docs): code blocks and short sections named by their headings."""
+
+    @pytest.fixture
+    def api_manager(self, api_docs_index_dir, embedder, tmp_path: Path):
+        index = load_index(api_docs_index_dir)
+        store = ConversationStore(tmp_path / "conversations.sqlite3")
+        return DialogueManager(
+            retriever_for_index(Config(), index, embedder), EchoGenerator(answer=RIGHT), store, BotConfig(answer_mode="extractive"),
+            GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
+        )
+
+    def test_a_code_block_is_quoted_whole_as_code_under_its_lead_in(self, api_manager):
+        # Its lines were split at "orders." and joined, or set as a list item; "# list your orders" read as a heading.
+        text = api_manager.reply("console", "c1", "how do I send my API key?").text()
+        code = '```bash\n# list your orders. Any key works in the sandbox.\ncurl https://api.larkspur.example/v1/orders \\\n'
+        assert "Send the key in the `Authorization` header:\n\n" + code in text, text
+        assert '-H "Authorization: Bearer YOUR_API_KEY"\n```' in text and "- ```" not in text, text
+
+    def test_a_short_question_naming_a_section_is_answered_from_it(self, api_manager):
+        reply = api_manager.reply("console", "c1", "what's the rate limit?")
+        assert reply.kind == AnswerKind.EXTRACTIVE and "600 requests a minute" in reply.text(), reply.text()
+
+
 class TestFollowUpOrNewSubject:
     """A question is read with the previous one only when it follows up on it: a new subject gets its own answer."""
 
@@ -495,6 +519,19 @@ class TestQuotedSentences:
         answerer = ExtractiveAnswerer(grounding_checker(embedder), min_relevance=0.0)
         ranking = answerer.rank("Which cards do you take?", group_sources([_hit("cards.md::0", "- Visa\n- Mastercard", "Cards")]))
         assert not answerer.answers(ranking)
+
+    def test_a_question_that_asks_what_a_heading_names_is_answered_from_its_section(self, embedder):
+        # all-MiniLM-L6-v2 reads "what's the rate limit?" 0.46 against the sentence under its headings, under the 0.5
+        # bar, and 0.87 against the section's heading "Rate limits": the customer asks what the section is about.
+        answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)
+        text = "You can make up to 600 requests a minute. Past that, requests get a `429 Too Many Requests` response."
+        chunk = Chunk("api-auth.md::1", "api-auth.md", "Authenticating API requests", "api-auth.md", text, headings=("Rate limits",))
+        sources = group_sources([ScoredChunk(chunk, 0.9)])
+        asked = answerer.rank("what's the rate limit?", sources)
+        assert asked.relevance < 0.5 and answerer.answers(asked)
+        assert strip_citations(answerer.answer(asked)).startswith("You can make up to 600 requests a minute."), answerer.answer(asked)
+        other = answerer.rank("Who is the CEO of Larkspur Goods?", sources)  # the heading names nothing it asks
+        assert not answerer.answers(other)
 
     def test_a_short_list_item_is_quoted_under_its_lead_in_and_never_alone(self, embedder):
         answerer = ExtractiveAnswerer(grounding_checker(embedder), 0.5)

@@ -25,10 +25,12 @@ from slack_double import SlackDouble
 from slack_helpers import BOT_TOKEN
 from web_helpers import SESSION_SECRET, start_bot, wait_for
 
+from supportbot.app import retriever_for_index
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.sessions import ConversationTokens
-from supportbot.config import BotConfig, SlackConfig, WebConfig
+from supportbot.config import BotConfig, Config, SlackConfig, WebConfig
+from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,3 +259,28 @@ def test_a_quoted_table_row_is_shown_as_a_table_under_its_columns_names(page, he
     assert table.locator("tbody td").all_inner_texts() == ["United Kingdom", "10-15 business days", "$19.95 [1]"]
     assert table.locator("td a.citation").get_attribute("href") == answer.locator(".sources li[data-number='1'] a").get_attribute("href")
     assert "|" not in answer.locator(".text").inner_text() and "---" not in answer.locator(".text").inner_text()
+
+
+@pytest.fixture(scope="module")
+def api_docs_bot(web_manager, help_center, api_docs_index_dir, embedder):
+    """The web bot answering extractively from tests/data/api-docs, a developer help center with code."""
+    retriever = retriever_for_index(Config(), load_index(api_docs_index_dir), embedder)
+    manager = DialogueManager(
+        retriever, web_manager.generator, web_manager.store, BotConfig(answer_mode="extractive"),
+        web_manager.settings, web_manager.top_k, web_manager.checker,
+    )
+    bot = start_bot(manager, WebConfig(allowed_origins=[help_center.origin]))
+    yield bot
+    bot.stop()
+
+
+def test_a_quoted_code_block_is_shown_as_code(page, help_center, api_docs_bot):
+    help_center.bot_url = api_docs_bot.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "how do I send my API key?")
+    answer = page.locator(".message.assistant").last
+    answer.locator(".sources a").first.wait_for()
+    code = answer.locator(".text pre code")
+    assert code.inner_text().startswith("# list your orders. Any key works in the sandbox.\ncurl https://api.larkspur.example/v1/orders")
+    assert "```" not in answer.locator(".text").inner_text() and answer.locator("a.citation").count() == 1

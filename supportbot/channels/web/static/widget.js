@@ -133,7 +133,16 @@
     return el("div", { class: "table" }, table);
   }
 
-  // The answer: its text with citations and bold, and its tables as tables.
+  // A fenced code block ("```" ... "```") the answer quotes: shown as code, as written.
+  const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
+
+  function renderCode(lines) {
+    const mark = FENCE.exec(lines[0])[1];
+    const closed = lines.length > 1 && lines[lines.length - 1].trim().startsWith(mark);
+    return el("pre", { class: "code" }, el("code", { text: lines.slice(1, closed ? -1 : undefined).join("\n") }));
+  }
+
+  // The answer: its text with citations and bold, its tables as tables and its code as code.
   function renderText(node, text, sources) {
     const byNumber = new Map(sources.map((source) => [source.number, source]));
     node.replaceChildren();
@@ -145,6 +154,15 @@
       prose = [];
     };
     for (let i = 0; i < lines.length; i++) {
+      const fence = FENCE.exec(lines[i]);
+      if (fence) {
+        flush();
+        let end = i + 1;
+        while (end < lines.length && !lines[end].trim().startsWith(fence[1])) end++;
+        node.append(renderCode(lines.slice(i, end + 1)));
+        i = end;
+        continue;
+      }
       if (!(lines[i].includes("|") && i + 1 < lines.length && DELIMITER_ROW.test(lines[i + 1]))) {
         if (prose.length || lines[i].trim()) prose.push(lines[i]); // not the blank line after a table
         continue;
