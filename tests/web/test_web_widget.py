@@ -233,38 +233,8 @@ def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(pa
     assert page.locator(".message.user .text").last.inner_text() == "Where is the **Promo code** box?"
 
 
-@pytest.fixture(scope="module")
-def quoting_bot(web_manager, help_center):
-    """The web bot answering extractively: what the customer reads is quoted from the sample docs as written."""
-    manager = DialogueManager(
-        web_manager.retriever, web_manager.generator, web_manager.store, BotConfig(answer_mode="extractive"),
-        web_manager.settings, web_manager.top_k, web_manager.checker,
-    )
-    bot = start_bot(manager, WebConfig(allowed_origins=[help_center.origin]))
-    yield bot
-    bot.stop()
-
-
-def test_a_quoted_table_row_is_shown_as_a_table_under_its_columns_names(page, help_center, quoting_bot):
-    # The shipping page's table: the row alone ("| United Kingdom | 10-15 business days | $19.95 |") was shown with its
-    # pipes, and its citation after the closing pipe, where a Markdown reader drops it as a cell too many.
-    help_center.bot_url = quoting_bot.url
-    page.goto(help_center.url)
-    open_widget(page)
-    ask_in_widget(page, "how much does it cost to ship to the UK?")
-    answer = page.locator(".message.assistant").last
-    answer.locator(".sources a").first.wait_for()
-    table = answer.locator(".text table")
-    assert table.locator("th").all_inner_texts() == ["Destination", "Delivery time", "Shipping cost"]
-    assert table.locator("tbody td").all_inner_texts() == ["United Kingdom", "10-15 business days", "$19.95 [1]"]
-    assert table.locator("td a.citation").get_attribute("href") == answer.locator(".sources li[data-number='1'] a").get_attribute("href")
-    assert "|" not in answer.locator(".text").inner_text() and "---" not in answer.locator(".text").inner_text()
-
-
-@pytest.fixture(scope="module")
-def api_docs_bot(web_manager, help_center, api_docs_index_dir, embedder):
-    """The web bot answering extractively from tests/data/api-docs, a developer help center with code."""
-    retriever = retriever_for_index(Config(), load_index(api_docs_index_dir), embedder)
+def _quoting(web_manager, help_center, retriever) -> Iterator:
+    """The web bot answering extractively from `retriever`: what the customer reads is quoted as written."""
     manager = DialogueManager(
         retriever, web_manager.generator, web_manager.store, BotConfig(answer_mode="extractive"),
         web_manager.settings, web_manager.top_k, web_manager.checker,
@@ -274,13 +244,42 @@ def api_docs_bot(web_manager, help_center, api_docs_index_dir, embedder):
     bot.stop()
 
 
-def test_a_quoted_code_block_is_shown_as_code(page, help_center, api_docs_bot):
-    help_center.bot_url = api_docs_bot.url
+@pytest.fixture(scope="module")
+def quoting_bot(web_manager, help_center):
+    """Over the sample docs."""
+    yield from _quoting(web_manager, help_center, web_manager.retriever)
+
+
+@pytest.fixture(scope="module")
+def api_docs_bot(web_manager, help_center, api_docs_index_dir, embedder):
+    """Over tests/data/api-docs, a developer help center with code."""
+    yield from _quoting(web_manager, help_center, retriever_for_index(Config(), load_index(api_docs_index_dir), embedder))
+
+
+def _answer_in_widget(page, help_center, bot, question: str):
+    """The widget's answer to `question`, once it is finished (its sources shown)."""
+    help_center.bot_url = bot.url
     page.goto(help_center.url)
     open_widget(page)
-    ask_in_widget(page, "how do I send my API key?")
+    ask_in_widget(page, question)
     answer = page.locator(".message.assistant").last
     answer.locator(".sources a").first.wait_for()
+    return answer
+
+
+def test_a_quoted_table_row_is_shown_as_a_table_under_its_columns_names(page, help_center, quoting_bot):
+    # The shipping page's table: the row alone ("| United Kingdom | 10-15 business days | $19.95 |") was shown with its
+    # pipes, and its citation after the closing pipe, where a Markdown reader drops it as a cell too many.
+    answer = _answer_in_widget(page, help_center, quoting_bot, "how much does it cost to ship to the UK?")
+    table = answer.locator(".text table")
+    assert table.locator("th").all_inner_texts() == ["Destination", "Delivery time", "Shipping cost"]
+    assert table.locator("tbody td").all_inner_texts() == ["United Kingdom", "10-15 business days", "$19.95 [1]"]
+    assert table.locator("td a.citation").get_attribute("href") == answer.locator(".sources li[data-number='1'] a").get_attribute("href")
+    assert "|" not in answer.locator(".text").inner_text() and "---" not in answer.locator(".text").inner_text()
+
+
+def test_a_quoted_code_block_is_shown_as_code(page, help_center, api_docs_bot):
+    answer = _answer_in_widget(page, help_center, api_docs_bot, "how do I send my API key?")
     code = answer.locator(".text pre code")
     assert code.inner_text().startswith("# list your orders. Any key works in the sandbox.\ncurl https://api.larkspur.example/v1/orders")
     assert "```" not in answer.locator(".text").inner_text() and answer.locator("a.citation").count() == 1
