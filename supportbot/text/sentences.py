@@ -120,20 +120,24 @@ def is_heading_line(line: str, following: str) -> bool:
     return names_a_topic(line) and (following[0].isupper() or following[0].isdigit())
 
 
-_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,}(?![^\n]*`)|~{3,})")  # CommonMark: a backtick fence's line holds no other backtick
 
 
 def is_code_block(text: str) -> bool:
-    """A fenced code block ("```" ... "```"), as `split_sentences` gives one whole."""
+    """A fenced code block ("```" ... "```"), as `split_sentences` gives one whole ("``` x ```" is inline code)."""
     return _FENCE.match(text) is not None
+
+
+def _closes(line: str, fence: str) -> bool:
+    mark = _FENCE.match(line)
+    return mark is not None and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence) and not line[mark.end() :].strip()
 
 
 def closed_code_block(text: str) -> str:
     """A code block with its closing fence: a chunk may end inside one, and the rest of an answer is not code."""
     lines = text.rstrip().split("\n")
     fence = _FENCE.match(lines[0])
-    last = _FENCE.match(lines[-1]) if len(lines) > 1 else None
-    if fence is None or (last is not None and not lines[-1][last.end() :].strip()):
+    if fence is None or (len(lines) > 1 and _closes(lines[-1], fence.group(1))):
         return text
     return f"{text.rstrip()}\n{fence.group(1)}"
 
@@ -148,8 +152,8 @@ def _fenced_lines(lines: list[str]) -> list[int]:
             owners.append(block)
         elif fence:
             owners.append(block)
-            if mark and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence) and not line[mark.end() :].strip():
-                fence = ""  # the closing fence
+            if _closes(line, fence):
+                fence = ""
         else:
             owners.append(-1)
     return owners

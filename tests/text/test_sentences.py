@@ -42,6 +42,13 @@ class TestSplitSentences:
             "Or not.",
         ]
 
+    def test_a_fenced_code_block_is_one_sentence_whatever_its_lines_look_like(self):
+        # "# list your orders." read as a heading, "- key: value" as a list item, "orders. Any" as a sentence end.
+        code = "```bash\n# list your orders. Any key works.\ncurl https://api.example.com/v1 \\\n\n- key: value\n```"
+        assert split_sentences(f"Send the key:\n{code}\nKeys expire. Ask us.") == ["Send the key:", code, "Keys expire.", "Ask us."]
+        # Backticks after the opening ones make an inline code span, not a fence (CommonMark), and no block follows.
+        assert split_sentences("Try:\n``` alert(1); ```\nThen reload. Done.") == ["Try:\n``` alert(1); ```", "Then reload.", "Done."]
+
     def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
         # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
         item = "In its original packaging, with all parts, manuals, and accessories included"  # too long for a heading
