@@ -5,7 +5,9 @@ so an answer's text carries Markdown's `**bold**`, and a quoted table row comes 
 (its header row, the delimiter row "| --- | --- |", the row). The HTTP API and `--json` pass it on as
 Markdown (the web widget draws the table); Slack's mrkdwn writes bold with single asterisks and shows
 double ones as they are; a terminal has no bold to give, so the console leaves the marks out. Neither
-has tables: both show the rows as lines of cells, without the delimiter row.
+has tables: both show the rows as lines of cells, without the delimiter row. Links ("See [Start a
+return](https://...)") are Slack's `<url|text>` and the terminal's "text (url)"; the widget makes
+them links.
 """
 
 from __future__ import annotations
@@ -24,6 +26,19 @@ def without_delimiter_rows(text: str) -> str:
         return text
     lines = text.split("\n")
     return "\n".join(line for line in lines if not is_delimiter_row(line))
+
+
+_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
+
+
+def as_slack_links(text: str) -> str:
+    """`[text](url)` as Slack mrkdwn's `<url|text>` (on text already escaped for mrkdwn); anything else unchanged."""
+    return _LINK.sub(lambda link: f"<{link[2]}|{link[1].replace('|', '/')}>", text)
+
+
+def as_plain_links(text: str) -> str:
+    """`[text](url)` as "text (url)", for a terminal."""
+    return _LINK.sub(r"\1 (\2)", text)
 
 
 def as_slack_bold(text: str) -> str:

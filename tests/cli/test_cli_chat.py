@@ -19,6 +19,8 @@ from supportbot.text.figures import extract_figures
 from supportbot.text.sentences import split_sentences
 
 pytestmark = pytest.mark.slow
+# The answer quotes "Step-by-step instructions are in [Start a return](https://help.larkspurgoods.com/returns/start-a-return)."
+LINKED_QUESTION = "Where are the step-by-step instructions for a return?"
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -84,6 +86,13 @@ class TestChatOneShot:
         assert shown.returncode == 0, shown.stderr
         table = "| Destination | Delivery time | Shipping cost |\n| United Kingdom | 10-15 business days | $19.95 [1] |"
         assert shown.stdout.startswith(table) and "---" not in shown.stdout, shown.stdout
+
+    def test_the_terminal_shows_a_quoted_link_as_its_text_and_address(self, chat_env):
+        env = {**chat_env, "SUPPORTBOT_BOT_ANSWER_MODE": "extractive"}
+        shown = run_cli("chat", "--message", LINKED_QUESTION, env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert "are in Start a return (https://help.larkspurgoods.com/returns/start-a-return)." in shown.stdout, shown.stdout
+        assert "](" not in shown.stdout
 
     def test_conversation_continues_across_processes(self, chat_env, isolated_data_dir: Path):
         first = json.loads(run_cli("chat", "-m", "Can I pay with Klarna?", "--json", env=chat_env).stdout)

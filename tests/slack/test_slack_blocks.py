@@ -46,6 +46,13 @@ def test_a_quoted_table_is_shown_as_its_rows_without_the_markdown_delimiter_row(
     assert text == "Rates:\n\n| Destination | Cost |\n| United Kingdom | *$19.95* <https://help.example.com/intl|[1]> |\n\nAsk us."
 
 
+def test_a_pages_link_is_a_slack_link():
+    # mrkdwn shows "[Start a return](https://...)" as it is; its links are <url|text>, with & escaped in both.
+    answer = "See [Start a return](https://help.example.com/returns?from=chat&lang=en) & [Terms](/terms). [1]"
+    text = blocks.answer_blocks(answer, [], "Ev1", ENGLISH)[0]["text"]["text"]
+    assert text == "See <https://help.example.com/returns?from=chat&amp;lang=en|Start a return> &amp; [Terms](/terms). [1]"
+
+
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
 

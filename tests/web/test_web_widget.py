@@ -34,6 +34,7 @@ from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
 
 REPO = Path(__file__).resolve().parents[2]
+LINKED_QUESTION = "Where are the step-by-step instructions for a return?"  # the answer quotes a Markdown link
 EXAMPLE_PAGE = REPO / "examples" / "help-center.html"
 EXAMPLE_BOT_URL = "http://127.0.0.1:8080"
 CHROMIUM_FLAGS = [
@@ -283,3 +284,11 @@ def test_a_quoted_code_block_is_shown_as_code(page, help_center, api_docs_bot):
     code = answer.locator(".text pre code")
     assert code.inner_text().startswith("# list your orders. Any key works in the sandbox.\ncurl https://api.larkspur.example/v1/orders")
     assert "```" not in answer.locator(".text").inner_text() and answer.locator("a.citation").count() == 1
+
+
+def test_a_quoted_link_is_a_link(page, help_center, quoting_bot):
+    # The return policy says "Step-by-step instructions are in [Start a return](https://help.larkspurgoods.com/...)."
+    answer = _answer_in_widget(page, help_center, quoting_bot, LINKED_QUESTION)
+    link = answer.locator(".text a.link")
+    assert (link.inner_text(), link.get_attribute("href")) == ("Start a return", "https://help.larkspurgoods.com/returns/start-a-return")
+    assert "](" not in answer.locator(".text").inner_text()

@@ -102,6 +102,19 @@
     }
   }
 
+  // A page's web links ("See [Start a return](https://...)") as links, the rest with its bold.
+  const LINK = /\[([^\[\]\n]+)\]\((https?:\/\/[^\s()]+)\)/;
+
+  function appendWithLinks(node, text) {
+    const parts = text.split(new RegExp(LINK.source, "g"));
+    for (let index = 0; index < parts.length; index += 3) {
+      if (parts[index]) appendWithBold(node, parts[index]);
+      if (index + 2 < parts.length) {
+        node.append(el("a", { class: "link", href: parts[index + 2], target: "_blank", rel: "noopener", text: parts[index + 1].replaceAll("**", "") }));
+      }
+    }
+  }
+
   // Text with its citation markers linked to the sources that have a page (none while it streams), bold as bold.
   function renderInline(node, text, byNumber) {
     for (const part of text.split(/(\[\d+\])/)) {
@@ -113,7 +126,7 @@
           "aria-label": `Source ${source.number}: ${source.title || source.path}`, text: part,
         }));
       } else if (part) {
-        appendWithBold(node, part);
+        appendWithLinks(node, part);
       }
     }
   }
