@@ -5,7 +5,8 @@ so an answer's text carries Markdown's `**bold**`, and a quoted table row comes 
 (its header row, the delimiter row "| --- | --- |", the row). The HTTP API and `--json` pass it on as
 Markdown (the web widget draws the table); Slack's mrkdwn writes bold with single asterisks and shows
 double ones as they are; a terminal has no bold to give, so the console leaves the marks out. Neither
-has tables: both show the rows as lines of cells, without the delimiter row. Links ("See [Start a
+has tables: both show the rows as lines of cells, without the delimiter row. Slack's code blocks take
+no language ("```bash"). Links ("See [Start a
 return](https://...)") are Slack's `<url|text>` and the terminal's "text (url)"; the widget makes
 them links.
 """
@@ -39,6 +40,14 @@ def as_slack_links(text: str) -> str:
 def as_plain_links(text: str) -> str:
     """`[text](url)` as "text (url)", for a terminal."""
     return _LINK.sub(r"\1 (\2)", text)
+
+
+_FENCE_INFO = re.compile(r"^([ \t]{0,3})(`{3,}|~{3,})[^\S\n]*[^\s`][^`\n]*$", re.MULTILINE)  # "``` x ```" is inline code
+
+
+def as_slack_code(text: str) -> str:
+    """A code block's opening fence without its language ("```bash" -> "```"): mrkdwn would show the word as code."""
+    return _FENCE_INFO.sub(lambda fence: fence[1] + "```", text) if "```" in text or "~~~" in text else text
 
 
 def as_slack_bold(text: str) -> str:

@@ -53,6 +53,13 @@ def test_a_pages_link_is_a_slack_link():
     assert text == "See <https://help.example.com/returns?from=chat&amp;lang=en|Start a return> &amp; [Terms](/terms). [1]"
 
 
+def test_a_quoted_code_block_is_a_slack_code_block():
+    # mrkdwn's code blocks take no language: "bash" was shown as the code's first line.
+    answer = "Send the key:\n\n```bash\ncurl -H \"Authorization: Bearer KEY\" https://api.example.com\n```\n[1]"
+    text = blocks.answer_blocks(answer, [], "Ev1", ENGLISH)[0]["text"]["text"]
+    assert text == "Send the key:\n\n```\ncurl -H \"Authorization: Bearer KEY\" https://api.example.com\n```\n[1]"
+
+
 def test_mentions_are_stripped_from_the_question():
     assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from supportbot.bot.citations import citation_spans
 from supportbot.bot.prompt import Source
-from supportbot.text.markup import as_slack_bold, as_slack_links, without_delimiter_rows
+from supportbot.text.markup import as_slack_bold, as_slack_code, as_slack_links, without_delimiter_rows
 
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 39_000
@@ -39,11 +39,11 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
 
 def link_citations(text: str, sources: Sequence[Source]) -> str:
     """Escaped mrkdwn in which each citation marker "[1]" links to its source's page (when it has one), bold and links as
-    mrkdwn's (and a table's rows as lines: mrkdwn has no tables)."""
+    mrkdwn's (a table's rows as lines: mrkdwn has no tables; code fences without their language)."""
     urls = {source.number: source.url for source in sources if source.url}
     return "".join(
         f"<{urls[number]}|{piece}>" if number in urls else as_slack_links(as_slack_bold(escape(piece)))
-        for piece, number in citation_spans(without_delimiter_rows(text))
+        for piece, number in citation_spans(as_slack_code(without_delimiter_rows(text)))
     )
 
 
