@@ -1,14 +1,13 @@
-"""Bold and tables in answers, for each channel to show its own way.
+"""Bold, tables, code and links in answers, for each channel to show its own way.
 
 Help-center pages are Markdown, and answers quote them ("available on orders from **$35 to $1,000**"),
-so an answer's text carries Markdown's `**bold**`, and a quoted table row comes as a Markdown table
-(its header row, the delimiter row "| --- | --- |", the row). The HTTP API and `--json` pass it on as
-Markdown (the web widget draws the table); Slack's mrkdwn writes bold with single asterisks and shows
-double ones as they are; a terminal has no bold to give, so the console leaves the marks out. Neither
-has tables: both show the rows as lines of cells, without the delimiter row. Slack's code blocks take
-no language ("```bash"). Links ("See [Start a
-return](https://...)") are Slack's `<url|text>` and the terminal's "text (url)"; the widget makes
-them links.
+so an answer's text carries Markdown's `**bold**`, links ("See [Start a return](https://...)"), code
+blocks, and a quoted table row as a Markdown table (its header row, the delimiter row "| --- | --- |",
+the row). The HTTP API and `--json` pass it on as Markdown; the web widget draws it. Slack's mrkdwn
+writes bold with single asterisks (double ones it shows as they are), links as `<url|text>`, and code
+blocks without a language; a terminal has no bold to give, so the console leaves the marks out, and
+writes a link as "text (url)". Neither has tables: both show the rows as lines of cells, without the
+delimiter row.
 """
 
 from __future__ import annotations
