@@ -12,7 +12,7 @@ from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.errors import MessageError
 from supportbot.observability import log_context
-from supportbot.text.markup import as_plain_links, without_bold_marks, without_delimiter_rows
+from supportbot.text.markup import as_aligned_tables, as_plain_links, without_bold_marks
 
 HELP = "Ask a question. Commands: /sources (sources of the last answer), /reset (new conversation), /quit."
 
@@ -26,10 +26,10 @@ def format_sources(sources: list[Source]) -> str:
 
 
 def shown(piece: str) -> str:
-    """A piece of an answer as the terminal shows it: without Markdown's bold marks and tables' delimiter rows, which it
-    cannot render (a table's header row and rows are written in one piece with their delimiter row, so it is found),
-    and a link as its text and address (a sentence, and so its links, is never cut between pieces)."""
-    return as_plain_links(without_delimiter_rows(without_bold_marks(piece)))
+    """A piece of an answer as the terminal shows it: without Markdown's bold marks, which it cannot render, a link as
+    its text and address (a sentence, and so its links, is never cut between pieces), and a table in columns (an
+    extractive answer comes in one piece; a table's header, delimiter and first rows always do)."""
+    return as_aligned_tables(as_plain_links(without_bold_marks(piece)))
 
 
 def new_conversation_id() -> str:

@@ -6,15 +6,15 @@ blocks, and a quoted table row as a Markdown table (its header row, the delimite
 the row). The HTTP API and `--json` pass it on as Markdown; the web widget draws it. Slack's mrkdwn
 writes bold with single asterisks (double ones it shows as they are), links as `<url|text>`, and code
 blocks without a language; a terminal has no bold to give, so the console leaves the marks out, and
-writes a link as "text (url)". Neither has tables: both show the rows as lines of cells, without the
-delimiter row.
+writes a link as "text (url)". Neither has tables: Slack shows the rows as lines of cells, without the
+delimiter row; the console pads a table's cells into columns, a rule of dashes under the header.
 """
 
 from __future__ import annotations
 
 import re
 
-from supportbot.text.sentences import is_delimiter_row
+from supportbot.text.sentences import is_delimiter_row, is_table_row
 
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -29,6 +29,36 @@ def without_delimiter_rows(text: str) -> str:
 
 
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().removeprefix("|").removesuffix("|").split("|")]
+
+
+def _aligned(rows: list[str]) -> list[str]:
+    """A table's header row and rows with each column padded to its widest cell, a rule under the header."""
+    cells = [_cells(row) for row in rows]
+    widths = [max(len(row[column]) for row in cells if column < len(row)) for column in range(max(map(len, cells)))]
+    lines = ["| " + " | ".join(cell.ljust(widths[column]) for column, cell in enumerate(row)) + " |" for row in cells]
+    return [lines[0], "|" + "|".join("-" * (width + 2) for width in widths) + "|", *lines[1:]]
+
+
+def as_aligned_tables(text: str) -> str:
+    """Each Markdown table (a header row over a delimiter row, then rows) with its columns lined up, for a terminal."""
+    if "---" not in text:
+        return text
+    lines, shown, number = text.split("\n"), [], 0
+    while number < len(lines):
+        if is_table_row(lines[number]) and number + 1 < len(lines) and is_delimiter_row(lines[number + 1]):
+            end = number + 2
+            while end < len(lines) and is_table_row(lines[end]):
+                end += 1
+            shown += _aligned([lines[number], *lines[number + 2 : end]])
+            number = end
+        else:
+            shown.append(lines[number])
+            number += 1
+    return "\n".join(shown)
 
 
 def as_slack_links(text: str) -> str:

@@ -80,12 +80,16 @@ class TestChatOneShot:
         assert shown.stdout.startswith(as_json["answer"].replace("**", "")) and "**" not in shown.stdout
 
     def test_the_terminal_shows_a_quoted_table_row_under_its_columns_names(self, chat_env):
-        # The shipping table's row alone said nothing of what "$19.95" is; the delimiter row is Markdown's, not the reader's.
+        # The shipping table's row alone said nothing of what "$19.95" is; Markdown's "| --- |" is no terminal's table.
         env = {**chat_env, "SUPPORTBOT_BOT_ANSWER_MODE": "extractive"}
         shown = run_cli("chat", "--message", "how much does it cost to ship to the UK?", env=env)
         assert shown.returncode == 0, shown.stderr
-        table = "| Destination | Delivery time | Shipping cost |\n| United Kingdom | 10-15 business days | $19.95 [1] |"
-        assert shown.stdout.startswith(table) and "---" not in shown.stdout, shown.stdout
+        table = (
+            "| Destination    | Delivery time       | Shipping cost |\n"
+            "|----------------|---------------------|---------------|\n"
+            "| United Kingdom | 10-15 business days | $19.95 [1]    |"
+        )
+        assert shown.stdout.startswith(table) and "| --- |" not in shown.stdout, shown.stdout
 
     def test_the_terminal_shows_a_quoted_link_as_its_text_and_address(self, chat_env):
         env = {**chat_env, "SUPPORTBOT_BOT_ANSWER_MODE": "extractive"}
