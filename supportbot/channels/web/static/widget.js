@@ -147,7 +147,7 @@
   }
 
   // A fenced code block ("```" ... "```") the answer quotes: shown as code, as written.
-  const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
+  const FENCE = /^\s{0,3}(`{3,}(?!.*`)|~{3,})/; // "``` x ```" on one line is inline code (CommonMark)
 
   function renderCode(lines) {
     const mark = FENCE.exec(lines[0])[1];
