@@ -420,9 +420,11 @@ class ExtractiveAnswerer:
     def answers(self, ranking: Ranking) -> bool:
         """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar): the
         best sentence clears the bar, or the question asks what a ranked sentence's heading names (NAMED_BY_HEADING)."""
+        if not ranking.sentences:
+            return False
         if ranking.keyword_coverage is not None:
-            return bool(ranking.sentences) and ranking.relevance >= self.min_keyword_coverage
-        return bool(ranking.sentences) and (ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING)
+            return ranking.relevance >= self.min_keyword_coverage
+        return ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from supportbot.text.sentences import is_delimiter_row, is_table_row
+from supportbot.text.sentences import is_delimiter_row, is_table_row, table_cells
 
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -31,13 +31,9 @@ def without_delimiter_rows(text: str) -> str:
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
 
 
-def _cells(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().removeprefix("|").removesuffix("|").split("|")]
-
-
 def _aligned(rows: list[str]) -> list[str]:
     """A table's header row and rows with each column padded to its widest cell, a rule under the header."""
-    cells = [_cells(row) for row in rows]
+    cells = [table_cells(row) for row in rows]
     widths = [max(len(row[column]) for row in cells if column < len(row)) for column in range(max(map(len, cells)))]
     lines = ["| " + " | ".join(cell.ljust(widths[column]) for column, cell in enumerate(row)) + " |" for row in cells]
     return [lines[0], "|" + "|".join("-" * (width + 2) for width in widths) + "|", *lines[1:]]

@@ -96,10 +96,14 @@ def is_delimiter_row(line: str) -> bool:
     return "|" in line and _DELIMITER_ROW.fullmatch(line) is not None  # "---" alone is a rule, not a table
 
 
+def table_cells(row: str) -> list[str]:
+    """A table row's cells, stripped ("| Plan | $35 |" -> ["Plan", "$35"]); its edge pipes are optional."""
+    return [cell.strip() for cell in row.strip().removeprefix("|").removesuffix("|").split("|")]
+
+
 def delimiter_row(header: str) -> str:
     """Markdown's delimiter row for a header row ("| Plan | Price |" -> "| --- | --- |")."""
-    cells = header.strip().strip("|").count("|") + 1
-    row = " | ".join(["---"] * cells)
+    row = " | ".join(["---"] * len(table_cells(header)))
     return f"| {row} |" if header.lstrip().startswith("|") else row
 
 
