@@ -7,6 +7,7 @@ splitter handles every format.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +19,13 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
-from supportbot.text.sentences import CLOSING_PUNCTUATION, delimiter_row, is_heading_line, names_a_topic
+from supportbot.text.sentences import (
+    CLOSING_PUNCTUATION,
+    delimiter_row,
+    is_heading_line,
+    names_a_topic,
+    with_edge_pipes,
+)
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -132,7 +139,7 @@ def load_markdown(source: SourceFile) -> LoadResult:
         doc_id=source.name,
         title=title,
         path=source.name,
-        text=body,
+        text=with_edge_pipes(body),  # so that a row of two cells reads as a row, not a sentence
         format="markdown",
         url=str(meta.get("url", "")),
         approved=bool(meta.get("approved", False)),
@@ -177,7 +184,7 @@ def _title_line(lines: list[str]) -> str:
 def load_text(source: SourceFile) -> LoadResult:
     text = read_utf8(source.path)
     title = _title_line([line.strip() for line in text.splitlines() if line.strip()]) or _title_from_name(source.name)
-    return LoadResult([SourceDocument(source.name, title, source.name, _marked_headings(text, title), "text")])
+    return LoadResult([SourceDocument(source.name, title, source.name, with_edge_pipes(_marked_headings(text, title)), "text")])
 
 
 _SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
@@ -190,10 +197,35 @@ def _table_row(element) -> tuple[str, bool]:
     return ("| " + " | ".join(texts) + " |" if any(texts) else ""), all(cell.name == "th" for cell in cells)
 
 
+def _text_outside_code(element):
+    """The element without the <pre> blocks inside it (a list item's code): each is a block of its own."""
+    if element.find("pre") is None:
+        return element
+    element = copy.copy(element)
+    for pre in element.find_all("pre"):
+        pre.decompose()
+    return element
+
+
+def _code_language(pre) -> str:
+    """The language a <pre> block names by the usual class ("language-bash", "lang-bash"), on itself or its <code>."""
+    for element in (pre, pre.find("code")):
+        for name in (element.get("class") or []) if element is not None else []:
+            if name.startswith(("language-", "lang-")):
+                return name.split("-", 1)[1]
+    return ""
+
+
+def _fenced(code: str, language: str) -> str:
+    """A Markdown code block, its fence longer than any run of backticks in the code."""
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
 def _html_to_markdown(soup) -> str:
-    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs, and a table a
-    Markdown table (its header row, of <th> cells, over the delimiter row), so its rows are read, split and quoted
-    as a Markdown page's are."""
+    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs, a table a
+    Markdown table (its header row, of <th> cells, over the delimiter row), and a <pre> block a fenced code block
+    with its lines as they are, so they are read, split and quoted as a Markdown page's are."""
     blocks: list[str] = []
     body = soup.body or soup
     table = None  # the <table> of the rows being added to the last block
@@ -213,8 +245,12 @@ def _html_to_markdown(soup) -> str:
                 blocks.append(row + ("\n" + delimiter_row(row) if is_header else ""))
             continue
         table = None
+        if element.name == "pre":
+            if code := element.get_text().strip("\n"):
+                blocks.append(_fenced(code, _code_language(element)))
+            continue
         # inline tags are joined with spaces: "by <strong>December 24</strong>." must not read "December 24 ."
-        text = _SPACE_BEFORE_MARK.sub("", element.get_text(" ", strip=True))
+        text = _SPACE_BEFORE_MARK.sub("", _text_outside_code(element).get_text(" ", strip=True))
         if not text:
             continue
         if element.name in ("h1", "h2", "h3", "h4"):

@@ -9,21 +9,24 @@ quoting a row (a few tokens over `chunk_tokens`).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from supportbot.retrieval.documents import Chunk, SourceDocument
-from supportbot.text.sentences import delimiter_row, is_delimiter_row, is_table_row
+from supportbot.text.sentences import delimiter_row, fenced_lines, is_delimiter_row, is_table_row, opens_table
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
 # HTML titles without the site's name, a PDF's numbered section headings; 3: a plain-text file's first line is its
 # title only when it is not a sentence, so a one-line file is no longer indexed empty; 4: HTML tables as Markdown
-# tables, and a chunk starting inside a table starts with its header row), so that an index built before is
-# re-embedded whole, not kept for unchanged files.
-READER_VERSION = 4
+# tables, and a chunk starting inside a table starts with its header row; 5: a Markdown table's rows between edge
+# pipes, "Code | Meaning" read as a row), so that an index built before is re-embedded whole, not kept for unchanged
+# files.
+READER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,12 @@ class DocumentSplitter:
         if document.format not in ("markdown", "html", "text", "pdf"):  # text, pdf: the loader marks their headings
             return [((), document.text)]
         sections = []
-        for piece in self._headers.split_text(document.text):
+        for piece in self._headers.split_text(guarded(document.text)):
             headings = tuple(piece.metadata[key] for _, key in HEADING_LEVELS if key in piece.metadata)
             # The page title is already the chunk's title; don't repeat it as a heading.
             if headings and headings[0] == document.title:
                 headings = headings[1:]
-            sections.append((headings, piece.page_content))
+            sections.append((headings, unguarded(piece.page_content)))
         return sections
 
     def _pieces(self, text: str, document: SourceDocument) -> list[str]:
@@ -88,12 +91,42 @@ class DocumentSplitter:
         return chunks
 
 
+# LangChain's header splitter strips every line and drops what str.isprintable calls unprintable, tabs and no-break
+# spaces among them (langchain-ai/langchain#20823, #40071): "Hub&nbsp;7" became "Hub7", "Name<tab>Price" "NamePrice",
+# and code lost its indentation. So a code line's spaces and tabs travel through it as these (printable, not spaces).
+_CODE_SPACE, _CODE_TAB = "\u2800", "\u2409"  # Braille blank, the symbol for a tab
+_LEADING_SPACES = re.compile(r"^ +")
+
+
+def _is_space(char: str) -> bool:
+    return char == "\t" or (char != " " and unicodedata.category(char) == "Zs")
+
+
+def guarded(text: str) -> str:
+    """The text as it can pass LangChain's header splitter (`unguarded` gives it back): a space of another kind (no-break,
+    thin) or a tab outside code is a plain space, as it separates words; a code line keeps its indentation and tabs."""
+    if _CODE_SPACE in text or _CODE_TAB in text:  # not told apart from the text's own: left to LangChain
+        return text
+    lines = text.split("\n")
+    for number, owner in enumerate(fenced_lines(lines)):
+        line = lines[number]
+        if owner >= 0:
+            lines[number] = _LEADING_SPACES.sub(lambda spaces: _CODE_SPACE * len(spaces[0]), line).replace("\t", _CODE_TAB)
+        elif any(_is_space(char) for char in line):
+            lines[number] = "".join(" " if _is_space(char) else char for char in line)
+    return "\n".join(lines)
+
+
+def unguarded(text: str) -> str:
+    return text.replace(_CODE_SPACE, " ").replace(_CODE_TAB, "\t") if _CODE_SPACE in text or _CODE_TAB in text else text
+
+
 def _header_above(lines: list[str], row: int) -> str:
     """The header row of the Markdown table that line `row` is a body row of ("" when it is none)."""
     above = row - 1
     while above > 0 and is_table_row(lines[above]) and not is_delimiter_row(lines[above]):
         above -= 1
-    return lines[above - 1].strip() if above > 0 and is_delimiter_row(lines[above]) and is_table_row(lines[above - 1]) else ""
+    return lines[above - 1].strip() if above > 0 and opens_table(lines[above - 1], lines[above]) else ""
 
 
 def with_table_headers(text: str, pieces: list[str]) -> list[str]:

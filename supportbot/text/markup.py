@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from supportbot.text.sentences import is_delimiter_row, is_table_row, table_cells
+from supportbot.text.sentences import is_delimiter_row, is_table_row, opens_table, table_cells
 
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -45,7 +45,7 @@ def as_aligned_tables(text: str) -> str:
         return text
     lines, shown, number = text.split("\n"), [], 0
     while number < len(lines):
-        if is_table_row(lines[number]) and number + 1 < len(lines) and is_delimiter_row(lines[number + 1]):
+        if number + 1 < len(lines) and opens_table(lines[number], lines[number + 1]):
             end = number + 2
             while end < len(lines) and is_table_row(lines[end]):
                 end += 1

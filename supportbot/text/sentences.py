@@ -107,9 +107,38 @@ def delimiter_row(header: str) -> str:
     return f"| {row} |" if header.lstrip().startswith("|") else row
 
 
+def opens_table(line: str, below: str) -> bool:
+    """Whether a line is a Markdown table's header row: a row of cells right above a delimiter row."""
+    return is_table_row(line) and is_delimiter_row(below)
+
+
 def header_rows(text: str) -> set[str]:
     """The header rows of the text's Markdown tables (stripped): the rows right above a delimiter row."""
-    return {line.strip() for line, below in pairwise(text.split("\n")) if is_table_row(line) and is_delimiter_row(below)}
+    return {line.strip() for line, below in pairwise(text.split("\n")) if opens_table(line, below)}
+
+
+def with_edge_pipes(text: str) -> str:
+    """The text with each row of its Markdown tables between edge pipes ("Code | Meaning" -> "| Code | Meaning |").
+
+    GitHub's tables may leave them out, and a row of two cells without them reads as prose wherever rows are read
+    one at a time (`is_table_row`). A table, as GitHub reads one: a header row of as many cells as the delimiter
+    row under it, then the lines holding a pipe up to a blank line; code blocks are left as they are.
+    """
+    if "|" not in text or "-" not in text:
+        return text
+    lines = text.split("\n")
+    fenced = fenced_lines(lines)
+    in_table = False
+    for number, line in enumerate(lines):
+        below = lines[number + 1] if number + 1 < len(lines) else ""
+        if fenced[number] >= 0 or not line.strip() or "|" not in line:
+            in_table = False
+        elif not in_table:
+            in_table = fenced[min(number + 1, len(lines) - 1)] < 0 and is_delimiter_row(below) and len(table_cells(line)) == len(table_cells(below))
+        if in_table:
+            row = line.strip()
+            lines[number] = ("" if row.startswith("|") else "| ") + row + ("" if row.endswith("|") and not row.endswith("\\|") else " |")
+    return "\n".join(lines)
 
 
 def names_a_topic(line: str) -> bool:
@@ -146,7 +175,7 @@ def closed_code_block(text: str) -> str:
     return f"{text.rstrip()}\n{fence.group(1)}"
 
 
-def _fenced_lines(lines: list[str]) -> list[int]:
+def fenced_lines(lines: list[str]) -> list[int]:
     """For each line, the number of the fenced code block it belongs to (opening and closing fence included), or -1."""
     owners, fence, block = [], "", -1
     for line in lines:
@@ -167,7 +196,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph
     or a fenced code block (whose lines are code, whatever they look like: "# a comment", "- key: value")."""
     lines = text.split("\n")
-    fenced = _fenced_lines(lines)
+    fenced = fenced_lines(lines)
     spans: list[tuple[int, int]] = []
     start = position = 0
     for number, line in enumerate(lines[:-1]):

@@ -393,7 +393,13 @@ class TestDeveloperDocs:
         text = api_manager.reply("console", "c1", "how do I send my API key?").text()
         code = '```bash\n# list your orders. Any key works in the sandbox.\ncurl https://api.larkspur.example/v1/orders \\\n'
         assert "Send the key in the `Authorization` header:\n\n" + code in text, text
-        assert '-H "Authorization: Bearer YOUR_API_KEY"\n```' in text and "- ```" not in text, text
+        assert ' \\\n  -H "Authorization: Bearer YOUR_API_KEY"\n```' in text and "- ```" not in text, text  # indented as written
+
+    def test_a_row_of_a_table_without_edge_pipes_is_quoted_as_a_table_under_its_header(self, api_manager):
+        # tests/data/api-docs/errors.md writes its table as GitHub allows, "409 Conflict | The order has ...": the row
+        # was read as a sentence and quoted alone, with nothing to say what "409 Conflict" is.
+        text = api_manager.reply("console", "c1", "what does a 409 error mean?").text()
+        assert text.startswith("| Status | What it means |\n| --- | --- |\n| 409 Conflict | The order has already shipped"), text
 
     def test_a_short_question_naming_a_section_is_answered_from_it(self, api_manager):
         reply = api_manager.reply("console", "c1", "what's the rate limit?")

@@ -43,6 +43,20 @@ class TestLoadFormats:
         assert "| Method | Time |\n| --- | --- |\n| Standard | 5-7 days |\n| Express | 2 days |\n\nRates change." in document.text
         assert document.text.endswith("Rates change.\n\n| Gift / wrap | $5 |")  # no header row: none made up
 
+    @pytest.mark.parametrize("name", ["codes.md", "codes.txt"])
+    def test_a_table_without_edge_pipes_is_read_as_a_table(self, tmp_path: Path, name: str):
+        # GitHub's tables may leave out the edge pipes; "409 Conflict | Already shipped." was then read as a sentence,
+        # with no header row to say what its cells are. Prose with a pipe, and code, are left as they are.
+        page = tmp_path / name
+        page.write_text(
+            "Error codes\n\nStatus | Meaning\n:--- | ---\n404 | No such order.\n409 Conflict | Already shipped.\n\n"
+            "Pick Yes | No below.\n\n```\na | b\n--- | ---\n```\n",
+            encoding="utf-8",
+        )
+        (document,) = load_file(_source(page)).documents
+        assert "| Status | Meaning |\n| :--- | --- |\n| 404 | No such order. |\n| 409 Conflict | Already shipped. |\n\n" in document.text
+        assert "\nPick Yes | No below.\n" in document.text and document.text.rstrip().endswith("```\na | b\n--- | ---\n```")
+
     def test_a_chunk_that_starts_inside_a_table_starts_with_its_header_row(self, tmp_path: Path):
         rows = "\n".join(f"| Plan {n} | {n * 10} Mbps | ${n + 30} a month |" for n in range(1, 13))
         page = tmp_path / "plans.md"
@@ -53,6 +67,32 @@ class TestLoadFormats:
         assert len(with_rows) > 2, with_rows
         assert all(text.startswith("| Plan | Speed | Price |\n") for text in with_rows[1:]), with_rows
         assert all(f"| Plan {n} |" in "".join(with_rows) for n in range(1, 13))
+
+    def test_an_html_code_block_is_read_as_a_fenced_code_block_with_its_lines_as_they_are(self, tmp_path: Path):
+        # <pre> was a paragraph: its lines were split into sentences, and its indentation lost in the chunks.
+        page = tmp_path / "api.html"
+        html = (
+            '<h1>API</h1><p>Call it like this:</p><pre><code class="language-python">def orders(key):\n    return get(key)\n</code></pre>'
+            "<ul><li>In a list:<pre>make:\n\tbuild</pre></li></ul>"
+        )
+        page.write_text(html, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert "Call it like this:\n\n```python\ndef orders(key):\n    return get(key)\n```\n\n- In a list:\n\n```\nmake:\n\tbuild\n```" in document.text
+        chunks = DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split())).split(document)
+        assert "```python\ndef orders(key):\n    return get(key)\n```" in chunks[0].text, chunks
+        assert "```\nmake:\n\tbuild\n```" in chunks[0].text, chunks
+
+    def test_spaces_of_every_kind_still_part_words_in_the_chunks(self, tmp_path: Path):
+        # LangChain's header splitter drops no-break spaces and tabs: "Hub&nbsp;7" was indexed and quoted as "Hub7".
+        page = tmp_path / "plans.html"
+        page.write_text("<h1>Plans</h1><p>The Hub&nbsp;7 Pro costs $149.&nbsp;It works with Fibre&thinsp;900.</p>", encoding="utf-8")
+        text_page = tmp_path / "prices.txt"
+        text_page.write_text("Prices\n\nBasic\t$5 a month.\n", encoding="utf-8")
+        splitter = DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split()))
+        (html_document,) = load_file(_source(page)).documents
+        (text_document,) = load_file(_source(text_page)).documents
+        assert [chunk.text for chunk in splitter.split(html_document)] == ["The Hub 7 Pro costs $149. It works with Fibre 900."]
+        assert [chunk.text for chunk in splitter.split(text_document)] == ["Basic $5 a month."]
 
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
