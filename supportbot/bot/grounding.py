@@ -342,7 +342,7 @@ class Evidence:
     words: list[frozenset[str]]  # each statement's words as written (plain_words)
     scopes: list[frozenset[str]]  # words naming the case a labelled statement is stated for (GroundingChecker._scopes)
     conditions: list[list[frozenset[str]]]  # each statement's conditions, by the words only they hold (_conditions)
-    condition_figures: list[list[tuple[frozenset[str], list[Figure]]]]  # its conditions that state figures (_condition_figures)
+    condition_figures: list[list[tuple[frozenset[str], list[Figure]]]]  # its conditions that state figures (_conditions)
     qualified: list[tuple[frozenset[str], str]]  # a statement's opening word and the word it qualifies (_qualified)
     parts: list[list[tuple[list[Figure], frozenset[str]]]]  # parts with figures: theirs, and words of their own (_parts)
     obliges: list[bool]  # the statement makes something a must (OBLIGATIONS)
@@ -547,6 +547,7 @@ class GroundingChecker:
         """
         pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
         customer_text = "\n".join(customer_messages)
+        conditions = [self._conditions(statement) for statement, _ in pairs]
         return Evidence(
             [statement for statement, _ in pairs],
             [number for _, number in pairs],
@@ -558,8 +559,8 @@ class GroundingChecker:
             [bounds_in(statement) for statement, _ in pairs],
             [plain_words(statement) for statement, _ in pairs],
             self._scopes(pairs),
-            [self._conditions(statement) for statement, _ in pairs],
-            [self._condition_figures(statement) for statement, _ in pairs],
+            [words for words, _ in conditions],
+            [figures for _, figures in conditions],
             [self._qualified(statement) for statement, _ in pairs],
             [self._parts(statement) for statement, _ in pairs],
             [bool(OBLIGATIONS.search(statement)) for statement, _ in pairs],
@@ -596,23 +597,22 @@ class GroundingChecker:
             rest = rest.replace(condition, " ")
         return self.content_terms(rest)
 
-    def _conditions(self, statement: str) -> list[frozenset[str]]:
+    def _conditions(self, statement: str) -> tuple[list[frozenset[str]], list[tuple[frozenset[str], list[Figure]]]]:
         """The conditions of a statement (conditions_in), each by its content words that the rest of the statement
         lacks, and one for each part joined by "and", all of which must hold: "provided they are unused and in their
         original packaging" gives {unused} and {original, packaging}. Parts joined by "or" are one condition (either
-        holds: "unless the item arrived damaged or wrong")."""
+        holds: "unless the item arrived damaged or wrong").
+
+        Second, the conditions that state figures, each by its words and its figures (its thresholds): "if it uses
+        more than 10 TB in a calendar month for 3 months in a row" gives {use, 10, tb, calendar, month, 3, row} and
+        10 TB, 3 months."""
         conditions = conditions_in(statement)
         outside = self._outside(statement, conditions)
         parts = [part for condition in conditions for part in _AND.split(condition)]
-        return [words for part in parts if (words := frozenset(self.content_terms(part) - outside))]
-
-    def _condition_figures(self, statement: str) -> list[tuple[frozenset[str], list[Figure]]]:
-        """The conditions of a statement that state figures, each by its content words that the rest of the statement
-        lacks and by its figures: "if it uses more than 10 TB in a calendar month for 3 months in a row" gives
-        {use, 10, tb, calendar, month, 3, row} and 10 TB, 3 months. A condition's figures are its thresholds."""
-        conditions = conditions_in(statement)
-        outside = self._outside(statement, conditions)
-        return [(frozenset(self.content_terms(c) - outside), figures) for c in conditions if (figures := extract_figures(c))]
+        return (
+            [words for part in parts if (words := frozenset(self.content_terms(part) - outside))],
+            [(frozenset(self.content_terms(c) - outside), figures) for c in conditions if (figures := extract_figures(c))],
+        )
 
     def _qualified(self, statement: str) -> tuple[frozenset[str], str]:
         """A statement that opens with two content words in a row, the first qualifying the second ("Unused items

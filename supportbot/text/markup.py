@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import re
 
-from supportbot.text.sentences import is_delimiter_row, is_table_row, opens_table, table_cells
+from supportbot.text.sentences import (
+    fenced_lines,
+    is_code_block,
+    is_delimiter_row,
+    is_table_row,
+    opens_table,
+    table_cells,
+)
 
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -67,12 +74,19 @@ def as_plain_links(text: str) -> str:
     return _LINK.sub(r"\1 (\2)", text)
 
 
-_FENCE_INFO = re.compile(r"^([ \t]{0,3})(`{3,}|~{3,})[^\S\n]*[^\s`][^`\n]*$", re.MULTILINE)  # "``` x ```" is inline code
-
-
 def as_slack_code(text: str) -> str:
-    """A code block's opening fence without its language ("```bash" -> "```"): mrkdwn would show the word as code."""
-    return _FENCE_INFO.sub(lambda fence: fence[1] + "```", text) if "```" in text or "~~~" in text else text
+    """Each code block's fences as mrkdwn's only kind, "```" without a language ("```bash" -> "```", "~~~" -> "```"):
+    mrkdwn would show the word as code, and a "~~~" block as text."""
+    if "```" not in text and "~~~" not in text:
+        return text
+    lines = text.split("\n")
+    owners = fenced_lines(lines)
+    for number, owner in enumerate(owners):
+        opens = owner >= 0 and (number == 0 or owners[number - 1] != owner)
+        closes = owner >= 0 and not opens and (number + 1 == len(lines) or owners[number + 1] != owner) and is_code_block(lines[number])
+        if opens or closes:
+            lines[number] = "```"
+    return "\n".join(lines)
 
 
 def as_slack_bold(text: str) -> str:

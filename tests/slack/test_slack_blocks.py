@@ -58,6 +58,10 @@ def test_a_quoted_code_block_is_a_slack_code_block():
     answer = "Send the key:\n\n```bash\ncurl -H \"Authorization: Bearer KEY\" https://api.example.com\n```\n[1]"
     text = blocks.answer_blocks(answer, [], "Ev1", ENGLISH)[0]["text"]["text"]
     assert text == "Send the key:\n\n```\ncurl -H \"Authorization: Bearer KEY\" https://api.example.com\n```\n[1]"
+    # Nor has it "~~~" fences: such a block was shown as text, its first fence made "```" only where it named a language.
+    answer = "Run:\n\n~~~python\nprint('```')\n~~~\n[1]\n\n~~~\nmake\n~~~\n[2]"
+    text = blocks.answer_blocks(answer, [], "Ev1", ENGLISH)[0]["text"]["text"]
+    assert text == "Run:\n\n```\nprint('```')\n```\n[1]\n\n```\nmake\n```\n[2]"
 
 
 def test_mentions_are_stripped_from_the_question():
