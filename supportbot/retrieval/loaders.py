@@ -19,6 +19,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.retrieval.links import readable_links
 from supportbot.text.sentences import (
     CLOSING_PUNCTUATION,
     delimiter_row,
@@ -135,13 +136,14 @@ def _first_heading(markdown: str) -> str:
 def load_markdown(source: SourceFile) -> LoadResult:
     meta, body = _split_front_matter(read_utf8(source.path), source.path)
     title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
+    url = str(meta.get("url", ""))
     document = SourceDocument(
         doc_id=source.name,
         title=title,
         path=source.name,
-        text=with_edge_pipes(body),  # so that a row of two cells reads as a row, not a sentence
+        text=readable_links(with_edge_pipes(body), url),  # a row of two cells reads as a row; links as channels show them
         format="markdown",
-        url=str(meta.get("url", "")),
+        url=url,
         approved=bool(meta.get("approved", False)),
     )
     return LoadResult([document])
@@ -332,7 +334,7 @@ def load_faq(source: SourceFile) -> LoadResult:
                 doc_id=f"{source.name}#{item.entry_id}",
                 title=item.question,
                 path=source.name,
-                text=item.answer,
+                text=readable_links(item.answer, item.url),
                 format="faq",
                 url=item.url,
                 question=item.question,

@@ -1,0 +1,53 @@
+"""A page's links and images as an answer quoting them can show them (retrieval/links.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from supportbot.retrieval.links import readable_links
+from supportbot.retrieval.loaders import SourceFile, load_file
+
+PAGE = "https://help.example.com/returns/refund-timing"
+
+
+def test_a_relative_link_is_resolved_against_the_pages_address():
+    text = "Use [the return form](../forms/return) or see [When refunds post](#posting)."
+    assert readable_links(text, PAGE) == (
+        "Use [the return form](https://help.example.com/forms/return) or see "
+        "[When refunds post](https://help.example.com/returns/refund-timing#posting)."
+    )
+
+
+def test_a_link_nothing_can_resolve_is_its_text():
+    # No address for the page, or another source file whose address is not known: "[Start a return](start.md)"
+    # reached customers as it is written.
+    assert readable_links("See [Start a return](start.md) and [the form](../forms/return).") == "See Start a return and the form."
+    assert readable_links("See [Start a return](start.md).", PAGE) == "See Start a return."
+
+
+def test_web_and_mail_links_keep_their_address():
+    text = "Write to [our team](mailto:help@example.com?subject=Refund) or [help@example.com](mailto:help@example.com), or visit [us](https://example.com/a)."
+    assert readable_links(text, PAGE) == "Write to our team (help@example.com) or help@example.com, or visit [us](https://example.com/a)."
+
+
+def test_images_are_left_out_with_the_space_beside_them():
+    text = '![Logo](logo.png) Press the button ![The reset button](img/reset.png "Reset") for 10 seconds. [![Badge](b.png)](https://x.example) Done.'
+    assert readable_links(text, PAGE) == "Press the button for 10 seconds. Done."
+
+
+def test_code_is_left_as_it_is():
+    text = "Run:\n\n```\necho '[a](b.md) ![c](d.png)'\n```\n\nSee [docs](docs.md)."
+    assert readable_links(text) == "Run:\n\n```\necho '[a](b.md) ![c](d.png)'\n```\n\nSee docs."
+
+
+def test_markdown_pages_and_faq_answers_are_read_with_readable_links(tmp_path: Path):
+    page = tmp_path / "refunds.md"
+    page.write_text(f"---\nurl: {PAGE}\n---\n# Refunds\n\n![Banner](banner.png)\nRefunds take 5-7 days ([details](#posting)).\n", encoding="utf-8")
+    faq = tmp_path / "faq.jsonl"
+    entry = {"question": "How do I return?", "answer": "Follow [Start a return](start.md).", "url": "https://help.example.com/faq#return"}
+    faq.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    (document,) = load_file(SourceFile(page, "refunds.md")).documents
+    assert document.text.endswith(f"# Refunds\n\nRefunds take 5-7 days ([details]({PAGE}#posting)).\n"), document.text
+    (answer,) = load_file(SourceFile(faq, "faq.jsonl")).documents
+    assert answer.text == "Follow Start a return."
