@@ -264,10 +264,20 @@ def _html_to_markdown(soup) -> str:
     return "\n\n".join(blocks)
 
 
+def _links_as_markdown(soup) -> None:
+    """Each link in the page's text written as a Markdown link, as a Markdown page's are read (retrieval/links.py);
+    not in headings (a chunk's headings are its context, not text to follow) nor in code."""
+    for anchor in soup.find_all("a", href=True):
+        text, target = anchor.get_text(" ", strip=True), anchor["href"].strip()
+        if text and target and not any(char.isspace() or char in "()" for char in target) and not anchor.find_parent(["pre", "h1", "h2", "h3", "h4"]):
+            anchor.replace_with(f"[{text.replace('[', '(').replace(']', ')')}]({target})")
+
+
 def load_html(source: SourceFile) -> LoadResult:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(read_utf8(source.path), "html.parser")
+    _links_as_markdown(soup)
     markdown = _html_to_markdown(soup)
     title_tag = soup.title.get_text(strip=True) if soup.title else ""
     heading = _first_heading(markdown)
@@ -276,7 +286,7 @@ def load_html(source: SourceFile) -> LoadResult:
     title = (heading if heading and heading in title_tag else title_tag) or heading or _title_from_name(source.name)
     canonical = soup.find("link", rel="canonical")
     url = canonical.get("href", "") if canonical else ""
-    return LoadResult([SourceDocument(source.name, title, source.name, markdown, "html", url=url)])
+    return LoadResult([SourceDocument(source.name, title, source.name, readable_links(markdown, url), "html", url=url)])
 
 
 _NUMBERED_LINE = re.compile(r"(\d{1,2})\.\s+(\S.{0,58})")

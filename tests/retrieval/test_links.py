@@ -51,3 +51,19 @@ def test_markdown_pages_and_faq_answers_are_read_with_readable_links(tmp_path: P
     assert document.text.endswith(f"# Refunds\n\nRefunds take 5-7 days ([details]({PAGE}#posting)).\n"), document.text
     (answer,) = load_file(SourceFile(faq, "faq.jsonl")).documents
     assert answer.text == "Follow Start a return."
+
+
+def test_an_html_pages_links_are_read_as_a_markdown_pages_are(tmp_path: Path):
+    # Its links were dropped: "Step-by-step instructions are in Start a return." led nowhere.
+    page = tmp_path / "refunds.html"
+    page.write_text(
+        f'<link rel="canonical" href="{PAGE}"><h1><a href="/refunds">Refunds</a></h1><p>Steps are in <a href="../start">Start a return</a>.'
+        ' Or <a href="mailto:help@example.com">write to us</a>.</p><table><tr><td><a href="https://example.com/rates">Rates</a></td>'
+        '<td>$5</td></tr></table>',
+        encoding="utf-8",
+    )
+    (document,) = load_file(SourceFile(page, "refunds.html")).documents
+    assert document.text == (
+        "# Refunds\n\nSteps are in [Start a return](https://help.example.com/start). Or write to us (help@example.com).\n\n"
+        "| [Rates](https://example.com/rates) | $5 |"
+    ), document.text
