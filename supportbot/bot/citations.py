@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from supportbot.text.sentences import closed_code_block, delimiter_row, is_code_block, is_table_row
+from supportbot.text.sentences import closed_code_block, delimiter_row, fenced_lines, is_code_block, is_table_row
 
 MARKER = re.compile(r"\[(\d+)\]")
 _WRAP = re.compile(r"[ \t]*\n\s*")
@@ -123,6 +123,20 @@ class CitationWriter:
 def unwrapped(text: str) -> str:
     """A sentence on one line: the line breaks a text page wraps it over (with their indentation) become spaces."""
     return _WRAP.sub(" ", text) if "\n" in text else text
+
+
+def cited_whole(text: str, number: int) -> str:
+    """A text quoted whole (an FAQ answer) with its source's marker where a Markdown reader shows it as a marker: inside
+    the last cell of a table it ends with, on the line after a code block it ends with (closed first where its chunk
+    cut it off), else after a space."""
+    lines = text.rstrip().split("\n")
+    block = fenced_lines(lines)[-1]
+    if block >= 0:
+        start = fenced_lines(lines).index(block)
+        return "\n".join([*lines[:start], closed_code_block("\n".join(lines[start:]))]) + "\n" + marker(number)
+    if is_table_row(lines[-1]) and lines[-1].endswith("|"):
+        return "\n".join([*lines[:-1], f"{lines[-1][:-1].rstrip()} {marker(number)} |"])
+    return f"{text.rstrip()} {marker(number)}"
 
 
 def write_cited(sentences: list[CitedSentence]) -> str:

@@ -33,7 +33,7 @@ from functools import cached_property
 
 import numpy as np
 
-from supportbot.bot.citations import CitedSentence, is_full_sentence, marker, write_cited
+from supportbot.bot.citations import CitedSentence, cited_whole, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
@@ -430,7 +430,7 @@ class ExtractiveAnswerer:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""
         faq = faq_entry(ranking)
         if faq is not None:  # as written: not set as a list item where the chunk ends mid-sentence ("... Don't know why you")
-            return f"{faq_answer(ranking, faq[1])} {marker(faq[0].number)}"
+            return cited_whole(faq_answer(ranking, faq[1]), faq[0].number)
         quoted = self.quoted(ranking)
         return write_cited([self._cited(ranking, i, quoted) for i in quoted])
 

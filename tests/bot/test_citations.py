@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from supportbot.bot.citations import MARKER, CitationWriter, CitedSentence, citation_spans, cited_numbers, write_cited
+from supportbot.bot.citations import (
+    MARKER,
+    CitationWriter,
+    CitedSentence,
+    citation_spans,
+    cited_numbers,
+    cited_whole,
+    write_cited,
+)
 from supportbot.bot.grounding import strip_citations
 from supportbot.text.sentences import split_sentences
 
@@ -78,3 +86,14 @@ def test_streamed_table_adds_up_to_the_whole_answer():
 def test_a_sentence_a_text_page_wraps_over_lines_is_shown_on_one_line():
     wrapped = "You can set up your service yourself if your\n   home already has a working wall socket."
     assert write_cited([CitedSentence(wrapped, 1)]) == "You can set up your service yourself if your home already has a working wall socket. [1]"
+
+
+def test_a_text_quoted_whole_has_its_marker_where_a_markdown_reader_shows_a_marker():
+    # An FAQ answer ending in a table or code had " [1]" after it: a cell too many, or a line of code (and a
+    # closing fence Slack and the widget no longer read as one).
+    table = "Hours:\n\n| Day | Hours |\n| --- | --- |\n| Saturday | 9-12 |"
+    assert cited_whole(table, 1) == "Hours:\n\n| Day | Hours |\n| --- | --- |\n| Saturday | 9-12 [1] |"
+    assert _markdown_table(cited_whole(table, 1)) == (["Day", "Hours"], [["Saturday", "9-12 [1]"]])
+    assert cited_whole("Run:\n\n```bash\nlpstat -o\n```\n", 2) == "Run:\n\n```bash\nlpstat -o\n```\n[2]"
+    assert cited_whole("Run:\n\n```bash\nlpstat -o", 2) == "Run:\n\n```bash\nlpstat -o\n```\n[2]"  # cut off by its chunk
+    assert cited_whole("Refunds take 5-7 days.", 3) == "Refunds take 5-7 days. [3]"

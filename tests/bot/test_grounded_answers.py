@@ -395,6 +395,18 @@ class TestDeveloperDocs:
         assert "Send the key in the `Authorization` header:\n\n" + code in text, text
         assert ' \\\n  -H "Authorization: Bearer YOUR_API_KEY"\n```' in text and "- ```" not in text, text  # indented as written
 
+    @pytest.mark.parametrize(
+        ("question", "ending"),
+        [
+            ("how do I remove a webhook?", "larkspur webhooks delete WEBHOOK_ID \\\n  --confirm\n```\n[1]"),
+            ("which API versions are supported?", "| v2 | No end date yet [1] |"),
+        ],
+    )
+    def test_an_faq_answer_ending_in_code_or_a_table_has_its_marker_after_the_code_or_in_the_last_cell(self, api_manager, question, ending):
+        # " [1]" went after the closing fence (read as code, and the block left open) or after the closing pipe.
+        text = api_manager.reply("console", "c1", question).text()
+        assert text.endswith(ending), text
+
     def test_a_row_of_a_table_without_edge_pipes_is_quoted_as_a_table_under_its_header(self, api_manager):
         # tests/data/api-docs/errors.md writes its table as GitHub allows, "409 Conflict | The order has ...": the row
         # was read as a sentence and quoted alone, with nothing to say what "409 Conflict" is.
