@@ -93,7 +93,7 @@ def quotable(sentence: SourceSentence) -> bool:
     except a lead-in ("From there you can:"), and takes in a short item under a lead-in, which is quoted only
     under it (under_lead_in).
     """
-    return len(sentence.text.split()) >= 6 or " | " in sentence.text or is_full_sentence(sentence.text)
+    return len(sentence.text.split()) >= 6 or is_table_row(sentence.text) or is_full_sentence(sentence.text)
 
 
 _CLOSING_MARKS = "*_\"'”’) "  # bold, quotes and brackets after a sentence's last mark

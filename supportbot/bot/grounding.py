@@ -70,7 +70,7 @@ import numpy as np
 from supportbot.bot.prompt import Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.figures import Figure, counted_from, extract_figures, figures_match
-from supportbot.text.sentences import header_rows, split_sentences
+from supportbot.text.sentences import header_rows, is_table_row, split_sentences
 
 MAX_CACHED_VECTORS = 50_000  # about 75 MB of 384-dimensional vectors
 
@@ -402,7 +402,7 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
             header = ""  # a table row is read under its table's header row ("Method | Days | Cost")
             headers = header_rows(chunk.text)
             for position, text in enumerate(split_sentences(chunk.text)):
-                row = " | " in text
+                row = is_table_row(text)
                 header = text if text in headers else header if row else ""
                 where = f"{context} > {header}" if row and header != text else context
                 sentences.append(

@@ -25,7 +25,7 @@ from supportbot.text.sentences import (
     delimiter_row,
     is_heading_line,
     names_a_topic,
-    with_edge_pipes,
+    with_regular_tables,
 )
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
@@ -141,7 +141,7 @@ def load_markdown(source: SourceFile) -> LoadResult:
         doc_id=source.name,
         title=title,
         path=source.name,
-        text=readable_links(with_edge_pipes(body), url),  # a row of two cells reads as a row; links as channels show them
+        text=readable_links(with_regular_tables(body), url),  # a row of two cells reads as a row; links as channels show them
         format="markdown",
         url=url,
         approved=bool(meta.get("approved", False)),
@@ -186,7 +186,7 @@ def _title_line(lines: list[str]) -> str:
 def load_text(source: SourceFile) -> LoadResult:
     text = read_utf8(source.path)
     title = _title_line([line.strip() for line in text.splitlines() if line.strip()]) or _title_from_name(source.name)
-    return LoadResult([SourceDocument(source.name, title, source.name, with_edge_pipes(_marked_headings(text, title)), "text")])
+    return LoadResult([SourceDocument(source.name, title, source.name, with_regular_tables(_marked_headings(text, title)), "text")])
 
 
 _SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")

@@ -96,9 +96,15 @@ def is_delimiter_row(line: str) -> bool:
     return "|" in line and _DELIMITER_ROW.fullmatch(line) is not None  # "---" alone is a rule, not a table
 
 
+_CELL_BORDER = re.compile(r"(?<!\\)\|")  # a pipe a cell holds is escaped ("`a \| b`"), as GitHub's tables have it
+
+
 def table_cells(row: str) -> list[str]:
     """A table row's cells, stripped ("| Plan | $35 |" -> ["Plan", "$35"]); its edge pipes are optional."""
-    return [cell.strip() for cell in row.strip().removeprefix("|").removesuffix("|").split("|")]
+    row = row.strip()
+    row = row.removeprefix("|")
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return [cell.strip() for cell in _CELL_BORDER.split(row)]
 
 
 def delimiter_row(header: str) -> str:
@@ -117,12 +123,14 @@ def header_rows(text: str) -> set[str]:
     return {line.strip() for line, below in pairwise(text.split("\n")) if opens_table(line, below)}
 
 
-def with_edge_pipes(text: str) -> str:
-    """The text with each row of its Markdown tables between edge pipes ("Code | Meaning" -> "| Code | Meaning |").
+def with_regular_tables(text: str) -> str:
+    """The text with each row of its Markdown tables written one way: "| Code | Meaning |", its cells between pipes
+    a space away.
 
-    GitHub's tables may leave them out, and a row of two cells without them reads as prose wherever rows are read
-    one at a time (`is_table_row`). A table, as GitHub reads one: a header row of as many cells as the delimiter
-    row under it, then the lines holding a pipe up to a blank line; code blocks are left as they are.
+    GitHub's tables may leave out the edge pipes or the spaces ("Code | Meaning", "|Plan|Price|"), and such a row
+    read as prose wherever rows are read one at a time (`is_table_row`). A table, as GitHub reads one: a header row
+    of as many cells as the delimiter row under it, then the lines holding a pipe up to a blank line; code blocks
+    are left as they are.
     """
     if "|" not in text or "-" not in text:
         return text
@@ -136,8 +144,7 @@ def with_edge_pipes(text: str) -> str:
         elif not in_table:
             in_table = fenced[min(number + 1, len(lines) - 1)] < 0 and is_delimiter_row(below) and len(table_cells(line)) == len(table_cells(below))
         if in_table:
-            row = line.strip()
-            lines[number] = ("" if row.startswith("|") else "| ") + row + ("" if row.endswith("|") and not row.endswith("\\|") else " |")
+            lines[number] = "| " + " | ".join(table_cells(line)) + " |"
     return "\n".join(lines)
 
 

@@ -407,6 +407,12 @@ class TestDeveloperDocs:
         text = api_manager.reply("console", "c1", question).text()
         assert text.endswith(ending), text
 
+    def test_a_row_of_a_compact_table_is_quoted_as_a_table_with_the_pipe_its_cell_holds(self, api_manager):
+        # tests/data/api-docs/filters.md writes "|`gt`|Later dates ...|": its rows were prose, no answer was found.
+        text = api_manager.reply("console", "c1", "how do I filter for orders that are shipped or delivered?").text()
+        assert text.startswith("| Operator | What it matches | Example |\n| --- | --- | --- |\n"), text
+        assert "| `\\|` | Either of two conditions | `status eq shipped \\| status eq delivered` [1] |" in text, text
+
     def test_a_row_of_a_table_without_edge_pipes_is_quoted_as_a_table_under_its_header(self, api_manager):
         # tests/data/api-docs/errors.md writes its table as GitHub allows, "409 Conflict | The order has ...": the row
         # was read as a sentence and quoted alone, with nothing to say what "409 Conflict" is.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.text.sentences import complete_sentences, split_sentences
+from supportbot.text.sentences import complete_sentences, split_sentences, table_cells, with_regular_tables
 
 
 class TestSplitSentences:
@@ -31,6 +31,20 @@ class TestSplitSentences:
     def test_headings_list_items_and_table_rows_are_their_own_sentences_without_markers(self):
         text = "# Refund timing\n\nRefunds are issued\nwithin 5 days.\n- Card: 3 days\n1. PayPal: 1 day\n\n| Card | 5 |\n|---|---|"
         assert split_sentences(text) == ["Refund timing", "Refunds are issued\nwithin 5 days.", "Card: 3 days", "PayPal: 1 day", "| Card | 5 |"]
+
+    def test_every_table_is_written_one_way_whatever_way_github_allows(self):
+        # "|Plan|Price|" and "Code | Meaning" are tables to GitHub; their rows read as prose, and a one-column
+        # table's row too: no row was quoted under its header.
+        compact = "|Plan|Price|\n|---|:---:|\n|Team|$10 a month|"
+        assert with_regular_tables(compact) == "| Plan | Price |\n| --- | :---: |\n| Team | $10 a month |"
+        assert with_regular_tables("Code | Meaning\n--- | ---\n409 | Shipped.") == "| Code | Meaning |\n| --- | --- |\n| 409 | Shipped. |"
+        assert with_regular_tables("| Country |\n| --- |\n|Norway|") == "| Country |\n| --- |\n| Norway |"
+        for not_a_table in ("Pick Yes | No.\n---", "a | b | c\n--- | ---", "```\na|b\n---|---\n```"):
+            assert with_regular_tables(not_a_table) == not_a_table
+
+    def test_a_pipe_a_cell_holds_is_escaped_and_parts_no_cells(self):
+        assert table_cells("| `a \\| b` | pipe |") == ["`a \\| b`", "pipe"]
+        assert with_regular_tables("|`or`|`a \\| b`|\n|---|---|") == "| `or` | `a \\| b` |\n| --- | --- |"
 
     def test_a_table_row_is_one_sentence_whatever_its_cells_hold(self):
         # Cut at "Wait." the row's second half ("This can take up to 5 minutes |") was a "sentence" of its own.

@@ -292,3 +292,13 @@ def test_a_quoted_link_is_a_link(page, help_center, quoting_bot):
     link = answer.locator(".text a.link")
     assert (link.inner_text(), link.get_attribute("href")) == ("Start a return", "https://help.larkspurgoods.com/returns/start-a-return")
     assert "](" not in answer.locator(".text").inner_text()
+
+
+def test_a_pipe_a_table_cell_holds_is_shown_in_its_cell_and_inline_code_as_code(page, help_center, api_docs_bot):
+    # "`status eq shipped \\| status eq delivered`" (tests/data/api-docs/filters.md) was cut into two cells, and shown
+    # with its backticks.
+    answer = _answer_in_widget(page, help_center, api_docs_bot, "how do I filter for orders that are shipped or delivered?")
+    table = answer.locator(".text table")
+    assert table.locator("th").all_inner_texts() == ["Operator", "What it matches", "Example"]
+    assert table.locator("tbody tr").last.locator("td").all_inner_texts() == ["|", "Either of two conditions", "status eq shipped | status eq delivered [1]"]
+    assert table.locator("tbody tr").last.locator("code").all_inner_texts() == ["|", "status eq shipped | status eq delivered"]

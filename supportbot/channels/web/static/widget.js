@@ -115,8 +115,19 @@
     }
   }
 
-  // Text with its citation markers linked to the sources that have a page (none while it streams), bold as bold.
+  // Inline code ("`Authorization`", "`a \\| b`" in a table cell) as code, as written: no bold, link or citation in it.
+  const CODE_SPAN = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/;
+
   function renderInline(node, text, byNumber) {
+    const parts = text.split(new RegExp(CODE_SPAN.source, "g"));
+    for (let index = 0; index < parts.length; index += 3) {
+      if (parts[index]) renderCited(node, parts[index], byNumber);
+      if (index + 2 < parts.length) node.append(el("code", { class: "inline", text: parts[index + 2] }));
+    }
+  }
+
+  // Text with its citation markers linked to the sources that have a page (none while it streams), bold as bold.
+  function renderCited(node, text, byNumber) {
     for (const part of text.split(/(\[\d+\])/)) {
       const match = /^\[(\d+)\]$/.exec(part);
       const source = match && byNumber.get(Number(match[1]));
@@ -134,7 +145,9 @@
   // Answers quote a help-center page's table as a Markdown table: a header row, a delimiter row ("| --- | --- |"),
   // then its rows. It is shown as a table, each cell rendered as text is.
   const DELIMITER_ROW = /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/;
-  const cellsOf = (line) => line.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((cell) => cell.trim());
+  // A pipe a cell holds is escaped ("`a \| b`"), as in GitHub's tables, and shown as itself.
+  const cellsOf = (line) => line.trim().replace(/^\|/, "").replace(/(?<!\\)\|$/, "").split(/(?<!\\)\|/)
+    .map((cell) => cell.trim().replaceAll("\\|", "|"));
 
   function renderTable(header, rows, byNumber) {
     const line = (cells, tag) => el("tr", {}, ...cells.map((cell) => {
@@ -148,10 +161,12 @@
 
   // A fenced code block ("```" ... "```") the answer quotes: shown as code, as written.
   const FENCE = /^\s{0,3}(`{3,}(?!.*`)|~{3,})/; // "``` x ```" on one line is inline code (CommonMark)
+  // What closes a block (CommonMark): its fence's kind, at least as long, and nothing else on the line ("```bash" is code).
+  const closes = (line, mark) => new RegExp(`^\\s{0,3}${mark[0]}{${mark.length},}\\s*$`).test(line);
 
   function renderCode(lines) {
     const mark = FENCE.exec(lines[0])[1];
-    const closed = lines.length > 1 && lines[lines.length - 1].trim().startsWith(mark);
+    const closed = lines.length > 1 && closes(lines[lines.length - 1], mark);
     return el("pre", { class: "code" }, el("code", { text: lines.slice(1, closed ? -1 : undefined).join("\n") }));
   }
 
@@ -171,7 +186,7 @@
       if (fence) {
         flush();
         let end = i + 1;
-        while (end < lines.length && !lines[end].trim().startsWith(fence[1])) end++;
+        while (end < lines.length && !closes(lines[end], fence[1])) end++;
         node.append(renderCode(lines.slice(i, end + 1)));
         i = end;
         continue;
