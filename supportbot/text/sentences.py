@@ -8,7 +8,8 @@ going on in lower case ('Click "Forgot password?" on the sign-in page'). A table
 sentence whatever its cells hold ("| Flashing white | Starting up | Wait. This can take 5 minutes |"):
 its cells say something only together. A fenced code block is one sentence too, whatever its lines
 look like. A run of text with no boundary at all (one long line) is cut at whitespace near
-`max_chars` so no "sentence" is unbounded (a code block is bounded by its fences and its chunk).
+`max_chars` so no "sentence" is unbounded (a code block is bounded by its fences and its chunk, a
+table row by its line).
 
 Every sentence returned is an exact substring of the input with its surrounding whitespace and
 list/heading markers removed, so an extractive answer made of them quotes its source verbatim.
@@ -236,7 +237,7 @@ def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
         cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
         cut = cut if cut > start else start + max_chars
         pieces.append((start, cut))
-        start = cut
+        start = cut + 1 if text[cut] == " " else cut  # the next piece starts at a word, not at the space
     pieces.append((start, end))
     return pieces
 
@@ -273,7 +274,8 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
     for start, end in spans:
         start, end = _trim(text, start, end)
         if end > start and any(char.isalnum() for char in text[start:end]):
-            result.extend([(start, end)] if is_code_block(text[start:end]) else _cut_long(text, start, end, max_chars))
+            whole = is_code_block(text[start:end]) or is_table_row(text[start:end])  # a row's last cells mean nothing cut off
+            result.extend([(start, end)] if whole else _cut_long(text, start, end, max_chars))
     return result
 
 

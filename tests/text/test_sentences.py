@@ -77,6 +77,12 @@ class TestSplitSentences:
         pieces = split_sentences("word " * 300, max_chars=100)
         assert len(pieces) > 10 and all(len(piece) <= 100 for piece in pieces)
         assert split_sentences("字" * 250, max_chars=100) == ["字" * 100, "字" * 100, "字" * 50]
+        assert not any(piece.startswith(" ") for piece in pieces)  # quoted as " word word", after a list marker's space
+
+    def test_a_long_table_row_is_not_cut(self):
+        # Cut at 400 characters, the row lost its last cells: "| Premium care | Covers ... | $99 a year |" lost its price.
+        row = "| Premium care | " + "Covers accidental damage, spills and cracked screens. " * 9 + "| $99 a year |"
+        assert split_sentences(f"| Plan | What it covers | Price |\n| --- | --- | --- |\n{row}")[1] == row
 
     @pytest.mark.parametrize("text", ["", "   \n\n ", "---", "🙂🙂"])
     def test_text_without_words_has_no_sentences(self, text):
