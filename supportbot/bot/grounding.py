@@ -70,7 +70,7 @@ import numpy as np
 from supportbot.bot.prompt import Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.figures import Figure, counted_from, extract_figures, figures_match
-from supportbot.text.sentences import header_rows, is_table_row, split_sentences
+from supportbot.text.sentences import is_table_row, row_headers, split_sentences
 
 MAX_CACHED_VECTORS = 50_000  # about 75 MB of 384-dimensional vectors
 
@@ -399,12 +399,11 @@ def source_sentences(grouped: Sequence[tuple[Source, Sequence[ScoredChunk]]]) ->
         for hit in hits:
             chunk = hit.chunk
             context = chunk.question or " > ".join(part for part in (chunk.title, *chunk.headings) if part)
-            header = ""  # a table row is read under its table's header row ("Method | Days | Cost")
-            headers = header_rows(chunk.text)
+            headers = row_headers(chunk.text)  # a table row is read under its table's header row ("Method | Days | Cost")
             for position, text in enumerate(split_sentences(chunk.text)):
                 row = is_table_row(text)
-                header = text if text in headers else header if row else ""
-                where = f"{context} > {header}" if row and header != text else context
+                header = headers.get(text, "") if row else ""
+                where = f"{context} > {header}" if header and header != text and any(char.isalnum() for char in header) else context
                 sentences.append(
                     SourceSentence(text, source.number, chunk.chunk_id, position, where.strip(" >"), chunk.order, header if row else "")
                 )

@@ -25,6 +25,7 @@ from supportbot.text.sentences import (
     delimiter_row,
     is_heading_line,
     names_a_topic,
+    table_cells,
     with_regular_tables,
 )
 
@@ -192,11 +193,18 @@ def load_text(source: SourceFile) -> LoadResult:
 _SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
 
 
+def _all_bold(cell) -> bool:
+    bold = cell.find(["strong", "b"])
+    return bold is not None and bold.get_text(" ", strip=True) == cell.get_text(" ", strip=True)
+
+
 def _table_row(element) -> tuple[str, bool]:
-    """A table row as a Markdown one ("| Standard | 5-7 days |"), and whether it is a header row (all <th>)."""
+    """A table row as a Markdown one ("| Standard | 5-7 days |", a cell on one line), and whether it is a header row:
+    all <th>, in a <thead>, or every cell in bold (as pages made without <th> mark theirs)."""
     cells = element.find_all(["th", "td"])
-    texts = [_SPACE_BEFORE_MARK.sub("", cell.get_text(" ", strip=True)).replace("|", "/") for cell in cells]
-    return ("| " + " | ".join(texts) + " |" if any(texts) else ""), all(cell.name == "th" for cell in cells)
+    texts = [" ".join(_SPACE_BEFORE_MARK.sub("", cell.get_text(" ", strip=True)).split()).replace("|", "/") for cell in cells]
+    header = all(cell.name == "th" for cell in cells) or element.find_parent("thead") is not None or all(map(_all_bold, cells))
+    return ("| " + " | ".join(texts) + " |" if any(texts) else ""), header
 
 
 def _text_outside_code(element):
@@ -244,7 +252,9 @@ def _html_to_markdown(soup) -> str:
                 blocks[-1] += "\n" + row
             else:
                 table = element.find_parent("table")
-                blocks.append(row + ("\n" + delimiter_row(row) if is_header else ""))
+                # A table that names no columns gets a header of empty cells, as Markdown needs one (markdownify's way).
+                header = row if is_header else "|" + "  |" * len(table_cells(row))
+                blocks.append(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{row}"))
             continue
         table = None
         if element.name == "pre":

@@ -28,12 +28,18 @@ BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
 
+def _names_nothing(row: str) -> bool:
+    """A header row of empty cells ("|  |  |"), a table's that names no columns."""
+    return is_table_row(row) and not any(table_cells(row))
+
+
 def without_delimiter_rows(text: str) -> str:
-    """The text without Markdown tables' delimiter rows ("| --- | --- |"), for channels that show no tables."""
+    """The text without Markdown tables' delimiter rows ("| --- | --- |") and empty header rows, for channels that
+    show no tables."""
     if "---" not in text:
         return text
     lines = text.split("\n")
-    return "\n".join(line for line in lines if not is_delimiter_row(line))
+    return "\n".join(line for line in lines if not is_delimiter_row(line) and not _names_nothing(line))
 
 
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
@@ -50,7 +56,8 @@ def _aligned(rows: list[str]) -> list[str]:
     cells = [[cell.replace("\\|", "|") for cell in table_cells(row)] for row in rows]
     widths = [max(_width(row[column]) for row in cells if column < len(row)) for column in range(max(map(len, cells)))]
     lines = ["| " + " | ".join(cell + " " * (widths[column] - _width(cell)) for column, cell in enumerate(row)) + " |" for row in cells]
-    return [lines[0], "|" + "|".join("-" * (width + 2) for width in widths) + "|", *lines[1:]]
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return [rule, *lines[1:]] if not any(cells[0]) else [lines[0], rule, *lines[1:]]  # no line of empty names
 
 
 def as_aligned_tables(text: str) -> str:

@@ -18,7 +18,6 @@ list/heading markers removed, so an extractive answer made of them quotes its so
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 
 MAX_SENTENCE_CHARS = 400
 HEADING_CHARS = 60  # longer lines without closing punctuation are wrapped text, not headings
@@ -119,14 +118,27 @@ def opens_table(line: str, below: str) -> bool:
     return is_table_row(line) and is_delimiter_row(below)
 
 
-def header_rows(text: str) -> set[str]:
-    """The header rows of the text's Markdown tables (stripped): the rows right above a delimiter row."""
-    return {line.strip() for line, below in pairwise(text.split("\n")) if opens_table(line, below)}
+def row_headers(text: str) -> dict[str, str]:
+    """Each row of the text's Markdown tables (stripped), the header row among them, with its table's header row: the
+    row right above a delimiter row. A header of empty cells ("|  |  |", a table that names no columns) is no sentence,
+    so a row's header is found by where the row stands, not by the sentences before it."""
+    headers: dict[str, str] = {}
+    lines = text.split("\n")
+    header = ""
+    for number, line in enumerate(lines):
+        below = lines[number + 1] if number + 1 < len(lines) else ""
+        if opens_table(line, below):
+            header = line.strip()
+        elif not is_table_row(line) and not is_delimiter_row(line):
+            header = ""
+        if header and not is_delimiter_row(line):
+            headers.setdefault(line.strip(), header)
+    return headers
 
 
 def with_regular_tables(text: str) -> str:
     """The text with each row of its Markdown tables written one way: "| Code | Meaning |", its cells between pipes
-    a space away.
+    a space away (a delimiter row with its edge pipes as it is).
 
     GitHub's tables may leave out the edge pipes or the spaces ("Code | Meaning", "|Plan|Price|"), and such a row
     read as prose wherever rows are read one at a time (`is_table_row`). A table, as GitHub reads one: a header row
@@ -144,7 +156,7 @@ def with_regular_tables(text: str) -> str:
             in_table = False
         elif not in_table:
             in_table = fenced[min(number + 1, len(lines) - 1)] < 0 and is_delimiter_row(below) and len(table_cells(line)) == len(table_cells(below))
-        if in_table:
+        if in_table and not (is_delimiter_row(line) and line.lstrip().startswith("|")):  # read as one however spaced
             lines[number] = "| " + " | ".join(table_cells(line)) + " |"
     return "\n".join(lines)
 

@@ -407,6 +407,11 @@ class TestDeveloperDocs:
         text = api_manager.reply("console", "c1", question).text()
         assert text.endswith(ending), text
 
+    def test_a_row_of_an_html_table_without_a_header_row_is_quoted_as_a_table(self, api_manager):
+        # tests/data/api-docs/regions.html: its rows were shown with their pipes, a Markdown table needing a header.
+        text = api_manager.reply("console", "c1", "what is the base URL for accounts in the European Union?").text()
+        assert "\n\n|  |  |\n| --- | --- |\n| European Union | eu.api.larkspur.example [1] |" in text, text
+
     def test_a_row_of_a_compact_table_is_quoted_as_a_table_with_the_pipe_its_cell_holds(self, api_manager):
         # tests/data/api-docs/filters.md writes "|`gt`|Later dates ...|": its rows were prose, no answer was found.
         text = api_manager.reply("console", "c1", "how do I filter for orders that are shipped or delivered?").text()

@@ -65,5 +65,5 @@ def test_an_html_pages_links_are_read_as_a_markdown_pages_are(tmp_path: Path):
     (document,) = load_file(SourceFile(page, "refunds.html")).documents
     assert document.text == (
         "# Refunds\n\nSteps are in [Start a return](https://help.example.com/start). Or write to us (help@example.com).\n\n"
-        "| [Rates](https://example.com/rates) | $5 |"
+        "|  |  |\n| --- | --- |\n| [Rates](https://example.com/rates) | $5 |"
     ), document.text

@@ -41,7 +41,19 @@ class TestLoadFormats:
         page.write_text(html, encoding="utf-8")
         (document,) = load_file(_source(page)).documents
         assert "| Method | Time |\n| --- | --- |\n| Standard | 5-7 days |\n| Express | 2 days |\n\nRates change." in document.text
-        assert document.text.endswith("Rates change.\n\n| Gift / wrap | $5 |")  # no header row: none made up
+        # No header row: an empty one, so that Markdown reads a table (the row alone was shown with its pipes); no
+        # names made up.
+        assert document.text.endswith("Rates change.\n\n|  |  |\n| --- | --- |\n| Gift / wrap | $5 |")
+
+    def test_an_html_tables_header_row_of_bold_cells_heads_it_and_a_cell_is_one_line(self, tmp_path: Path):
+        page = tmp_path / "pickup.html"
+        html = (
+            "<h1>Pickup</h1><table><tr><td><b>Option</b></td><td><strong>Ready</strong></td></tr>"
+            "<tr><td>Store\n   pickup</td><td>Same\n day</td></tr></table>"
+        )
+        page.write_text(html, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert document.text.endswith("| Option | Ready |\n| --- | --- |\n| Store pickup | Same day |"), document.text
 
     @pytest.mark.parametrize("name", ["codes.md", "codes.txt"])
     def test_a_table_without_edge_pipes_is_read_as_a_table(self, tmp_path: Path, name: str):

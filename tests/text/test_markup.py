@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportbot.text.markup import as_aligned_tables
+from supportbot.text.markup import as_aligned_tables, without_delimiter_rows
 
 
 def test_a_table_lines_up_in_a_terminal_with_wide_characters_and_escaped_pipes():
@@ -14,3 +14,10 @@ def test_a_table_lines_up_in_a_terminal_with_wide_characters_and_escaped_pipes()
         "| 香港           | $5      |",
         "| United Kingdom | `a | b` |",
     ]
+
+
+def test_a_table_that_names_no_columns_shows_no_line_of_empty_names():
+    # An HTML table without a header row is read under a header of empty cells, which Markdown needs.
+    table = "Regions:\n\n|  |  |\n| --- | --- |\n| European Union | eu.api.larkspur.example [1] |"
+    assert as_aligned_tables(table).split("\n")[2:] == ["|----------------|-----------------------------|", "| European Union | eu.api.larkspur.example [1] |"]
+    assert without_delimiter_rows(table) == "Regions:\n\n| European Union | eu.api.larkspur.example [1] |"

@@ -36,7 +36,7 @@ class TestSplitSentences:
         # "|Plan|Price|" and "Code | Meaning" are tables to GitHub; their rows read as prose, and a one-column
         # table's row too: no row was quoted under its header.
         compact = "|Plan|Price|\n|---|:---:|\n|Team|$10 a month|"
-        assert with_regular_tables(compact) == "| Plan | Price |\n| --- | :---: |\n| Team | $10 a month |"
+        assert with_regular_tables(compact) == "| Plan | Price |\n|---|:---:|\n| Team | $10 a month |"  # delimiter row as it is
         assert with_regular_tables("Code | Meaning\n--- | ---\n409 | Shipped.") == "| Code | Meaning |\n| --- | --- |\n| 409 | Shipped. |"
         assert with_regular_tables("| Country |\n| --- |\n|Norway|") == "| Country |\n| --- |\n| Norway |"
         for not_a_table in ("Pick Yes | No.\n---", "a | b | c\n--- | ---", "```\na|b\n---|---\n```"):
@@ -44,7 +44,7 @@ class TestSplitSentences:
 
     def test_a_pipe_a_cell_holds_is_escaped_and_parts_no_cells(self):
         assert table_cells("| `a \\| b` | pipe |") == ["`a \\| b`", "pipe"]
-        assert with_regular_tables("|`or`|`a \\| b`|\n|---|---|") == "| `or` | `a \\| b` |\n| --- | --- |"
+        assert with_regular_tables("|`or`|`a \\| b`|\n|---|---|") == "| `or` | `a \\| b` |\n|---|---|"
 
     def test_a_table_row_is_one_sentence_whatever_its_cells_hold(self):
         # Cut at "Wait." the row's second half ("This can take up to 5 minutes |") was a "sentence" of its own.

@@ -302,3 +302,12 @@ def test_a_pipe_a_table_cell_holds_is_shown_in_its_cell_and_inline_code_as_code(
     assert table.locator("th").all_inner_texts() == ["Operator", "What it matches", "Example"]
     assert table.locator("tbody tr").last.locator("td").all_inner_texts() == ["|", "Either of two conditions", "status eq shipped | status eq delivered [1]"]
     assert table.locator("tbody tr").last.locator("code").all_inner_texts() == ["|", "status eq shipped | status eq delivered"]
+
+
+def test_a_table_that_names_no_columns_is_a_table_without_a_header_row(page, help_center, api_docs_bot):
+    # tests/data/api-docs/regions.html has no <th>: its row was shown with its pipes.
+    answer = _answer_in_widget(page, help_center, api_docs_bot, "what is the base URL for accounts in the European Union?")
+    table = answer.locator(".text table")
+    assert table.locator("th").count() == 0
+    assert table.locator("tbody td").all_inner_texts() == ["European Union", "eu.api.larkspur.example [1]"]
+    assert "|" not in answer.locator(".text").inner_text()

@@ -155,7 +155,9 @@
       renderInline(node, cell, byNumber);
       return node;
     }));
-    const table = el("table", {}, el("thead", {}, line(header, "th")), el("tbody", {}, ...rows.map((row) => line(row, "td"))));
+    const body = el("tbody", {}, ...rows.map((row) => line(row, "td")));
+    // A table that names no columns has a header of empty cells ("|  |  |"): no header row is shown.
+    const table = header.some((cell) => cell) ? el("table", {}, el("thead", {}, line(header, "th")), body) : el("table", {}, body);
     return el("div", { class: "table" }, table);
   }
 
