@@ -23,6 +23,8 @@ from supportbot.retrieval.links import readable_links
 from supportbot.text.sentences import (
     CLOSING_PUNCTUATION,
     delimiter_row,
+    fenced_lines,
+    is_code_block,
     is_heading_line,
     names_a_topic,
     table_cells,
@@ -128,8 +130,10 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str]:
 
 
 def _first_heading(markdown: str) -> str:
-    for line in markdown.splitlines():
-        if line.startswith("# "):
+    """The first level-1 heading, not a comment in a code block ("# Reset the router" in a shell script)."""
+    lines = markdown.splitlines()
+    for line, owner in zip(lines, fenced_lines(lines), strict=True):
+        if owner < 0 and line.startswith("# "):
             return line[2:].strip()
     return ""
 
@@ -156,9 +160,13 @@ def _marked_headings(text: str, title: str) -> str:
     the file's start or a blank line before it, a capital first, and it reads as one where sentences are split
     (short, no closing punctuation, a capitalised line right after it: text/sentences.py)."""
     lines = text.splitlines()
+    fenced = fenced_lines(lines)
     marked = []
     titled = False
     for n, line in enumerate(lines):
+        if fenced[n] >= 0:
+            marked.append(line)  # code: "Timeout settings" over "Timeout = 30" is no heading
+            continue
         if not titled and line.strip():
             titled = True
             if line.strip() == title:
@@ -179,7 +187,7 @@ def _title_line(lines: list[str]) -> str:
     A first line that is itself what the file says ("Vouchers are valid for 2 years.") is not a title: read as
     one, it became a heading over nothing, and a one-line file was indexed empty.
     """
-    if len(lines) < 2 or len(lines[0]) > 100 or lines[0][-1] in CLOSING_PUNCTUATION:
+    if len(lines) < 2 or len(lines[0]) > 100 or lines[0][-1] in CLOSING_PUNCTUATION or is_code_block(lines[0]):
         return ""
     return lines[0]
 

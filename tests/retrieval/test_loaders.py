@@ -106,6 +106,19 @@ class TestLoadFormats:
         assert [chunk.text for chunk in splitter.split(html_document)] == ["The Hub 7 Pro costs $149. It works with Fibre 900."]
         assert [chunk.text for chunk in splitter.split(text_document)] == ["Basic $5 a month."]
 
+    def test_code_makes_no_title_or_heading(self, tmp_path: Path):
+        # A shell comment ("# Reset the router") was a Markdown page's title; a text file's "Timeout settings" line
+        # in its code a heading ("## Timeout settings" quoted inside the code), and a fence its title.
+        page = tmp_path / "reset-router.md"
+        page.write_text("```bash\n# Reset the router\nrouter reset --factory\n```\n\nRun it as root.\n", encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert document.title == "Reset router"
+        text_page = tmp_path / "config-help.txt"
+        text_page.write_text("```\n\nTimeout settings\nTimeout = 30\n```\n\nSet it in the config file.\n", encoding="utf-8")
+        (text_document,) = load_file(_source(text_page)).documents
+        assert "\nTimeout settings\nTimeout = 30\n" in text_document.text and "#" not in text_document.text, text_document.text
+        assert text_document.title == "Config help"
+
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
         html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"
