@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from supportbot.text.markup import with_bold_paired
 from supportbot.text.sentences import closed_code_block, delimiter_row, fenced_lines, is_code_block, is_table_row
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -68,7 +69,7 @@ class CitationWriter:
 
     def add(self, sentence: CitedSentence) -> str:
         code = is_code_block(sentence.text)
-        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else unwrapped(sentence.text))
+        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else with_bold_paired(unwrapped(sentence.text)))
         if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
         header = self._pending_header

@@ -108,6 +108,12 @@ def as_slack_bold(text: str) -> str:
     return _BOLD.sub(r"*\1*", text)
 
 
+def with_bold_paired(text: str) -> str:
+    """The text, or without its bold marks where one of a pair is not in it: a bold span over two sentences ("**We
+    match any price. Clearance is excluded.** Ask us.") quoted in part left a lone "**" every channel shows."""
+    return text if text.count(BOLD_MARK) % 2 == 0 else without_bold_marks(text)
+
+
 def without_bold_marks(text: str) -> str:
     """The text with every `**` removed: a piece of a streamed answer may hold one mark of a pair, so none is kept."""
     return text.replace(BOLD_MARK, "")

@@ -60,6 +60,8 @@ def _ends_sentence(text: str, index: int, limit: int) -> int | None:
     while end < limit and text[end] in _CLOSERS + ".!?":
         end += 1
     if char in "。！？":
+        while end < limit and text[end] in "*_":
+            end += 1  # bold's closing marks: "**寄出退货。**运输时间…" opened the next sentence with them
         return end
     if end < limit and not text[end].isspace():
         # "1.5", "example.com" go on; a CJK character right after "." or "!" starts a new sentence.

@@ -97,3 +97,13 @@ def test_a_text_quoted_whole_has_its_marker_where_a_markdown_reader_shows_a_mark
     assert cited_whole("Run:\n\n```bash\nlpstat -o\n```\n", 2) == "Run:\n\n```bash\nlpstat -o\n```\n[2]"
     assert cited_whole("Run:\n\n```bash\nlpstat -o", 2) == "Run:\n\n```bash\nlpstat -o\n```\n[2]"  # cut off by its chunk
     assert cited_whole("Refunds take 5-7 days.", 3) == "Refunds take 5-7 days. [3]"
+
+
+def test_a_sentence_quoted_from_a_bold_span_over_two_sentences_shows_no_lone_mark():
+    # "**We match any lower price within 14 days. Clearance items are excluded.** Ask us." gave "**We match ..." with
+    # a "**" every channel showed as asterisks.
+    source = "**We match any lower price within 14 days. Clearance items are excluded.** Ask us to match it."
+    first, second = split_sentences(source)[:2]
+    assert write_cited([CitedSentence(first, 1)]) == "We match any lower price within 14 days. [1]"
+    assert write_cited([CitedSentence(second, 1)]) == "Clearance items are excluded. Ask us to match it. [1]"
+    assert write_cited([CitedSentence("Returns are **free**.", 1)]) == "Returns are **free**. [1]"

@@ -46,6 +46,10 @@ class TestSplitSentences:
         assert table_cells("| `a \\| b` | pipe |") == ["`a \\| b`", "pipe"]
         assert with_regular_tables("|`or`|`a \\| b`|\n|---|---|") == "| `or` | `a \\| b` |\n|---|---|"
 
+    def test_a_bold_chinese_sentence_keeps_its_closing_marks(self):
+        # "。**" ended the sentence before the marks, so the next one opened with them: "**运输时间…".
+        assert split_sentences("1. **寄出退货。**运输时间取决于快递公司。") == ["**寄出退货。**", "运输时间取决于快递公司。"]
+
     def test_a_table_row_is_one_sentence_whatever_its_cells_hold(self):
         # Cut at "Wait." the row's second half ("This can take up to 5 minutes |") was a "sentence" of its own.
         row = "| Flashing white | Starting up | Wait. This can take up to 5 minutes |"
