@@ -70,7 +70,7 @@ class CitationWriter:
     def add(self, sentence: CitedSentence) -> str:
         code = is_code_block(sentence.text)
         sentence = replace(sentence, text=closed_code_block(sentence.text) if code else with_bold_paired(unwrapped(sentence.text)))
-        if sentence.goes_on_item and self._last_was_item and sentence.number == self._open_run and not self._table:
+        if sentence.goes_on_item and not code and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
         header = self._pending_header
         if header is not None:

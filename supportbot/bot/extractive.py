@@ -41,7 +41,7 @@ from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.analyzers import has_cjk, initialisms
 from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite, negated_differently
-from supportbot.text.sentences import is_table_row
+from supportbot.text.sentences import is_code_block, is_table_row
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -163,14 +163,27 @@ _NUMBERED = re.compile(r"[ \t]*\d{1,2}[.)][ \t]")
 
 def place_in_list(chunk_text: str, sentence: str) -> str:
     """"opens" for a sentence that opens a list item ("- ...", "2. ...") in the chunk's text, "continues" for a
-    later sentence of an item ("- **UK and EU:** Duties are prepaid. *You won't be asked to pay anything.*"), else ""."""
+    later sentence of an item ("- **UK and EU:** Duties are prepaid. *You won't be asked to pay anything.*") or one
+    standing in under it (its code), else ""."""
     at = chunk_text.find(sentence)
     if at < 0:
         return ""
     line = chunk_text.rfind("\n", 0, at) + 1
     if _LIST_MARKER.fullmatch(chunk_text, line, at):
         return "opens"
-    return "continues" if _LIST_MARKER.match(chunk_text, line) else ""
+    return "continues" if _LIST_MARKER.match(chunk_text, line) or _inside_item(chunk_text, line) else ""
+
+
+def _inside_item(chunk_text: str, line: int) -> bool:
+    """Whether the line starting at `line` stands in under a list item, as its text does ("2. Open a terminal and
+    run:" over "    ```bash"): the nearest line above standing further left is the item's."""
+    indent = len(chunk_text[line:]) - len(chunk_text[line:].lstrip(" \t"))
+    if not indent:
+        return False
+    for above in reversed(chunk_text[: max(line - 1, 0)].split("\n")):
+        if above.strip() and len(above) - len(above.lstrip(" \t")) < indent:
+            return _LIST_MARKER.match(above) is not None
+    return False
 
 
 def under_lead_in(chunk_text: str, sentence: str) -> bool:
@@ -597,7 +610,8 @@ class ExtractiveAnswerer:
     def _steps(self, ranking: Ranking, i: int, most: int = 8) -> list[int]:
         """When sentence `i` opens an item of a numbered list ("2. Enter your order number ..."), or of a list a
         procedure's section opens with (under "How to make a claim": "- Contact Larkspur Support ...", "- Provide
-        your order number ..."), the first sentence of every ranked item of its list, in order; else [] (also for a
+        your order number ..."), the first sentence of every ranked item of its list and the code under an item
+        ("2. Open a terminal and run:" over its command), in order; else [] (also for a
         list of more than `most` items). One step alone reads as the whole procedure; a list of rules ("Exchange
         rules") is quoted item by item."""
         sentence, text = ranking.sentences[i], self._chunk_text(ranking, i)
@@ -612,7 +626,7 @@ class ExtractiveAnswerer:
         for direction in (-1, 1):
             k = at + direction
             while 0 <= k < len(same_chunk) and (place := place_in_list(text, ranking.sentences[same_chunk[k]].text)):
-                if place == "opens":
+                if place == "opens" or is_code_block(ranking.sentences[same_chunk[k]].text):  # a step's code is the step
                     run.append(same_chunk[k])
                 k += direction
         return sorted(run, key=lambda j: ranking.sentences[j].position) if 1 < len(run) <= most else []

@@ -175,40 +175,61 @@ def is_heading_line(line: str, following: str) -> bool:
     return names_a_topic(line) and (following[0].isupper() or following[0].isdigit())
 
 
-_FENCE = re.compile(r"[ \t]{0,3}(`{3,}(?![^\n]*`)|~{3,})")  # CommonMark: a backtick fence's line holds no other backtick
+_FENCE = re.compile(r"([ \t]*)(`{3,}(?![^\n]*`)|~{3,})")  # CommonMark: a backtick fence's line holds no other backtick
+_LIST_ITEM = re.compile(r"[ \t]{0,3}(?:[-*+•]|\d{1,9}[.)])[ \t]+(?=\S)")
+FENCE_INDENT = 3  # spaces a fence may stand in from where its block's text starts (CommonMark)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _fence(line: str, most_indent: int = FENCE_INDENT) -> str:
+    """The fence a line opens or closes a code block with ("```", "~~~~"), or "" (indented more than `most_indent`)."""
+    mark = _FENCE.match(line)
+    return mark.group(2) if mark is not None and len(mark.group(1)) <= most_indent else ""
 
 
 def is_code_block(text: str) -> bool:
     """A fenced code block ("```" ... "```"), as `split_sentences` gives one whole ("``` x ```" is inline code)."""
-    return _FENCE.match(text) is not None
+    return bool(_fence(text))
 
 
-def _closes(line: str, fence: str) -> bool:
-    mark = _FENCE.match(line)
-    return mark is not None and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence) and not line[mark.end() :].strip()
+def _closes(line: str, fence: str, most_indent: int = FENCE_INDENT) -> bool:
+    mark = _fence(line, most_indent)
+    return bool(mark) and mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip().strip(mark[0])
 
 
 def closed_code_block(text: str) -> str:
-    """A code block with its closing fence: a chunk may end inside one, and the rest of an answer is not code."""
+    """A code block as it stands alone in an answer: closed (a chunk may end inside one, and the rest of an answer is
+    not code), and its lines moved left by as much as its closing fence stands in (a list item's code, "    ```")."""
     lines = text.rstrip().split("\n")
-    fence = _FENCE.match(lines[0])
-    if fence is None or (len(lines) > 1 and _closes(lines[-1], fence.group(1))):
+    fence = _fence(lines[0])
+    if not fence:
         return text
-    return f"{text.rstrip()}\n{fence.group(1)}"
+    if len(lines) > 1 and _closes(lines[-1], fence, most_indent=len(lines[-1])):
+        indent = _indent(lines[-1])
+        return "\n".join([lines[0], *(line[min(indent, _indent(line)) :] for line in lines[1:])])
+    return f"{text.rstrip()}\n{fence}"
 
 
 def fenced_lines(lines: list[str]) -> list[int]:
-    """For each line, the number of the fenced code block it belongs to (opening and closing fence included), or -1."""
-    owners, fence, block = [], "", -1
+    """For each line, the number of the fenced code block it belongs to (opening and closing fence included), or -1.
+    In a list item a fence may stand in as far as the item's text does, plus FENCE_INDENT ("2. Run:" over "    ```")."""
+    owners, fence, block, item_text, most_indent = [], "", -1, 0, FENCE_INDENT
     for line in lines:
-        mark = _FENCE.match(line)
-        if not fence and mark:
-            fence, block = mark.group(1), block + 1
+        if fence:
             owners.append(block)
-        elif fence:
-            owners.append(block)
-            if _closes(line, fence):
+            if _closes(line, fence, most_indent):
                 fence = ""
+            continue
+        if item := _LIST_ITEM.match(line):
+            item_text = item.end()
+        elif line.strip() and _indent(line) < item_text:
+            item_text = 0  # a paragraph further left: the list has ended
+        if mark := _fence(line, item_text + FENCE_INDENT):
+            fence, block, most_indent = mark, block + 1, item_text + FENCE_INDENT
+            owners.append(block)
         else:
             owners.append(-1)
     return owners

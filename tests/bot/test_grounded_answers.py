@@ -407,6 +407,14 @@ class TestDeveloperDocs:
         text = api_manager.reply("console", "c1", question).text()
         assert text.endswith(ending), text
 
+    def test_the_code_of_a_step_is_quoted_with_every_step(self, api_manager):
+        # tests/data/api-docs/cli.md indents a step's code under it, as MkDocs wants: the code was no code block (its
+        # fence stood in four spaces), its comment a heading, and the steps after it were left out.
+        text = api_manager.reply("console", "c1", "how do I install the command-line tool?").text()
+        code = "```bash\nsudo dpkg -i larkspur-cli.deb\n# check that it works\nlarkspur --version\n```"
+        assert "- Open a terminal in the folder you saved it to and run:\n\n" + code + "\n\n- Sign in with `larkspur login`" in text, text
+        assert text.startswith("- Download the package for your system"), text
+
     def test_a_row_of_an_html_table_without_a_header_row_is_quoted_as_a_table(self, api_manager):
         # tests/data/api-docs/regions.html: its rows were shown with their pipes, a Markdown table needing a header.
         text = api_manager.reply("console", "c1", "what is the base URL for accounts in the European Union?").text()

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.text.sentences import complete_sentences, split_sentences, table_cells, with_regular_tables
+from supportbot.text.sentences import (
+    closed_code_block,
+    complete_sentences,
+    split_sentences,
+    table_cells,
+    with_regular_tables,
+)
 
 
 class TestSplitSentences:
@@ -49,6 +55,14 @@ class TestSplitSentences:
     def test_a_bold_chinese_sentence_keeps_its_closing_marks(self):
         # "。**" ended the sentence before the marks, so the next one opened with them: "**运输时间…".
         assert split_sentences("1. **寄出退货。**运输时间取决于快递公司。") == ["**寄出退货。**", "运输时间取决于快递公司。"]
+
+    def test_a_list_items_code_is_a_code_block_however_far_it_stands_in(self):
+        # MkDocs wants a step's code four spaces in: as CommonMark has it, a fence may stand in as far as the item's
+        # text does, plus three. Quoted alone, its lines move left as far as its closing fence stood in.
+        text = "2. Run:\n\n    ```bash\n    make build\n      --quiet\n    ```\n\n3. Done."
+        code = split_sentences(text)[1]
+        assert code == "```bash\n    make build\n      --quiet\n    ```"
+        assert closed_code_block(code) == "```bash\nmake build\n  --quiet\n```"
 
     def test_a_table_row_is_one_sentence_whatever_its_cells_hold(self):
         # Cut at "Wait." the row's second half ("This can take up to 5 minutes |") was a "sentence" of its own.
