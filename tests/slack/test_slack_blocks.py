@@ -13,7 +13,7 @@ def test_long_answer_is_split_into_sections_of_at_most_3000_characters():
     message = blocks.answer_blocks("word " * 2000, [], "Ev1", ENGLISH)
     sections = [b for b in message if b["type"] == "section"]
     assert len(sections) == 4 and all(len(b["text"]["text"]) <= blocks.SECTION_LIMIT for b in sections)
-    assert "".join(b["text"]["text"] for b in sections) == "word " * 2000
+    assert " ".join(b["text"]["text"] for b in sections) == "word " * 2000  # cut at spaces, not mid-word
 
 
 def test_answer_text_is_escaped_and_sources_link_when_they_have_a_url():
@@ -73,3 +73,15 @@ def test_labels_come_in_the_threads_language():
     message = blocks.answer_blocks("可以退货。", [source], "Ev1", MessageCatalog().section("slack", "zh"))
     assert message[1]["elements"][0]["text"].startswith("*来源*\n[1] 退货政策")
     assert message[2]["elements"][2]["text"]["text"] == "转人工客服"
+
+
+def test_a_long_answer_is_cut_into_sections_at_line_ends_its_code_closed_and_opened_again():
+    # Cut every 3,000 characters, a section ended mid-line ("&amp;" cut into "&" and "amp;"), the first one's code
+    # block was never closed, and the next sections' code was read as text (its *, _ as formatting).
+    lines = [f"echo step {n} && make *all* > build_{n}.log" for n in range(300)]
+    answer = "Run:\n\n```bash\n" + "\n".join(lines) + "\n```\n[1]"
+    sections = [block["text"]["text"] for block in blocks.answer_blocks(answer, [], "Ev1", ENGLISH) if block["type"] == "section"]
+    assert len(sections) > 2 and all(len(text) <= blocks.SECTION_LIMIT for text in sections)
+    assert all(text.count("```") == 2 for text in sections), [text.count("```") for text in sections]
+    shown = [line for text in sections for line in text.split("\n") if line != "```"]
+    assert shown == ["Run:", "", *(blocks.escape(line) for line in lines), "[1]"]

@@ -1,7 +1,7 @@
 """Block Kit for answers: the text, its sources as links, and the feedback and handoff buttons.
 
 Slack caps a section's text at 3,000 characters, a message at 50 blocks and its `text` at 40,000
-characters; long answers are split across sections rather than cut mid-message by Slack.
+characters; long answers are split across sections at line ends rather than cut mid-message by Slack.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from supportbot.bot.citations import citation_spans
 from supportbot.bot.prompt import Source
 from supportbot.text.markup import as_slack_bold, as_slack_code, as_slack_links, without_delimiter_rows
+from supportbot.text.sentences import fenced_lines
 
 SECTION_LIMIT = 3000
 TEXT_LIMIT = 39_000
@@ -47,9 +48,46 @@ def link_citations(text: str, sources: Sequence[Source]) -> str:
     )
 
 
+def _cut(line: str, limit: int) -> list[str]:
+    """A line too long for a section in parts of at most `limit`, each cut at a space, never inside "<url|text>"."""
+    parts = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit)
+        if (opened := line.rfind("<", 0, cut)) > line.rfind(">", 0, cut):
+            cut = opened  # inside a link: before it
+        cut = cut if cut > 0 else limit
+        parts.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    return [*parts, line]
+
+
+def section_texts(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """The text in sections of at most `limit` characters, cut at line ends (a longer line at a space): cut every
+    `limit` characters, a section ended inside an "&amp;" or a link, and a code block cut in two left the next
+    section's code as text. A code block is closed at the end of one section and opened again in the next."""
+    lines = text.split("\n")
+    parts = [(part, owner) for line, owner in zip(lines, fenced_lines(lines), strict=True) for part in _cut(line, limit - 8)]
+    sections: list[list[tuple[str, int]]] = [[]]
+    size = 0
+    for part, owner in parts:
+        if sections[-1] and size + 1 + len(part) > limit - 8:  # room for "```" closing and opening a cut block
+            sections.append([])
+            size = -1
+        sections[-1].append((part, owner))
+        size += 1 + len(part)
+    texts = []
+    for number, section in enumerate(sections):
+        lines = [part for part, _ in section]
+        if number and section[0][1] >= 0 and section[0][1] == sections[number - 1][-1][1]:
+            lines.insert(0, "```")  # the block goes on from the section before
+        if number + 1 < len(sections) and section[-1][1] >= 0 and section[-1][1] == sections[number + 1][0][1]:
+            lines.append("```")
+        texts.append("\n".join(lines))
+    return texts
+
+
 def _sections(text: str, sources: Sequence[Source] = ()) -> list[dict[str, Any]]:
-    text = link_citations(text, sources) or " "
-    pieces = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:MAX_ANSWER_SECTIONS]
+    pieces = section_texts(link_citations(text, sources) or " ")[:MAX_ANSWER_SECTIONS]
     return [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces]
 
 
