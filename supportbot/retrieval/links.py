@@ -5,14 +5,17 @@ terminal) and show anything else as written, so a page's relative links ("[Start
 and images ("![The reset button](img/reset.png)") reached customers as Markdown source. Read here:
 a relative link becomes a web link where the page has a web address to resolve it against, and its
 text alone where it has none or points at another source file (where "start.md" is served is not
-known); an e-mail link its text with the address. Images are left out: no channel but the widget
-could show one, and the text around a screenshot says what it shows ("Press the reset button
-![The reset button](img/reset.png) for 10 seconds").
+known); an e-mail link its text with the address; a reference link ("[Store credit][1]", defined
+below as "[1]: https://...") an inline one (else its "[1]" read as a citation marker). Images are
+left out: no channel but the widget could show one, and the text around a screenshot says what it
+shows ("Press the reset button ![The reset button](img/reset.png) for 10 seconds"). Code is left as
+it is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from supportbot.text.sentences import fenced_lines
@@ -40,16 +43,51 @@ def _link(match: re.Match, page_url: str) -> str:
     return f"[{text}]({urljoin(page_url, target)})"
 
 
+_DEFINITION = re.compile(r"[ \t]{0,3}\[([^\[\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*")
+_REFERENCE = re.compile(r"(?<!!)\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:])")
+
+
+def _inline(text: str, targets: dict[str, str]) -> str:
+    """Reference links ("[Store credit][1]", "[Store credit][]", "[Store credit]") as inline ones where their label is
+    defined: left as written, "[1]" read as a citation marker and pointed at another source."""
+    def inline(link: re.Match) -> str:
+        label = (link[2] or link[1]).strip().lower()
+        return f"[{link[1]}]({targets[label]})" if label in targets else link[0]
+
+    return _REFERENCE.sub(inline, text)
+
+
+_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]*?[^`])\1(?!`)")
+
+
+def _outside_code_spans(line: str, read: Callable[[str], str]) -> str:
+    """`read` applied to the line's text outside its code spans ("`args[1]`" is code, not a link)."""
+    pieces, start = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        pieces += [read(line[start : span.start()]), span[0]]
+        start = span.end()
+    return "".join([*pieces, read(line[start:])])
+
+
 def readable_links(text: str, page_url: str = "") -> str:
-    """The page without its images, and with its links as channels can show them (module docstring).
-    Code blocks are left as they are."""
-    if "](" not in text:
+    """The page without its images, and with its links as channels can show them (module docstring); a reference
+    link's definition line ("[1]: https://...") is left out, its link made an inline one. Code is left as it is."""
+    if "](" not in text and "]:" not in text:
         return text
     lines = text.split("\n")
+    owners = fenced_lines(lines)
+    targets = {}
+    for line, owner in zip(lines, owners, strict=True):
+        if owner < 0 and (definition := _DEFINITION.fullmatch(line)):
+            targets.setdefault(definition[1].strip().lower(), definition[2])
     read = []
-    for line, owner in zip(lines, fenced_lines(lines), strict=True):
-        if owner < 0 and "](" in line:
-            line = _LINK.sub(lambda link: _link(link, page_url), _IMAGE.sub("", _IMAGE.sub("", line)))
+    for line, owner in zip(lines, owners, strict=True):
+        if owner < 0 and targets and _DEFINITION.fullmatch(line):
+            continue
+        if owner < 0 and line.strip() and ("](" in line or targets):
+            line = _outside_code_spans(
+                line, lambda text: _LINK.sub(lambda link: _link(link, page_url), _IMAGE.sub("", _IMAGE.sub("", _inline(text, targets))))
+            )
             if not line.strip():
                 continue  # a line that was only an image: gone, not a blank line cutting its paragraph in two
         read.append(line)

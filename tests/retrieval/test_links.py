@@ -36,6 +36,16 @@ def test_images_are_left_out_with_the_space_beside_them():
     assert readable_links(text, PAGE) == "Press the button for 10 seconds. Done."
 
 
+def test_a_reference_link_is_an_inline_one_and_its_definition_no_text():
+    # "[store credit][1]" was quoted as it is, its "[1]" taken for a citation marker and linked to source 1; the
+    # definition lines were text of their own.
+    text = "Use [store credit][1], [the form][Form] or [Gift cards]. Press [2] on the keypad; `args[1]` is code.\n\n[1]: https://help.example.com/credit \"Credit\"\n[form]: ../forms/return\n[gift cards]: <https://example.com/gift>"
+    assert readable_links(text, PAGE) == (
+        "Use [store credit](https://help.example.com/credit), [the form](https://help.example.com/forms/return) or "
+        "[Gift cards](https://example.com/gift). Press [2] on the keypad; `args[1]` is code.\n"
+    )
+
+
 def test_code_is_left_as_it_is():
     text = "Run:\n\n```\necho '[a](b.md) ![c](d.png)'\n```\n\nSee [docs](docs.md)."
     assert readable_links(text) == "Run:\n\n```\necho '[a](b.md) ![c](d.png)'\n```\n\nSee docs."
