@@ -362,7 +362,7 @@ def load_faq(source: SourceFile) -> LoadResult:
                 doc_id=f"{source.name}#{item.entry_id}",
                 title=item.question,
                 path=source.name,
-                text=readable_links(item.answer, item.url),
+                text=readable_links(with_regular_tables(item.answer), item.url),
                 format="faq",
                 url=item.url,
                 question=item.question,

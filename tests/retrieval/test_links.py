@@ -51,16 +51,16 @@ def test_code_is_left_as_it_is():
     assert readable_links(text) == "Run:\n\n```\necho '[a](b.md) ![c](d.png)'\n```\n\nSee docs."
 
 
-def test_markdown_pages_and_faq_answers_are_read_with_readable_links(tmp_path: Path):
+def test_markdown_pages_and_faq_answers_are_read_with_readable_links_and_tables(tmp_path: Path):
     page = tmp_path / "refunds.md"
     page.write_text(f"---\nurl: {PAGE}\n---\n# Refunds\n\n![Banner](banner.png)\nRefunds take 5-7 days ([details](#posting)).\n", encoding="utf-8")
     faq = tmp_path / "faq.jsonl"
-    entry = {"question": "How do I return?", "answer": "Follow [Start a return](start.md).", "url": "https://help.example.com/faq#return"}
+    entry = {"question": "How do I return?", "answer": "Follow [Start a return](start.md).\n\nItem|Days\n---|---\nSofa|30", "url": "https://help.example.com/faq#return"}
     faq.write_text(json.dumps(entry) + "\n", encoding="utf-8")
     (document,) = load_file(SourceFile(page, "refunds.md")).documents
     assert document.text.endswith(f"# Refunds\n\nRefunds take 5-7 days ([details]({PAGE}#posting)).\n"), document.text
     (answer,) = load_file(SourceFile(faq, "faq.jsonl")).documents
-    assert answer.text == "Follow Start a return."
+    assert answer.text == "Follow Start a return.\n\n| Item | Days |\n| --- | --- |\n| Sofa | 30 |"  # its table read as a page's
 
 
 def test_an_html_pages_links_are_read_as_a_markdown_pages_are(tmp_path: Path):
