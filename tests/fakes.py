@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -63,12 +64,12 @@ class EchoGenerator:
         if self.fails_for(messages):
             raise RuntimeError(MODEL_FAILURE)
         delay = self.delay_for(messages)
-        for n, word in enumerate(self.answer_for(messages).split()):
+        for n, word in enumerate(re.findall(r"\s*\S+", self.answer_for(messages))):  # with the space or line break before it
             if stop is not None and stop.is_set():
                 return
             if delay:
                 time.sleep(delay)
-            yield word if n == 0 else " " + word
+            yield word.lstrip() if n == 0 else word
 
 
 class QuestionEchoGenerator(EchoGenerator):

@@ -310,7 +310,9 @@ class DialogueManager:
         prompt = composer.compose_sources(question, history, self.extractive.evidence(ranking))
         customer = [m["content"] for m in history if m["role"] == "user"] + [question]
         evidence = self.checker.evidence(prompt.sources, customer, self.extractive.answering(ranking))
-        grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences)
+        rows = {sentence.text: sentence.table_header for sentence in ranking.sentences if sentence.table_header}
+        headers = {**{header: header for header in rows.values()}, **rows}  # a header row is its own
+        grounded = GroundedAnswer(self.checker, evidence, extractive, self.bot.max_answer_sentences, headers)
         stop = threading.Event()
         return Reply(
             conversation_id,

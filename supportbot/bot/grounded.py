@@ -36,6 +36,7 @@ class GroundedAnswer:
     evidence: Evidence
     fallback: str
     max_sentences: int = 3
+    row_headers: dict[str, str] = field(default_factory=dict)  # a source table row's header row, by the row's text
     _held: list[CitedSentence] = field(default_factory=list)
     _lead_in: CitedSentence | None = None
     _shown: set[str] = field(default_factory=set)
@@ -88,6 +89,8 @@ class GroundedAnswer:
         """
         if sentence.startswith(QUESTION_MARK) or sentence in self._shown:
             return "", False, False  # an FAQ question copied from the prompt, or a sentence said already
+        if self.row_headers.get(sentence) == sentence:
+            return "", False, False  # a table's header row: written with the table's first row, should one pass
         check = self.checker.check(sentence.removeprefix(ANSWER_MARK), self.evidence)
         if not check.supported:
             log.debug("dropped %r: %s", check.text, check.reason)
@@ -96,7 +99,8 @@ class GroundedAnswer:
             return "", False, True
         if not check.text:
             return "", False, False
-        cited = CitedSentence(check.text, check.sources[0] if check.claim else None)
+        # A row the model copies is shown under its header row, as a table (the model's delimiter row has no words).
+        cited = CitedSentence(check.text, check.sources[0] if check.claim else None, table_header=self.row_headers.get(check.text, ""))
         if check.text.endswith(":"):
             self._lead_in = cited  # shown with what it leads into, or not at all
             return "", False, False

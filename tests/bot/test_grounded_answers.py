@@ -85,6 +85,14 @@ class TestGroundedMode:
         assert "5-7 business days" in _sources_by_number(reply)[number].text
         assert [s.number for s in reply.cited_sources()] == [number]
 
+    def test_a_table_the_model_copies_is_shown_as_a_table(self, manager_for):
+        # The model's header row was dropped as a claim no source states, so the answer fell back to the sources; its
+        # delimiter row has no words, and its rows were shown without one, as lines of pipes.
+        table = "| Destination | Delivery time | Shipping cost |\n| --- | --- | --- |\n| United Kingdom | 10-15 business days | $19.95 |"
+        manager, _ = manager_for(table, retrieval="hybrid")
+        reply = manager.reply("console", "c1", "how much does it cost to ship to the UK?")
+        assert reply.kind == AnswerKind.GROUNDED and reply.text() == table[:-2] + " [1] |", reply.text()
+
     def test_text_appears_sentence_by_sentence_as_each_passes(self, manager_for):
         manager, _ = manager_for(RIGHT + " Original shipping charges are not refunded.", delay=0.01)
         pieces = list(manager.reply("console", "c1", REFUNDS))
