@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from supportbot.text.markup import with_bold_paired
-from supportbot.text.sentences import closed_code_block, delimiter_row, fenced_lines, is_code_block, is_table_row
+from supportbot.text.sentences import (
+    closed_code_block,
+    code_spans,
+    delimiter_row,
+    fenced_lines,
+    is_code_block,
+    is_table_row,
+)
 
 MARKER = re.compile(r"\[(\d+)\]")
 _WRAP = re.compile(r"[ \t]*\n\s*")
@@ -69,7 +76,7 @@ class CitationWriter:
 
     def add(self, sentence: CitedSentence) -> str:
         code = is_code_block(sentence.text)
-        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else with_bold_paired(unwrapped(sentence.text)))
+        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else not_a_marker(with_bold_paired(unwrapped(sentence.text))))
         if sentence.goes_on_item and not code and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
         header = self._pending_header
@@ -121,6 +128,18 @@ class CitationWriter:
         return (self._write(header) if header is not None else "") + self._close_run()
 
 
+WORD_JOINER = "\u2060"  # invisible, and joins nothing that was apart
+
+
+def not_a_marker(text: str) -> str:
+    """A quoted sentence's own "[2]" ("Press [2] on the keypad") with an invisible word joiner inside, so that no channel
+    or client takes it for the bot's citation marker and links it to source 2 (code is quoted as it is)."""
+    if "[" not in text:
+        return text
+    code = code_spans(text)
+    return MARKER.sub(lambda match: match[0] if any(a <= match.start() < b for a, b in code) else f"[{match[1]}{WORD_JOINER}]", text)
+
+
 def unwrapped(text: str) -> str:
     """A sentence on one line: the line breaks a text page wraps it over (with their indentation) become spaces."""
     return _WRAP.sub(" ", text) if "\n" in text else text
@@ -146,15 +165,23 @@ def write_cited(sentences: list[CitedSentence]) -> str:
     return "".join(writer.add(sentence) for sentence in sentences) + writer.finish()
 
 
+def _markers(text: str) -> list[re.Match]:
+    """The citation markers in the text: not "[1]" in code ("`args[1]`"), which the bot never writes a marker into."""
+    if "[" not in text:
+        return []
+    code = code_spans(text)
+    return [match for match in MARKER.finditer(text) if not any(start <= match.start() < end for start, end in code)]
+
+
 def cited_numbers(text: str) -> list[int]:
     """The source numbers an answer's markers name, in order of first mention."""
-    return list(dict.fromkeys(int(number) for number in MARKER.findall(text)))
+    return list(dict.fromkeys(int(match.group(1)) for match in _markers(text)))
 
 
 def citation_spans(text: str) -> Iterator[tuple[str, int | None]]:
     """The text cut into plain pieces and markers: ("Refunds take 5-7 days. ", None), ("[1]", 1), ..."""
     position = 0
-    for match in MARKER.finditer(text):
+    for match in _markers(text):
         if match.start() > position:
             yield text[position : match.start()], None
         yield match.group(0), int(match.group(1))

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-from supportbot.text.sentences import fenced_lines
+from supportbot.text.sentences import code_spans, fenced_lines
 
 _IMAGE_SOURCE = r"!\[[^\[\]\n]*\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)"
 # An image with one space beside it, and "[](url)", the link a linked image leaves.
@@ -57,15 +57,12 @@ def _inline(text: str, targets: dict[str, str]) -> str:
     return _REFERENCE.sub(inline, text)
 
 
-_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]*?[^`])\1(?!`)")
-
-
 def _outside_code_spans(line: str, read: Callable[[str], str]) -> str:
     """`read` applied to the line's text outside its code spans ("`args[1]`" is code, not a link)."""
     pieces, start = [], 0
-    for span in _CODE_SPAN.finditer(line):
-        pieces += [read(line[start : span.start()]), span[0]]
-        start = span.end()
+    for span_start, span_end in code_spans(line):
+        pieces += [read(line[start:span_start]), line[span_start:span_end]]
+        start = span_end
     return "".join([*pieces, read(line[start:])])
 
 

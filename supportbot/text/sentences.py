@@ -235,6 +235,22 @@ def fenced_lines(lines: list[str]) -> list[int]:
     return owners
 
 
+_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]*?[^`])\1(?!`)")  # inline code: "`Authorization`", "``a`b``"
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text is code, in order: its fenced code blocks' lines (fences included) and its inline code spans."""
+    spans, position = [], 0
+    lines = text.split("\n")
+    for line, owner in zip(lines, fenced_lines(lines), strict=True):
+        if owner >= 0:
+            spans.append((position, position + len(line) + 1))
+        else:
+            spans += [(position + span.start(), position + span.end()) for span in _CODE_SPAN.finditer(line)]
+        position += len(line) + 1
+    return spans
+
+
 def _blocks(text: str) -> list[tuple[int, int]]:
     """Spans of the text's blocks: a line break starts a new block unless the next line just continues a paragraph
     or a fenced code block (whose lines are code, whatever they look like: "# a comment", "- key: value")."""

@@ -107,3 +107,12 @@ def test_a_sentence_quoted_from_a_bold_span_over_two_sentences_shows_no_lone_mar
     assert write_cited([CitedSentence(first, 1)]) == "We match any lower price within 14 days. [1]"
     assert write_cited([CitedSentence(second, 1)]) == "Clearance items are excluded. Ask us to match it. [1]"
     assert write_cited([CitedSentence("Returns are **free**.", 1)]) == "Returns are **free**. [1]"
+
+
+def test_a_sources_own_bracketed_number_is_no_citation_marker():
+    # "Press [2] on the keypad" and code's "args[1]" were read as markers: source 2 was listed and linked as cited.
+    text = write_cited([CitedSentence("Press [2] on the keypad to reach returns.", 1), CitedSentence("```python\nprint(args[1])\n```", 1)])
+    assert cited_numbers(text) == [1]
+    assert [number for _, number in citation_spans(text) if number] == [1]
+    assert "Press [2\u2060] on the keypad" in text and "print(args[1])" in text  # shown as written: the joiner is invisible
+    assert cited_numbers("Run `cat list[3]` then ask. [2]") == [2]
