@@ -7,7 +7,6 @@ splitter handles every format.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,12 +21,10 @@ from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 from supportbot.retrieval.links import readable_links
 from supportbot.text.sentences import (
     CLOSING_PUNCTUATION,
-    delimiter_row,
     fenced_lines,
     is_code_block,
     is_heading_line,
     names_a_topic,
-    table_cells,
     with_regular_tables,
 )
 
@@ -198,105 +195,14 @@ def load_text(source: SourceFile) -> LoadResult:
     return LoadResult([SourceDocument(source.name, title, source.name, with_regular_tables(_marked_headings(text, title)), "text")])
 
 
-_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
-
-
-def _all_bold(cell) -> bool:
-    bold = cell.find(["strong", "b"])
-    return bold is not None and bold.get_text(" ", strip=True) == cell.get_text(" ", strip=True)
-
-
-def _table_row(element) -> tuple[str, bool]:
-    """A table row as a Markdown one ("| Standard | 5-7 days |", a cell on one line), and whether it is a header row:
-    all <th>, in a <thead>, or every cell in bold (as pages made without <th> mark theirs)."""
-    cells = element.find_all(["th", "td"])
-    texts = [" ".join(_SPACE_BEFORE_MARK.sub("", cell.get_text(" ", strip=True)).split()).replace("|", "/") for cell in cells]
-    header = all(cell.name == "th" for cell in cells) or element.find_parent("thead") is not None or all(map(_all_bold, cells))
-    return ("| " + " | ".join(texts) + " |" if any(texts) else ""), header
-
-
-def _text_outside_code(element):
-    """The element without the <pre> blocks inside it (a list item's code): each is a block of its own."""
-    if element.find("pre") is None:
-        return element
-    element = copy.copy(element)
-    for pre in element.find_all("pre"):
-        pre.decompose()
-    return element
-
-
-def _code_language(pre) -> str:
-    """The language a <pre> block names by the usual class ("language-bash", "lang-bash"), on itself or its <code>."""
-    for element in (pre, pre.find("code")):
-        for name in (element.get("class") or []) if element is not None else []:
-            if name.startswith(("language-", "lang-")):
-                return name.split("-", 1)[1]
-    return ""
-
-
-def _fenced(code: str, language: str) -> str:
-    """A Markdown code block, its fence longer than any run of backticks in the code."""
-    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
-    return f"{fence}{language}\n{code}\n{fence}"
-
-
-def _html_to_markdown(soup) -> str:
-    """Headings become Markdown headings (so the splitter keeps them); text blocks become paragraphs, a table a
-    Markdown table (its header row, of <th> cells, over the delimiter row), and a <pre> block a fenced code block
-    with its lines as they are, so they are read, split and quoted as a Markdown page's are."""
-    blocks: list[str] = []
-    body = soup.body or soup
-    table = None  # the <table> of the rows being added to the last block
-    for element in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "tr", "pre"]):
-        if element.name == "li" and element.find(["p", "li"]):
-            continue  # its inner blocks are visited on their own
-        if element.name == "p" and element.find_parent("li"):
-            continue
-        if element.name == "tr":
-            row, is_header = _table_row(element)
-            if not row:
-                continue
-            if table is not None and element.find_parent("table") is table:
-                blocks[-1] += "\n" + row
-            else:
-                table = element.find_parent("table")
-                # A table that names no columns gets a header of empty cells, as Markdown needs one (markdownify's way).
-                header = row if is_header else "|" + "  |" * len(table_cells(row))
-                blocks.append(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{row}"))
-            continue
-        table = None
-        if element.name == "pre":
-            if code := element.get_text().strip("\n"):
-                blocks.append(_fenced(code, _code_language(element)))
-            continue
-        # inline tags are joined with spaces: "by <strong>December 24</strong>." must not read "December 24 ."
-        text = _SPACE_BEFORE_MARK.sub("", _text_outside_code(element).get_text(" ", strip=True))
-        if not text:
-            continue
-        if element.name in ("h1", "h2", "h3", "h4"):
-            blocks.append("#" * int(element.name[1]) + " " + text)
-        elif element.name == "li":
-            blocks.append("- " + text)
-        else:
-            blocks.append(text)
-    return "\n\n".join(blocks)
-
-
-def _links_as_markdown(soup) -> None:
-    """Each link in the page's text written as a Markdown link, as a Markdown page's are read (retrieval/links.py);
-    not in headings (a chunk's headings are its context, not text to follow) nor in code."""
-    for anchor in soup.find_all("a", href=True):
-        text, target = anchor.get_text(" ", strip=True), anchor["href"].strip()
-        if text and target and not any(char.isspace() or char in "()" for char in target) and not anchor.find_parent(["pre", "h1", "h2", "h3", "h4"]):
-            anchor.replace_with(f"[{text.replace('[', '(').replace(']', ')')}]({target})")
-
-
 def load_html(source: SourceFile) -> LoadResult:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # here: only a build reading HTML pays for importing it
+
+    from supportbot.retrieval.html_reader import html_to_markdown, links_as_markdown
 
     soup = BeautifulSoup(read_utf8(source.path), "html.parser")
-    _links_as_markdown(soup)
-    markdown = _html_to_markdown(soup)
+    links_as_markdown(soup)
+    markdown = html_to_markdown(soup)
     title_tag = soup.title.get_text(strip=True) if soup.title else ""
     heading = _first_heading(markdown)
     # "Holiday shipping deadlines 2026 | Larkspur Goods Help Center" names the site as well: the page's own title

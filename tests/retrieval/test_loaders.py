@@ -119,6 +119,25 @@ class TestLoadFormats:
         assert "\nTimeout settings\nTimeout = 30\n" in text_document.text and "#" not in text_document.text, text_document.text
         assert text_document.title == "Config help"
 
+    def test_every_piece_of_an_html_pages_text_is_read_wherever_it_stands(self, tmp_path: Path):
+        # Only <p>, <li>, <h1>-<h4>, table rows and <pre> were read: a page writing its answers into <div>s, <details>
+        # or <dl>s was indexed empty, and a list item holding a <p> or a list of its own lost its text.
+        page = tmp_path / "faq.html"
+        page.write_text(
+            "<nav><a href='/'>Home</a></nav><h1>Shipping FAQ</h1><div>We ship from Columbus, Ohio.</div>"
+            "<details><summary>How long does delivery take?</summary><div>Standard delivery takes 5-7 business days.</div></details>"
+            "<dl><dt>Do you ship to Canada?</dt><dd>Yes, in 7-12 business days.</dd></dl>"
+            "<section>Written straight in, <b>bold</b> too.<script>track()</script></section><h5>Tip</h5><blockquote>Keep your receipt.</blockquote>"
+            "<ul><li><p>Returns are free.</p><p>Within 30 days.</p></li><li>Exchanges<ul><li>Once per item</li></ul></li></ul>",
+            encoding="utf-8",
+        )
+        (document,) = load_file(_source(page)).documents
+        assert document.text.split("\n\n") == [
+            "# Shipping FAQ", "We ship from Columbus, Ohio.", "How long does delivery take?", "Standard delivery takes 5-7 business days.",
+            "Do you ship to Canada?", "Yes, in 7-12 business days.", "Written straight in, bold too.", "##### Tip", "Keep your receipt.",
+            "- Returns are free.", "Within 30 days.", "- Exchanges", "- Once per item",
+        ]
+
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
         html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"
