@@ -18,6 +18,7 @@ import yaml
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.retrieval.inline_html import without_html
 from supportbot.retrieval.links import readable_links
 from supportbot.text.sentences import (
     CLOSING_PUNCTUATION,
@@ -135,6 +136,12 @@ def _first_heading(markdown: str) -> str:
     return ""
 
 
+def read_as_shown(markdown: str, url: str) -> str:
+    """Markdown (a page, an FAQ answer) as its reader sees it: its HTML read (retrieval/inline_html.py), each table
+    row written one way (a row of two cells reads as a row), its links as channels can show them (retrieval/links.py)."""
+    return readable_links(with_regular_tables(without_html(markdown)), url)
+
+
 def load_markdown(source: SourceFile) -> LoadResult:
     meta, body = _split_front_matter(read_utf8(source.path), source.path)
     title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
@@ -143,7 +150,7 @@ def load_markdown(source: SourceFile) -> LoadResult:
         doc_id=source.name,
         title=title,
         path=source.name,
-        text=readable_links(with_regular_tables(body), url),  # a row of two cells reads as a row; links as channels show them
+        text=read_as_shown(body, url),
         format="markdown",
         url=url,
         approved=bool(meta.get("approved", False)),
@@ -268,7 +275,7 @@ def load_faq(source: SourceFile) -> LoadResult:
                 doc_id=f"{source.name}#{item.entry_id}",
                 title=item.question,
                 path=source.name,
-                text=readable_links(with_regular_tables(item.answer), item.url),
+                text=read_as_shown(item.answer, item.url),
                 format="faq",
                 url=item.url,
                 question=item.question,

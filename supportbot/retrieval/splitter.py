@@ -23,10 +23,11 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
 # HTML titles without the site's name, a PDF's numbered section headings; 3: a plain-text file's first line is its
 # title only when it is not a sentence, so a one-line file is no longer indexed empty; 4: HTML tables as Markdown
-# tables, and a chunk starting inside a table starts with its header row; 5: a Markdown table's rows between edge
-# pipes, "Code | Meaning" read as a row, HTML's <pre> as code, spaces of every kind kept, links made readable and
-# images left out: retrieval/links.py), so that an index built before is re-embedded whole, not kept for unchanged
-# files.
+# tables, and a chunk starting inside a table starts with its header row; 5: pages read as their readers see them:
+# a Markdown table's rows written one way ("Code | Meaning" read as a row), the HTML in a Markdown page read
+# (retrieval/inline_html.py), every piece of an HTML page's text read and its <pre> as code
+# (retrieval/html_reader.py), spaces of every kind kept, links made readable and images left out
+# (retrieval/links.py)), so that an index built before is re-embedded whole, not kept for unchanged files.
 READER_VERSION = 5
 
 

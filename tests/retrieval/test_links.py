@@ -77,3 +77,23 @@ def test_an_html_pages_links_are_read_as_a_markdown_pages_are(tmp_path: Path):
         "# Refunds\n\nSteps are in [Start a return](https://help.example.com/start). Or write to us (help@example.com).\n\n"
         "|  |  |\n| --- | --- |\n| [Rates](https://example.com/rates) | $5 |"
     ), document.text
+
+
+def test_html_in_a_markdown_page_or_an_faq_answer_is_read_as_a_browser_shows_it(tmp_path: Path):
+    # Quoted as written, every channel showed the tags, and a comment no reader of the page sees reached customers.
+    page = tmp_path / "refunds.md"
+    page.write_text(
+        "# Refunds\n\n<!-- legal says 10 days: do not publish -->\nRefunds take 5-7 days. Press <kbd>Ctrl</kbd>+<kbd>P</kbd> to print"
+        " a label.\n\n| Plan | Notes |\n| --- | --- |\n| Team | Up to 5 seats<br>Billed yearly |\n\nWrite `<br>` for a break.\n",
+        encoding="utf-8",
+    )
+    faq = tmp_path / "faq.jsonl"
+    entry = {"question": "Can I get cash back?", "answer": "<p>No, refunds go to the <b>original payment method</b>.</p><p>See <a href='https://help.example.com/refunds'>refunds</a> &amp; credit.</p>"}
+    faq.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    (document,) = load_file(SourceFile(page, "refunds.md")).documents
+    assert document.text == (
+        "# Refunds\n\nRefunds take 5-7 days. Press Ctrl+P to print a label.\n\n| Plan | Notes |\n| --- | --- |\n"
+        "| Team | Up to 5 seats Billed yearly |\n\nWrite `<br>` for a break."
+    ), document.text
+    (answer,) = load_file(SourceFile(faq, "faq.jsonl")).documents
+    assert answer.text == "No, refunds go to the **original payment method**.\n\nSee [refunds](https://help.example.com/refunds) & credit."
