@@ -16,13 +16,13 @@ fenced code block with its lines as they are, and a link a Markdown link.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from supportbot.text.sentences import delimiter_row, table_cells
 
-_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[.,;:!?)])|(?<=\()\s+")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LEFT_OUT = frozenset({"script", "style", "noscript", "template", "nav", "svg", "button", "select", "head", "iframe", "object"})
 _INLINE = frozenset(
@@ -34,13 +34,47 @@ _INLINE = frozenset(
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
+def _strings(piece) -> list[str]:
+    """The text a browser shows of a piece: its strings, not those of a left-out tag in it; a <br> a space."""
+    if isinstance(piece, NavigableString):
+        return [] if isinstance(piece, _NOT_TEXT) else [str(piece)]
+    if piece.name in _LEFT_OUT:
+        return []
+    if piece.name == "br":
+        return [" "]
+    if piece.name == "code":
+        code = piece.get_text()
+        return [f"`{code}`" if code.strip() and "`" not in code else code]  # as a Markdown page writes it
+    found = []
+    for node in piece.descendants:
+        if isinstance(node, Tag) and node.name == "br":
+            found.append(" ")
+        elif isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT) and not _left_out(node, piece):
+            found.append(str(node))
+    return found
+
+
+def _left_out(node: NavigableString, within: Tag) -> bool:
+    """Whether a string stands in a left-out tag (a <button>, a <script>) inside `within`."""
+    parent = node.parent
+    while parent is not None and parent is not within:
+        if parent.name in _LEFT_OUT:
+            return True
+        parent = parent.parent
+    return False
+
+
 def _text(pieces: list) -> str:
-    """Inline pieces joined as a line of text: inline tags with spaces ("by <strong>December 24</strong>." must not
-    read "December 24 ."), and no space before a closing mark."""
-    words = []
-    for piece in pieces:
-        words.append(piece.get_text(" ", strip=True) if isinstance(piece, Tag) else str(piece).strip())
-    return _SPACE_BEFORE_MARK.sub("", " ".join(word for word in words if word))
+    """Inline pieces as the line of text a browser shows: their strings as written ("un<b>believ</b>able" is one
+    word, "by <strong>December 24</strong>." no space before its full stop), each run of white space one space."""
+    return " ".join("".join(text for piece in pieces for text in _strings(piece)).split())
+
+
+def _cell_text(cell: Tag) -> str:
+    """A cell's own text: not that of a cell left unclosed after it ("<td>a<td>b", which the parser nests), nor of a
+    table inside it."""
+    own = [node for node in cell.descendants if isinstance(node, NavigableString) and node.find_parent(["td", "th"]) is cell]
+    return _text([node for node in own if not _left_out(node, cell)])
 
 
 def _all_bold(cell: Tag) -> bool:
@@ -51,8 +85,8 @@ def _all_bold(cell: Tag) -> bool:
 def _table_row(element: Tag) -> tuple[str, bool]:
     """A table row as a Markdown one ("| Standard | 5-7 days |", a cell on one line), and whether it is a header row:
     all <th>, in a <thead>, or every cell in bold (as pages made without <th> mark theirs)."""
-    cells = element.find_all(["th", "td"])
-    texts = [" ".join(_SPACE_BEFORE_MARK.sub("", cell.get_text(" ", strip=True)).split()).replace("|", "/") for cell in cells]
+    cells = [cell for cell in element.find_all(["th", "td"]) if cell.find_parent("tr") is element]  # not a nested table's
+    texts = [_cell_text(cell).replace("|", "/") for cell in cells]
     header = all(cell.name == "th" for cell in cells) or element.find_parent("thead") is not None or all(map(_all_bold, cells))
     return ("| " + " | ".join(texts) + " |" if any(texts) else ""), header
 
@@ -77,7 +111,7 @@ def links_as_markdown(soup: BeautifulSoup) -> None:
     not in headings (a chunk's headings are its context, not text to follow) nor in code."""
     for anchor in soup.find_all("a", href=True):
         text, target = anchor.get_text(" ", strip=True), anchor["href"].strip()
-        if text and target and not any(char.isspace() or char in "()" for char in target) and not anchor.find_parent(["pre", *_HEADINGS]):
+        if text and target and not any(char.isspace() or char in "()" for char in target) and not anchor.find_parent(["pre", "code", *_HEADINGS]):
             anchor.replace_with(f"[{text.replace('[', '(').replace(']', ')')}]({target})")
 
 
@@ -89,52 +123,62 @@ class _Reader:
         self._table: Tag | None = None  # the <table> whose rows are being added to the last block
 
     def read(self, children) -> None:
-        """An element's children: each run of text and inline tags between their blocks is a paragraph."""
-        run: list = []
-        for child in children:
-            if isinstance(child, _NOT_TEXT) or (isinstance(child, Tag) and child.name in _LEFT_OUT):
+        """An element's children: each run of text and inline tags between their blocks is a paragraph. Walked with a
+        stack of its own, not by recursion: a parser nests unclosed tags ("<p>x. " six hundred times) as deep as they go."""
+        stack: list[tuple[Iterator, list]] = [(iter(children), [])]
+        while stack:
+            children_left, run = stack[-1]
+            child = next(children_left, None)
+            if child is None:
+                self._add(_text(run))
+                stack.pop()
+            elif isinstance(child, _NOT_TEXT) or (isinstance(child, Tag) and child.name in _LEFT_OUT):
                 continue
-            if isinstance(child, NavigableString) or child.name in _INLINE:
+            elif isinstance(child, NavigableString) or child.name in _INLINE:
                 run.append(child)
-                continue
-            self._add(_text(run))
-            run = []
-            self._block(child)
-        self._add(_text(run))
+            else:
+                self._add(_text(run))
+                run.clear()
+                if (inside := self._block(child)) is not None:
+                    stack.append((iter(inside), []))
 
     def _add(self, text: str, prefix: str = "") -> None:
         if text:
             self.blocks.append(prefix + text)
             self._table = None
 
-    def _block(self, element: Tag) -> None:
+    def _block(self, element: Tag) -> list | None:
+        """Writes a block; returns the children still to read as blocks of their own (a <div>'s, a list item's after
+        its text), or None."""
         name = element.name
         if name == "tr":
             self._row(element)
-        elif name in _HEADINGS:
+            return [row for row in element.find_all("tr") if row.find_parent("tr") is element]  # rows left unclosed in it
+        if name in _HEADINGS:
             self._add(_text([element]), "#" * _HEADINGS[name] + " ")
-        elif name == "pre":
+            return None
+        if name == "pre":
+            for line_break in element.find_all("br"):
+                line_break.replace_with("\n")
             if code := element.get_text().strip("\n"):
                 self.blocks.append(_fenced(code, _code_language(element)))
                 self._table = None
-        elif name == "li":
-            self._item(element)
-        elif any(isinstance(child, Tag) and child.name not in _INLINE | _LEFT_OUT for child in element.children):
-            self.read(element.children)  # a <div>, <section>, <details>, <dl>, <blockquote>, a table's body: its blocks
-        else:
-            self._add(_text([element]))  # a <p>, <dt>, <dd>, <summary>, or a <div> of text alone
+            return None
+        if name == "li":
+            return self._item(element)
+        return list(element.children)  # a <p>, <div>, <section>, <details>, <dl>, <blockquote>, a table's body
 
-    def _item(self, item: Tag) -> None:
+    def _item(self, item: Tag) -> list:
         """A list item as "- its text": the text before its first block, or else its first paragraph's; what follows
-        (more paragraphs, a list of its own, code) is read after it."""
+        (more paragraphs, a list of its own, code) is left to read after it."""
         children = [child for child in item.children if not isinstance(child, _NOT_TEXT)]
         run: list = []
         while children and (isinstance(children[0], NavigableString) or children[0].name in _INLINE):
             run.append(children.pop(0))
-        if not _text(run) and children and children[0].name == "p":
+        if not _text(run) and children and children[0].name in ("p", "div") and not _blocks_in(children[0]):
             run = [children.pop(0)]
         self._add(_text(run), "- ")
-        self.read(children)
+        return children
 
     def _row(self, row: Tag) -> None:
         text, is_header = _table_row(row)
@@ -150,8 +194,12 @@ class _Reader:
         self.blocks.append(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{text}"))
 
 
+def _blocks_in(element: Tag) -> bool:
+    return any(isinstance(child, Tag) and child.name not in _INLINE | _LEFT_OUT for child in element.children)
+
+
 def html_to_markdown(soup: BeautifulSoup) -> str:
-    """The page's body as Markdown (module docstring)."""
+    """The page as Markdown (module docstring): all of it, what a parser left after </body> too; <head> is left out."""
     reader = _Reader()
-    reader.read((soup.body or soup).children)
+    reader.read(soup.children)
     return "\n\n".join(reader.blocks)

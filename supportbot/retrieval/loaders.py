@@ -97,9 +97,11 @@ def discover_files(references: list[str]) -> list[SourceFile]:
 
 
 def read_utf8(path: Path) -> str:
-    """The file's text, or a DocumentError that says how to fix an encoding or read problem."""
+    """The file's text, or a DocumentError that says how to fix an encoding or read problem. A byte-order mark is
+    left out (it hid a page's front matter) and Windows' or old Macs' line ends are "\n" (a "\r" before it kept a
+    table's delimiter row from being read as one)."""
     try:
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
         raise DocumentError(
             f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start}); re-save it as UTF-8"
@@ -294,3 +296,5 @@ def load_file(source: SourceFile) -> LoadResult:
         return LOADERS[SUFFIX_FORMATS[source.path.suffix.lower()]](source)
     except DocumentError as error:
         return LoadResult(warnings=[f"skipped {error}"])
+    except RecursionError:  # a page nested deeper than Python's stack (thousands of unclosed tags): the rest is read
+        return LoadResult(warnings=[f"skipped {source.path}: nested too deeply to read; check its HTML for unclosed tags"])

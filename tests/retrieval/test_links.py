@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from supportbot.retrieval.inline_html import without_html
 from supportbot.retrieval.links import readable_links
 from supportbot.retrieval.loaders import SourceFile, load_file
 
@@ -97,3 +98,17 @@ def test_html_in_a_markdown_page_or_an_faq_answer_is_read_as_a_browser_shows_it(
     ), document.text
     (answer,) = load_file(SourceFile(faq, "faq.jsonl")).documents
     assert answer.text == "No, refunds go to the **original payment method**.\n\nSee [refunds](https://help.example.com/refunds) & credit."
+
+
+def test_html_in_markdown_that_a_browser_hides_or_draws_is_hidden_or_drawn():
+    # A comment holding code or never closed, a script, a <table> (read as "PlanPriceBasic$5"), a heading, and an
+    # entity-like "&region" in a link ("®ion" once the page held a tag).
+    text = (
+        "Refunds take 5 days.<!-- TODO: rename `old_name` -->\n<!-- draft:\n```\nsecret\n```\n-->\n<h2>Plans</h2>\n"
+        "<table><tr><th>Plan</th><th>Price</th></tr><tr><td>Basic</td><td>$5</td></tr></table>\n<script>track()</script>"
+        "See [portal](https://x.example/?a=1&region=eu) &amp; <code>a`b</code>.\n<!-- never closed\nhidden"
+    )
+    assert without_html(text) == (
+        "Refunds take 5 days.\n\n## Plans\n\n| Plan | Price |\n| --- | --- |\n| Basic | $5 |\n\n"
+        "See [portal](https://x.example/?a=1&region=eu) & `` a`b ``."
+    )

@@ -138,6 +138,33 @@ class TestLoadFormats:
             "- Returns are free.", "Within 30 days.", "- Exchanges", "- Once per item",
         ]
 
+    @pytest.mark.parametrize(
+        ("html", "read"),
+        [
+            ("<p>x. " * 600, "\n\n".join(["x."] * 600)),  # nested 600 deep by the parser: the whole build died
+            ("<table><tr><th>Plan<th>Price</tr><tr><td>Basic<td>$5</tr></table>", "| Plan | Price |\n| --- | --- |\n| Basic | $5 |"),
+            ("<table><tr><td>a</td><tr><td>b</td></table>", "|  |\n| --- |\n| a |\n| b |"),  # was the one row "| a | b |"
+            ("<p>Edit the .env file, type :wq to quit.</p>", "Edit the .env file, type :wq to quit."),  # was "the.env", "type:wq"
+            ("<pre>line1<br>line2</pre>", "```\nline1\nline2\n```"),
+            ("<div>Intro <nav>Home About</nav></div><p>Click <button>OK</button> now</p>", "Intro\n\nClick now"),
+            ("<html><head><title>Site</title></head>Hello</html><p>after</p>", "Hello\n\nafter"),
+            ("<h2>Shipping\n   times</h2><p>un<b>believ</b>able, run <code>make</code>.</p>", "## Shipping times\n\nunbelievable, run `make`."),
+        ],
+        ids=["unclosed-600", "unclosed-cells", "unclosed-row", "marks-in-words", "br-in-pre", "nav-and-buttons", "outside-body", "whitespace"],
+    )
+    def test_an_html_page_is_read_as_a_browser_shows_it(self, tmp_path: Path, html: str, read: str):
+        page = tmp_path / "page.html"
+        page.write_text(html, encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        assert document.text == read
+
+    def test_a_byte_order_mark_and_windows_line_ends_are_read_past(self, tmp_path: Path):
+        # The mark hid the front matter (indexed as text, its url lost); "\r" kept a delimiter row from being one.
+        page = tmp_path / "codes.md"
+        page.write_bytes("\ufeff---\r\ntitle: Codes\r\nurl: https://help.example.com/codes\r\n---\r\nCode | Meaning\r\n---|---\r\nE12 | Hot\r\n".encode())
+        (document,) = load_file(_source(page)).documents
+        assert (document.title, document.url, document.text.strip()) == ("Codes", "https://help.example.com/codes", "| Code | Meaning |\n| --- | --- |\n| E12 | Hot |")
+
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
         html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"
