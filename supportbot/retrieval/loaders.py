@@ -141,6 +141,7 @@ def _first_heading(markdown: str) -> str:
 def read_as_shown(markdown: str, url: str) -> str:
     """Markdown (a page, an FAQ answer) as its reader sees it: its HTML read (retrieval/inline_html.py), each table
     row written one way (a row of two cells reads as a row), its links as channels can show them (retrieval/links.py)."""
+    markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")  # an FAQ answer's line ends, as a file's are read
     return readable_links(with_regular_tables(without_html(markdown)), url)
 
 

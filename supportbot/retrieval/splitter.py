@@ -4,15 +4,18 @@ LangChain's Markdown header splitter cuts at headings and records them; the recu
 cuts long sections by paragraphs, lines and words, counting length with the embedder's tokenizer.
 A chunk that starts inside a table is given the table's header row (and delimiter row) first: its
 rows' cells mean something only under their columns' names, for the embedder and for an answer
-quoting a row (a few tokens over `chunk_tokens`).
+quoting a row (a few tokens over `chunk_tokens`); one that starts inside a fenced code block is
+given its opening fence, so that its lines are read and quoted as code.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
@@ -68,7 +71,7 @@ class DocumentSplitter:
 
     def _pieces(self, text: str, document: SourceDocument) -> list[str]:
         # Approved text is kept whole so the bot can quote it word for word (see bot/approved.py).
-        return [text] if document.approved else with_table_headers(text, self._recursive.split_text(text))
+        return [text] if document.approved else with_openings(text, self._recursive.split_text(text))
 
     def split(self, document: SourceDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -93,34 +96,48 @@ class DocumentSplitter:
         return chunks
 
 
-# LangChain's header splitter strips every line and drops what str.isprintable calls unprintable, tabs and no-break
-# spaces among them (langchain-ai/langchain#20823, #40071): "Hub&nbsp;7" became "Hub7", "Name<tab>Price" "NamePrice",
-# and code lost its indentation. So a code line's spaces and tabs travel through it as these (printable, not spaces).
-_CODE_SPACE, _CODE_TAB = "\u2800", "\u2409"  # Braille blank, the symbol for a tab
+# LangChain's header splitter strips every line, drops what str.isprintable calls unprintable (tabs, no-break spaces,
+# the joiners of Persian words and emoji) and reads any line opening with "#" as a heading, code's comments too
+# (langchain-ai/langchain#20823, #40071): "Hub&nbsp;7" became "Hub7", "Name<tab>Price" "NamePrice", code lost its
+# indentation, and "# install" in a block it did not see as one (fenced with four backticks, or indented) became a
+# heading. So these characters travel through it as printable symbols no help center writes, and come back after.
+_CODE_SPACE, _CODE_TAB, _CODE_HASH, _CODE_NO_BREAK = "\u2800", "\u2409", "\u2403", "\u2422"
+_JOINERS = {"\u200c": "\u2405", "\u200d": "\u2404"}  # zero-width non-joiner ("می‌خواهم") and joiner (👨‍👩‍👧)
+_PLACEHOLDERS = {_CODE_SPACE: " ", _CODE_TAB: "\t", _CODE_HASH: "#", _CODE_NO_BREAK: "\u00a0", **{v: k for k, v in _JOINERS.items()}}
 _LEADING_SPACES = re.compile(r"^ +")
+_INDENTED_HASH = re.compile(r"^((?: {4,}|\t)[ \t]*)#")  # four spaces in, "#" opens no heading (CommonMark)
 
 
 def _is_space(char: str) -> bool:
     return char == "\t" or (char != " " and unicodedata.category(char) == "Zs")
 
 
+def _code_line(line: str) -> str:
+    line = _LEADING_SPACES.sub(lambda spaces: _CODE_SPACE * len(spaces[0]), line).replace("\t", _CODE_TAB).replace("\u00a0", _CODE_NO_BREAK)
+    return line.replace("#", _CODE_HASH, 1) if line.lstrip(_CODE_SPACE + _CODE_TAB).startswith("#") else line
+
+
 def guarded(text: str) -> str:
     """The text as it can pass LangChain's header splitter (`unguarded` gives it back): a space of another kind (no-break,
-    thin) or a tab outside code is a plain space, as it separates words; a code line keeps its indentation and tabs."""
-    if _CODE_SPACE in text or _CODE_TAB in text:  # not told apart from the text's own: left to LangChain
+    thin) or a tab outside code is a plain space, as it separates words; a code line keeps its indentation, tabs and
+    comments; the joiners are kept everywhere."""
+    if any(placeholder in text for placeholder in _PLACEHOLDERS):  # not told apart from the text's own: left to LangChain
         return text
     lines = text.split("\n")
     for number, owner in enumerate(fenced_lines(lines)):
         line = lines[number]
         if owner >= 0:
-            lines[number] = _LEADING_SPACES.sub(lambda spaces: _CODE_SPACE * len(spaces[0]), line).replace("\t", _CODE_TAB)
-        elif any(_is_space(char) for char in line):
-            lines[number] = "".join(" " if _is_space(char) else char for char in line)
+            line = _code_line(line)
+        else:
+            if any(_is_space(char) for char in line):
+                line = "".join(" " if _is_space(char) else char for char in line)
+            line = _INDENTED_HASH.sub(lambda indented: indented[1] + _CODE_HASH, line)
+        lines[number] = "".join(_JOINERS.get(char, char) for char in line) if "\u200c" in line or "\u200d" in line else line
     return "\n".join(lines)
 
 
 def unguarded(text: str) -> str:
-    return text.replace(_CODE_SPACE, " ").replace(_CODE_TAB, "\t") if _CODE_SPACE in text or _CODE_TAB in text else text
+    return "".join(_PLACEHOLDERS.get(char, char) for char in text) if any(p in text for p in _PLACEHOLDERS) else text
 
 
 def _header_above(lines: list[str], row: int) -> str:
@@ -131,22 +148,25 @@ def _header_above(lines: list[str], row: int) -> str:
     return lines[above - 1].strip() if above > 0 and opens_table(lines[above - 1], lines[above]) else ""
 
 
-def with_table_headers(text: str, pieces: list[str]) -> list[str]:
-    """The pieces, each that starts with a body row of a Markdown table under the table's header and delimiter rows."""
+def with_openings(text: str, pieces: list[str]) -> list[str]:
+    """The pieces, each that starts inside a Markdown table under the table's header and delimiter rows, and each that
+    starts inside a fenced code block under its opening fence, its first line as far in as it stands: cut off from
+    them, rows' cells mean nothing and code reads as prose (a chunk of code was quoted as a list item)."""
     lines = text.split("\n")
-    starts = {}  # where each line starts in the text
-    offset = 0
-    for number, line in enumerate(lines):
-        starts[offset] = number
-        offset += len(line) + 1
+    line_starts = list(accumulate([0, *(len(line) + 1 for line in lines[:-1])]))
+    owners = fenced_lines(lines)
     result, searched = [], 0
     for piece in pieces:
         begins = piece.lstrip()
         at = text.find(begins, searched)
         searched = max(searched, at)
-        if at < 0 or at not in starts or not is_table_row(begins.split("\n", 1)[0]):
+        number = bisect_right(line_starts, at) - 1
+        if at < 0 or text[line_starts[number] : at].strip():
+            result.append(piece)  # not found, or it starts mid-line
+        elif number and owners[number] >= 0 and owners[number - 1] == owners[number]:
+            result.append(f"{lines[owners.index(owners[number])].strip()}\n{text[line_starts[number] : at]}{begins}")
+        elif is_table_row(begins.split("\n", 1)[0]) and (header := _header_above(lines, number)):
+            result.append(f"{header}\n{delimiter_row(header)}\n{begins}")
+        else:
             result.append(piece)
-            continue
-        header = _header_above(lines, starts[at])
-        result.append(f"{header}\n{delimiter_row(header)}\n{begins}" if header else piece)
     return result

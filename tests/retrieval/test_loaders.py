@@ -165,6 +165,19 @@ class TestLoadFormats:
         (document,) = load_file(_source(page)).documents
         assert (document.title, document.url, document.text.strip()) == ("Codes", "https://help.example.com/codes", "| Code | Meaning |\n| --- | --- |\n| E12 | Hot |")
 
+    def test_a_chunk_that_starts_inside_code_starts_with_its_fence_and_no_comment_is_a_heading(self, tmp_path: Path):
+        # Cut off from its fence, a chunk of code was quoted as a prose list item, its first line moved left; a "#"
+        # comment in a block fenced with four backticks (or indented) became a heading over the rest of the page.
+        functions = "\n".join(f"def tier_{n}(x):\n    return x * {n}  # tier {n}" for n in range(30))
+        page = tmp_path / "tiers.md"
+        page.write_text(f"# Tiers\n\n```python\n{functions}\n```\n\n````\n```bash\n# install\npip install x\n```\n````\n\nDone.\n", encoding="utf-8")
+        (document,) = load_file(_source(page)).documents
+        chunks = DocumentSplitter(ChunkingSettings(60, 0), lambda text: len(text.split())).split(document)
+        in_code = [chunk.text for chunk in chunks if "tier_" in chunk.text]
+        assert len(in_code) > 2 and all(text.startswith("```python\n") for text in in_code), in_code
+        assert all(f"\n    return x * {n}  # tier {n}" in "\n".join(in_code) for n in range(30))  # indented, every line
+        assert {chunk.headings for chunk in chunks} == {()}, {chunk.headings for chunk in chunks}
+
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
         html = "<title>Holiday deadlines | Example Help Center</title><h1>Holiday deadlines</h1><p>Order by <b>Dec 14</b>.</p>"
