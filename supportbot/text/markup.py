@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from supportbot.text.sentences import (
+    code_spans,
     fenced_lines,
     is_code_block,
     is_delimiter_row,
@@ -26,6 +28,18 @@ from supportbot.text.sentences import (
 
 BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def outside_code(text: str, transform: Callable[[str], str]) -> str:
+    """`transform` applied to the text outside its code (code blocks, inline code): "z = x**2" and "`**kwargs`" are code,
+    not bold, and a code line of dashes is no table's delimiter row."""
+    if "`" not in text and "~~~" not in text:
+        return transform(text)
+    pieces, start = [], 0
+    for code_start, code_end in code_spans(text):
+        pieces += [transform(text[start:code_start]), text[code_start:code_end]]
+        start = code_end
+    return "".join([*pieces, transform(text[start:])])
 
 
 def _names_nothing(row: str) -> bool:
@@ -39,7 +53,8 @@ def without_delimiter_rows(text: str) -> str:
     if "---" not in text:
         return text
     lines = text.split("\n")
-    return "\n".join(line for line in lines if not is_delimiter_row(line) and not _names_nothing(line))
+    kept = [line for line, owner in zip(lines, fenced_lines(lines), strict=True) if owner >= 0 or not (is_delimiter_row(line) or _names_nothing(line))]
+    return "\n".join(kept)
 
 
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
@@ -65,8 +80,9 @@ def as_aligned_tables(text: str) -> str:
     if "---" not in text:
         return text
     lines, shown, number = text.split("\n"), [], 0
+    code = fenced_lines(lines)
     while number < len(lines):
-        if number + 1 < len(lines) and opens_table(lines[number], lines[number + 1]):
+        if number + 1 < len(lines) and code[number] < 0 and opens_table(lines[number], lines[number + 1]):
             end = number + 2
             while end < len(lines) and is_table_row(lines[end]):
                 end += 1
@@ -80,12 +96,12 @@ def as_aligned_tables(text: str) -> str:
 
 def as_slack_links(text: str) -> str:
     """`[text](url)` as Slack mrkdwn's `<url|text>` (on text already escaped for mrkdwn); anything else unchanged."""
-    return _LINK.sub(lambda link: f"<{link[2]}|{link[1].replace('|', '/')}>", text)
+    return outside_code(text, lambda prose: _LINK.sub(lambda link: f"<{link[2]}|{link[1].replace('|', '/')}>", prose))
 
 
 def as_plain_links(text: str) -> str:
     """`[text](url)` as "text (url)", for a terminal."""
-    return _LINK.sub(r"\1 (\2)", text)
+    return outside_code(text, lambda prose: _LINK.sub(r"\1 (\2)", prose))
 
 
 def as_slack_code(text: str) -> str:
@@ -105,15 +121,17 @@ def as_slack_code(text: str) -> str:
 
 def as_slack_bold(text: str) -> str:
     """`**bold**` as Slack mrkdwn's `*bold*`; anything else unchanged."""
-    return _BOLD.sub(r"*\1*", text)
+    return outside_code(text, lambda prose: _BOLD.sub(r"*\1*", prose))
 
 
 def with_bold_paired(text: str) -> str:
     """The text, or without its bold marks where one of a pair is not in it: a bold span over two sentences ("**We
     match any price. Clearance is excluded.** Ask us.") quoted in part left a lone "**" every channel shows."""
-    return text if text.count(BOLD_MARK) % 2 == 0 else without_bold_marks(text)
+    marks = []
+    outside_code(text, lambda prose: marks.append(prose.count(BOLD_MARK)) or prose)
+    return text if sum(marks) % 2 == 0 else without_bold_marks(text)
 
 
 def without_bold_marks(text: str) -> str:
     """The text with every `**` removed: a piece of a streamed answer may hold one mark of a pair, so none is kept."""
-    return text.replace(BOLD_MARK, "")
+    return outside_code(text, lambda prose: prose.replace(BOLD_MARK, "")) if BOLD_MARK in text else text

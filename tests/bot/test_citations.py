@@ -107,6 +107,7 @@ def test_a_sentence_quoted_from_a_bold_span_over_two_sentences_shows_no_lone_mar
     assert write_cited([CitedSentence(first, 1)]) == "We match any lower price within 14 days. [1]"
     assert write_cited([CitedSentence(second, 1)]) == "Clearance items are excluded. Ask us to match it. [1]"
     assert write_cited([CitedSentence("Returns are **free**.", 1)]) == "Returns are **free**. [1]"
+    assert write_cited([CitedSentence("Pass options as `**kwargs` to the call.", 1)]) == "Pass options as `**kwargs` to the call. [1]"
 
 
 def test_a_sources_own_bracketed_number_is_no_citation_marker():
