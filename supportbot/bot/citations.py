@@ -18,6 +18,7 @@ its closing fence (on that line it would be read as code).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -133,11 +134,11 @@ WORD_JOINER = "\u2060"  # invisible, and joins nothing that was apart
 
 def not_a_marker(text: str) -> str:
     """A quoted sentence's own "[2]" ("Press [2] on the keypad") with an invisible word joiner inside, so that no channel
-    or client takes it for the bot's citation marker and links it to source 2 (code is quoted as it is)."""
+    or client takes it for the bot's citation marker and links it to source 2 (code and link addresses as they are)."""
     if "[" not in text:
         return text
-    code = code_spans(text)
-    return MARKER.sub(lambda match: match[0] if any(a <= match.start() < b for a, b in code) else f"[{match[1]}{WORD_JOINER}]", text)
+    spans = _not_markers(text)
+    return MARKER.sub(lambda match: match[0] if _inside(spans, match.start()) else f"[{match[1]}{WORD_JOINER}]", text)
 
 
 def unwrapped(text: str) -> str:
@@ -165,12 +166,25 @@ def write_cited(sentences: list[CitedSentence]) -> str:
     return "".join(writer.add(sentence) for sentence in sentences) + writer.finish()
 
 
+_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
+
+
+def _not_markers(text: str) -> list[tuple[int, int]]:
+    """Where a "[1]" is never the bot's marker, in order: code ("`args[1]`") and a link's address ("?tags[1]=a")."""
+    return sorted([*code_spans(text), *(match.span() for match in _LINK_TARGET.finditer(text))])
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    at = bisect_right(spans, (position, float("inf"))) - 1  # the last span starting at or before it
+    return at >= 0 and spans[at][0] <= position < spans[at][1]
+
+
 def _markers(text: str) -> list[re.Match]:
-    """The citation markers in the text: not "[1]" in code ("`args[1]`"), which the bot never writes a marker into."""
+    """The citation markers in the text: not a "[1]" in code or a link's address, which the bot never writes one into."""
     if "[" not in text:
         return []
-    code = code_spans(text)
-    return [match for match in MARKER.finditer(text) if not any(start <= match.start() < end for start, end in code)]
+    spans = _not_markers(text)
+    return [match for match in MARKER.finditer(text) if not _inside(spans, match.start())]
 
 
 def cited_numbers(text: str) -> list[int]:

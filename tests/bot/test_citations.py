@@ -117,3 +117,5 @@ def test_a_sources_own_bracketed_number_is_no_citation_marker():
     assert [number for _, number in citation_spans(text) if number] == [1]
     assert "Press [2\u2060] on the keypad" in text and "print(args[1])" in text  # shown as written: the joiner is invisible
     assert cited_numbers("Run `cat list[3]` then ask. [2]") == [2]
+    linked = write_cited([CitedSentence("See [tagged orders](https://x.example/?tags[1]=gift).", 1)])
+    assert "(https://x.example/?tags[1]=gift)" in linked and cited_numbers(linked) == [1]  # the address as written

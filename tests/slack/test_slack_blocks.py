@@ -85,3 +85,10 @@ def test_a_long_answer_is_cut_into_sections_at_line_ends_its_code_closed_and_ope
     assert all(text.count("```") == 2 for text in sections), [text.count("```") for text in sections]
     shown = [line for text in sections for line in text.split("\n") if line != "```"]
     assert shown == ["Run:", "", *(blocks.escape(line) for line in lines), "[1]"]
+
+
+def test_a_line_longer_than_a_section_is_cut_within_the_limit_and_never_inside_an_entity():
+    # Searching for a link's "<" ran past the limit (a 5,001-character section Slack rejects).
+    assert all(len(text) <= blocks.SECTION_LIMIT for text in blocks.section_texts("a" * 5000 + " <https://x.example|[1]>"))
+    line = " ".join(["fish &amp; chips"] * 400)
+    assert all(not text.endswith("&") and not text.startswith("amp;") for text in blocks.section_texts(line))

@@ -49,13 +49,18 @@ def link_citations(text: str, sources: Sequence[Source]) -> str:
 
 
 def _cut(line: str, limit: int) -> list[str]:
-    """A line too long for a section in parts of at most `limit`, each cut at a space, never inside "<url|text>"."""
+    """A line too long for a section in parts of at most `limit`, each cut at a space, never inside a "<url|text>" link
+    or an "&amp;"."""
     parts = []
     while len(line) > limit:
-        cut = line.rfind(" ", 0, limit)
-        if (opened := line.rfind("<", 0, cut)) > line.rfind(">", 0, cut):
-            cut = opened  # inside a link: before it
+        cut = line.rfind(" ", 1, limit)
         cut = cut if cut > 0 else limit
+        opened = line.rfind("<", 0, cut)
+        if opened > line.rfind(">", 0, cut) and opened > 0:
+            cut = opened  # inside a link: before it
+        entity = line.rfind("&", max(cut - 8, 0), cut)
+        if entity > 0 and ";" not in line[entity:cut]:
+            cut = entity  # inside "&amp;": before it
         parts.append(line[:cut])
         line = line[cut:].lstrip(" ")
     return [*parts, line]
