@@ -235,7 +235,7 @@ def fenced_lines(lines: list[str]) -> list[int]:
     return owners
 
 
-_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]*?[^`])\1(?!`)")  # inline code: "`Authorization`", "``a`b``"
+_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]{0,2000}?[^`])\1(?!`)")  # inline code: "`Authorization`", "``a`b``"
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
