@@ -151,9 +151,9 @@ def cited_whole(text: str, number: int) -> str:
     the last cell of a table it ends with, on the line after a code block it ends with (closed first where its chunk
     cut it off), else after a space."""
     lines = text.rstrip().split("\n")
-    block = fenced_lines(lines)[-1]
-    if block >= 0:
-        start = fenced_lines(lines).index(block)
+    owners = fenced_lines(lines)
+    if owners[-1] >= 0:
+        start = owners.index(owners[-1])
         return "\n".join([*lines[:start], closed_code_block("\n".join(lines[start:]))]) + "\n" + marker(number)
     if is_table_row(lines[-1]) and lines[-1].endswith("|"):
         return "\n".join([*lines[:-1], f"{lines[-1][:-1].rstrip()} {marker(number)} |"])
