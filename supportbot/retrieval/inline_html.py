@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 
+from supportbot.text.markup import outside_code
 from supportbot.text.sentences import code_spans, fenced_lines
 
 _HAS_TAG = re.compile(r"<(?:!--|/?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>)")
@@ -72,23 +73,14 @@ def _read_tags(text: str) -> str:
     return _ENTITY.sub(lambda entity: html.unescape(entity[0]), _BLANK_LINES.sub("\n\n", text))
 
 
-def _outside_code(text: str, read) -> str:
-    """`read` applied to the text outside its code spans."""
-    pieces, start = [], 0
-    for span_start, span_end in code_spans(text):
-        pieces += [read(text[start:span_start]), text[span_start:span_end]]
-        start = span_end
-    return "".join([*pieces, read(text[start:])])
-
-
 def _without_comments(text: str) -> str:
     """The text without its HTML comments, but for one in code: a comment that starts first hides a fence in it."""
     code = code_spans(text)
 
-    def outside_code(comment: re.Match) -> str:
+    def unless_in_code(comment: re.Match) -> str:
         return comment[0] if any(start <= comment.start() < end for start, end in code) else ""
 
-    return _COMMENT.sub(outside_code, text)
+    return _COMMENT.sub(unless_in_code, text)
 
 
 def without_html(text: str) -> str:
@@ -115,5 +107,5 @@ def _read_stretch(text: str) -> str:
     """Lines outside code blocks: scripts and styles left out, tables and <pre> read as HTML, then the tags outside
     inline code."""
     text = _HIDDEN.sub("", text)
-    text = _outside_code(text, lambda prose: _READ_AS_HTML.sub(lambda block: _as_html(block[0]), prose))
-    return _BLANK_LINES.sub("\n\n", _outside_code(text, _read_tags))
+    text = outside_code(text, lambda prose: _READ_AS_HTML.sub(lambda block: _as_html(block[0]), prose))
+    return _BLANK_LINES.sub("\n\n", outside_code(text, _read_tags))

@@ -15,10 +15,10 @@ it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
-from supportbot.text.sentences import code_spans, fenced_lines
+from supportbot.text.markup import outside_code
+from supportbot.text.sentences import fenced_lines
 
 _IMAGE_SOURCE = r"!\[[^\[\]\n]*\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)"
 # An image with one space beside it, and "[](url)", the link a linked image leaves.
@@ -57,15 +57,6 @@ def _inline(text: str, targets: dict[str, str]) -> str:
     return _REFERENCE.sub(inline, text)
 
 
-def _outside_code_spans(line: str, read: Callable[[str], str]) -> str:
-    """`read` applied to the line's text outside its code spans ("`args[1]`" is code, not a link)."""
-    pieces, start = [], 0
-    for span_start, span_end in code_spans(line):
-        pieces += [read(line[start:span_start]), line[span_start:span_end]]
-        start = span_end
-    return "".join([*pieces, read(line[start:])])
-
-
 def readable_links(text: str, page_url: str = "") -> str:
     """The page without its images, and with its links as channels can show them (module docstring); a reference
     link's definition line ("[1]: https://...") is left out, its link made an inline one. Code is left as it is."""
@@ -82,7 +73,7 @@ def readable_links(text: str, page_url: str = "") -> str:
         if owner < 0 and targets and _DEFINITION.fullmatch(line):
             continue
         if owner < 0 and line.strip() and ("](" in line or targets):
-            line = _outside_code_spans(
+            line = outside_code(
                 line, lambda text: _LINK.sub(lambda link: _link(link, page_url), _IMAGE.sub("", _IMAGE.sub("", _inline(text, targets))))
             )
             if not line.strip():
