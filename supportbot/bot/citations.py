@@ -149,15 +149,15 @@ def unwrapped(text: str) -> str:
 def cited_whole(text: str, number: int) -> str:
     """A text quoted whole (an FAQ answer) with its source's marker where a Markdown reader shows it as a marker: inside
     the last cell of a table it ends with, on the line after a code block it ends with (closed first where its chunk
-    cut it off), else after a space."""
-    lines = text.rstrip().split("\n")
+    cut it off), else after a space. A bracketed number of the text's own is no marker (`not_a_marker`)."""
+    lines = not_a_marker(text).rstrip().split("\n")
     owners = fenced_lines(lines)
     if owners[-1] >= 0:
         start = owners.index(owners[-1])
         return "\n".join([*lines[:start], closed_code_block("\n".join(lines[start:]))]) + "\n" + marker(number)
     if is_table_row(lines[-1]) and lines[-1].endswith("|"):
         return "\n".join([*lines[:-1], f"{lines[-1][:-1].rstrip()} {marker(number)} |"])
-    return f"{text.rstrip()} {marker(number)}"
+    return "\n".join(lines) + f" {marker(number)}"
 
 
 def write_cited(sentences: list[CitedSentence]) -> str:
@@ -170,8 +170,15 @@ _LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
 
 
 def _not_markers(text: str) -> list[tuple[int, int]]:
-    """Where a "[1]" is never the bot's marker, in order: code ("`args[1]`") and a link's address ("?tags[1]=a")."""
-    return sorted([*code_spans(text), *(match.span() for match in _LINK_TARGET.finditer(text))])
+    """Where a "[1]" is never the bot's marker, in order, overlaps merged: code ("`args[1]`") and a link's address
+    ("?tags[1]=a"; one inside code, "handlers[0](event)[1]", is code)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([*code_spans(text), *(match.span() for match in _LINK_TARGET.finditer(text))]):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:

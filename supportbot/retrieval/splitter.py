@@ -10,8 +10,6 @@ given its opening fence, so that its lines are read and quoted as code.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +18,15 @@ from itertools import accumulate
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from supportbot.retrieval.documents import Chunk, SourceDocument
-from supportbot.text.sentences import delimiter_row, fenced_lines, is_delimiter_row, is_table_row, opens_table
+from supportbot.retrieval.header_guard import HeaderGuard
+from supportbot.text.sentences import (
+    delimiter_row,
+    fenced_lines,
+    is_code_block,
+    is_delimiter_row,
+    is_table_row,
+    opens_table,
+)
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # How files are read into sections: raised when a loader changes what a chunk holds (2: plain-text heading lines,
@@ -61,12 +67,13 @@ class DocumentSplitter:
         if document.format not in ("markdown", "html", "text", "pdf"):  # text, pdf: the loader marks their headings
             return [((), document.text)]
         sections = []
-        for piece in self._headers.split_text(guarded(document.text)):
+        guard = HeaderGuard(document.text)  # LangChain's splitter loses indentation and more (retrieval/header_guard.py)
+        for piece in self._headers.split_text(guard.guarded(document.text, fenced_lines(document.text.split("\n")))):
             headings = tuple(piece.metadata[key] for _, key in HEADING_LEVELS if key in piece.metadata)
             # The page title is already the chunk's title; don't repeat it as a heading.
             if headings and headings[0] == document.title:
                 headings = headings[1:]
-            sections.append((headings, unguarded(piece.page_content)))
+            sections.append((headings, guard.unguarded(piece.page_content)))
         return sections
 
     def _pieces(self, text: str, document: SourceDocument) -> list[str]:
@@ -96,50 +103,6 @@ class DocumentSplitter:
         return chunks
 
 
-# LangChain's header splitter strips every line, drops what str.isprintable calls unprintable (tabs, no-break spaces,
-# the joiners of Persian words and emoji) and reads any line opening with "#" as a heading, code's comments too
-# (langchain-ai/langchain#20823, #40071): "Hub&nbsp;7" became "Hub7", "Name<tab>Price" "NamePrice", code lost its
-# indentation, and "# install" in a block it did not see as one (fenced with four backticks, or indented) became a
-# heading. So these characters travel through it as printable symbols no help center writes, and come back after.
-_CODE_SPACE, _CODE_TAB, _CODE_HASH, _CODE_NO_BREAK = "\u2800", "\u2409", "\u2403", "\u2422"
-_JOINERS = {"\u200c": "\u2405", "\u200d": "\u2404"}  # zero-width non-joiner ("می‌خواهم") and joiner (👨‍👩‍👧)
-_PLACEHOLDERS = {_CODE_SPACE: " ", _CODE_TAB: "\t", _CODE_HASH: "#", _CODE_NO_BREAK: "\u00a0", **{v: k for k, v in _JOINERS.items()}}
-_LEADING_SPACES = re.compile(r"^ +")
-_INDENTED_HASH = re.compile(r"^((?: {4,}|\t)[ \t]*)#")  # four spaces in, "#" opens no heading (CommonMark)
-
-
-def _is_space(char: str) -> bool:
-    return char == "\t" or (char != " " and unicodedata.category(char) == "Zs")
-
-
-def _code_line(line: str) -> str:
-    line = _LEADING_SPACES.sub(lambda spaces: _CODE_SPACE * len(spaces[0]), line).replace("\t", _CODE_TAB).replace("\u00a0", _CODE_NO_BREAK)
-    return line.replace("#", _CODE_HASH, 1) if line.lstrip(_CODE_SPACE + _CODE_TAB).startswith("#") else line
-
-
-def guarded(text: str) -> str:
-    """The text as it can pass LangChain's header splitter (`unguarded` gives it back): a space of another kind (no-break,
-    thin) or a tab outside code is a plain space, as it separates words; a code line keeps its indentation, tabs and
-    comments; the joiners are kept everywhere."""
-    if any(placeholder in text for placeholder in _PLACEHOLDERS):  # not told apart from the text's own: left to LangChain
-        return text
-    lines = text.split("\n")
-    for number, owner in enumerate(fenced_lines(lines)):
-        line = lines[number]
-        if owner >= 0:
-            line = _code_line(line)
-        else:
-            if any(_is_space(char) for char in line):
-                line = "".join(" " if _is_space(char) else char for char in line)
-            line = _INDENTED_HASH.sub(lambda indented: indented[1] + _CODE_HASH, line)
-        lines[number] = "".join(_JOINERS.get(char, char) for char in line) if "\u200c" in line or "\u200d" in line else line
-    return "\n".join(lines)
-
-
-def unguarded(text: str) -> str:
-    return "".join(_PLACEHOLDERS.get(char, char) for char in text) if any(p in text for p in _PLACEHOLDERS) else text
-
-
 def _header_above(lines: list[str], row: int) -> str:
     """The header row of the Markdown table that line `row` is a body row of ("" when it is none)."""
     above = row - 1
@@ -150,8 +113,9 @@ def _header_above(lines: list[str], row: int) -> str:
 
 def with_openings(text: str, pieces: list[str]) -> list[str]:
     """The pieces, each that starts inside a Markdown table under the table's header and delimiter rows, and each that
-    starts inside a fenced code block under its opening fence, its first line as far in as it stands: cut off from
-    them, rows' cells mean nothing and code reads as prose (a chunk of code was quoted as a list item)."""
+    starts inside a fenced code block under its opening fence: cut off from them, rows' cells mean nothing and code
+    reads as prose (a chunk of code was quoted as a list item). A list item's code (its fence four spaces in) is
+    moved left with its fence, so that its closing fence still closes it; a piece of fences alone is left out."""
     lines = text.split("\n")
     line_starts = list(accumulate([0, *(len(line) + 1 for line in lines[:-1])]))
     owners = fenced_lines(lines)
@@ -161,12 +125,30 @@ def with_openings(text: str, pieces: list[str]) -> list[str]:
         at = text.find(begins, searched)
         searched = max(searched, at)
         number = bisect_right(line_starts, at) - 1
-        if at < 0 or text[line_starts[number] : at].strip():
-            result.append(piece)  # not found, or it starts mid-line
-        elif number and owners[number] >= 0 and owners[number - 1] == owners[number]:
-            result.append(f"{lines[owners.index(owners[number])].strip()}\n{text[line_starts[number] : at]}{begins}")
+        if at < 0:
+            result.append(piece)
+        elif owners[number] >= 0 and (number and owners[number - 1] == owners[number] or text[line_starts[number] : at].strip()):
+            opening = owners.index(owners[number])
+            code = _moved_left(text[line_starts[number] : at] + begins, _indent(lines[opening]), owners[number : number + begins.count("\n") + 1], owners[number])
+            if code.strip(" \n`~"):
+                result.append(f"{lines[opening].strip()}\n{code}")
+        elif text[line_starts[number] : at].strip():
+            result.append(piece)  # it starts mid-line
+        elif is_delimiter_row(begins.split("\n", 1)[0]) and number and opens_table(lines[number - 1], lines[number]):
+            result.append(f"{lines[number - 1].strip()}\n{begins}")
         elif is_table_row(begins.split("\n", 1)[0]) and (header := _header_above(lines, number)):
             result.append(f"{header}\n{delimiter_row(header)}\n{begins}")
-        else:
+        elif not all(is_code_block(line) for line in begins.split("\n")):  # not a piece of fences alone
             result.append(piece)
     return result
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _moved_left(code: str, indent: int, owners: list[int], block: int) -> str:
+    """The lines of a piece of code block `block` moved left by up to `indent` spaces (its fence's own), the lines
+    after the block as they are."""
+    lines = code.split("\n")
+    return "\n".join(line[min(indent, _indent(line)) :] if n < len(owners) and owners[n] == block else line for n, line in enumerate(lines))

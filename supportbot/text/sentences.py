@@ -176,7 +176,7 @@ def is_heading_line(line: str, following: str) -> bool:
 
 
 _FENCE = re.compile(r"([ \t]*)(`{3,}(?![^\n]*`)|~{3,})")  # CommonMark: a backtick fence's line holds no other backtick
-_LIST_ITEM = re.compile(r"[ \t]{0,3}(?:[-*+•]|\d{1,9}[.)])[ \t]+(?=\S)")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d{1,9}[.)])[ \t]+(?=\S)")
 FENCE_INDENT = 3  # spaces a fence may stand in from where its block's text starts (CommonMark)
 
 
@@ -215,7 +215,8 @@ def closed_code_block(text: str) -> str:
 
 def fenced_lines(lines: list[str]) -> list[int]:
     """For each line, the number of the fenced code block it belongs to (opening and closing fence included), or -1.
-    In a list item a fence may stand in as far as the item's text does, plus FENCE_INDENT ("2. Run:" over "    ```")."""
+    In a list item a fence may stand in as far as the item's text does, plus FENCE_INDENT ("2. Run:" over "    ```"),
+    an item of a list inside an item too ("    - Debian:" over "        ```")."""
     owners, fence, block, item_text, most_indent = [], "", -1, 0, FENCE_INDENT
     for line in lines:
         if fence:
@@ -223,8 +224,8 @@ def fenced_lines(lines: list[str]) -> list[int]:
             if _closes(line, fence, most_indent):
                 fence = ""
             continue
-        if item := _LIST_ITEM.match(line):
-            item_text = item.end()
+        if (item := _LIST_ITEM.match(line)) and (_indent(line) <= FENCE_INDENT or _indent(line) >= item_text > 0):
+            item_text = item.end()  # an item, or one under the item before it ("    - Debian:" under "- Linux")
         elif line.strip() and _indent(line) < item_text:
             item_text = 0  # a paragraph further left: the list has ended
         if mark := _fence(line, item_text + FENCE_INDENT):

@@ -117,5 +117,7 @@ def test_a_sources_own_bracketed_number_is_no_citation_marker():
     assert [number for _, number in citation_spans(text) if number] == [1]
     assert "Press [2\u2060] on the keypad" in text and "print(args[1])" in text  # shown as written: the joiner is invisible
     assert cited_numbers("Run `cat list[3]` then ask. [2]") == [2]
+    assert [number for _, number in citation_spans("```js\nconst value = handlers[0](event)[1];\n```\n[3]") if number] == [3]
+    assert cited_numbers(cited_whole("Call us and press [2] on the keypad.", 1)) == [1]  # an FAQ answer quoted whole too
     linked = write_cited([CitedSentence("See [tagged orders](https://x.example/?tags[1]=gift).", 1)])
     assert "(https://x.example/?tags[1]=gift)" in linked and cited_numbers(linked) == [1]  # the address as written

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from supportbot.errors import DocumentError
+from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.loaders import SourceFile, _numbered_headings, discover_files, load_file, sample_docs_dir
 from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
+from supportbot.text.sentences import split_sentences
 
 
 def _source(path: Path) -> SourceFile:
@@ -177,6 +179,34 @@ class TestLoadFormats:
         assert len(in_code) > 2 and all(text.startswith("```python\n") for text in in_code), in_code
         assert all(f"\n    return x * {n}  # tier {n}" in "\n".join(in_code) for n in range(30))  # indented, every line
         assert {chunk.headings for chunk in chunks} == {()}, {chunk.headings for chunk in chunks}
+
+    @staticmethod
+    def _chunks(text: str, tokens: int) -> list[str]:
+        document = SourceDocument("page.md", "Page", "page.md", text, "markdown")
+        return [chunk.text for chunk in DocumentSplitter(ChunkingSettings(tokens, 0), lambda t: len(t.split())).split(document)]
+
+    def test_a_chunk_of_a_list_items_code_is_closed_where_its_block_is(self):
+        # The fence it was given stood at the margin while its closing fence stood four spaces in: the block ran on
+        # and took "2. Restart the service." into the code.
+        text = "# Setup\n\n1. Install the tool:\n\n    ```bash\n    apt-get update\n    apt-get install -y tool\n    ```\n\n2. Restart the service. It takes a minute."
+        for tokens in range(5, 30):  # wherever the chunker cuts
+            chunks = self._chunks(text, tokens)
+            assert not any("Restart" in sentence and sentence.startswith("```") for chunk in chunks for sentence in split_sentences(chunk)), chunks
+            assert all(chunk.startswith("```bash\n") for chunk in chunks if "apt-get" in chunk and "Install" not in chunk), chunks
+
+    def test_code_keeps_its_lines_in_a_nested_list_and_beside_the_splitters_own_symbols(self):
+        nested = "- Linux\n    - Debian:\n\n        ```python\n        def main():\n\n            # keep this comment\n            return 1\n        ```"
+        assert "def main():\n\n    # keep this comment\n    return 1" in "\n".join(self._chunks(nested, 200)).replace("        ", "")
+        # A page holding one of the symbols the guard writes lost it and every code line's indentation; a code line's
+        # narrow no-break space was dropped.
+        own = "The blank braille cell \u2800 is U+2800.\n\n```python\ndef f():\n\tsep = '\u202f'\n    return 1\n```"
+        assert self._chunks(own, 200) == ["The blank braille cell \u2800 is U+2800.  \n```python\ndef f():\n\tsep = '\u202f'\n    return 1\n```"]
+
+    def test_a_chunk_that_starts_at_a_delimiter_row_starts_with_its_header_row(self):
+        for words in range(1, 40):  # wherever the chunker cuts
+            text = "# Plans\n\n" + "word " * words + "end.\n\n| Plan | Monthly price |\n| --- | --- |\n| Basic | $5 |\n| Pro | $9 |"
+            chunks = self._chunks(text, 20)
+            assert all("| Plan | Monthly price |\n| --- | --- |\n" in chunk for chunk in chunks if "| Basic |" in chunk), chunks
 
     def test_an_html_pages_title_is_its_heading_without_the_sites_name(self, tmp_path: Path):
         page = tmp_path / "deadlines.html"
