@@ -35,8 +35,9 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # tables, and a chunk starting inside a table starts with its header row; 5: pages read as their readers see them:
 # a Markdown table's rows written one way ("Code | Meaning" read as a row), the HTML in a Markdown page read
 # (retrieval/inline_html.py), every piece of an HTML page's text read and its <pre> as code
-# (retrieval/html_reader.py), spaces of every kind kept, links made readable and images left out
-# (retrieval/links.py)), so that an index built before is re-embedded whole, not kept for unchanged files.
+# (retrieval/html_reader.py), spaces, joiners and code kept through LangChain's splitter (retrieval/header_guard.py),
+# links made readable and images left out (retrieval/links.py)), so that an index built before is re-embedded whole,
+# not kept for unchanged files.
 READER_VERSION = 5
 
 
