@@ -18,6 +18,13 @@ def _source(path: Path) -> SourceFile:
     return SourceFile(path, path.name)
 
 
+def _read(folder: Path, name: str, text: str) -> SourceDocument:
+    """The one document a file named `name` holding `text` is read as."""
+    (folder / name).write_text(text, encoding="utf-8")
+    (document,) = load_file(_source(folder / name)).documents
+    return document
+
+
 class TestLoadFormats:
     def test_markdown_front_matter_gives_title_and_url(self, tmp_path: Path):
         page = tmp_path / "refunds.md"
@@ -35,26 +42,22 @@ class TestLoadFormats:
 
     def test_an_html_table_is_read_as_a_markdown_table(self, tmp_path: Path):
         # Its rows were paragraphs ("Standard | 5-7 days"), so no row knew its columns' names.
-        page = tmp_path / "rates.html"
         html = (
             "<h1>Rates</h1><table><tr><th>Method</th><th>Time</th></tr><tr><td>Standard</td><td>5-7 <b>days</b></td></tr>"
             "<tr><td>Express</td><td>2 days</td></tr></table><p>Rates change.</p><table><tr><td>Gift | wrap</td><td>$5</td></tr></table>"
         )
-        page.write_text(html, encoding="utf-8")
-        (document,) = load_file(_source(page)).documents
+        document = _read(tmp_path, "rates.html", html)
         assert "| Method | Time |\n| --- | --- |\n| Standard | 5-7 days |\n| Express | 2 days |\n\nRates change." in document.text
         # No header row: an empty one, so that Markdown reads a table (the row alone was shown with its pipes); no
         # names made up.
         assert document.text.endswith("Rates change.\n\n|  |  |\n| --- | --- |\n| Gift / wrap | $5 |")
 
     def test_an_html_tables_header_row_of_bold_cells_heads_it_and_a_cell_is_one_line(self, tmp_path: Path):
-        page = tmp_path / "pickup.html"
         html = (
             "<h1>Pickup</h1><table><tr><td><b>Option</b></td><td><strong>Ready</strong></td></tr>"
             "<tr><td>Store\n   pickup</td><td>Same\n day</td></tr></table>"
         )
-        page.write_text(html, encoding="utf-8")
-        (document,) = load_file(_source(page)).documents
+        document = _read(tmp_path, "pickup.html", html)
         assert document.text.endswith("| Option | Ready |\n| --- | --- |\n| Store pickup | Same day |"), document.text
 
     @pytest.mark.parametrize("name", ["codes.md", "codes.txt"])
@@ -84,13 +87,11 @@ class TestLoadFormats:
 
     def test_an_html_code_block_is_read_as_a_fenced_code_block_with_its_lines_as_they_are(self, tmp_path: Path):
         # <pre> was a paragraph: its lines were split into sentences, and its indentation lost in the chunks.
-        page = tmp_path / "api.html"
         html = (
             '<h1>API</h1><p>Call it like this:</p><pre><code class="language-python">def orders(key):\n    return get(key)\n</code></pre>'
             "<ul><li>In a list:<pre>make:\n\tbuild</pre></li></ul>"
         )
-        page.write_text(html, encoding="utf-8")
-        (document,) = load_file(_source(page)).documents
+        document = _read(tmp_path, "api.html", html)
         assert "Call it like this:\n\n```python\ndef orders(key):\n    return get(key)\n```\n\n- In a list:\n\n```\nmake:\n\tbuild\n```" in document.text
         chunks = DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split())).split(document)
         assert "```python\ndef orders(key):\n    return get(key)\n```" in chunks[0].text, chunks
@@ -155,9 +156,7 @@ class TestLoadFormats:
         ids=["unclosed-600", "unclosed-cells", "unclosed-row", "marks-in-words", "br-in-pre", "nav-and-buttons", "outside-body", "whitespace"],
     )
     def test_an_html_page_is_read_as_a_browser_shows_it(self, tmp_path: Path, html: str, read: str):
-        page = tmp_path / "page.html"
-        page.write_text(html, encoding="utf-8")
-        (document,) = load_file(_source(page)).documents
+        document = _read(tmp_path, "page.html", html)
         assert document.text == read
 
     def test_a_byte_order_mark_and_windows_line_ends_are_read_past(self, tmp_path: Path):
