@@ -248,6 +248,32 @@ def _numbered_headings(text: str) -> str:
     return "\n".join(lines)
 
 
+EDGE_LINES = 2  # lines at a page's top and bottom where a running header, footer or page number stands
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()))  # "Page 2 of 5" and "Page 3 of 5" are one line
+
+
+def without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without the lines a PDF repeats at the top or bottom of most of them (a running header or footer,
+    "Page 2 of 5"): read into the text, they were sentences of every chunk, and quoted as answers. The first line
+    of the first page stays: it is often the title the header repeats. A line counts as running when it stands at an
+    edge of at least 3 pages and of more than half of them."""
+    if len(pages) < 3:
+        return pages
+    edges = [[line for line in page.splitlines() if line.strip()] for page in pages]
+    counts = Counter(shape for lines in edges for shape in {_shape(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+    running = {shape for shape, count in counts.items() if count > len(pages) / 2 and count >= 3}
+    kept = []
+    for number, lines in enumerate(edges):
+        edge = set(range(EDGE_LINES)) | set(range(len(lines) - EDGE_LINES, len(lines)))
+        kept.append("\n".join(
+            line for at, line in enumerate(lines) if not (at in edge and _shape(line) in running) or (number == 0 and at == 0)
+        ))
+    return kept
+
+
 def load_pdf(source: SourceFile) -> LoadResult:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -258,7 +284,7 @@ def load_pdf(source: SourceFile) -> LoadResult:
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except (PdfReadError, OSError, ValueError) as error:
         raise DocumentError(f"{source.path}: not a readable PDF ({error})") from None
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    text = "\n\n".join(page.strip() for page in without_running_lines(pages) if page.strip())
     if not text:
         raise DocumentError(f"{source.path}: the PDF has no text layer (scanned?); run OCR on it first")
     first_line = text.splitlines()[0].strip()

@@ -25,6 +25,27 @@ def _read(folder: Path, name: str, text: str) -> SourceDocument:
     return document
 
 
+def _pdf(pages: list[list[str]]) -> bytes:
+    """A PDF of pages of lines of text in Helvetica (written by hand: no PDF writer is a dependency)."""
+    objects: list[str] = ["<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pages_id = 1 + 2 * len(pages) + 1
+    kids = []
+    for lines in pages:
+        stream = "BT /F1 11 Tf 72 760 Td " + " ".join(f"({line}) Tj 0 -16 Td" for line in lines) + " ET"
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
+        objects.append(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R /Resources << /Font << /F1 1 0 R >> >> >>")
+        kids.append(len(objects))
+    objects.append(f"<< /Type /Pages /Kids [{' '.join(f'{kid} 0 R' for kid in kids)}] /Count {len(kids)} >>")
+    objects.append(f"<< /Type /Catalog /Pages {pages_id} 0 R >>")
+    out, offsets = "%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
+    return (out + f"trailer\n<< /Size {len(objects) + 1} /Root {len(objects)} 0 R >>\nstartxref\n{xref}\n%%EOF\n").encode("latin-1")
+
+
 class TestLoadFormats:
     def test_markdown_front_matter_gives_title_and_url(self, tmp_path: Path):
         page = tmp_path / "refunds.md"
@@ -255,6 +276,19 @@ class TestLoadFormats:
     )
     def test_numbered_lines_that_are_not_a_documents_sections_stay_as_they_are(self, text):
         assert _numbered_headings(text) == text
+
+    def test_a_pdfs_running_header_footer_and_page_numbers_are_left_out(self, tmp_path: Path):
+        # Repeated on every page, "Larkspur Goods | Warranty guide" and "Page 2 of 3" were sentences of every chunk.
+        pages = [
+            ["Warranty guide", "Larkspur Goods | support@larkspurgoods.com", "Cookware is covered for 1 year.", f"Page {n} of 3"]
+            if n == 1 else ["Larkspur Goods | support@larkspurgoods.com", f"Claims need a photo ({n}).", f"Page {n} of 3"]
+            for n in (1, 2, 3)
+        ]
+        page = tmp_path / "warranty.pdf"
+        page.write_bytes(_pdf(pages))
+        (document,) = load_file(_source(page)).documents
+        assert document.title == "Warranty guide"
+        assert document.text == "Warranty guide\nCookware is covered for 1 year.\n\nClaims need a photo (2).\n\nClaims need a photo (3)."
 
     def test_pdf_text_layer_is_extracted(self):
         pdf = sample_docs_dir() / "warranty" / "limited-warranty.pdf"
