@@ -41,7 +41,7 @@ from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.analyzers import has_cjk, initialisms
 from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite, negated_differently
-from supportbot.text.sentences import is_code_block, is_table_row
+from supportbot.text.sentences import indentation, is_code_block, is_table_row
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -177,11 +177,11 @@ def place_in_list(chunk_text: str, sentence: str) -> str:
 def _inside_item(chunk_text: str, line: int) -> bool:
     """Whether the line starting at `line` stands in under a list item, as its text does ("2. Open a terminal and
     run:" over "    ```bash"): the nearest line above standing further left is the item's."""
-    indent = len(chunk_text[line:]) - len(chunk_text[line:].lstrip(" \t"))
+    indent = indentation(chunk_text[line:])  # up to the line's first character: its own indentation
     if not indent:
         return False
     for above in reversed(chunk_text[: max(line - 1, 0)].split("\n")):
-        if above.strip() and len(above) - len(above.lstrip(" \t")) < indent:
+        if above.strip() and indentation(above) < indent:
             return _LIST_MARKER.match(above) is not None
     return False
 

@@ -30,16 +30,21 @@ BOLD_MARK = "**"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
 
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The text cut into prose and code (code blocks, inline code), in order: each piece and whether it is code."""
+    if "`" not in text and "~~~" not in text:
+        return [(text, False)]
+    pieces, start = [], 0
+    for code_start, code_end in code_spans(text):
+        pieces += [(text[start:code_start], False), (text[code_start:code_end], True)]
+        start = code_end
+    return [*pieces, (text[start:], False)]
+
+
 def outside_code(text: str, transform: Callable[[str], str]) -> str:
     """`transform` applied to the text outside its code (code blocks, inline code): "z = x**2" and "`**kwargs`" are code,
     not bold, and a code line of dashes is no table's delimiter row."""
-    if "`" not in text and "~~~" not in text:
-        return transform(text)
-    pieces, start = [], 0
-    for code_start, code_end in code_spans(text):
-        pieces += [transform(text[start:code_start]), text[code_start:code_end]]
-        start = code_end
-    return "".join([*pieces, transform(text[start:])])
+    return "".join(piece if code else transform(piece) for piece, code in _pieces(text))
 
 
 def _names_nothing(row: str) -> bool:
@@ -127,9 +132,8 @@ def as_slack_bold(text: str) -> str:
 def with_bold_paired(text: str) -> str:
     """The text, or without its bold marks where one of a pair is not in it: a bold span over two sentences ("**We
     match any price. Clearance is excluded.** Ask us.") quoted in part left a lone "**" every channel shows."""
-    marks = []
-    outside_code(text, lambda prose: marks.append(prose.count(BOLD_MARK)) or prose)
-    return text if sum(marks) % 2 == 0 else without_bold_marks(text)
+    marks = sum(piece.count(BOLD_MARK) for piece, code in _pieces(text) if not code)
+    return text if marks % 2 == 0 else without_bold_marks(text)
 
 
 def without_bold_marks(text: str) -> str:

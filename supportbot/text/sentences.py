@@ -180,7 +180,8 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•]|\d{1,9}[.)])[ \t]+(?=\S)")
 FENCE_INDENT = 3  # spaces a fence may stand in from where its block's text starts (CommonMark)
 
 
-def _indent(line: str) -> int:
+def indentation(line: str) -> int:
+    """How far a line stands in: its leading spaces and tabs."""
     return len(line) - len(line.lstrip(" \t"))
 
 
@@ -208,8 +209,8 @@ def closed_code_block(text: str) -> str:
     if not fence:
         return text
     if len(lines) > 1 and _closes(lines[-1], fence, most_indent=len(lines[-1])):
-        indent = _indent(lines[-1])
-        return "\n".join([lines[0], *(line[min(indent, _indent(line)) :] for line in lines[1:])])
+        indent = indentation(lines[-1])
+        return "\n".join([lines[0], *(line[min(indent, indentation(line)) :] for line in lines[1:])])
     return f"{text.rstrip()}\n{fence}"
 
 
@@ -224,9 +225,9 @@ def fenced_lines(lines: list[str]) -> list[int]:
             if _closes(line, fence, most_indent):
                 fence = ""
             continue
-        if (item := _LIST_ITEM.match(line)) and (_indent(line) <= FENCE_INDENT or _indent(line) >= item_text > 0):
+        if (item := _LIST_ITEM.match(line)) and (indentation(line) <= FENCE_INDENT or indentation(line) >= item_text > 0):
             item_text = item.end()  # an item, or one under the item before it ("    - Debian:" under "- Linux")
-        elif line.strip() and _indent(line) < item_text:
+        elif line.strip() and indentation(line) < item_text:
             item_text = 0  # a paragraph further left: the list has ended
         if mark := _fence(line, item_text + FENCE_INDENT):
             fence, block, most_indent = mark, block + 1, item_text + FENCE_INDENT
