@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from supportbot.text.markup import as_code_span
 from supportbot.text.sentences import delimiter_row, table_cells
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -32,6 +33,10 @@ _INLINE = frozenset(
     }
 )
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+# What a paragraph's text may open with that Markdown reads as a block of its own: "# of items" as a heading over the
+# rest of the page, "```" as code. A word joiner before it shows nothing and opens nothing.
+_OPENS_A_BLOCK = re.compile(r"#{1,6}(?:\s|$)|```|~~~")
+_WORD_JOINER = "\u2060"
 
 
 def _strings(piece) -> list[str]:
@@ -43,8 +48,7 @@ def _strings(piece) -> list[str]:
     if piece.name == "br":
         return [" "]
     if piece.name == "code":
-        code = piece.get_text()
-        return [f"`{code}`" if code.strip() and "`" not in code else code]  # as a Markdown page writes it
+        return [as_code_span(piece.get_text())]  # as a Markdown page writes it
     found = []
     for node in piece.descendants:
         if isinstance(node, Tag) and node.name == "br":
@@ -111,7 +115,8 @@ def links_as_markdown(soup: BeautifulSoup) -> None:
     not in headings (a chunk's headings are its context, not text to follow) nor in code."""
     for anchor in soup.find_all("a", href=True):
         text, target = anchor.get_text(" ", strip=True), anchor["href"].strip()
-        if text and target and not any(char.isspace() or char in "()" for char in target) and not anchor.find_parent(["pre", "code", *_HEADINGS]):
+        target = target.replace("(", "%28").replace(")", "%29").replace(" ", "%20")  # a Markdown link's address holds neither
+        if text and target and not any(char.isspace() for char in target) and not anchor.find_parent(["pre", "code", *_HEADINGS]):
             anchor.replace_with(f"[{text.replace('[', '(').replace(']', ')')}]({target})")
 
 
@@ -144,6 +149,8 @@ class _Reader:
 
     def _add(self, text: str, prefix: str = "") -> None:
         if text:
+            if not prefix and _OPENS_A_BLOCK.match(text):
+                prefix = _WORD_JOINER  # a paragraph's own "#", not a heading
             self.blocks.append(prefix + text)
             self._table = None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import re
 
-from supportbot.text.markup import outside_code
+from supportbot.text.markup import as_code_span, outside_code
 from supportbot.text.sentences import code_spans, fenced_lines
 
 _HAS_TAG = re.compile(r"<(?:!--|/?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>)")
@@ -55,10 +55,7 @@ def _as_html(fragment: str) -> str:
 
 def _marked(match: re.Match) -> str:
     tag, inner = match[1].lower(), match[2].strip()
-    if tag != "code":
-        return f"{_MARKS[tag]}{inner}{_MARKS[tag]}"
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", inner)), default=0) + 1)  # "``a`b``"
-    return f"{fence}{inner}{fence}" if fence == "`" else f"{fence} {inner} {fence}"
+    return as_code_span(inner) if tag == "code" else f"{_MARKS[tag]}{inner}{_MARKS[tag]}"
 
 
 def _read_tags(text: str) -> str:

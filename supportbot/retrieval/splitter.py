@@ -22,10 +22,12 @@ from supportbot.retrieval.header_guard import HeaderGuard
 from supportbot.text.sentences import (
     delimiter_row,
     fenced_lines,
+    indentation,
     is_code_block,
     is_delimiter_row,
     is_table_row,
     opens_table,
+    table_headers,
 )
 
 HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
@@ -36,9 +38,10 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # a Markdown table's rows written one way ("Code | Meaning" read as a row), the HTML in a Markdown page read
 # (retrieval/inline_html.py), every piece of an HTML page's text read and its <pre> as code
 # (retrieval/html_reader.py), spaces, joiners and code kept through LangChain's splitter (retrieval/header_guard.py),
-# links made readable and images left out (retrieval/links.py)), so that an index built before is re-embedded whole,
-# not kept for unchanged files.
-READER_VERSION = 5
+# links made readable and images left out (retrieval/links.py); 6: an HTML paragraph opening with "#" or "```" read as
+# one, a link whose text is code or whose address holds parentheses read as a link, HTML code holding a backtick as
+# code), so that an index built before is re-embedded whole, not kept for unchanged files.
+READER_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,6 @@ class DocumentSplitter:
         return chunks
 
 
-def _header_above(lines: list[str], row: int) -> str:
-    """The header row of the Markdown table that line `row` is a body row of ("" when it is none)."""
-    above = row - 1
-    while above > 0 and is_table_row(lines[above]) and not is_delimiter_row(lines[above]):
-        above -= 1
-    return lines[above - 1].strip() if above > 0 and opens_table(lines[above - 1], lines[above]) else ""
-
-
 def with_openings(text: str, pieces: list[str]) -> list[str]:
     """The pieces, each that starts inside a Markdown table under the table's header and delimiter rows, and each that
     starts inside a fenced code block under its opening fence: cut off from them, rows' cells mean nothing and code
@@ -119,7 +114,7 @@ def with_openings(text: str, pieces: list[str]) -> list[str]:
     moved left with its fence, so that its closing fence still closes it; a piece of fences alone is left out."""
     lines = text.split("\n")
     line_starts = list(accumulate([0, *(len(line) + 1 for line in lines[:-1])]))
-    owners = fenced_lines(lines)
+    owners, headers = fenced_lines(lines), table_headers(lines)
     result, searched = [], 0
     for piece in pieces:
         begins = piece.lstrip()
@@ -130,26 +125,22 @@ def with_openings(text: str, pieces: list[str]) -> list[str]:
             result.append(piece)
         elif owners[number] >= 0 and (number and owners[number - 1] == owners[number] or text[line_starts[number] : at].strip()):
             opening = owners.index(owners[number])
-            code = _moved_left(text[line_starts[number] : at] + begins, _indent(lines[opening]), owners[number : number + begins.count("\n") + 1], owners[number])
+            code = _moved_left(text[line_starts[number] : at] + begins, indentation(lines[opening]), owners[number : number + begins.count("\n") + 1], owners[number])
             if code.strip(" \n`~"):
                 result.append(f"{lines[opening].strip()}\n{code}")
         elif text[line_starts[number] : at].strip():
             result.append(piece)  # it starts mid-line
         elif is_delimiter_row(begins.split("\n", 1)[0]) and number and opens_table(lines[number - 1], lines[number]):
             result.append(f"{lines[number - 1].strip()}\n{begins}")
-        elif is_table_row(begins.split("\n", 1)[0]) and (header := _header_above(lines, number)):
+        elif is_table_row(begins.split("\n", 1)[0]) and (header := headers[number]):
             result.append(f"{header}\n{delimiter_row(header)}\n{begins}")
         elif not all(is_code_block(line) for line in begins.split("\n")):  # not a piece of fences alone
             result.append(piece)
     return result
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def _moved_left(code: str, indent: int, owners: list[int], block: int) -> str:
     """The lines of a piece of code block `block` moved left by up to `indent` spaces (its fence's own), the lines
     after the block as they are."""
     lines = code.split("\n")
-    return "\n".join(line[min(indent, _indent(line)) :] if n < len(owners) and owners[n] == block else line for n, line in enumerate(lines))
+    return "\n".join(line[min(indent, indentation(line)) :] if n < len(owners) and owners[n] == block else line for n, line in enumerate(lines))

@@ -47,6 +47,15 @@ def outside_code(text: str, transform: Callable[[str], str]) -> str:
     return "".join(piece if code else transform(piece) for piece, code in _pieces(text))
 
 
+def as_code_span(code: str) -> str:
+    """Code as Markdown's inline code: between runs of backticks longer than any it holds ("`` a`b ``"); blank code as
+    it is."""
+    if not code.strip():
+        return code
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
+    return f"{fence}{code}{fence}" if fence == "`" else f"{fence} {code} {fence}"
+
+
 def _names_nothing(row: str) -> bool:
     """A header row of empty cells ("|  |  |"), a table's that names no columns."""
     return is_table_row(row) and not any(table_cells(row))

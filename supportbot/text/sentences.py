@@ -120,20 +120,31 @@ def opens_table(line: str, below: str) -> bool:
     return is_table_row(line) and is_delimiter_row(below)
 
 
-def row_headers(text: str) -> dict[str, str]:
-    """Each row of the text's Markdown tables (stripped), the header row among them, with its table's header row: the
-    row right above a delimiter row. A header of empty cells ("|  |  |", a table that names no columns) is no sentence,
-    so a row's header is found by where the row stands, not by the sentences before it."""
-    headers: dict[str, str] = {}
-    lines = text.split("\n")
-    header = ""
+def table_headers(lines: list[str]) -> list[str]:
+    """For each line, the header row (stripped) of the Markdown table it is a body row of, else "": the row right above
+    the delimiter row its rows run on from."""
+    found, header = [], ""
     for number, line in enumerate(lines):
         below = lines[number + 1] if number + 1 < len(lines) else ""
+        if opens_table(line, below) or (not is_table_row(line) and not is_delimiter_row(line)):
+            header = ""
+        found.append(header if not is_delimiter_row(line) else "")
         if opens_table(line, below):
             header = line.strip()
-        elif not is_table_row(line) and not is_delimiter_row(line):
-            header = ""
-        if header and not is_delimiter_row(line):
+    return found
+
+
+def row_headers(text: str) -> dict[str, str]:
+    """Each row of the text's Markdown tables (stripped), the header row among them, with its table's header row. A
+    header of empty cells ("|  |  |", a table that names no columns) is no sentence, so a row's header is found by
+    where the row stands, not by the sentences before it."""
+    headers: dict[str, str] = {}
+    lines = text.split("\n")
+    for number, (line, header) in enumerate(zip(lines, table_headers(lines), strict=True)):
+        below = lines[number + 1] if number + 1 < len(lines) else ""
+        if opens_table(line, below):
+            header = line.strip()  # the header row is its own table's
+        if header:
             headers.setdefault(line.strip(), header)
     return headers
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from supportbot.retrieval.inline_html import without_html
 from supportbot.retrieval.links import readable_links
 from supportbot.retrieval.loaders import SourceFile, load_file
+from supportbot.text.markup import as_plain_links, as_slack_links
 
 PAGE = "https://help.example.com/returns/refund-timing"
 
@@ -45,6 +46,28 @@ def test_a_reference_link_is_an_inline_one_and_its_definition_no_text():
         "Use [store credit](https://help.example.com/credit), [the form](https://help.example.com/forms/return) or "
         "[Gift cards](https://example.com/gift). Press [2] on the keypad; `args[1]` is code.\n"
     )
+
+
+def test_a_link_whose_text_is_code_or_whose_address_holds_parentheses_is_one_every_channel_shows(tmp_path: Path):
+    # Both reached customers as Markdown source: code cut the link's brackets apart, and no channel reads an address
+    # with parentheses in it.
+    text = (
+        "Call [`POST /orders`](https://docs.example.com/orders), see [Tea](https://en.wikipedia.org/wiki/Tea_(drink)) "
+        "or [the `config.toml` file](config.md); `[x](y.md)` is code."
+    )
+    read = readable_links(text, PAGE)
+    assert read == (
+        "Call [POST /orders](https://docs.example.com/orders), see [Tea](https://en.wikipedia.org/wiki/Tea_%28drink%29) "
+        "or the `config.toml` file; `[x](y.md)` is code."
+    )
+    assert as_slack_links(read) == (
+        "Call <https://docs.example.com/orders|POST /orders>, see <https://en.wikipedia.org/wiki/Tea_%28drink%29|Tea> "
+        "or the `config.toml` file; `[x](y.md)` is code."
+    )
+    page = tmp_path / "tea.html"
+    page.write_text('<p>See <a href="https://en.wikipedia.org/wiki/Tea_(drink)">Tea</a> or <a href="/tea leaves">leaves</a>.</p>', encoding="utf-8")
+    (document,) = load_file(SourceFile(page, "tea.html")).documents
+    assert as_plain_links(document.text) == "See Tea (https://en.wikipedia.org/wiki/Tea_%28drink%29) or leaves."
 
 
 def test_code_is_left_as_it_is():

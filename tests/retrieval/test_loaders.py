@@ -173,12 +173,32 @@ class TestLoadFormats:
             ("<div>Intro <nav>Home About</nav></div><p>Click <button>OK</button> now</p>", "Intro\n\nClick now"),
             ("<html><head><title>Site</title></head>Hello</html><p>after</p>", "Hello\n\nafter"),
             ("<h2>Shipping\n   times</h2><p>un<b>believ</b>able, run <code>make</code>.</p>", "## Shipping times\n\nunbelievable, run `make`."),
+            ("<p>Type <code>a`b</code>, then <code>x</code>.</p>", "Type `` a`b ``, then `x`."),  # was a lone backtick, "a`b"
         ],
-        ids=["unclosed-600", "unclosed-cells", "unclosed-row", "marks-in-words", "br-in-pre", "nav-and-buttons", "outside-body", "whitespace"],
+        ids=[
+            "unclosed-600", "unclosed-cells", "unclosed-row", "marks-in-words", "br-in-pre", "nav-and-buttons", "outside-body", "whitespace",
+            "backtick-in-code",
+        ],
     )
     def test_an_html_page_is_read_as_a_browser_shows_it(self, tmp_path: Path, html: str, read: str):
         document = _read(tmp_path, "page.html", html)
         assert document.text == read
+
+    def test_a_paragraph_opening_with_a_hash_or_backticks_is_read_as_the_paragraph_it_is(self, tmp_path: Path):
+        # "# of items" opened a heading: the limit left the text, and every section after it was filed under it.
+        page = tmp_path / "returns.html"
+        page.write_text(
+            "<h1>Returns</h1><p># of items per return: up to 10.</p><h2>Refunds</h2><p>Refunds take 5-7 business days.</p>"
+            "<p>``` is how code is fenced.</p><p>Exchanges are free.</p>",
+            encoding="utf-8",
+        )
+        (document,) = load_file(_source(page)).documents
+        chunks = DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split())).split(document)
+        sections = [(chunk.headings, [sentence.strip("\u2060") for sentence in split_sentences(chunk.text)]) for chunk in chunks]
+        assert sections == [
+            ((), ["# of items per return: up to 10."]),
+            (("Refunds",), ["Refunds take 5-7 business days.", "``` is how code is fenced.", "Exchanges are free."]),
+        ]
 
     def test_a_byte_order_mark_and_windows_line_ends_are_read_past(self, tmp_path: Path):
         # The mark hid the front matter (indexed as text, its url lost); "\r" kept a delimiter row from being one.
