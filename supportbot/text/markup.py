@@ -133,9 +133,24 @@ def as_slack_code(text: str) -> str:
     return "\n".join(lines)
 
 
+def _code_hidden(text: str) -> str:
+    """The text with each character of its code (but line breaks) a symbol that is neither a space nor a mark: what is
+    found in it lies outside code at the same places in the text."""
+    hidden = list(text)
+    for start, end in code_spans(text):
+        hidden[start:end] = ("\n" if char == "\n" else "\ue000" for char in text[start:end])
+    return "".join(hidden)
+
+
 def as_slack_bold(text: str) -> str:
-    """`**bold**` as Slack mrkdwn's `*bold*`; anything else unchanged."""
-    return outside_code(text, lambda prose: _BOLD.sub(r"*\1*", prose))
+    """`**bold**` as Slack mrkdwn's `*bold*`, bold holding code too ("**Run `make`**", whose marks no stretch of prose
+    held both of); code unchanged."""
+    if BOLD_MARK not in text:
+        return text
+    marks = [at for bold in _BOLD.finditer(_code_hidden(text)) for at in (bold.start(), bold.end() - len(BOLD_MARK))]
+    for at in reversed(marks):
+        text = text[:at] + "*" + text[at + len(BOLD_MARK) :]
+    return text
 
 
 def with_bold_paired(text: str) -> str:

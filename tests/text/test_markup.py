@@ -33,3 +33,10 @@ def test_code_is_left_as_it_is_in_every_channel():
     assert without_bold_marks("Call `Client(**opts)`, **then** wait.") == "Call `Client(**opts)`, then wait."
     assert as_aligned_tables(f"Text\n\n{code}") == f"Text\n\n{code}"
     assert as_plain_links("[a](https://x.example) `[b](https://y.example)`") == "a (https://x.example) `[b](https://y.example)`"
+
+
+def test_bold_holding_code_is_bold_in_slack():
+    # "**Run `make`**" reached Slack with its double asterisks, which mrkdwn shows as they are.
+    from supportbot.channels.slack.blocks import link_citations
+
+    assert link_citations("First **run `make`**, then `x**2` and **go**. [1]", []) == "First *run `make`*, then `x**2` and *go*. [1]"

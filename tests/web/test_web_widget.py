@@ -234,6 +234,22 @@ def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(pa
     assert page.locator(".message.user .text").last.inner_text() == "Where is the **Promo code** box?"
 
 
+def test_bold_holding_code_is_shown_bold_with_its_code(page, help_center, widget_bot):
+    # "**Run `make`**" was shown with its asterisks: neither stretch of text beside the code held both marks. (The
+    # scripted model repeats the question.)
+    bot, _ = widget_bot
+    help_center.bot_url = bot.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "Where is the **Promo `code`** box for `SAVE**10`?")
+    answer = page.locator(".message.assistant").last
+    answer.locator("a.citation").wait_for()
+    assert answer.locator(".text strong").all_inner_texts() == ["Promo code"]
+    assert answer.locator(".text strong code").all_inner_texts() == ["code"]
+    assert answer.locator(".text code").all_inner_texts() == ["code", "SAVE**10"]
+    assert answer.locator(".text").inner_text() == "Answer to 'Where is the Promo code box for SAVE**10?' with 0 earlier messages [1]."
+
+
 def _quoting(web_manager, help_center, retriever) -> Iterator:
     """The web bot answering extractively from `retriever`: what the customer reads is quoted as written."""
     manager = DialogueManager(

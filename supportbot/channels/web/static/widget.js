@@ -118,7 +118,25 @@
   // Inline code ("`Authorization`", "`a \\| b`" in a table cell) as code, as written: no bold, link or citation in it.
   const CODE_SPAN = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/;
 
+  // Bold holding code ("**Run `make`**"): found with the code hidden, as no stretch of text outside code holds both marks.
+  const BOLD = /\*\*(?=\S)(.+?)(?<=\S)\*\*/g;
+  const CODE_HIDDEN = "\uE000";
+
   function renderInline(node, text, byNumber) {
+    const hidden = text.replace(new RegExp(CODE_SPAN.source, "g"), (code) => code.replace(/[^\n]/g, CODE_HIDDEN));
+    let at = 0;
+    for (const bold of hidden.matchAll(BOLD)) {
+      if (!bold[1].includes(CODE_HIDDEN)) continue;  // bold without code: shown where its text is (appendWithBold)
+      renderCodeAndText(node, text.slice(at, bold.index), byNumber);
+      const strong = el("strong");
+      renderCodeAndText(strong, text.slice(bold.index + 2, bold.index + bold[0].length - 2), byNumber);
+      node.append(strong);
+      at = bold.index + bold[0].length;
+    }
+    renderCodeAndText(node, text.slice(at), byNumber);
+  }
+
+  function renderCodeAndText(node, text, byNumber) {
     const parts = text.split(new RegExp(CODE_SPAN.source, "g"));
     for (let index = 0; index < parts.length; index += 3) {
       if (parts[index]) renderCited(node, parts[index], byNumber);
