@@ -6,7 +6,8 @@ questions are the same text (the builder embeds a repeated FAQ question once). T
 run, each of these is timed as a whole process, from start to exit:
 
   supportbot       `python -m supportbot index build FOLDER --index DIR --quiet --workers N` (0: the default), with
-                   retrieval.document_weights int8 (the default) and float32 (--weights)
+                   retrieval.document_weights int8 (the default) and float32 (--weights), run by
+                   retrieval.document_runtime "auto" (the default) and "onnxruntime" (--runtimes)
                    (a fresh index folder each time: nothing is reused from an earlier build)
   reference        a process that imports sentence-transformers, loads the same model and
                    `encode`s exactly the texts the build embedded (chunks with their titles, and
@@ -45,6 +46,7 @@ from supportbot.model_sources import resolve_reference
 from supportbot.retrieval.builder import embedding_workers
 from supportbot.retrieval.index_store import load_index
 from supportbot.retrieval.loaders import discover_files, load_file, sample_docs_dir
+from supportbot.retrieval.openvino_session import computes_bfloat16
 from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
 
 REFERENCE = """
@@ -97,6 +99,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000", help="Chunk counts to build, comma-separated.")
     parser.add_argument("--workers", default="0", help="Values of `index build --workers` to time, comma-separated (0: the default, chosen per build).")
     parser.add_argument("--weights", default="int8,float32", help="Values of retrieval.document_weights to time, comma-separated.")
+    parser.add_argument(
+        "--runtimes", default="auto,onnxruntime", help="Values of retrieval.document_runtime to time, comma-separated ('auto' is named by what it chose)."
+    )
     parser.add_argument("--rounds", type=int, default=3, help="Times each process is timed; the table gives the median.")
     parser.add_argument("--no-reference", action="store_true", help="Skip the sentence-transformers process.")
     args = parser.parse_args()
@@ -119,14 +124,16 @@ def main() -> int:
             folder = work / f"docs-{size}"
             write_help_center(folder, math.ceil(size / per_copy))
             for _ in range(args.rounds):  # rounds interleave the processes, so a busy moment hits all of them alike
-                for weights, workers in itertools.product(args.weights.split(","), (int(v) for v in args.workers.split(","))):
+                settings = itertools.product(args.weights.split(","), args.runtimes.split(","), (int(v) for v in args.workers.split(",")))
+                for weights, runtime, workers in settings:
                     index_dir = work / f"index-{size}-{workers}"
-                    weights_env = {**env, "SUPPORTBOT_RETRIEVAL_DOCUMENT_WEIGHTS": weights}
-                    value = timed([*build, str(folder), "--index", str(index_dir), "--workers", str(workers)], weights_env)
+                    settings_env = {**env, "SUPPORTBOT_RETRIEVAL_DOCUMENT_WEIGHTS": weights, "SUPPORTBOT_RETRIEVAL_DOCUMENT_RUNTIME": runtime}
+                    value = timed([*build, str(folder), "--index", str(index_dir), "--workers", str(workers)], settings_env)
                     texts = embedded_texts(index_dir)
                     chunks = len(load_index(index_dir).chunks)
                     chosen = f"0 (chose {embedding_workers(len(texts))})" if workers == 0 else workers
-                    record(f"supportbot index build --workers {chosen}, {weights} weights", chunks, len(texts), value)
+                    ran = f"auto: {'openvino' if computes_bfloat16() else 'onnxruntime'}" if runtime == "auto" else runtime
+                    record(f"supportbot index build --workers {chosen}, {weights} weights, {ran}", chunks, len(texts), value)
                     shutil.rmtree(index_dir)
                 if not args.no_reference:
                     texts_file = work / "texts.json"

@@ -20,6 +20,7 @@ three also as FAQ entries. One table per set, then one summary.
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py ../shared/data/stackfaq
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --json
     PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --document-weights float32   # chunks embedded in float32
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/retrieval.py --document-runtime onnxruntime  # chunks embedded by onnxruntime
     ... benchmarks/retrieval.py ../shared/data/stackfaq --reranker cross-encoder/ms-marco-MiniLM-L-6-v2 --torch-threads 2
 """
 
@@ -195,12 +196,16 @@ def main() -> int:
     parser.add_argument("--reranker", help="Also measure the default pipeline with this cross-encoder (retrieval.reranker).")
     parser.add_argument("--rerank-candidates", type=int, default=10, help="retrieval.rerank_candidates for --reranker.")
     parser.add_argument("--document-weights", choices=["int8", "float32"], help="retrieval.document_weights (default: the default).")
+    parser.add_argument(
+        "--document-runtime", choices=["auto", "onnxruntime", "openvino"], help="retrieval.document_runtime (default: the default)."
+    )
     args = parser.parse_args()
     # One torch thread: on a shared 2-core machine two threads per query fight other processes and
     # run several times slower; the reference pipeline gets the same setting.
     torch.set_num_threads(args.torch_threads)
     config = load_config(None, environ={})  # the defaults, whatever the environment says
     config.retrieval.document_weights = args.document_weights or config.retrieval.document_weights
+    config.retrieval.document_runtime = args.document_runtime or config.retrieval.document_runtime
     specs = args.datasets or [spec for spec in DEV_SETS if Path(spec.removeprefix(FAQ_PREFIX)).exists()]
     all_results = {}
 

@@ -39,6 +39,7 @@ def create_embedder(config: Config) -> SentenceTransformerEmbedder:
         query_encoder=config.retrieval.query_encoder,
         document_encoder=config.retrieval.document_encoder,
         document_weights=config.retrieval.document_weights,
+        document_runtime=config.retrieval.document_runtime,
         cache_dir=config.paths.cache_path(),
         query_prompt=config.retrieval.query_prompt,
         document_prompt=config.retrieval.document_prompt,

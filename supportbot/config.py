@@ -30,6 +30,7 @@ Fusion = Literal["weighted", "rrf"]
 QueryEncoder = Literal["onnx", "torch"]
 DocumentEncoder = Literal["onnx", "torch"]
 DocumentWeights = Literal["int8", "float32"]
+DocumentRuntime = Literal["auto", "onnxruntime", "openvino"]
 QuestionScoring = Literal["lift", "average"]
 IndexType = Literal["flat", "hnsw", "ivf"]
 Quantize = Literal["auto", "on", "off"]
@@ -191,6 +192,12 @@ class RetrievalConfig:
         "Weights of the ONNX document encoder: 'int8' (8-bit, one scale per block of 128 inputs: embeds ~1.2x faster, "
         "vectors within cosine ~0.999 of the model's, nDCG@10 within 0.005 on the dev sets) or 'float32' "
         "(the model's own vectors). Queries are always embedded in float32.",
+    )
+    document_runtime: DocumentRuntime = _opt(
+        "auto",
+        "What runs the ONNX document encoder: 'onnxruntime', 'openvino' (the same export multiplied in bfloat16: "
+        "~1.4x onnxruntime's int8 on a CPU with AVX512-BF16 or AMX, and closer to the model's vectors) or 'auto' "
+        "(OpenVINO where it is installed and the CPU computes bfloat16 natively, else onnxruntime).",
     )
     reranker: str = _opt(
         "",

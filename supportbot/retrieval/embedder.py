@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from supportbot.errors import ConfigError
 from supportbot.model_sources import load_sentence_transformers_model
 from supportbot.retrieval.onnx_encoder import (
+    DocumentRuntime,
     ModelFolder,
     OnnxEncoder,
     ensure_export,
@@ -28,6 +30,7 @@ from supportbot.retrieval.onnx_encoder import (
     read_model_folder,
     token_counter,
 )
+from supportbot.retrieval.openvino_session import computes_bfloat16, openvino_installed
 
 log = logging.getLogger(__name__)
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names encode_document looks for, in its order
@@ -47,12 +50,14 @@ class SentenceTransformerEmbedder:
         document_prompt: str = "",
         document_encoder: str = "torch",
         document_weights: str = "float32",
+        document_runtime: str = "onnxruntime",
     ) -> None:
         self.model_reference = model_reference
         self.device = device
         self.query_encoder = query_encoder
         self.document_encoder = document_encoder
         self.document_weights = document_weights
+        self._document_runtime = document_runtime
         self.cache_dir = cache_dir
         self._query_prompt = query_prompt
         self._document_prompt = document_prompt
@@ -62,8 +67,7 @@ class SentenceTransformerEmbedder:
         self._export: Path | None = None
         self._onnx: OnnxEncoder | None = None
         self._onnx_failed = False
-        self._int8: OnnxEncoder | None = None
-        self._int8_failed = False
+        self._documents: OnnxEncoder | None = None
         self._warned = False
         self._last_query: tuple[str, np.ndarray] | None = None
 
@@ -125,22 +129,38 @@ class SentenceTransformerEmbedder:
                 return None
         return self._onnx if export is not None else None
 
-    def _document_onnx(self, prompt: str) -> OnnxEncoder | None:
-        """The encoder for documents: the float32 export, or its 8-bit copy (retrieval.document_weights).
+    @property
+    def document_runtime(self) -> DocumentRuntime:
+        """What runs the document encoder: retrieval.document_runtime, "auto" read as OpenVINO where it computes in
+        bfloat16 natively (retrieval/openvino_session.py), else onnxruntime."""
+        if self._document_runtime != "auto":
+            return self._document_runtime
+        return "openvino" if computes_bfloat16() else "onnxruntime"
 
-        The copy is made from the export's file, so a build never opens the float32 session (~0.2 s, ~150 MB).
-        """
-        if self.document_weights != "int8" or self._int8_failed:
-            return self._onnx_path(prompt)
+    def _document_onnx(self, prompt: str) -> OnnxEncoder | None:
+        """The encoder for documents: the float32 export or its 8-bit copy (retrieval.document_weights), run by
+        `document_runtime`. The copy is made from the export's file, so a build never opens the float32 session
+        (~0.2 s, ~150 MB); with float32 weights under onnxruntime the query side's session serves documents too."""
         export = self._export_file(prompt)
-        if export is not None and self._int8 is None:
+        if export is None or self._documents is not None:
+            return self._documents if export is not None else None
+        runtime, model_file = self.document_runtime, export
+        if runtime == "openvino" and not openvino_installed():
+            raise ConfigError("retrieval.document_runtime is 'openvino' but openvino is not installed: pip install openvino, or set it to 'auto'")
+        if self.document_weights == "int8":
             try:
-                self._int8 = OnnxEncoder(self.folder, ensure_int8_export(export))
+                model_file = ensure_int8_export(export)
             except Exception as error:  # noqa: BLE001 - an onnxruntime without the quantizer: float32 still works
-                self._int8_failed = True
                 log.warning("8-bit document encoder unavailable (%s: %s); embedding in float32", type(error).__name__, error)
-                return self._onnx_path(prompt)
-        return self._int8 if export is not None else None
+        if runtime == "onnxruntime" and model_file == export:
+            self._documents = self._onnx_path(prompt)
+            return self._documents
+        try:
+            self._documents = OnnxEncoder(self.folder, model_file, runtime=runtime)
+        except Exception as error:  # noqa: BLE001 - the runtime cannot open the file: the query side's encoder still works
+            log.warning("document encoder unavailable (%s: %s); using the query encoder", type(error).__name__, error)
+            self._documents = self._onnx_path(prompt)
+        return self._documents
 
     @property
     def model(self):

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -193,7 +194,15 @@ def ensure_int8_export(model_file: Path) -> Path:
     return path
 
 
-def open_session(path: Path, threads: int):
+DocumentRuntime = Literal["onnxruntime", "openvino"]
+
+
+def open_session(path: Path, threads: int, runtime: DocumentRuntime = "onnxruntime"):
+    """An onnxruntime session on the export, or the same run by OpenVINO in bfloat16 (retrieval/openvino_session.py)."""
+    if runtime == "openvino":
+        from supportbot.retrieval.openvino_session import OpenVinoSession
+
+        return OpenVinoSession(path, threads)
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -237,17 +246,18 @@ def token_counter(folder: ModelFolder) -> Callable[[str], int]:
 class OnnxEncoder:
     """Embeds like the sentence-transformers model it was exported from: one query, or documents in batches."""
 
-    def __init__(self, folder: ModelFolder, model_file: Path, threads: int | None = None) -> None:
+    def __init__(self, folder: ModelFolder, model_file: Path, threads: int | None = None, runtime: DocumentRuntime = "onnxruntime") -> None:
         from tokenizers import Tokenizer
 
         self.folder = folder
         self.model_file = model_file
+        self.runtime = runtime
         self.tokenizer = Tokenizer.from_file(str(folder.path / "tokenizer.json"))
         self.tokenizer.no_padding()  # tokenizer.json may carry fixed padding/truncation of its own
         self.tokenizer.enable_truncation(folder.max_seq_length)
         pad = self.tokenizer.token_to_id("[PAD]")
         self.pad_id = pad if pad is not None else 0
-        self.session = open_session(model_file, threads or available_cores())
+        self.session = open_session(model_file, threads or available_cores(), runtime)
         self.input_names = {i.name for i in self.session.get_inputs()}
 
     def _prepared(self, text: str) -> str:
@@ -289,7 +299,7 @@ class OnnxEncoder:
 
         threads = max(1, available_cores() // workers)
         with ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(str(self.model_file), threads)
+            workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(str(self.model_file), threads, self.runtime)
         ) as pool:
             pending = {pool.submit(_embed_in_worker, [sequences[row] for row in rows], self.pad_id): rows for rows in batches}
             for done in as_completed(pending):
@@ -303,8 +313,8 @@ class OnnxEncoder:
 _worker: dict = {}
 
 
-def _start_worker(model_file: str, threads: int) -> None:
-    session = open_session(Path(model_file), threads)
+def _start_worker(model_file: str, threads: int, runtime: DocumentRuntime) -> None:
+    session = open_session(Path(model_file), threads, runtime)
     _worker.update(session=session, inputs={i.name for i in session.get_inputs()})
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from supportbot.errors import ConfigError
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.index_store import load_index, read_manifest
 from supportbot.retrieval.loaders import sample_docs_dir
@@ -56,12 +57,33 @@ def test_int8_document_vectors_stay_within_the_measured_quantization_error(onnx_
     fast = SentenceTransformerEmbedder(MODEL, document_encoder="onnx", document_weights="int8", cache_dir=onnx_cache)
     vectors = fast.embed_documents(TEXTS, batch_size=2)
     expected = embedder.embed_documents(TEXTS, batch_size=2)
-    assert fast._int8 is not None and "-int8-" in fast._int8.model_file.name
+    assert fast._documents is not None and "-int8-" in fast._documents.model_file.name
     assert fast._onnx is None  # documents alone never open the float32 session (~150 MB)
     cosines = (vectors * expected).sum(axis=1)
     assert cosines.min() > 0.997, cosines  # measured: 0.9988 at the lowest over 280 help-center texts
     assert np.abs(vectors - expected).max() > 1e-4  # the 8-bit weights really ran (float32 is within 1e-5)
     assert np.abs(fast.embed_query(TEXTS[0]) - embedder.embed_query(TEXTS[0])).max() < 1e-5
+
+
+@pytest.mark.parametrize(("weights", "lowest"), [("float32", 0.9999), ("int8", 0.998)])
+def test_openvino_runs_the_export_in_bfloat16_close_to_the_model(onnx_cache: Path, embedder, weights: str, lowest: float):
+    """retrieval.document_runtime = "openvino" (what "auto" takes on a CPU computing bfloat16): the same export, the
+    matrices multiplied in bfloat16; worker processes give the same vectors as one."""
+    fast = SentenceTransformerEmbedder(MODEL, document_weights=weights, document_runtime="openvino", document_encoder="onnx", cache_dir=onnx_cache)
+    vectors = fast.embed_documents(TEXTS, batch_size=2)
+    expected = embedder.embed_documents(TEXTS, batch_size=2)
+    assert type(fast._documents.session).__name__ == "OpenVinoSession"
+    cosines = (vectors * expected).sum(axis=1)
+    assert cosines.min() > lowest, cosines  # measured over 600 help-center texts: 0.99997 (float32), 0.9992 (int8)
+    assert np.abs(fast.embed_documents(TEXTS, batch_size=2, workers=2) - vectors).max() < 1e-6
+    assert np.abs(fast.embed_query(TEXTS[0]) - embedder.embed_query(TEXTS[0])).max() < 1e-5  # queries: onnxruntime, float32
+
+
+def test_openvino_asked_for_but_missing_is_a_one_line_error_saying_what_to_do(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)  # as if it were not installed: importing it fails
+    fast = SentenceTransformerEmbedder(MODEL, document_runtime="openvino", document_encoder="onnx", cache_dir=onnx_cache)
+    with pytest.raises(ConfigError, match="pip install openvino, or set it to 'auto'"):
+        fast.embed_documents(TEXTS[:1])
 
 
 def test_queries_embedded_in_batches_equal_one_at_a_time(onnx_cache: Path):
@@ -84,7 +106,7 @@ def test_a_build_with_the_export_cached_never_imports_torch_or_transformers(onnx
     assert result.returncode == 0, result.stderr[-2000:]
     assert "indexed" in result.stdout and load_index(tmp_path / "index").chunks
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "onnxruntime" in imported  # the importtime listing is there, and the fast path ran
+    assert imported & {"onnxruntime", "openvino"}  # the importtime listing is there, and the fast path ran
     assert not imported & {"torch", "sentence_transformers", "transformers"}
 
 
