@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from supportbot.privacy import redact
+from supportbot.store import ConversationStore
 
 
 @pytest.mark.parametrize(
@@ -39,3 +42,75 @@ def test_each_kind_of_personal_data_is_masked(text: str, masked: str):
 )
 def test_order_numbers_prices_and_dates_are_left_alone(text: str):
     assert redact(text) == text
+
+
+def stored(tmp_path: Path, text: str) -> str:
+    """`text` as a customer's message reads back from a masking store file, reopened as after a restart."""
+    url = f"sqlite:///{tmp_path / 'conversations.sqlite3'}"
+    store = ConversationStore(url, redact=redact)
+    store.add_message("web", "c", "user", text)
+    store.close()
+    reopened = ConversationStore(url)
+    try:
+        return reopened.messages("web", "c")[0].content
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我的卡号4111111111111111被扣了两次", "我的卡号[card]被扣了两次"),
+        ("card 4111 1111 1111 1111年", "card [card]年"),
+        ("카드4111111111111111로 결제했어요", "카드[card]로 결제했어요"),
+        ("电话020 7946 0958，谢谢", "电话[phone]，谢谢"),
+        ("请发到jane@example.com谢谢", "请发到[email]谢谢"),
+        ("账号DE89370400440532013000退款", "账号[iban]退款"),
+    ],
+)
+def test_personal_data_written_against_chinese_japanese_or_korean_text_is_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize("text", ["ref X4111111111111111", "SKU 4111111111111111B", "ref A020 7946 0958", "ref 020 7946 0958B"])
+def test_a_latin_letter_or_digit_against_a_number_still_makes_it_another_token(text: str):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Refund to IBAN DE89 3704 0044 0532 0130 00 ASAP", "Refund to IBAN [iban] ASAP"),
+        ("iban DE89370400440532013000 OK", "iban [iban] OK"),
+        ("iban de89 3704 0044 0532 0130 00", "iban [iban]"),
+        ("pay BE68 5390 0754 7034 ASAP please", "pay [iban] ASAP please"),
+    ],
+)
+def test_an_iban_is_masked_and_the_word_after_it_kept(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("my mobile is 07700 900123", "my mobile is [phone]"),
+        ("card 4242\u00a04242\u00a04242\u00a04242 was declined", "card [card] was declined"),
+        ("I tried 4111111111111111 5500005555555559 and neither worked", "I tried [card] [card] and neither worked"),
+        ("write to jane@bücher.de", "write to [email]"),
+    ],
+)
+def test_a_uk_mobile_a_card_with_no_break_spaces_two_cards_and_an_idn_email_are_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Refunds take 5-7 business days; the lamp was $1,299.00 on 2026-11-28 (order 12345678)",
+        "order 12345678 qty 3, delivered 28.11.2026, 1\u202f299,00\u00a0€ for 12\u00a0500\u00a0000 units",
+        "订单12345678的退款要5-7个工作日，2026-11-28到账",
+        "order 01234-567890 and part 07700900123",
+    ],
+)
+def test_numbers_in_support_questions_are_stored_as_written(tmp_path: Path, text: str):
+    assert stored(tmp_path, text) == text

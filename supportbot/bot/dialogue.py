@@ -17,6 +17,7 @@ from supportbot.bot.approved import ApprovedAnswers
 from supportbot.bot.extractive import ExtractiveAnswerer, Ranking, about_something_else, in_context
 from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
+from supportbot.bot.handoff import ASKED_FOR_PERSON, Handoff, HandoffDesk, HandoffRequest
 from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.config import BotConfig
@@ -31,7 +32,7 @@ from supportbot.text.catalog import MessageCatalog
 from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import valid_unicode
-from supportbot.text.small_talk import small_talk
+from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,14 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
 FOLLOW_UP_MARGIN = 0.1
 
 
-SMALL_TALK_MESSAGES = {"greeting": "bot.empty_question", "thanks": "bot.thanks"}  # catalog keys of the replies
+SMALL_TALK_MESSAGES = {"greeting": "bot.empty_question", "thanks": "bot.thanks", "goodbye": "bot.goodbye"}  # catalog keys of the replies
+
+
+def wants_a_person(message: str, offered: bool) -> bool:
+    """Whether the customer asks for a person: in so many words, or with a "yes" right after the bot `offered` one.
+
+    Every channel's handoff starts here or at its own "Talk to a person" button (DialogueManager.hand_to_person)."""
+    return asks_for_person(message) or (offered and says_yes(message))
 
 
 @dataclass
@@ -104,6 +112,7 @@ class DialogueManager:
         )
         self.catalog = MessageCatalog(bot.catalog_dir)
         self.detector = LanguageDetector(bot.languages)
+        self.desks: dict[str, HandoffDesk] = {}  # by channel: who a conversation there can be handed to
 
     def warm_up(self) -> None:
         for part in (self.retriever, self.generator, self.detector):
@@ -115,6 +124,11 @@ class DialogueManager:
 
     def has_conversation(self, channel: str, conversation_id: str) -> bool:
         return bool(self.store.messages(channel, conversation_id))
+
+    def as_stored(self, text: str) -> str:
+        """A customer's words as the store keeps them (masked with privacy.redact_stored): what a channel writes
+        elsewhere (the console's history file) keeps no more."""
+        return self.store.as_stored(text)
 
     def record_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
         """A customer's 'up' or 'down' on an answer (`Reply.message_id`)."""
@@ -128,6 +142,36 @@ class DialogueManager:
         if started:
             self.metrics.handoffs.labels(channel, "started").inc()
         return started
+
+    def set_desk(self, channel: str, desk: HandoffDesk | None) -> None:
+        """Where `channel` hands conversations to a person; None: nowhere (the console, a web chat without Slack).
+
+        The channel sets it when it starts (the web app, the Slack bot): one desk per channel, the last one set."""
+        if desk is None:
+            self.desks.pop(channel, None)
+        else:
+            self.desks[channel] = desk
+
+    def hand_to_person(self, channel: str, conversation_id: str, requested_by: str, reason: str, page: str = "", language: str = "") -> Handoff:
+        """Tell the channel's support team, and only then pause the bot in the conversation.
+
+        When the channel has no one to hand to, or the team could not be told, the failure is counted, the
+        conversation stays with the bot, and the notice says so plainly instead of promising a person.
+        """
+        history = self.history(channel, conversation_id)
+        language = language or self.language_of("", history)
+        desk = self.desks.get(channel)
+        if desk is None:
+            log.warning("%s conversation %s asked for a person, but the channel has nowhere to hand it to", channel, conversation_id)
+            self.metrics.handoffs.labels(channel, "failed").inc()
+            return Handoff(False, self.message("bot.no_handoff", language))
+        if self.in_handoff(channel, conversation_id):
+            return Handoff(True, desk.handoff_notice(True, language))
+        if not desk.tell_team(HandoffRequest(conversation_id, history, requested_by, reason, page)):
+            self.metrics.handoffs.labels(channel, "failed").inc()
+            return Handoff(False, desk.handoff_notice(False, language))
+        self.hand_off(channel, conversation_id, requested_by, reason)
+        return Handoff(True, desk.handoff_notice(True, language), posted=True)
 
     def resume(self, channel: str, conversation_id: str, resumed_by: str) -> bool:
         """The bot answers in the conversation again; False when it was not handed off."""
@@ -239,28 +283,34 @@ class DialogueManager:
             return similarity >= self.bot.answer_min_relevance
         return bool(self.checker.content_terms(question) & self.checker.content_terms(together.sentences[best].text))
 
-    def reply(self, channel: str, conversation_id: str, message: str) -> Reply:
-        """Start answering `message`; the user's message is stored at once, the answer when it ends."""
+    def reply(self, channel: str, conversation_id: str, message: str, requested_by: str = "customer") -> Reply:
+        """Start answering `message`; the user's message is stored at once, the answer when it ends.
+
+        A request for a person (`wants_a_person`) is handed to the channel's desk; `requested_by` names the customer there.
+        """
         received_at = time.perf_counter()
-        reply = self._reply(channel, conversation_id, message)
+        reply = self._reply(channel, conversation_id, message, requested_by)
         reply.started_at = received_at  # the customer waits from here, through retrieval and ranking
         return reply
 
-    def _reply(self, channel: str, conversation_id: str, message: str) -> Reply:
+    def _reply(self, channel: str, conversation_id: str, message: str, requested_by: str) -> Reply:
         question = valid_unicode(message).strip()
         if not question:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
         self._pick_up_new_index()  # between questions: a rebuilt index answers from here on
-        history = self.history(channel, conversation_id)
-        retried = bool(history) and history[-1] == {"role": "user", "content": self.store.as_stored(question)}
+        said = [m for m in self.store.messages(channel, conversation_id) if m.role in ("user", "assistant")]
+        retried = bool(said) and said[-1].role == "user" and said[-1].content == self.store.as_stored(question)
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
-            history = history[:-1]
+            said = said[:-1]
+        history: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in said]
         language = self.language_of(question, history)
         composer = self.composer.in_language(language)
-        talk = small_talk(question)  # "Hi", "thanks!": nothing to look up
-        approved = self.approved.match(question) if self.approved is not None and talk is None else None
-        reading = Reading(question, []) if approved is not None or talk is not None else self._read(question, history, language)
+        person = wants_a_person(question, offered=bool(said) and said[-1].kind == AnswerKind.FALLBACK)  # the fallback offers one
+        talk = None if person else small_talk(question)  # "Hi", "thanks!", "bye": nothing to look up
+        approved = self.approved.match(question) if self.approved is not None and talk is None and not person else None
+        looked_up = approved is None and talk is None and not person
+        reading = self._read(question, history, language) if looked_up else Reading(question, [])
         hits = reading.hits
         if not retried:
             self.store.add_message(channel, conversation_id, "user", question)
@@ -277,9 +327,11 @@ class DialogueManager:
             )
             self.metrics.answered(channel, reply)
 
+        if person:
+            return self._to_person(channel, conversation_id, requested_by, record, language)
         if talk is not None:
-            said = self.message(SMALL_TALK_MESSAGES[talk], language)
-            return Reply(conversation_id, AnswerKind.CONVERSATION, [], [said], on_done=record, language=language)
+            words = self.message(SMALL_TALK_MESSAGES[talk], language)
+            return Reply(conversation_id, AnswerKind.CONVERSATION, [], [words], on_done=record, language=language)
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
@@ -325,6 +377,12 @@ class DialogueManager:
             stop=stop,
             language=language,
         )
+
+    def _to_person(self, channel: str, conversation_id: str, requested_by: str, record: Callable[[Reply], None], language: str) -> Reply:
+        """The customer asked for a person: hand the conversation over, or say that no one can be reached from here."""
+        handoff = self.hand_to_person(channel, conversation_id, requested_by, ASKED_FOR_PERSON, language=language)
+        kind = AnswerKind.HANDOFF if handoff.with_person else AnswerKind.CONVERSATION
+        return Reply(conversation_id, kind, [], [handoff.notice], on_done=record, language=language)
 
     def _decline(self, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
         """Nothing in the help center answers the question: say so and offer a person, never guess."""

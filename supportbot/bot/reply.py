@@ -25,7 +25,8 @@ class AnswerKind(StrEnum):
     EXTRACTIVE = "extractive"  # sentences of the sources, unchanged
     APPROVED = "approved"  # an approved FAQ entry or page, word for word
     FALLBACK = "fallback"  # nothing relevant was found: the bot declines and offers a person
-    CONVERSATION = "conversation"  # a greeting or thanks, answered with the bot's own words (text/small_talk.py)
+    CONVERSATION = "conversation"  # the bot's own words: a greeting, thanks or goodbye answered, or no person to hand to
+    HANDOFF = "handoff"  # the customer asked for a person and one has the conversation now (bot/handoff.py)
     ERROR = "error"  # answering failed: the configured apology
 
 

@@ -73,10 +73,16 @@ class ConsoleChannel:
         readline.set_history_length(1000)
 
     def _save_history(self) -> None:
+        """Write the readline history, each line masked as the store masks the customer's messages
+        (privacy.redact_stored): the file keeps no personal data the store would not."""
         try:
             import readline
 
             if self.history_file is not None:
+                for position in range(readline.get_current_history_length()):
+                    line = readline.get_history_item(position + 1)  # 1-based, unlike replace_history_item
+                    if line:
+                        readline.replace_history_item(position, self.manager.as_stored(line))
                 readline.write_history_file(self.history_file)
         except (ImportError, OSError):
             pass

@@ -12,6 +12,7 @@ import click
 from supportbot.cli import get_config
 from supportbot.cli.store import URL_OPTION, Age, store_database
 from supportbot.evaluation.gaps import DEFAULT_SIMILARITY
+from supportbot.text.normalize import printable
 
 EXAMPLE_WIDTH = 70
 
@@ -61,14 +62,16 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
         writer.writerow(["count", "example", "declined", "handed off", "rated down", "source"])
         for group in groups:
             reasons = group.reasons
-            writer.writerow([group.count, group.example, reasons["declined"], reasons["handed off"], reasons["rated down"], group.source])
+            example, source = printable(group.example), printable(group.source)
+            writer.writerow([group.count, example, reasons["declined"], reasons["handed off"], reasons["rated down"], source])
         return
     if not groups:
         click.echo("No declined, handed-off or thumbs-down questions in this period.")
         return
     click.echo(f"{'count':>5}  {'example question':<{EXAMPLE_WIDTH}}  {'why':<28}  source")
     for group in groups:
-        example = group.example if len(group.example) <= EXAMPLE_WIDTH else group.example[: EXAMPLE_WIDTH - 1] + "…"
+        example = printable(group.example)  # customers' words, as stored: no escape sequence reaches the terminal
+        example = example if len(example) <= EXAMPLE_WIDTH else example[: EXAMPLE_WIDTH - 1] + "…"
         why = ", ".join(f"{reason} {n}" for reason, n in group.reasons.most_common())
-        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {group.source or '-'}")
+        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {printable(group.source) or '-'}")
     click.echo(f"{sum(g.count for g in groups)} question(s) in {len(groups)} group(s)")

@@ -2,18 +2,20 @@
 
 What the dialogue manager and the channels use: append and read messages, ratings, handoff state.
 With `redact` (privacy.redact_stored), message text is masked before it is written; what the model
-was sent is not changed.
+was sent is not changed. A customer's message is masked whole; an answer only of the kinds of personal
+data the customer gave (`_as_stored_answer`), so the help center's own address and phone number stay.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from supportbot.privacy import MASKS, marks_in
 from supportbot.store.base import Database, StoredMessage, Transaction
 from supportbot.store.engines import open_database
 from supportbot.store.migrations import CORE_TABLES, migrate
@@ -31,6 +33,16 @@ _EXPIRED = """SELECT c.id FROM conversations c LEFT JOIN messages m ON m.convers
 
 def _message(row: Sequence[Any]) -> StoredMessage:
     return StoredMessage(int(row[0]), row[1], row[2], row[3], json.loads(row[4]), float(row[5]), bool(row[6]))
+
+
+class Redact(Protocol):
+    """Masks personal data in `text`, only of `kinds` (privacy's marks) when given: `privacy.redact`."""
+
+    def __call__(self, text: str, kinds: Collection[str] = MASKS) -> str: ...
+
+
+def _unmasked(text: str, kinds: Collection[str] = MASKS) -> str:
+    return text
 
 
 @dataclass(frozen=True)
@@ -57,17 +69,30 @@ class ConversationStore:
     `sqlite:///...` / `postgresql://...` URL or a SQLite file path, which this store then owns.
     """
 
-    def __init__(self, database: Database | str | Path, redact: Callable[[str], str] | None = None) -> None:
+    def __init__(self, database: Database | str | Path, redact: Redact | None = None) -> None:
         self._owns_database = isinstance(database, (str, Path))
         if isinstance(database, (str, Path)):
             database = open_database(database)
         self.database = database
-        self._redact = redact or (lambda text: text)
+        self._redact = redact or _unmasked
         migrate(database, CORE_TABLES)
 
     def as_stored(self, text: str) -> str:
-        """`text` as this store writes it (masked, with privacy.redact_stored)."""
+        """`text` as this store writes a customer's message (masked, with privacy.redact_stored)."""
         return self._redact(text)
+
+    def _as_stored_answer(self, transaction: Transaction, key: int, text: str) -> str:
+        """An answer as stored: masked only of the kinds of personal data the customer gave in the conversation.
+
+        An answer quotes the help center, whose own email address and phone number are not personal data,
+        and may echo what the customer wrote. Their messages are stored masked, so which address was theirs
+        cannot be told afterwards: once they gave an email address ([email] in what is stored), every email
+        address in later answers is masked; a kind they never gave is kept as the answer wrote it.
+        """
+        if self._redact is _unmasked:  # nothing is masked: no need to read the conversation
+            return text
+        asked = transaction.execute("SELECT content FROM messages WHERE conversation = ? AND role = 'user'", (key,)).fetchall()
+        return self._redact(text, kinds=marks_in("\n".join(row[0] for row in asked)))
 
     # writing
 
@@ -97,10 +122,11 @@ class ConversationStore:
         """Append one message in its own transaction and return its id."""
         with self.database.transaction() as transaction:
             key = self._conversation_key(transaction, channel, conversation_id)
+            stored = self.as_stored(content) if role == "user" else self._as_stored_answer(transaction, key, content)
             row = transaction.execute(
                 "INSERT INTO messages (conversation, role, content, kind, sources, created_at, interrupted)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (key, role, self.as_stored(content), str(kind), json.dumps(sources or []), time.time(), int(interrupted)),
+                (key, role, stored, str(kind), json.dumps(sources or []), time.time(), int(interrupted)),
             ).fetchone()
         return int(row[0])
 

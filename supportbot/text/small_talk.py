@@ -1,8 +1,12 @@
-"""Greetings and thanks: messages with nothing to look up, which get a friendly word instead of the fallback.
+"""What a message says besides a question: a greeting, thanks or goodbye, a request for a person, a "yes".
 
-Only a message made entirely of these English words counts ("Hi", "hello there", "thanks so much!",
-"good morning"); anything else, a request for a person included ("Can I talk to someone?"), is a
-question and goes to retrieval. Other languages are never taken for small talk.
+Small talk is a message made entirely of these English words ("Hi", "hello there", "thanks so much!",
+"good morning", "thanks, bye"), or a Chinese goodbye ("再见"); it gets a friendly word instead of the
+fallback. A request for a person is a message made only of the words of one ("talk to a human", "I want
+to speak to someone", "agent please", "转人工"), and a "yes" only of agreement ("yes please connect me",
+"好的"): the dialogue manager hands the conversation over on either (a "yes" only right after the bot
+offered a person). Anything else, "Can a person return an item?" included, is a question and goes to
+retrieval.
 """
 
 from __future__ import annotations
@@ -10,20 +14,74 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-SmallTalk = Literal["greeting", "thanks"]
+SmallTalk = Literal["greeting", "thanks", "goodbye"]
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "morning", "afternoon", "evening", "good", "greetings"})
 THANKS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated", "great", "perfect", "awesome", "ok", "okay"})
+GOODBYES = frozenset({"bye", "goodbye", "byebye", "cya", "farewell", "later", "night", "goodnight", "ttyl"})
+SEEING_OFF = frozenset({"see", "ya", "soon", "take", "care", "have", "nice", "day"})  # said with a goodbye, not one alone ("I see")
 FILLERS = frozenset({"you", "so", "much", "very", "there", "again", "all", "for", "your", "the", "it", "a", "lot", "that", "help", "i", "oh", "and"})
+
+# A request for a person names one, in words that ask for nothing else. "contact" is not among them: "How do I
+# contact support?" is a question the help center's contact page answers.
+PEOPLE = frozenset({
+    "human", "humans", "person", "people", "someone", "somebody", "agent", "agents", "representative", "rep",
+    "operator", "staff", "employee", "support", "service",
+})
+ASKING = frozenset({
+    "talk", "speak", "chat", "connect", "transfer", "reach", "get", "put", "through", "want", "need", "like",
+    "would", "i'd", "can", "could", "may", "please", "pls", "plz", "me", "to", "with", "an", "is", "real", "live",
+    "actual", "customer", "team", "let", "now", "just", "from",
+})
+YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "sure", "please", "ok", "okay", "absolutely", "definitely", "certainly", "course"})
+AGREEING = frozenset({"go", "ahead", "do", "would", "be", "thanks", "thank", "great", "that's", "good"})
+
 _WORD = re.compile(r"[a-z']+")
 _ONLY_LATIN_WORDS = re.compile(r"[A-Za-z'’\s!?.,:;)(-]+")
+_PUNCTUATION = re.compile(r"[\s!?.,:;~()！？。，、：；～（）]+")
+_ZH_GOODBYE = re.compile(r"(谢谢|多谢)?(再见|拜拜|回见)(啦|了)?")
+_ZH_PERSON = re.compile(
+    r"(请|麻烦)?(你)?(帮我|给我)?(我)?(想|要|需要|希望)?(能|可以|能不能|可不可以)?(帮我)?(找|转|转接|联系|接通|和|跟|与)?(一下)?(一个|一位)?"
+    r"(人工客服|人工服务|人工|真人客服|真人|客服人员|客服)(聊聊|聊|说话|谈谈|沟通|对话)?(一下)?(吧|吗|可以吗|好吗|行吗|谢谢)?"
+)
+_ZH_YES = re.compile(r"(是的|是|对的|对|好的|好啊|好吧|好|嗯嗯|嗯|要的|要|需要|可以|行|请|麻烦了|麻烦你了|谢谢)+(帮我)?(转接|转)?(一下)?(吧|谢谢)?")
+
+
+def _words(message: str) -> set[str] | None:
+    """The message's English words, or None when it holds anything but Latin letters and punctuation."""
+    if not _ONLY_LATIN_WORDS.fullmatch(message.strip()):
+        return None
+    return set(_WORD.findall(message.lower().replace("’", "'")))
+
+
+def _chinese(message: str) -> str:
+    return _PUNCTUATION.sub("", message)
 
 
 def small_talk(message: str) -> SmallTalk | None:
-    """Whether `message` only greets or thanks, and which; None for anything to answer."""
-    if not _ONLY_LATIN_WORDS.fullmatch(message.strip()):
+    """Whether `message` only greets, thanks or says goodbye, and which; None for anything to answer."""
+    words = _words(message)
+    if words is None:
+        return "goodbye" if _ZH_GOODBYE.fullmatch(_chinese(message)) else None
+    talk = GREETINGS | THANKS | GOODBYES
+    if not words or not words <= talk | SEEING_OFF | FILLERS or not words & talk:
         return None
-    words = set(_WORD.findall(message.lower().replace("’", "'")))
-    if not words or not words <= GREETINGS | THANKS | FILLERS or not words & (GREETINGS | THANKS):
-        return None
+    if words & GOODBYES:
+        return "goodbye"  # "thanks, bye" is a goodbye
     return "thanks" if words & THANKS else "greeting"
+
+
+def asks_for_person(message: str) -> bool:
+    """Whether `message` only asks to talk to a person ("talk to a human", "agent please", "转人工")."""
+    words = _words(message)
+    if words is None:
+        return bool(_ZH_PERSON.fullmatch(_chinese(message)))
+    return bool(words & PEOPLE) and words <= PEOPLE | ASKING | FILLERS
+
+
+def says_yes(message: str) -> bool:
+    """Whether `message` only agrees ("yes", "yes please connect me", "sure, go ahead", "好的")."""
+    words = _words(message)
+    if words is None:
+        return bool(_ZH_YES.fullmatch(_chinese(message)))
+    return bool(words & YES) and words <= YES | AGREEING | PEOPLE | ASKING | FILLERS

@@ -85,6 +85,18 @@ def test_mixed_script_question_is_in_the_language_most_of_it_is_in(manager_for):
     assert manager.language_of("如何申請退貨") == "zh-Hant"
 
 
+def test_asking_for_a_person_or_saying_yes_to_the_offer_in_chinese_is_told_in_chinese_that_no_one_can_be_reached(manager_for):
+    manager = manager_for()  # the console: no one to hand to
+    asked = manager.reply("console", "c1", "转人工").text()
+    manager.reply("console", "c1", "1998年世界杯的冠军是谁？").text()  # the fallback offers a person
+    accepted = manager.reply("console", "c1", "好的")
+    assert asked == accepted.text() == "我无法从这里为您转接人工客服，请直接联系我们的客服团队。" and accepted.language == "zh"
+
+
+def test_a_chinese_goodbye_gets_a_chinese_goodbye(manager_for):
+    assert manager_for().reply("console", "c1", "谢谢，再见！").text() == "再见！有问题随时来问我。"
+
+
 def test_text_a_team_wrote_in_config_is_said_in_every_language(manager_for):
     reply = manager_for(fallback_message="Please call us at 555-0100.").reply("console", "c1", "1998年世界杯的冠军是谁？")
     assert reply.text() == "Please call us at 555-0100."

@@ -9,6 +9,7 @@ import pytest
 from fakes import EchoGenerator, grounding_checker
 
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.handoff import HandoffRequest
 from supportbot.bot.reply import AnswerKind
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
@@ -28,6 +29,21 @@ def _manager(sample_index_dir, embedder, store, generator=None) -> DialogueManag
     # The fake model's text is shown as written: what these tests check is the conversation around it.
     bot = BotConfig(answer_mode="generative")
     return DialogueManager(retriever, generator or EchoGenerator(), store, bot, GenerationSettings(max_new_tokens=32), 4, grounding_checker(embedder))
+
+
+class RecordingDesk:
+    """A channel's way to its support team, as the manager sees it: what it was told, and whether anyone was reached."""
+
+    def __init__(self, reachable: bool = True) -> None:
+        self.reachable = reachable
+        self.told: list[HandoffRequest] = []
+
+    def tell_team(self, request: HandoffRequest) -> bool:
+        self.told.append(request)
+        return self.reachable
+
+    def handoff_notice(self, handed_off: bool, language: str) -> str:
+        return "A person has it." if handed_off else "No one could be reached."
 
 
 class TestReply:
@@ -65,9 +81,15 @@ class TestReply:
         reply = manager.reply("console", "c1", "and how long does that link last?")
         assert "account/reset-password.md" in [s.doc_id for s in reply.sources]
 
-    def test_asking_for_a_person_is_not_small_talk(self, sample_index_dir, embedder, store):
-        reply = _manager(sample_index_dir, embedder, store).reply("console", "c1", "Can I talk to a person?")
-        assert reply.kind != AnswerKind.CONVERSATION
+    @pytest.mark.parametrize("goodbye", ["bye", "Goodbye!", "thanks, bye"])
+    def test_a_goodbye_gets_a_goodbye_not_the_fallback(self, sample_index_dir, embedder, store, goodbye):
+        generator = EchoGenerator()
+        manager = _manager(sample_index_dir, embedder, store, generator)
+        manager.reply("console", "c1", "Can I pay with Klarna?").text()
+        reply = manager.reply("console", "c1", goodbye)
+        assert reply.text() == "Goodbye! Come back any time you have a question."
+        assert reply.kind == AnswerKind.CONVERSATION and len(generator.prompts) == 1  # only Klarna's answer was generated
+
 
     def test_empty_message_is_refused(self, sample_index_dir, embedder, store):
         with pytest.raises(MessageError, match="empty message"):
@@ -152,3 +174,50 @@ class TestConversation:
         reply = _manager(sample_index_dir, embedder, store, generator).reply("console", "c1", "How long do refunds take to reach my card? " * 1200)
         assert reply.text() and reply.kind == AnswerKind.GENERATED
         assert generator.count_tokens(generator.prompts[-1]) <= 2048 - 32
+
+
+class TestAskingForAPerson:
+    """"Talk to a person" typed in any channel: handed to the channel's desk, or told plainly that there is none."""
+
+    def test_where_no_one_can_be_reached_the_customer_is_told_so_not_offered_a_person_again(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)  # the console: a terminal has no one to hand to
+        asked = manager.reply("console", "c1", "talk to a human").text()
+        manager.reply("console", "c1", "Who won the 1998 football world cup?").text()  # the fallback offers a person
+        accepted = manager.reply("console", "c1", "yes please connect me").text()
+        no_one = "I can't connect you with a person from here. Please contact our support team directly."
+        assert asked == accepted == no_one
+        assert not manager.in_handoff("console", "c1")
+        assert 'supportbot_handoffs_total{channel="console",outcome="failed"} 2.0' in manager.metrics.exposition()[0].decode()
+
+    @pytest.mark.parametrize("asked", ["talk to a human", "I want to speak to someone", "agent please"])
+    def test_a_request_in_words_hands_the_conversation_to_the_channels_desk(self, sample_index_dir, embedder, store, asked):
+        manager = _manager(sample_index_dir, embedder, store)
+        desk = RecordingDesk()
+        manager.set_desk("web", desk)
+        manager.reply("web", "c1", "Can I pay with Klarna?").text()
+        reply = manager.reply("web", "c1", asked, requested_by="visitor")
+        assert (reply.text(), reply.kind) == ("A person has it.", AnswerKind.HANDOFF)
+        (told,) = desk.told
+        assert [m["content"] for m in told.messages][-1] == asked and told.requested_by == "visitor"
+        assert manager.in_handoff("web", "c1")
+
+    def test_yes_right_after_the_fallback_offered_a_person_accepts_it(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.set_desk("web", desk := RecordingDesk())
+        manager.reply("web", "c1", "Who won the 1998 football world cup?").text()
+        reply = manager.reply("web", "c1", "yes")
+        assert (reply.text(), reply.kind) == ("A person has it.", AnswerKind.HANDOFF) and len(desk.told) == 1
+
+    def test_yes_without_an_offer_is_not_a_handoff(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.set_desk("web", desk := RecordingDesk())
+        manager.reply("web", "c1", "Can I pay with Klarna?").text()
+        assert manager.reply("web", "c1", "yes").kind != AnswerKind.HANDOFF and desk.told == []
+
+    def test_a_desk_that_cannot_reach_the_team_leaves_the_conversation_with_the_bot(self, sample_index_dir, embedder, store):
+        manager = _manager(sample_index_dir, embedder, store)
+        manager.set_desk("web", RecordingDesk(reachable=False))
+        reply = manager.reply("web", "c1", "agent please")
+        assert (reply.text(), reply.kind) == ("No one could be reached.", AnswerKind.CONVERSATION)
+        assert not manager.in_handoff("web", "c1")
+        assert 'supportbot_handoffs_total{channel="web",outcome="failed"} 1.0' in manager.metrics.exposition()[0].decode()

@@ -105,6 +105,14 @@ class TestChatOneShot:
         stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", first["conversation_id"])
         assert [m.content for m in stored[::2]] == ["Can I pay with Klarna?", "What is the minimum order?"]
 
+    def test_a_questions_control_characters_are_not_stored_and_its_lines_are(self, chat_env, isolated_data_dir: Path):
+        question = "How long do refunds take?\x1b]0;owned\x07\r\nI paid by \x1b[31mcard\x1b[0m."
+        result = run_cli("chat", "-m", question, "--json", env=chat_env)
+        assert result.returncode == 0, result.stderr
+        conversation_id = json.loads(result.stdout)["conversation_id"]
+        stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", conversation_id)
+        assert stored[0].content == "How long do refunds take?]0;owned\nI paid by [31mcard[0m."
+
     def test_off_topic_question_gets_the_fallback(self, chat_env):
         payload = json.loads(run_cli("chat", "-m", "Who won the football world cup in 1998?", "--json", env=chat_env).stdout)
         assert payload["kind"] == "fallback" and "person" in payload["answer"] and payload["sources"] == []
@@ -183,6 +191,22 @@ class TestConsoleRepl:
             child.close(force=True)
         assert child.exitstatus == 0
         assert (isolated_data_dir / "console_history").is_file()
+
+    def test_the_history_file_keeps_what_was_typed_masked_as_the_store_keeps_it(self, chat_env, isolated_data_dir: Path):
+        env = {**os.environ, **chat_env, "SUPPORTBOT_PRIVACY_REDACT_STORED": "true", "SUPPORTBOT_BOT_ANSWER_MODE": "extractive", "TERM": "dumb"}
+        child = pexpect.spawn(sys.executable, ["-m", "supportbot", "chat"], env=env, encoding="utf-8", timeout=180)
+        try:
+            child.expect("you> ")
+            child.sendline("My card 4111 1111 1111 1111 was charged twice, write to jane.doe@example.com")
+            child.expect("bot> ")
+            child.expect("you> ")
+            child.sendline("/quit")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
+        history = (isolated_data_dir / "console_history").read_text(encoding="utf-8")
+        assert "My card [card] was charged twice, write to [email]" in history
+        assert "4111" not in history and "jane.doe" not in history
 
 
 def test_chinese_sample_is_indexed_and_answers_in_chinese(isolated_data_dir: Path):

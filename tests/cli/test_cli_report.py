@@ -72,3 +72,17 @@ def test_the_command_prints_one_line_per_group_biggest_first(store_with_gaps: st
     assert table[0].split()[:3] == ["count", "example", "question"] and len(table) == 5
     assert table[1].split()[0] == "3" and "declined 3, handed off 1" in table[1]
     assert "Refund timing" in result.stdout and table[-1] == "7 question(s) in 3 group(s)"
+
+
+@pytest.mark.slow
+def test_escape_sequences_in_a_stored_question_are_printed_written_out_not_sent_to_the_terminal(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    store = ConversationStore(url)  # as stored before questions lost their control characters
+    store.add_message("web", "c", "user", "Do you sell \x1b]0;owned\x07\x1b[31mumbrellas\x1b[0m?")
+    store.add_message("web", "c", "assistant", "…", kind="fallback")
+    store.close()
+    table, as_csv = run_report(url), run_report(url, "--format", "csv")
+    assert table.returncode == 0 and as_csv.returncode == 0, table.stderr + as_csv.stderr
+    for output in (table.stdout, as_csv.stdout):
+        assert "\x1b" not in output and "\x07" not in output
+        assert "Do you sell \\x1b]0;owned\\x07\\x1b[31mumbrellas\\x1b[0m?" in output

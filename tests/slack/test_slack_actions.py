@@ -123,3 +123,25 @@ def test_chinese_question_gets_the_fallback_and_handoff_notice_in_chinese(start_
     text = final_text(bot, "C1", body["event"]["ts"])
     catalog = MessageCatalog()
     assert text == catalog.message("bot.fallback", "zh") + "\n\n" + catalog.message("slack.handoff", "zh")
+
+
+def test_asking_for_a_person_in_words_hands_the_thread_to_the_support_channel(start_bot):
+    bot = start_bot()
+    body = mention("talk to a human")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    assert final_text(bot, "C1", ts) == MessageCatalog().message("slack.handoff", "en")  # not the fallback first
+    summary = bot.double.wait_for(lambda: [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])
+    assert "(asked for a person) by <@U1>" in summary[0]["text"] and "talk to a human" in summary[0]["text"]
+    assert bot.manager.in_handoff("slack", f"C1:{ts}")
+
+
+def test_without_a_handoff_channel_yes_to_the_fallbacks_offer_says_no_one_can_be_reached(start_bot):
+    bot = start_bot(handoff_channel="")
+    body = mention("qwxz vlorp snargle fnord")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    assert final_text(bot, "C1", ts) == bot.manager.bot.fallback_message  # "Would you like me to connect you with a person ...?"
+    post_event(bot.url, mention("yes please", thread_ts=ts))
+    assert final_text(bot, "C1", ts, index=1) == MessageCatalog().message("bot.no_handoff", "en")
+    assert not bot.manager.in_handoff("slack", f"C1:{ts}")

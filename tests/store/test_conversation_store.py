@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from supportbot.privacy import redact
 from supportbot.store import ConversationStore, open_database
 from supportbot.store.migrations import CORE_TABLES
 from supportbot.store.retention import RetentionJanitor
@@ -64,6 +65,24 @@ class TestConversationStore:
         store = open_store(store_url, redact=lambda text: text.replace("jane@example.com", "[email]"))
         store.add_message("web", "c", "user", "Mail me at jane@example.com")
         assert store.messages("web", "c")[0].content == "Mail me at [email]"
+
+    def test_an_answer_keeps_the_help_centers_own_address_and_phone_after_a_reload(self, store_url: str, open_store):
+        store = open_store(store_url, redact=redact)
+        store.add_message("web", "c", "user", "How do I reach you about a damaged item?")
+        answer = "Contact our support team by email (support@larkspurgoods.com) or call +1 (555) 123-4567 [1]."
+        store.add_message("web", "c", "assistant", answer, kind="grounded")
+        store.close()
+        assert [m.content for m in open_store(store_url).messages("web", "c")][1] == answer
+
+    def test_an_answer_echoing_the_customers_email_masks_it_and_keeps_the_help_centers_phone(self, store_url: str, open_store):
+        store = open_store(store_url, redact=redact)
+        store.add_message("web", "c", "user", "I'm jane.doe@example.com and my parcel never came")
+        store.add_message("web", "c", "assistant", "We will write to jane.doe@example.com today, or call us on +1 (555) 123-4567.")
+        store.close()
+        assert [m.content for m in open_store(store_url).messages("web", "c")] == [
+            "I'm [email] and my parcel never came",
+            "We will write to [email] today, or call us on +1 (555) 123-4567.",
+        ]
 
 
 class TestFeedbackAndHandoffs:
@@ -159,3 +178,4 @@ def test_a_database_made_before_the_store_moved_keeps_its_data_and_gains_the_new
     assert [(m.kind, m.interrupted) for m in store.messages("console", "abc")] == [("generated", True), ("approved", False)]
     applied = {row[0] for row in store.database.query("SELECT name FROM migrations")}
     assert applied >= {m.name for m in CORE_TABLES.migrations} | {"002_slack_events_replies_feedback_handoffs"}
+

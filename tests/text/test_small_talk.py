@@ -1,10 +1,11 @@
-"""Which messages are only a greeting or thanks (answered with a friendly word, not the fallback)."""
+"""Which messages are only a greeting, thanks or goodbye (answered with a friendly word, not the fallback), a request
+for a person, or a "yes"."""
 
 from __future__ import annotations
 
 import pytest
 
-from supportbot.text.small_talk import small_talk
+from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,58 @@ from supportbot.text.small_talk import small_talk
 )
 def test_only_greetings_and_thanks_are_small_talk(message, expected):
     assert small_talk(message) == expected
+
+
+@pytest.mark.parametrize("message", ["bye", "Goodbye!", "thanks, bye", "ok bye", "see you later", "good night", "再见", "谢谢，再见"])
+def test_a_goodbye_is_small_talk(message):
+    assert small_talk(message) == "goodbye"
+
+
+@pytest.mark.parametrize("message", ["I see", "Hi", "have a nice day?"])
+def test_words_said_with_a_goodbye_are_not_one_alone(message):
+    assert small_talk(message) != "goodbye"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("talk to a human", True),
+        ("I want to speak to someone", True),
+        ("agent please", True),
+        ("Can I talk to a person?", True),
+        ("Is there someone I can talk to?", True),
+        ("I'd like to speak with a real person", True),
+        ("customer service", True),
+        ("转人工", True),
+        ("我要找人工客服", True),
+        ("可以转人工吗？", True),
+        ("How do I contact support?", False),  # the help center's contact page answers it
+        ("Can a person return an item without a receipt?", False),
+        ("Are you a human?", False),
+        ("I need help", False),
+        ("live chat", False),
+        ("客服电话是多少？", False),
+        ("yes", False),
+    ],
+)
+def test_a_request_for_a_person_is_told_from_a_question(message, expected):
+    assert asks_for_person(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("yes", True),
+        ("Yes please!", True),
+        ("yes please connect me", True),
+        ("sure, go ahead", True),
+        ("好的", True),
+        ("是的，请帮我转接", True),
+        ("no", False),
+        ("no thanks", False),
+        ("yes, and how long do refunds take?", False),
+        ("不用了", False),
+    ],
+)
+def test_a_yes_is_only_agreement(message, expected):
+    assert says_yes(message) is expected

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 
@@ -18,6 +21,7 @@ from supportbot.channels.web.sessions import ConversationTokens
 from supportbot.config import SlackConfig, WebConfig
 
 REFUNDS = "How long do refunds take?"
+NO_ONE_TO_HAND_TO = "I can't connect you with a person from here. Please contact our support team directly."
 
 
 def stored(bot, conversation_id: str) -> list[tuple[str, str]]:
@@ -79,8 +83,23 @@ class TestApiKeys:
         with web_bot.keyed() as client:
             first = ask(client, REFUNDS, user="c42").json()
             second = ask(client, "And for gift cards?", {"X-Conversation-Id": "c42"}).json()
-        assert first["supportbot"]["conversation_id"] == "backend:c42"
+        assert first["supportbot"]["conversation_id"].startswith("backend:")
         assert "with 2 earlier messages" in second["choices"][0]["message"]["content"]
+
+    def test_a_key_holders_user_email_is_in_no_conversation_id_token_or_export(self, web_bot, tmp_path):
+        with web_bot.keyed() as client:
+            first = ask(client, REFUNDS, user="jane.doe@example.com")
+            second = ask(client, "And for gift cards?", user="jane.doe@example.com").json()
+        conversation_id = first.json()["supportbot"]["conversation_id"]
+        assert second["supportbot"]["conversation_id"] == conversation_id  # the same user, the same conversation
+        assert "with 2 earlier messages" in second["choices"][0]["message"]["content"]
+        readable_in_token = base64.urlsafe_b64decode(first.headers[TOKEN_HEADER].split(".")[1] + "==").decode()
+        exported = subprocess.run(
+            [sys.executable, "-m", "supportbot", "conversations", "export", "--url", web_bot.manager.store.database.display_url],
+            check=True, capture_output=True, text=True, timeout=120,
+        ).stdout
+        assert conversation_id in exported and readable_in_token == conversation_id
+        assert "jane" not in exported and "jane" not in readable_in_token
 
 
 class TestCors:
@@ -226,6 +245,59 @@ class TestFeedbackAndHandoff:
         assert while_handed.status_code == 409 and in_handoff
         assert after.status_code == 200
 
+    def test_talk_to_a_person_without_slack_says_no_one_can_be_reached_and_the_bot_keeps_answering(self, web_manager, client_address):
+        bot = start_bot(web_manager, WebConfig())  # the default: no slack.handoff_channel, nobody to tell
+        failures = handoff_failures(web_manager)
+        try:
+            with bot.client(client_address) as client:
+                session = new_session(client)
+                ask(client, REFUNDS, session)
+                handed = client.post("/v1/handoff", json={"page": "https://help.example.com/returns"}, headers=session)
+                after = ask(client, "Are you still there?", session)
+                in_handoff = client.get("/v1/conversation", headers=session).json()["in_handoff"]
+        finally:
+            bot.stop()
+        assert handed.json() == {"in_handoff": False, "message": NO_ONE_TO_HAND_TO, "posted_to_slack": False}
+        assert after.status_code == 200 and not in_handoff
+        assert handoff_failures(web_manager) == failures + 1
+
+    def test_asking_for_a_person_in_words_posts_to_slack_and_pauses_the_bot_as_the_button_does(self, web_manager, client_address):
+        double = SlackDouble()
+        handoff = SlackHandoff.from_config(SlackConfig(api_url=double.api_url, handoff_channel="CHANDOFF"), {"SLACK_BOT_TOKEN": BOT_TOKEN})
+        bot = start_bot(web_manager, WebConfig(), handoff=handoff)
+        try:
+            with bot.client(client_address) as client:
+                session = new_session(client)
+                ask(client, REFUNDS, session)
+                asked = ask(client, "talk to a human", session).json()
+                while_handed = ask(client, "Hello?", session)
+        finally:
+            bot.stop()
+            double.close()
+        assert asked["choices"][0]["message"]["content"] == WebConfig().handoff_message and asked["supportbot"]["kind"] == "handoff"
+        (post,) = double.calls_to("chat.postMessage")
+        assert post["channel"] == "CHANDOFF" and REFUNDS in post["text"] and "talk to a human" in post["text"]
+        assert while_handed.status_code == 409
+
+    def test_yes_to_the_fallbacks_offer_of_a_person_without_slack_says_no_one_can_be_reached(self, web_manager, client_address):
+        bot = start_bot(web_manager, WebConfig())
+        try:
+            with bot.client(client_address) as client:
+                session = new_session(client)
+                offered = ask(client, "Who won the 1998 football world cup?", session).json()
+                accepted = ask(client, "yes please connect me", session).json()
+        finally:
+            bot.stop()
+        assert offered["supportbot"]["kind"] == "fallback"
+        assert accepted["choices"][0]["message"]["content"] == NO_ONE_TO_HAND_TO
+
+
+def handoff_failures(manager) -> float:
+    """supportbot_handoffs_total{channel="web",outcome="failed"}, as Prometheus reads it (0 before the first)."""
+    line = 'supportbot_handoffs_total{channel="web",outcome="failed"} '
+    found = [row for row in manager.metrics.exposition()[0].decode().splitlines() if row.startswith(line)]
+    return float(found[0][len(line):]) if found else 0.0
+
 
 class TestServer:
     def test_health_readiness_and_the_openapi_document(self, web_bot):
@@ -269,3 +341,4 @@ class TestServer:
         assert events[-1] == "data: [DONE]"
         final = json.loads(events[-2][len("data: ") :])["supportbot"]
         assert final["kind"] == "generated" and final["message_id"]
+

@@ -220,6 +220,45 @@ def test_the_answer_streams_its_citations_link_to_sources_and_a_person_can_be_as
     assert launcher.evaluate("b => b.getRootNode().activeElement === b")  # focus goes back to the launcher
 
 
+def test_typing_talk_to_a_human_hands_the_conversation_over_as_the_button_does(page, help_center, widget_bot):
+    bot, double = widget_bot
+    help_center.bot_url = bot.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "talk to a human")
+    page.get_by_role("button", name="Continue with the bot").wait_for()
+    expect(page.get_by_role("textbox", name="Your question")).to_be_disabled()
+    assert page.locator(".message.assistant .text").last.inner_text() == WebConfig().handoff_message
+    assert wait_for(lambda: [c for c in double.calls_to("chat.postMessage") if "talk to a human" in c["text"]])
+
+
+@pytest.fixture(scope="module")
+def bot_without_slack(web_manager, help_center):
+    """The web bot as `supportbot serve` runs by default: no Slack, so no one to hand a conversation to."""
+    manager = DialogueManager(
+        web_manager.retriever, web_manager.generator, web_manager.store, web_manager.bot,
+        web_manager.settings, web_manager.top_k, web_manager.checker,
+    )
+    bot = start_bot(manager, WebConfig(allowed_origins=[help_center.origin]))
+    yield bot
+    bot.stop()
+
+
+def test_without_slack_talk_to_a_person_says_no_one_can_be_reached_and_the_customer_keeps_asking(page, help_center, bot_without_slack):
+    help_center.bot_url = bot_without_slack.url
+    page.goto(help_center.url)
+    open_widget(page)
+    ask_in_widget(page, "How long do refunds take?")
+    page.locator(".message.assistant a.citation").wait_for()
+    page.get_by_role("button", name="Talk to a person").click()
+    told = page.locator(".message.assistant .text").nth(1)
+    expect(told).to_have_text("I can't connect you with a person from here. Please contact our support team directly.")
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_hidden()  # no promise it cannot keep
+    expect(page.get_by_role("button", name="Continue with the bot")).to_be_hidden()
+    ask_in_widget(page, "And for gift cards?")  # the bot still answers
+    expect(page.locator(".message.assistant .text").last).to_have_text(re.compile("^Answer to 'And for gift cards\\?'"))
+
+
 def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(page, help_center, widget_bot):
     # Answers quote Markdown pages ("**$35 to $1,000**"); the scripted model repeats the question, marks and all.
     bot, _ = widget_bot

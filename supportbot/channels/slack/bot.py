@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from supportbot.bot.dialogue import DialogueManager
+from supportbot.bot.handoff import ASKED_FOR_PERSON, Handoff, HandoffRequest
 from supportbot.bot.reply import AnswerKind
 from supportbot.channels.slack import blocks
 from supportbot.channels.slack.claims import ClaimKeeper, instance_name
@@ -47,7 +48,8 @@ def thread_of(event: dict[str, Any]) -> tuple[str, str]:
 
 
 class SlackBot:
-    """Turns accepted Slack events into answers in their threads."""
+    """Turns accepted Slack events into answers in their threads; with slack.handoff_channel, also the desk that
+    hands a thread to a person there (bot/handoff.py)."""
 
     name = CHANNEL_NAME
 
@@ -63,6 +65,7 @@ class SlackBot:
         self.claims = ClaimKeeper(store, self.owner, config.claim_lease, self._queue_adopted, lambda: config.queue_size - self.pool.waiting)
         self.metrics.queue_depth.labels(CHANNEL_NAME).set_function(lambda: self.pool.waiting)
         self._notifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-notify")
+        manager.set_desk(CHANNEL_NAME, self if config.handoff_channel else None)
 
     def start(self, bot_user_id: str) -> None:
         """Start the workers, and answer what was accepted but left unanswered by a stopped or crashed instance."""
@@ -235,7 +238,7 @@ class SlackBot:
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
         poster.open(self._message("slack.working", event))
         try:
-            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, blocks.strip_mentions(event.get("text") or ""))
+            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, blocks.strip_mentions(event.get("text") or ""), event["user"])
         except MessageError:
             poster.say(self._message("bot.empty_question", event))
             return
@@ -248,36 +251,31 @@ class SlackBot:
         labels = self.manager.catalog.section("slack", language)
         answered = (AnswerKind.GENERATED, AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
         sources = reply.cited_sources() if reply.kind in answered else []
-        if reply.kind == AnswerKind.FALLBACK and self.config.handoff_channel:
-            handed_off = self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer")
-            text += "\n\n" + self._handoff_notice(handed_off, language)
-            poster.finish(text, blocks.answer_blocks(text, [], poster.event_id, labels, with_buttons=False), reply.message_id)
-            return
-        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels), reply.message_id)
+        declined = reply.kind == AnswerKind.FALLBACK and bool(self.config.handoff_channel)
+        if declined:
+            text += "\n\n" + self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer", language).notice
+        buttons = not declined and reply.kind != AnswerKind.HANDOFF  # none under a handoff's notice (HANDOFF: asked for in words)
+        poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels, with_buttons=buttons), reply.message_id)
 
     # handoff and feedback (button clicks; run before the ack)
 
-    def _hand_off(self, channel: str, thread_ts: str, user_id: str, reason: str) -> bool:
-        """Post the conversation's summary to the handoff channel, and only then pause the bot in the thread.
+    def _hand_off(self, channel: str, thread_ts: str, user_id: str, reason: str, language: str) -> Handoff:
+        """The thread to a person (DialogueManager.hand_to_person, which posts through `tell_team`), and what to tell the user."""
+        return self.manager.hand_to_person(CHANNEL_NAME, conversation_id(channel, thread_ts), user_id, reason, language=language)
 
-        True when a person has the thread (now or already); False when the team could not be told,
-        and the bot keeps answering there.
-        """
-        conversation = conversation_id(channel, thread_ts)
-        if self.manager.in_handoff(CHANNEL_NAME, conversation):
-            return True
-        messages = self.manager.history(CHANNEL_NAME, conversation)
-        summary = blocks.handoff_summary(channel, thread_ts, user_id, messages, reason, self._permalink(channel, thread_ts))
+    def tell_team(self, request: HandoffRequest) -> bool:
+        """Post the conversation's summary, with a link to its thread, to the handoff channel; False when nobody was told."""
+        channel, thread_ts = request.conversation_id.split(":", 1)
+        permalink = self._permalink(channel, thread_ts)
+        summary = blocks.handoff_summary(channel, thread_ts, request.requested_by, request.messages, request.reason, permalink)
         try:
             self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
         except Exception as error:  # noqa: BLE001 (a Slack refusal, not_in_channel..., or the network: nobody was told)
             detail = error.response.get("error") if isinstance(error, SlackApiError) else error
             log.error("handoff of thread %s in %s failed: could not post to %s (%s); the bot keeps answering there",
                       thread_ts, channel, self.config.handoff_channel, detail)
-            self.metrics.handoffs.labels(CHANNEL_NAME, "failed").inc()
             return False
-        self.manager.hand_off(CHANNEL_NAME, conversation, user_id, reason)
-        log.info("thread %s in %s handed to a person (%s)", thread_ts, channel, reason)
+        log.info("thread %s in %s handed to a person (%s)", thread_ts, channel, request.reason)
         return True
 
     def _permalink(self, channel: str, thread_ts: str) -> str:
@@ -302,10 +300,10 @@ class SlackBot:
             return
         if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)):
             return  # a second click: the team already has the thread
-        handed_off = self._hand_off(channel, thread_ts, user_id, "asked for a person")
-        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self._handoff_notice(handed_off, language))
+        handoff = self._hand_off(channel, thread_ts, user_id, ASKED_FOR_PERSON, language)
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=handoff.notice)
 
-    def _handoff_notice(self, handed_off: bool, language: str) -> str:
+    def handoff_notice(self, handed_off: bool, language: str) -> str:
         """What the customer is told: a person is coming, or no one could be reached and the bot keeps answering."""
         if handed_off:
             return self.manager.message("slack.handoff", language, self.config.handoff_message)

@@ -2,9 +2,9 @@
 
 Clients of the OpenAI API resend the whole history each turn; the bot keeps its own, so only the last
 user message is read. The conversation is the one the X-Conversation-Token names; a caller with an
-API key may instead name it (`user` or X-Conversation-Id, among that key's own conversations) or
-start a new one. The answer's sources, kind, stored id and the token to continue come under
-`supportbot`, in the final stream event when streaming.
+API key may instead name it (`user` or X-Conversation-Id, among that key's own conversations, stored
+under a keyed hash of the name) or start a new one. The answer's sources, kind, stored id and the
+token to continue come under `supportbot`, in the final stream event when streaming.
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ def completions_router(web: WebContext) -> APIRouter:
                 "authentication_error",
             )
         named = request.headers.get("X-Conversation-Id") or body.user
-        return f"{caller.key_name}:{named}" if named else web.tokens.new_conversation_id()
+        if not named:
+            return web.tokens.new_conversation_id()
+        return web.tokens.named_conversation_id(caller.key_name, named)
 
     @router.get("/v1/models", response_model=ModelList)
     def models(caller: Caller = Depends(web.gate)) -> ModelList:

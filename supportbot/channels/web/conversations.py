@@ -11,8 +11,10 @@ import logging
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from supportbot.bot.handoff import ASKED_FOR_PERSON
 from supportbot.channels.web.access import Caller
 from supportbot.channels.web.context import CHANNEL, WebContext
+from supportbot.channels.web.handoff import WebDesk
 from supportbot.channels.web.schemas import (
     ApiError,
     Conversation,
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 def conversations_router(web: WebContext) -> APIRouter:
     router = APIRouter(tags=["web chat"], responses={status: {"model": ErrorResponse} for status in (401, 429)})
     manager = web.manager
+    # The button below and a customer typing "talk to a person" both reach the team through this desk, or learn there is none.
+    manager.set_desk(CHANNEL, WebDesk(web.handoff, manager.catalog, web.config) if web.handoff is not None else None)
 
     @router.post("/v1/sessions", response_model=Session, status_code=201)
     def open_session(caller: Caller = Depends(web.gate)) -> Session:
@@ -66,17 +70,15 @@ def conversations_router(web: WebContext) -> APIRouter:
 
     @router.post("/v1/handoff", response_model=HandoffOut)
     async def hand_off(request: HandoffIn, caller: Caller = Depends(web.gate)) -> HandoffOut:
-        """'Talk to a person': the bot stops answering here, and the support team gets the conversation in Slack."""
+        """'Talk to a person': once the support team has the conversation in Slack, the bot stops answering here.
+
+        With no Slack to post to, or when posting fails, the conversation stays with the bot and the message says so.
+        """
         conversation_id = caller.conversation()
-        started = await run_in_threadpool(manager.hand_off, CHANNEL, conversation_id, caller.who(), "asked for a person")
-        posted = False
-        if started and web.handoff is not None:
-            history = await run_in_threadpool(manager.history, CHANNEL, conversation_id)
-            posted = await run_in_threadpool(web.handoff.post, conversation_id, history, "asked for a person", request.page)
-            if not posted:
-                manager.metrics.handoffs.labels(CHANNEL, "failed").inc()
-        log.info("web conversation %s handed to a person%s", conversation_id, " (posted to Slack)" if posted else "")
-        return HandoffOut(in_handoff=True, message=web.config.handoff_message, posted_to_slack=posted)
+        handoff = await run_in_threadpool(manager.hand_to_person, CHANNEL, conversation_id, caller.who(), ASKED_FOR_PERSON, request.page)
+        if handoff.with_person:
+            log.info("web conversation %s handed to a person%s", conversation_id, " (posted to Slack)" if handoff.posted else "")
+        return HandoffOut(in_handoff=handoff.with_person, message=handoff.notice, posted_to_slack=handoff.posted)
 
     @router.delete("/v1/handoff", response_model=HandoffOut)
     def resume(caller: Caller = Depends(web.gate)) -> HandoffOut:

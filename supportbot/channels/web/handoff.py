@@ -1,18 +1,25 @@
-"""A web conversation handed to a person, posted to Slack's handoff channel with the same summary Slack's own use."""
+"""A web conversation handed to a person, posted to Slack's handoff channel with the same summary Slack's own use.
+
+Without slack.handoff_channel and SLACK_BOT_TOKEN the web chat has no one to hand to: no desk is set, and the
+customer who asks for a person is told so (DialogueManager.hand_to_person).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from supportbot.bot.handoff import HandoffRequest
 from supportbot.channels.slack.app import create_client
 from supportbot.channels.slack.blocks import escape, summary_with_transcript
 from supportbot.channels.slack.tokens import BOT_TOKEN, SlackTokens, bot_token_from_env
-from supportbot.config import SlackConfig
+from supportbot.config import SlackConfig, WebConfig
+from supportbot.text.catalog import MessageCatalog
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +53,20 @@ class SlackHandoff:
             log.warning("could not post the handoff of web conversation %s to Slack: %s", conversation_id, error)
             return False
         return True
+
+
+@dataclass
+class WebDesk:
+    """The web chat's way to a person (a HandoffDesk): the summary posted to Slack, and the widget's words for how it went."""
+
+    slack: SlackHandoff
+    catalog: MessageCatalog
+    config: WebConfig
+
+    def tell_team(self, request: HandoffRequest) -> bool:
+        return self.slack.post(request.conversation_id, request.messages, request.reason, request.page)
+
+    def handoff_notice(self, handed_off: bool, language: str) -> str:
+        if handed_off:
+            return self.catalog.message("widget.handoff", language, self.config.handoff_message)
+        return self.catalog.message("widget.handoff_failed", language)

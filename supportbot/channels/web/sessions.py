@@ -79,6 +79,16 @@ class ConversationTokens:
     def _signature(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest())
 
+    def named_conversation_id(self, key_name: str, name: str) -> str:
+        """The stored id of the conversation an API key holder names: the key's name and a keyed hash of the name.
+
+        Callers name conversations after their users, often by email address; the id is stored, exported and
+        readable inside the token, so it keeps the name out. The same name reaches the same conversation for as
+        long as the secret stays the same (one secret to keep: a deployment already shares this one).
+        """
+        digest = hmac.new(self._secret, f"conversation name\0{key_name}\0{name}".encode(), hashlib.sha256).digest()
+        return f"{key_name}:{_b64(digest[:18])}"
+
     def new_conversation_id(self) -> str:
         return secrets.token_urlsafe(16)
 

@@ -277,12 +277,14 @@
     messages.scrollTop = messages.scrollHeight;
   }
 
+  let personReachable = true; // until the server says no one can be reached from here
+
   function showHandoff(active, message) {
     banner.hidden = !active;
     banner.querySelector(".handoff-text").textContent = message || "Our support team has this conversation and will follow up.";
     input.disabled = active;
     send.disabled = active;
-    personButton.hidden = active;
+    personButton.hidden = active || !personReachable;
   }
 
   // --- what the customer does -----------------------------------------------------------------
@@ -335,6 +337,7 @@
         if (event.supportbot) {
           storage.set(tokenKey, event.supportbot.conversation_token);
           finishAnswer(item, text, event.supportbot);
+          if (event.supportbot.kind === "handoff") showHandoff(true, text); // asked for a person in words: as the button does
         }
       }
     }
@@ -373,7 +376,9 @@
       if (!storage.get(tokenKey)) await newToken();
       const answer = await (await call("POST", "/v1/handoff", { page: location.href })).json();
       addMessage("assistant", answer.message);
-      showHandoff(true, answer.message);
+      // Not handed off: the message says no one can be reached and where else to turn, so the button goes.
+      personReachable = answer.in_handoff;
+      showHandoff(answer.in_handoff, answer.message);
     } catch (error) {
       status.textContent = error.message;
     } finally {
