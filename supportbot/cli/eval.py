@@ -191,6 +191,10 @@ def answers(ctx: click.Context, dataset: Path, as_json: bool, limit: int | None,
       supportbot eval answers supportbot/sample_data/eval/answers.jsonl --compare extractive,generative,grounded
       supportbot eval answers ../shared/data/stackfaq --limit 60 --json --details details.jsonl
     """
+    from supportbot.staging import check_not_the_input
+
+    if details_path is not None:  # before anything loads
+        check_not_the_input(details_path, dataset, "--details")
     from supportbot.app import create_dialogue_manager
     from supportbot.evaluation.answers import answer_modes, evaluate_answers
 

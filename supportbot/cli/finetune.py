@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from supportbot.cli import get_config
 from supportbot.config import apply_settings
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (`kill`, a job scheduler) stops the command as Ctrl-C does, so a run saves its checkpoint and cleans up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group("finetune")
@@ -51,11 +72,16 @@ def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, 
       supportbot index build supportbot/sample_data/docs --index .supportbot/index
       supportbot finetune prepare supportbot/sample_data/dialogues.jsonl -o grounded.jsonl --context .supportbot/index
     """
+    from supportbot.errors import TrainingDataError
     from supportbot.finetune.prepare import read_source, write_jsonl
+    from supportbot.staging import check_not_the_input
 
     if index_dir is not None and system_prompt:
         raise click.UsageError("--system-prompt and --context don't go together: with --context the prompt is bot.system_prompt, as served")
-    conversations = read_source(source, source_format, question_column, answer_column, system_prompt)
+    check_not_the_input(output, source, "--output")
+    conversations = list(read_source(source, source_format, question_column, answer_column, system_prompt))
+    if not conversations:
+        raise TrainingDataError(f"{source}: no usable conversation (see the skipped lines above, if any); nothing written to {output}")
     if index_dir is None:
         count = write_jsonl(({"messages": messages} for messages in conversations), output)
         click.echo(f"wrote {count} conversations to {output}")
@@ -91,6 +117,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
     Example:
       supportbot finetune validate supportbot/sample_data/dialogues.jsonl
     """
+    from supportbot.errors import TrainingDataError
     from supportbot.finetune.data import read_conversations, role_counts
     from supportbot.finetune.modeling import load_tokenizer
     from supportbot.finetune.tokenization import apply_template_setting, render_with_loss_marked, tokenize_all
@@ -122,6 +149,8 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
         click.echo(f"  {problem}")
     if report.malformed:
         ctx.exit(1)
+    if not conversations:
+        raise TrainingDataError(f"{data}: no conversation with an assistant reply; there is nothing to learn from")
 
 
 @finetune_group.command("train")
@@ -153,7 +182,8 @@ def train(ctx: click.Context, data: Path, eval_data: Path | None, eval_split: fl
     """
     import tomllib
 
-    from supportbot.finetune.trainer import TrainRequest, train as run_training
+    from supportbot.finetune.trainer import TrainRequest
+    from supportbot.finetune.trainer import train as run_training
 
     config = get_config(ctx)
     settings = {f"finetune.{k}": v for k, v in overrides.items() if v is not None}
@@ -170,7 +200,8 @@ def train(ctx: click.Context, data: Path, eval_data: Path | None, eval_split: fl
     apply_settings(config, settings, "command line")
     output = output or Path(config.finetune.output_dir)
     request = TrainRequest(data, output, eval_data, resume, overwrite, quantize)
-    report = run_training(config, request)
+    with _sigterm_interrupts():
+        report = run_training(config, request)
     best = f", best eval loss {report['best_eval_loss']:.4f} at step {report['best_step']}" if report["best_eval_loss"] is not None else ""
     click.echo(f"{report['stopped']} after {report['steps']} steps ({report['tokens_per_second']:.0f} tokens/s){best}")
     click.echo(f"adapter, train_report.json and loss_curve.png in {output}; serve it with: supportbot chat --adapter {output}")
@@ -234,11 +265,13 @@ def merge(ctx: click.Context, adapter_dir: Path, output: Path, overwrite: bool) 
     """
     from supportbot.adapters import check_base_model
     from supportbot.finetune.adapter import merge_adapter
-    from supportbot.finetune.trainer import clear_output_dir
+    from supportbot.finetune.trainer import check_overwrite
     from supportbot.model_sources import transformers_model_dir
+    from supportbot.staging import staged_replacement
 
     config = get_config(ctx)
     check_base_model(adapter_dir, config.model.name)
-    clear_output_dir(output, overwrite)
-    merge_adapter(transformers_model_dir(config.model.name, config.paths.cache_path()), adapter_dir, output)
+    check_overwrite(output, overwrite)
+    with _sigterm_interrupts(), staged_replacement(output) as staging:  # the earlier model stays until this one is complete
+        merge_adapter(transformers_model_dir(config.model.name, config.paths.cache_path()), adapter_dir, staging)
     click.echo(f"merged model written to {output}; use it with model.name = \"{output}\"")

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from supportbot.adapters import METADATA_FILE, AdapterInfo, attach_adapter
+from supportbot.staging import apply_umask
 
 
 def save_adapter(model, tokenizer, directory: Path, info: AdapterInfo) -> None:
@@ -20,6 +21,7 @@ def save_adapter(model, tokenizer, directory: Path, info: AdapterInfo) -> None:
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     (directory / METADATA_FILE).write_text(json.dumps(asdict(info), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    apply_umask(directory)
 
 
 def merge_adapter(model_dir: str, adapter_dir: Path, output_dir: Path) -> Path:
@@ -32,6 +34,7 @@ def merge_adapter(model_dir: str, adapter_dir: Path, output_dir: Path) -> Path:
     output_dir = Path(output_dir)
     merged.save_pretrained(output_dir)
     AutoTokenizer.from_pretrained(str(adapter_dir)).save_pretrained(output_dir)  # carries the trained chat template
+    apply_umask(output_dir)
     return output_dir
 
 

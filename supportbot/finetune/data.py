@@ -22,6 +22,7 @@ from supportbot.generation.base import ChatMessage
 
 ROLES = ("system", "user", "assistant")
 MAX_LISTED_PROBLEMS = 20
+ONE_PER_LINE = "each line must be one JSON object"  # the hint for a whole-file JSON array or a pretty-printed file
 
 
 def trained(message: ChatMessage) -> bool:
@@ -108,9 +109,10 @@ def parse_record(text: str) -> tuple[list[ChatMessage], list[dict]]:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno}); {ONE_PER_LINE}") from None
     if not isinstance(record, dict) or "messages" not in record:
-        raise ValueError('no "messages" key (expected {"messages": [{"role": ..., "content": ...}, ...]})')
+        found = "a JSON array, not an object" if isinstance(record, list) else 'no "messages" key'
+        raise ValueError(f'{found} (expected {{"messages": [{{"role": ..., "content": ...}}, ...]}}); {ONE_PER_LINE}')
     messages = record["messages"]
     if not isinstance(messages, list) or not messages:
         raise ValueError('"messages" must be a non-empty list')
@@ -125,15 +127,30 @@ def parse_record(text: str) -> tuple[list[ChatMessage], list[dict]]:
     return [_message(m) for m in messages], [{"id": s["id"], "text": s["text"]} for s in sources]
 
 
-def read_conversations(path: Path) -> DataReport:
-    """Every line of `path` checked; bad lines are collected in `malformed`, not raised."""
-    path = Path(path)
+def _check_utf8(line: str, path: Path, number: int) -> None:
+    """A line read with surrogateescape holds a lone surrogate for each byte that is not UTF-8; stop there, as `prepare` does."""
+    bad = next((column for column, char in enumerate(line, start=1) if "\udc80" <= char <= "\udcff"), None)
+    if bad is not None:
+        byte = ord(line[bad - 1]) - 0xDC00
+        raise TrainingDataError(f"{path}:{number}: not UTF-8 text (byte {byte:#04x} at column {bad}); re-save it as UTF-8")
+
+
+def _check_is_file(path: Path) -> None:
+    if path.is_dir():
+        raise TrainingDataError(f"training data {path} is a folder: pass a messages JSONL file (see `supportbot finetune prepare`)")
     if not path.is_file():
         raise TrainingDataError(f"training data {path} does not exist: pass a messages JSONL file (see `supportbot finetune prepare`)")
+
+
+def read_conversations(path: Path) -> DataReport:
+    """Every line of `path` checked; bad lines are collected in `malformed`, not raised (a line that is not UTF-8 is)."""
+    path = Path(path)
+    _check_is_file(path)
     report = DataReport()
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
+            _check_utf8(line, path, number)
             if not line.strip():
                 continue
             try:

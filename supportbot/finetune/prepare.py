@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from supportbot.generation.base import ChatMessage
 from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
 from supportbot.retrieval.loaders import read_utf8
 from supportbot.staging import staged_file
+
+log = logging.getLogger(__name__)
 
 
 def _conversation(question: str, answer: str, system_prompt: str) -> list[ChatMessage]:
@@ -29,8 +32,18 @@ def _read_text(path: Path) -> str:
         raise TrainingDataError(str(error)) from None
 
 
+def _row_problem(row: dict, question_column: str, answer_column: str) -> str | None:
+    """Why a CSV row makes no conversation, or None when it makes one."""
+    for column in (question_column, answer_column):
+        if row.get(column) is None:
+            return f"no {column!r} field (a quote left open?)"
+        if not row[column].strip():
+            return f"empty {column!r}"
+    return None
+
+
 def from_csv(path: Path, question_column: str, answer_column: str, system_prompt: str = "") -> Iterator[list[ChatMessage]]:
-    """One conversation per CSV row; rows with an empty question or answer are skipped."""
+    """One conversation per CSV row; a row with an empty or missing question or answer is skipped with a warning."""
     with io.StringIO(_read_text(path).removeprefix("\ufeff"), newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
@@ -40,10 +53,14 @@ def from_csv(path: Path, question_column: str, answer_column: str, system_prompt
                 f"{path}: no column {', '.join(map(repr, missing))} (columns: {', '.join(columns) or 'none'}): "
                 "pass --question-column / --answer-column"
             )
+        line = reader.line_num + 1
         for row in reader:
-            question, answer = row.get(question_column) or "", row.get(answer_column) or ""
-            if question.strip() and answer.strip():
-                yield _conversation(question, answer, system_prompt)
+            problem = _row_problem(row, question_column, answer_column)
+            if problem:
+                log.warning("%s:%d: row skipped: %s", path, line, problem)
+            else:
+                yield _conversation(row[question_column], row[answer_column], system_prompt)
+            line = reader.line_num + 1
 
 
 def from_faq_jsonl(path: Path, system_prompt: str = "") -> Iterator[list[ChatMessage]]:

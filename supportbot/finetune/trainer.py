@@ -2,7 +2,9 @@
 
 Output folder layout: the best adapter (lowest eval loss; the last one without eval data) at the
 top level, `checkpoint/` with the latest full training state for `--resume`, `train_report.json`
-and `loss_curve.png`.
+and `loss_curve.png`. A run that replaces an earlier one (`--overwrite`) trains in a staging
+folder beside it, swapped in when the run ends, so an interrupted run leaves the earlier adapter
+as it was; `--resume` continues in the staging folder.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from supportbot.finetune.report import peak_memory, plot_loss_curve, write_repor
 from supportbot.finetune.tokenization import TokenizedExample, apply_template_setting, tokenize_all
 from supportbot.generation.quantization import QUANT_TYPE, use_4bit
 from supportbot.model_sources import transformers_model_dir
+from supportbot.staging import apply_umask, make_folder, replace_folder, staging_folder_for
 
 log = logging.getLogger(__name__)
 
@@ -78,22 +81,34 @@ class TrainRequest:
     on_step: Callable[[TrainState], None] | None = None  # called after each optimizer step (progress hooks, tests)
 
 
-def clear_output_dir(output_dir: Path, overwrite: bool, options: str = "--overwrite to replace it") -> None:
-    """Empty a folder that already has files in it only when told to (`overwrite`); otherwise say which `options` would."""
-    if output_dir.exists() and any(output_dir.iterdir()):
-        if not overwrite:
-            raise FinetuneError(f"output folder {output_dir} already exists: pass {options}")
-        shutil.rmtree(output_dir)
+def check_overwrite(output_dir: Path, overwrite: bool, options: str = "--overwrite to replace it") -> bool:
+    """Whether `output_dir` holds an earlier result to be replaced; refused unless told to (`overwrite`), naming the `options` that would.
+
+    Nothing is deleted here: the new result is built beside the old one and replaces it when complete.
+    """
+    if not (output_dir.is_dir() and any(output_dir.iterdir())):
+        return False
+    if not overwrite:
+        raise FinetuneError(f"output folder {output_dir} already exists: pass {options}")
+    return True
 
 
-def prepare_output_dir(output_dir: Path, resume: bool, overwrite: bool) -> None:
-    """Refuse to clobber an earlier run unless told to overwrite or resume it."""
+def prepare_output_dir(output_dir: Path, resume: bool, overwrite: bool) -> Path:
+    """The folder this run writes to: `output_dir`, or, when it replaces an earlier run, the staging folder beside it.
+
+    Refuses to touch an earlier run unless told to overwrite or resume it.
+    """
+    staging = staging_folder_for(output_dir)
     if resume:
-        if not (output_dir / CHECKPOINT_DIR / STATE_FILE).is_file():
-            raise FinetuneError(f"--resume: {output_dir} has no {CHECKPOINT_DIR}/{STATE_FILE} to continue from; start without --resume")
-        return
-    clear_output_dir(output_dir, overwrite, "--overwrite to replace it or --resume to continue it")
-    output_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (staging, output_dir):  # an interrupted replacement first: it is newer than what it replaces
+            if (folder / CHECKPOINT_DIR / STATE_FILE).is_file():
+                return folder
+        raise FinetuneError(f"--resume: {output_dir} has no {CHECKPOINT_DIR}/{STATE_FILE} to continue from; start without --resume")
+    replacing = check_overwrite(output_dir, overwrite, "--overwrite to replace it or --resume to continue it")
+    shutil.rmtree(staging, ignore_errors=True)  # what an earlier interrupted replacement left: this run starts afresh
+    work_dir = staging if replacing else output_dir
+    make_folder(work_dir)
+    return work_dir
 
 
 def _oom_error(config: Config) -> FinetuneError:
@@ -133,6 +148,7 @@ class FinetuneRun:
         self.settings = config.finetune
         self.request = request
         self.output_dir = Path(request.output_dir)
+        self.work_dir = self.output_dir  # where files are written until the run ends (`prepare_output_dir`)
 
     # -- setup ---------------------------------------------------------------------------------
     def _read_data(self) -> tuple[list, list, dict]:
@@ -176,8 +192,8 @@ class FinetuneRun:
         accelerator.wait_for_everyone()
         if not accelerator.is_main_process:
             return
-        directory = self.output_dir / CHECKPOINT_DIR
-        staging = self.output_dir / (CHECKPOINT_DIR + ".tmp")
+        directory = self.work_dir / CHECKPOINT_DIR
+        staging = self.work_dir / (CHECKPOINT_DIR + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         accelerator.unwrap_model(model).model.save_pretrained(staging / "adapter")
@@ -187,6 +203,7 @@ class FinetuneRun:
             staging / "training_state.pt",
         )
         (staging / STATE_FILE).write_text(json.dumps(state.__dict__, indent=1) + "\n", encoding="utf-8")
+        apply_umask(staging)
         shutil.rmtree(directory, ignore_errors=True)
         staging.rename(directory)
 
@@ -194,7 +211,7 @@ class FinetuneRun:
         from peft import set_peft_model_state_dict
         from peft.utils import load_peft_weights
 
-        directory = self.output_dir / CHECKPOINT_DIR
+        directory = self.work_dir / CHECKPOINT_DIR
         set_peft_model_state_dict(peft_model, load_peft_weights(str(directory / "adapter")))
         saved = torch.load(directory / "training_state.pt", weights_only=False)
         optimizer.load_state_dict(saved["optimizer"])
@@ -233,13 +250,13 @@ class FinetuneRun:
         wants_cpu = self.config.model.device == "cpu" or not torch.cuda.is_available()
         setting = settings.quantize if self.request.quantize is None else ("on" if self.request.quantize else "off")
         quantize = use_4bit(setting, "finetune.quantize", "cpu" if wants_cpu else "cuda")  # before anything is written
-        prepare_output_dir(self.output_dir, self.request.resume, self.request.overwrite)
+        self.work_dir = prepare_output_dir(self.output_dir, self.request.resume, self.request.overwrite)
         if self.config.model.threads > 0:
             torch.set_num_threads(self.config.model.threads)
         mixed = "bf16" if not wants_cpu and torch.cuda.is_bf16_supported() else "no"
         accelerator = Accelerator(cpu=wants_cpu, mixed_precision=mixed)
         if accelerator.is_main_process and self.request.eval_data is None and held_out:
-            write_jsonl((c.record() for c in held_out), self.output_dir / HELD_OUT_FILE)  # for `finetune eval --data`
+            write_jsonl((c.record() for c in held_out), self.work_dir / HELD_OUT_FILE)  # for `finetune eval --data`
         model_dir = transformers_model_dir(self.config.model.name, self.config.paths.cache_path())
         tokenizer = load_tokenizer(model_dir)
         template = apply_template_setting(tokenizer, settings.chat_template, self.config.model.name)
@@ -270,7 +287,7 @@ class FinetuneRun:
 
     def _save_adapter(self, s: _Session) -> None:
         if s.accelerator.is_main_process:
-            save_adapter(s.accelerator.unwrap_model(s.model).model, s.tokenizer, self.output_dir, s.info)
+            save_adapter(s.accelerator.unwrap_model(s.model).model, s.tokenizer, self.work_dir, s.info)
 
     def _evaluate_and_keep(self, s: _Session) -> bool:
         """Evaluate, keep the best adapter (the last one without eval data) and a checkpoint; True means stop early."""
@@ -365,10 +382,22 @@ class FinetuneRun:
             if not s.state.eval_history:
                 self._save_adapter(s)
             self._finish(s, "interrupted")
-            raise FinetuneError(f"interrupted at step {s.state.step}: continue with --resume (output folder {self.output_dir})") from None
+            raise FinetuneError(f"interrupted at step {s.state.step}: continue with --resume (output folder {self.output_dir}"
+                                + (", which keeps the earlier adapter until the run ends)" if self._replacing() else ")")) from None
         finally:
             bar.close()
-        return self._finish(s, stopped)
+        report = self._finish(s, stopped)
+        self._put_in_place(s)
+        return report
+
+    def _replacing(self) -> bool:
+        return self.work_dir != self.output_dir
+
+    def _put_in_place(self, s: _Session) -> None:
+        """The finished run replaces the earlier one only now, whole."""
+        s.accelerator.wait_for_everyone()
+        if s.accelerator.is_main_process and self._replacing():
+            replace_folder(self.work_dir, self.output_dir)
 
     def _finish(self, s: _Session, stopped: str) -> dict:
         state, accelerator = s.state, s.accelerator
@@ -396,8 +425,8 @@ class FinetuneRun:
             "settings": dict(self.settings.__dict__),
         }
         if accelerator.is_main_process:
-            write_report(report, self.output_dir)
-            plot_loss_curve(state.train_history, state.eval_history, self.output_dir)
+            write_report(report, self.work_dir)
+            plot_loss_curve(state.train_history, state.eval_history, self.work_dir)
         return report
 
 

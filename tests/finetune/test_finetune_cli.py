@@ -158,3 +158,81 @@ def test_prepare_command_names_a_file_that_is_not_utf8(tmp_path):
     result = run("finetune", "prepare", str(faq), "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code != 0
     assert result.output.strip().splitlines()[-1] == f"error: {faq}: not UTF-8 text (byte 0xfc at offset 15); re-save it as UTF-8"
+
+
+def test_prepare_refuses_an_output_that_is_the_input(tmp_path):
+    source = tmp_path / "qa.csv"
+    source.write_text("question,answer\nHow long?,5 days\n", encoding="utf-8")
+    result = run("finetune", "prepare", str(source), "-o", str(tmp_path / "." / "qa.csv"))
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: --output is the input file: choose another path"
+    assert source.read_text(encoding="utf-8") == "question,answer\nHow long?,5 days\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "skipped"),
+    [
+        ("badq.csv", 'question,answer\n"unterminated,5\n', "badq.csv:2: row skipped: no 'answer' field (a quote left open?)"),
+        ("blank.csv", "question,answer\nHow long?,  \n", "blank.csv:2: row skipped: empty 'answer'"),
+        ("empty.jsonl", "", None),
+    ],
+)
+def test_prepare_with_nothing_usable_names_what_was_skipped_and_writes_nothing(tmp_path, name, text, skipped):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    result = run("finetune", "prepare", str(source), "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    if skipped:
+        assert f"{tmp_path}/{skipped}" in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"error: {source}: no usable conversation (see the skipped lines above, if any); nothing written to {tmp_path / 'out.jsonl'}"
+    )
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("lines", [[], [conversation(("user", "Is anyone there?"))]])
+def test_validate_with_no_usable_conversation_exits_with_an_error(tmp_path, lines):
+    data = write_lines(tmp_path / "data.jsonl", lines)
+    result = run("finetune", "validate", str(data))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"error: {data}: no conversation with an assistant reply; there is nothing to learn from"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("finetune", "validate"), ("finetune", "train", "--output", "out", "--data"), ("finetune", "eval", "--adapter", "adapter", "--data")],
+)
+def test_training_data_that_is_not_utf8_is_a_one_line_error_naming_file_and_line(tmp_path, command):
+    data = tmp_path / "data.jsonl"
+    latin1 = '{"messages": [{"role": "user", "content": "h\xe9"}, {"role": "assistant", "content": "Hi!"}]}'.encode("latin-1")
+    data.write_bytes(sample_lines(0, 1)[0].encode() + b"\n" + latin1 + b"\n")
+    result = run(*command, str(data))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {data}:2: not UTF-8 text (byte 0xe9 at column 45); re-save it as UTF-8"]
+
+
+def test_prepare_into_a_path_under_a_file_is_a_one_line_error(tmp_path):
+    source = tmp_path / "qa.csv"
+    source.write_text("question,answer\nHow long?,5 days\n", encoding="utf-8")
+    (tmp_path / "afile").write_text("not a folder")
+    result = run("finetune", "prepare", str(source), "-o", str(tmp_path / "afile" / "x.jsonl"))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: cannot write under {tmp_path / 'afile'}: it is a file, not a folder; choose another path"]
+
+
+def test_validate_says_a_folder_is_not_a_jsonl_file(tmp_path):
+    (tmp_path / "ft").mkdir()
+    result = run("finetune", "validate", str(tmp_path / "ft"))
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: training data {tmp_path / 'ft'} is a folder: pass a messages JSONL file (see `supportbot finetune prepare`)"
+    )
+
+
+@pytest.mark.parametrize("text", [f"[{sample_lines(0, 1)[0]}]\n", json.dumps([json.loads(sample_lines(0, 1)[0])], indent=2) + "\n"])
+def test_validate_of_a_whole_file_json_array_says_one_object_per_line(tmp_path, text):
+    data = tmp_path / "data.jsonl"
+    data.write_text(text, encoding="utf-8")
+    result = run("finetune", "validate", str(data))
+    assert result.exit_code == 1
+    assert f"{data}:1: " in result.output and "each line must be one JSON object" in result.output
