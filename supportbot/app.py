@@ -22,7 +22,7 @@ from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.hybrid import HybridRetriever
-from supportbot.retrieval.index_store import StoredIndex, index_exists, load_index
+from supportbot.retrieval.index_store import StoredIndex, index_folder_unused, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
 from supportbot.store import ConversationStore, Database, open_database
@@ -72,10 +72,16 @@ def build_index(
     return builder.build(references, index_dir)
 
 
-def open_index(config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True) -> StoredIndex:
-    """The configured index, built from `paths.docs` first (with `embedder`) when there is none yet."""
+def open_index(
+    config: Config, embedder: SentenceTransformerEmbedder, show_progress: bool = True, build_missing: bool = True
+) -> StoredIndex:
+    """The configured index, built from `paths.docs` first (with `embedder`) when `build_missing` and nothing is there yet.
+
+    Only an absent or empty folder is built in: one holding builds CURRENT does not name, or anything
+    else, is reported by load_index, since building there would replace someone's index with the sample docs.
+    """
     index_dir = config.paths.index_path()
-    if not index_exists(index_dir):
+    if build_missing and index_folder_unused(index_dir):
         log.info("no index at %s yet: building it from %s", index_dir, ", ".join(config.paths.docs))
         report = build_index(config, config.paths.docs, index_dir, show_progress, embedder)
         log.info(report.summary())
@@ -154,10 +160,14 @@ def create_dialogue_manager(
     show_progress: bool = True,
     embedder: SentenceTransformerEmbedder | None = None,
     store: ConversationStore | None = None,
+    build_missing: bool = True,
 ) -> DialogueManager:
-    """The bot as configured; pass `embedder` when the caller has already loaded one, `store` to share its database."""
+    """The bot as configured; pass `embedder` when the caller has already loaded one, `store` to share its database.
+
+    `build_missing=False` when the user named the index: a mistyped path is then an error, not a new sample index.
+    """
     embedder = embedder or create_embedder(config)
-    index = open_index(config, embedder, show_progress)
+    index = open_index(config, embedder, show_progress, build_missing)
     return dialogue_manager_for_index(config, index, embedder, create_generator(config), store or create_store(config))
 
 

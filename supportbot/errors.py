@@ -23,6 +23,14 @@ class IndexMissingError(SupportbotError):
     """No index exists where one was expected."""
 
 
+class IndexDamagedError(SupportbotError):
+    """An index folder holds a build that cannot be read (a file cut short or missing, no valid CURRENT)."""
+
+
+class IndexPathError(SupportbotError):
+    """The index path is not a folder that can hold an index (it is a file, or lies under one)."""
+
+
 class IndexMismatchError(SupportbotError):
     """The index on disk was built with a different embedding model or dimension than configured."""
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +82,59 @@ class TestConfigErrors:
     def test_missing_config_file_is_named(self, tmp_path: Path):
         with pytest.raises(ConfigError, match="does not exist"):
             load_config(tmp_path / "nope.toml", environ={})
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "supportbot", *args], check=False, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+    )
+
+
+class TestConfigRanges:
+    @pytest.mark.parametrize(
+        ("toml", "message"),
+        [
+            ("[retrieval]\ntop_k = -3", "retrieval.top_k: must be >= 1, got -3"),
+            ("[retrieval]\ntop_k = 0", "retrieval.top_k: must be >= 1, got 0"),
+            ("[retrieval]\nmin_score = 5", "retrieval.min_score: must be >= -1 and <= 1, got 5.0"),
+            ("[retrieval]\nmin_score = nan", "retrieval.min_score: must be a number, got nan"),
+            ("[web]\nport = 99999", "web.port: must be >= 0 and <= 65535, got 99999"),
+            ("[retrieval]\nchunk_tokens = 0", "retrieval.chunk_tokens: must be >= 1, got 0"),
+            ("[retrieval]\nchunk_tokens = 30\nchunk_overlap_tokens = 30", "retrieval.chunk_overlap_tokens: must be less than retrieval.chunk_tokens (30), got 30"),
+            ("[retrieval]\nbatch_size = 0", "retrieval.batch_size: must be >= 1, got 0"),
+            ("[retrieval]\ndense_weight = 1.5", "retrieval.dense_weight: must be >= 0 and <= 1, got 1.5"),
+            ('[retrieval]\nbm25_stemmer = "klingon"', "retrieval.bm25_stemmer: 'klingon' is not one of '', 'arabic'"),
+            ("[finetune]\neval_split = 1", "finetune.eval_split: must be >= 0 and < 1, got 1.0"),
+            ("[finetune]\ndecline_share = -0.1", "finetune.decline_share: must be >= 0 and < 1, got -0.1"),
+            ('[bot]\nlanguage = "xx"', "bot.language: 'xx' is not an ISO 639-1 language code"),
+        ],
+    )
+    def test_out_of_range_value_is_refused_when_the_file_loads(self, tmp_path: Path, toml: str, message: str):
+        path = tmp_path / "c.toml"
+        path.write_text(toml + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_config(path, environ={})
+
+    def test_config_show_refuses_an_out_of_range_variable_in_one_line(self, isolated_data_dir: Path):
+        result = run_cli("config", "show", env={"SUPPORTBOT_RETRIEVAL_TOP_K": "-3"})
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.strip() == "error: SUPPORTBOT_RETRIEVAL_TOP_K: retrieval.top_k: must be >= 1, got -3"
+
+
+class TestConfigFileProblems:
+    def test_config_that_is_a_folder_is_a_one_line_error(self, tmp_path: Path, isolated_data_dir: Path):
+        for args, env in ((["--config", str(tmp_path)], {}), ([], {"SUPPORTBOT_CONFIG": str(tmp_path)})):
+            result = run_cli(*args, "config", "show", env=env)
+            assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+            assert f"config file {tmp_path} is a folder" in result.stderr and "Traceback" not in result.stderr
+
+    def test_config_that_is_not_utf8_is_a_one_line_error(self, tmp_path: Path, isolated_data_dir: Path):
+        path = tmp_path / "c.toml"
+        path.write_bytes('[bot]\nfallback_message = "Désolé"\n'.encode("latin-1"))
+        result = run_cli("--config", str(path), "config", "show")
+        assert result.returncode == 2 and result.stderr.strip() == f"error: config file {path} is not UTF-8 text: re-save it as UTF-8"
+
+    def test_list_variable_that_is_broken_json_names_the_variable(self, isolated_data_dir: Path):
+        result = run_cli("config", "show", env={"SUPPORTBOT_BOT_LANGUAGES": "[en"})
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.startswith("error: SUPPORTBOT_BOT_LANGUAGES: '[en' is not a JSON list") and 'write ["en", "zh"] or en,zh' in result.stderr

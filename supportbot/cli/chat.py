@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
 
 from supportbot.cli import get_config
+from supportbot.errors import SupportbotError
+
+log = logging.getLogger("supportbot")
 
 # The bundled help centers of the same fictional store, by language.
 SAMPLES = {"en": "bundled:sample-docs", "zh": "bundled:sample-docs-zh"}
@@ -47,7 +51,7 @@ def chat(
       supportbot chat --sample zh --message "退款要多久？"
     """
     from supportbot.app import create_dialogue_manager
-    from supportbot.channels.console import ConsoleChannel, format_sources, new_conversation_id, shown
+    from supportbot.channels.console import ConsoleChannel, new_conversation_id
 
     config = get_config(ctx)
     if sample is not None:
@@ -60,7 +64,7 @@ def chat(
         config.model.adapter = str(adapter)
     if as_json and message is None:
         raise click.UsageError("--json needs --message")
-    manager = create_dialogue_manager(config, show_progress=not as_json)
+    manager = create_dialogue_manager(config, show_progress=not as_json, build_missing=index_dir is None)
     manager.warm_up()
     if message is None:
         if config.metrics.port:
@@ -70,9 +74,46 @@ def chat(
         ConsoleChannel(manager, conversation_id, history_file).run()
         return
     conversation_id = conversation_id or new_conversation_id()
+    failure = _AnswerFailure()
+    logging.getLogger("supportbot.bot.reply").addFilter(failure)
+    try:
+        _answer_once(manager, conversation_id, message, as_json)
+    finally:
+        logging.getLogger("supportbot.bot.reply").removeFilter(failure)
+    if failure.error is not None:
+        failure.raise_it()
+
+
+class _AnswerFailure(logging.Filter):
+    """Holds back the traceback of a failed one-shot answer, so `chat --message` can say it in one line and fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error: BaseException | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            self.error = record.exc_info[1]
+            return False
+        return True
+
+    def raise_it(self) -> None:
+        if isinstance(self.error, SupportbotError):  # a one-line message that says what to fix
+            raise self.error
+        log.debug("answering failed", exc_info=self.error)  # the traceback with -v
+        raise SupportbotError(f"answering failed ({type(self.error).__name__}: {self.error}); run with -v for details")
+
+
+def _answer_once(manager, conversation_id: str, message: str, as_json: bool) -> None:
+    """Print the answer to `message`: as JSON, or streamed with its sources; nothing of a failed answer."""
+    from supportbot.bot.reply import AnswerKind
+    from supportbot.channels.console import ConsoleChannel, format_sources, shown
+
     reply = manager.reply(ConsoleChannel.name, conversation_id, message)
     if as_json:
         answer = reply.text()
+        if reply.kind == AnswerKind.ERROR:
+            return
         payload = {
             "answer": answer,
             "sources": [source.to_dict() for source in reply.cited_sources()],
@@ -82,6 +123,8 @@ def chat(
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
     for piece in reply:
+        if reply.kind == AnswerKind.ERROR:
+            return
         click.echo(shown(piece), nl=False)
     click.echo()
     if reply.cited_sources():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import click
 
 from supportbot.config import Config, render_toml
@@ -26,7 +28,10 @@ def defaults() -> None:
 @config_group.command("show")
 @click.pass_context
 def show(ctx: click.Context) -> None:
-    """Print the configuration in effect after the config file and SUPPORTBOT_* variables."""
+    """Print the configuration in effect after the config file and SUPPORTBOT_* variables (passwords masked)."""
     from supportbot.cli import get_config
+    from supportbot.store.engines import display_url
 
-    click.echo(render_toml(get_config(ctx)), nl=False)
+    shown = copy.deepcopy(get_config(ctx))
+    shown.store.url = display_url(shown.store.url)
+    click.echo(render_toml(shown), nl=False)

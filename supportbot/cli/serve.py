@@ -50,7 +50,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, index_dir: Pat
     keys = ApiKeys.from_env(os.environ)
     tokens = ConversationTokens.from_env(os.environ, config.web.session_ttl_hours * 3600)
     handoff = SlackHandoff.from_config(config.slack, os.environ)
-    manager = create_dialogue_manager(config)  # opens (or first builds) the index; the model loads once serving
+    manager = create_dialogue_manager(config, build_missing=index_dir is None)  # opens (or first builds) the default index; the model loads once serving
     RetentionJanitor(manager.store, config.privacy.retention_days).start()  # privacy.retention_days, hourly
     server = WebServer(create_app(manager, config.web, tokens, keys, handoff=handoff), config.web, host, port)
     click.echo(f"supportbot serving {server.url} (widget: {server.url}/widget.js; Ctrl-C stops)", err=True)

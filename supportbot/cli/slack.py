@@ -6,12 +6,30 @@ import logging
 import os
 import signal
 import threading
+import urllib.error
+import urllib.request
 
 import click
 
 from supportbot.cli import get_config
+from supportbot.config import SlackConfig
+from supportbot.errors import ConfigError
+
+CONNECT_TIMEOUT = 10
 
 log = logging.getLogger("supportbot")
+
+
+def check_reachable(config: SlackConfig) -> None:
+    """A ConfigError saying Slack cannot be reached (not that it refused the token) unless slack.api_url answers HTTP."""
+    try:
+        urllib.request.urlopen(urllib.request.Request(config.api_url, method="HEAD"), timeout=CONNECT_TIMEOUT).close()
+    except urllib.error.HTTPError:
+        pass  # it answered: whether the token is good is auth.test's to say
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        reason = getattr(reason, "strerror", None) or str(reason)
+        raise ConfigError(f"cannot reach Slack at {config.api_url} ({reason.lower()}): check the network and slack.api_url") from None
 
 
 @click.command("slack")
@@ -41,6 +59,7 @@ def slack(ctx: click.Context, port: int, host: str) -> None:
     from supportbot.store.retention import RetentionJanitor
 
     config = get_config(ctx)
+    check_reachable(config.slack)  # else check_token would report a network failure as a rejected token
     bot_user_id = check_token(tokens, config.slack)
     database = open_store_database(config)
     store = create_store(config, database)

@@ -26,7 +26,12 @@ class Age(click.ParamType):
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", str(value))
         if not match:
             self.fail(f"{value!r} is not an age: use a number and a unit, like 90d, 12h, 30m or 2w", param, ctx)
-        return float(match.group(1)) * UNITS[match.group(2)]
+        seconds = float(match.group(1)) * UNITS[match.group(2)]
+        if seconds <= 0:  # as privacy.retention_days = 0: not "everything"
+            self.fail(f"{value!r}: an age must be more than 0, like 90d", param, ctx)
+        if seconds > time.time():
+            self.fail(f"{value!r} reaches back before 1970: give an age like 90d or 5w", param, ctx)
+        return seconds
 
 
 def table_sets():
@@ -37,12 +42,18 @@ def table_sets():
     return (CORE_TABLES, SLACK_TABLES)
 
 
-def store_database(ctx: click.Context, url: str | None):
-    """The store a command works on: --url, else the configured one."""
-    from supportbot.app import open_store_database
+def store_database(ctx: click.Context, url: str | None, must_exist: bool = False):
+    """The store a command works on: --url, else the configured one.
+
+    `must_exist` for commands that only read or delete: a SQLite file that is not there is an error,
+    not a new empty store (and folders) made to read nothing from.
+    """
     from supportbot.store import open_database
 
-    return open_database(url) if url else open_store_database(get_config(ctx))
+    if url:
+        return open_database(url, must_exist=must_exist)
+    config = get_config(ctx)
+    return open_database(config.store.url or config.paths.conversations_path(), config.store.pool_size, must_exist)
 
 
 def _day(timestamp: float) -> str:
@@ -97,7 +108,7 @@ def copy(ctx: click.Context, source: str, target: str) -> None:
     from supportbot.store import open_database
     from supportbot.store.copy import copy_store
 
-    source_db = open_database(source)
+    source_db = open_database(source, must_exist=True)
     try:
         target_db = open_database(target)
         try:
@@ -136,7 +147,7 @@ def purge(ctx: click.Context, older_than: float | None, url: str | None) -> None
             raise click.UsageError("say how old: --older-than 90d, or set privacy.retention_days")
         older_than = config.privacy.retention_days * UNITS["d"]
     cutoff = time.time() - older_than
-    database = store_database(ctx, url)
+    database = store_database(ctx, url, must_exist=True)
     try:
         migrate(database, *table_sets())  # the channels' tables may not exist yet in this store
         report = ConversationStore(database).purge(cutoff, [pair for table_set in table_sets() for pair in table_set.expiring])
@@ -164,7 +175,7 @@ def export(ctx: click.Context, since: float | None, output: Path | None, url: st
     from supportbot.staging import staged_file
     from supportbot.store import ConversationStore
 
-    database = store_database(ctx, url)
+    database = store_database(ctx, url, must_exist=True)
     try:
         records = ConversationStore(database).conversations(since=time.time() - since if since else None)
         if output is None:

@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,6 +35,8 @@ LETTERS_PER_TOKEN_ESTIMATE = 3
 TOKENS_PER_MESSAGE_ESTIMATE = 6  # role markers and separators: ChatML and Llama 3 templates add 5
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BACKOFF_S = 30.0
+# What a key looks like in an error body (the group keeps the word "Bearer"); quotes and commas end it, as in JSON.
+_SECRET_SHAPES = re.compile(r"""(Bearer\s+)[^\s"',;]+|\bsk-[\w-]+""", re.IGNORECASE)
 
 
 def estimate_tokens(text: str) -> int:
@@ -225,13 +228,21 @@ class OpenAIGenerator:
                 if stop.wait(delay):
                     return
 
+    def _scrubbed(self, text: str) -> str:
+        """A server's words without secrets: the configured key's value, `Bearer <token>`, `sk-...` keys; on one line."""
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        if key:
+            text = text.replace(key, "***")
+        return " ".join(_SECRET_SHAPES.sub(lambda match: (match.group(1) or "") + "***", text).split())
+
     def _attempt(self, url: str, payload: dict, headers: dict, stop: threading.Event, started: list[bool]) -> Iterator[str]:
         import httpx
 
         try:
             with self.client.stream("POST", url, json=payload, headers=headers) as response:
                 if response.status_code != 200:
-                    body = response.read().decode("utf-8", errors="replace")[:300]
+                    # servers echo what they got: a rejected key must not reach the log or the console
+                    body = self._scrubbed(response.read().decode("utf-8", errors="replace"))[:300]
                     if response.status_code in RETRYABLE_STATUS:
                         raise _Retry(f"HTTP {response.status_code}", _retry_after(response.headers))
                     hint = f": check the key in ${self.api_key_env}" if response.status_code in (401, 403) else ""
@@ -258,7 +269,7 @@ class OpenAIGenerator:
             except json.JSONDecodeError:
                 raise BackendError(f"{url} sent a stream event that is not JSON: {data[:120]!r}") from None
             if "error" in event:
-                raise BackendError(f"{url} reported an error mid-stream: {json.dumps(event['error'])[:300]}")
+                raise BackendError(f"{url} reported an error mid-stream: {self._scrubbed(json.dumps(event['error']))[:300]}")
             for choice in event.get("choices") or []:
                 text = (choice.get("delta") or {}).get("content")
                 if text:

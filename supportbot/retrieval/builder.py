@@ -12,7 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from supportbot.cpu import available_cores
-from supportbot.errors import DocumentError
+from supportbot.errors import DocumentError, IndexMissingError, IndexPathError, SupportbotError
 from supportbot.retrieval.documents import Chunk, SourceDocument
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.faiss_types import FAISS_CLASS_NAMES, check_index_type
@@ -20,11 +20,10 @@ from supportbot.retrieval.index_store import (
     IndexManifest,
     SourceRecord,
     StoredIndex,
-    index_exists,
     load_index,
     save_index,
 )
-from supportbot.retrieval.loaders import SUFFIX_FORMATS, SourceFile, discover_files, load_file
+from supportbot.retrieval.loaders import SUFFIX_FORMATS, SourceFile, discover_files, load_file, resolve_docs_path
 from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
 
 log = logging.getLogger(__name__)
@@ -56,6 +55,7 @@ class BuildReport:
 
 
 def file_sha256(path: Path) -> str:
+    """The file's content hash; OSError where it cannot be read (no permission, gone since it was found)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -106,11 +106,13 @@ class IndexBuilder:
         self.index_type = check_index_type(index_type)
 
     def _previous(self, index_dir: Path) -> StoredIndex | None:
-        if not index_exists(index_dir):
-            return None
         try:
             previous = load_index(index_dir)
-        except Exception as error:  # a damaged old build only costs a full re-embed
+        except IndexMissingError:
+            return None
+        except IndexPathError:
+            raise  # nothing can be written there either: said before any embedding
+        except SupportbotError as error:  # a damaged old build only costs a full re-embed
             log.warning("could not read the existing index at %s (%s); re-embedding everything", index_dir, error)
             return None
         return previous if _reusable(previous, self.embedder, self.chunking) else None
@@ -170,7 +172,7 @@ class IndexBuilder:
     def build(self, references: list[str], index_dir: Path) -> BuildReport:
         started = time.perf_counter()
         report = BuildReport(index_dir=index_dir)
-        files = discover_files(references)
+        files = discover_files(_regular_references(references, report))
         previous = self._previous(index_dir)
         old_rows: dict[str, list[int]] = {}
         if previous is not None:
@@ -181,7 +183,9 @@ class IndexBuilder:
         sources: dict[str, SourceRecord] = {}
         plan: list[tuple[str, list[Chunk], np.ndarray | None]] = []  # per file: chunks, reused vectors
         for source in tqdm(files, desc="reading", unit="file", disable=not self.show_progress):
-            sha = file_sha256(source.path)
+            sha = _hash_or_warn(source, report)
+            if sha is None:
+                continue
             old = previous.manifest.sources.get(source.name) if previous else None
             if old is not None and old.sha256 == sha:
                 rows = old_rows.get(source.name, [])
@@ -240,8 +244,35 @@ class IndexBuilder:
     def _read(source: SourceFile, splitter: DocumentSplitter, report: BuildReport) -> list[Chunk] | None:
         loaded = load_file(source)
         for warning in loaded.warnings:
-            log.warning(warning)
-        report.warnings.extend(loaded.warnings)
+            _warn(report, warning)
         if not loaded.documents:
             return None
         return [chunk for document in loaded.documents for chunk in splitter.split(document)]
+
+
+def _warn(report: BuildReport, warning: str) -> None:
+    log.warning(warning)
+    report.warnings.append(warning)
+
+
+def _hash_or_warn(source: SourceFile, report: BuildReport) -> str | None:
+    """The file's hash, or None with a "skipped <file>: <why>" warning, as the loaders give for a file they cannot read."""
+    try:
+        return file_sha256(source.path)
+    except OSError as error:
+        _warn(report, f"skipped {source.path}: cannot read it ({error.strerror or error})")
+        return None
+
+
+def _regular_references(references: list[str], report: BuildReport) -> list[str]:
+    """The references that are files or folders; a named pipe or device is skipped with a warning (reading one can block)."""
+    kept = []
+    for reference in references:
+        path = resolve_docs_path(reference)
+        if path.exists() and not path.is_file() and not path.is_dir():
+            _warn(report, f"skipped {reference}: not a regular file or folder")
+            continue
+        kept.append(reference)
+    if references and not kept:
+        raise DocumentError("nothing to index: every file was empty or skipped (see the warnings above)")
+    return kept

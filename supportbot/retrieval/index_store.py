@@ -10,30 +10,40 @@ Layout of an index folder:
     builds/<id>/manifest.json embedding model, dimension, chunking, sources with hashes, counts
 
 A build is written in full under a new id and only then named in CURRENT, so an interrupted build
-leaves the previous index usable.
+leaves the previous index usable. A file that cannot be read, or builds that CURRENT does not name,
+are reported as a damaged index, never taken for no index: building over them would delete them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import faiss
 import numpy as np
 
-from supportbot.errors import IndexMismatchError, IndexMissingError
+from supportbot.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, IndexPathError
 from supportbot.retrieval.documents import Chunk
 from supportbot.retrieval.faiss_types import make_faiss_index, set_search_breadth
 from supportbot.staging import staged_file
 
+log = logging.getLogger(__name__)
+
 MANIFEST_VERSION = 1
 POINTER = "CURRENT"
+# How a damaged file fails to read: OSError (missing, unreadable), numpy's ValueError/EOFError (cut
+# short), faiss' RuntimeError, json's ValueError, and TypeError/KeyError/AttributeError from records
+# of the wrong shape.
+READ_ERRORS = (OSError, EOFError, ValueError, RuntimeError, TypeError, KeyError, AttributeError)
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,8 +78,14 @@ class IndexManifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndexManifest:
-        sources = {name: SourceRecord(**record) for name, record in data.get("sources", {}).items()}
-        return cls(**{**data, "sources": sources})
+        sources = {name: SourceRecord(**_known_keys(SourceRecord, record)) for name, record in data.get("sources", {}).items()}
+        return cls(**{**_known_keys(cls, data), "sources": sources})
+
+
+def _known_keys(record_class: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Keys a newer supportbot added are left out: added fields describe the same vectors (as `document_prompt` once
+    did), and a change that makes an index unreadable here raises the manifest's `version` instead."""
+    return {key: value for key, value in data.items() if key in record_class.__dataclass_fields__}
 
 
 @dataclass
@@ -132,23 +148,88 @@ def build_question_index(chunks: list[Chunk], question_vectors: np.ndarray, dime
 
 
 def live_build_id(index_dir: Path) -> str:
-    """The name of the live build (what CURRENT says); empty when there is none. Cheap: one small file."""
+    """The name of the live build (what CURRENT says); empty when there is none or it cannot be read. Cheap: one small file."""
     try:
         return (index_dir / POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (OSError, UnicodeDecodeError):
         return ""
 
 
+def _rebuild_hint(index_dir: Path) -> str:
+    return f"rebuild it with `supportbot index build PATH... --index {index_dir}`"
+
+
+def _damaged(index_dir: Path, part: str, reason: str) -> IndexDamagedError:
+    return IndexDamagedError(f"index at {index_dir} is damaged ({part}: {reason}): {_rebuild_hint(index_dir)}")
+
+
+def _reason(error: Exception) -> str:
+    """A short cause: faiss' and numpy's own messages run to lines of C++ context."""
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON at line {error.lineno}, column {error.colno}"
+    if isinstance(error, RuntimeError):
+        return "not a readable FAISS index (cut short or overwritten)"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    lines = str(error).strip().splitlines()
+    return lines[0][:120] if lines else type(error).__name__
+
+
+def _read_part(build: Path, name: str, read: Callable[[Path], T]) -> T:
+    """read(build / name), any way the file can be damaged reported as one IndexDamagedError naming it."""
+    try:
+        return read(build / name)
+    except READ_ERRORS as error:
+        raise _damaged(build.parent.parent, name, _reason(error)) from error
+
+
+def _check_folder(index_dir: Path) -> None:
+    """Refuse an index path that is a file, or lies under one, before anything there is read or written."""
+    for path in (index_dir, *index_dir.parents):
+        if path.is_dir():
+            return
+        if path.exists():
+            where = "is a file" if path == index_dir else f"lies under {path}, which is a file"
+            raise IndexPathError(f"index path {index_dir} {where}: give --index (or paths.index_dir) a folder")
+
+
+def _completed_builds(index_dir: Path) -> list[str]:
+    """Finished builds' names, oldest first (a build id starts with its time); '.…partial' ones were interrupted."""
+    builds = index_dir / "builds"
+    if not builds.is_dir():
+        return []
+    return sorted(path.name for path in builds.iterdir() if path.is_dir() and not path.name.startswith("."))
+
+
 def _live_build(index_dir: Path) -> Path | None:
+    """The folder of the build CURRENT names; None where no build was ever completed here.
+
+    Builds that CURRENT does not name make the index damaged, not missing: they may be the user's only
+    copy, and building over them deletes them.
+    """
+    _check_folder(index_dir)
     build_id = live_build_id(index_dir)
-    if not build_id:
+    builds = _completed_builds(index_dir)
+    if build_id in builds:
+        return index_dir / "builds" / build_id
+    if not builds:
+        if build_id:
+            raise _damaged(index_dir, POINTER, f"names build {build_id}, which is not in builds/")
         return None
-    build = index_dir / "builds" / build_id
-    return build if (build / "manifest.json").is_file() else None
+    named = f"it names {build_id}, which is not in builds/" if build_id else "it is missing or unreadable"
+    raise IndexDamagedError(
+        f"{index_dir} holds builds but no valid {POINTER} ({named}): write the name of one of them "
+        f"({builds[-1]} is the newest) into {index_dir / POINTER}, or {_rebuild_hint(index_dir)}"
+    )
 
 
-def index_exists(index_dir: Path) -> bool:
-    return _live_build(index_dir) is not None
+def index_folder_unused(index_dir: Path) -> bool:
+    """Whether index_dir holds nothing but leftovers of interrupted builds: building an index there loses nothing."""
+    if not index_dir.is_dir():
+        return not index_dir.exists()
+    return all(path.name == "builds" for path in index_dir.iterdir()) and not _completed_builds(index_dir)
 
 
 def _require_live_build(index_dir: Path) -> Path:
@@ -158,8 +239,40 @@ def _require_live_build(index_dir: Path) -> Path:
     return build
 
 
+def _parse_manifest(path: Path) -> IndexManifest:
+    return IndexManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def _manifest_of(build: Path) -> IndexManifest:
-    return IndexManifest.from_dict(json.loads((build / "manifest.json").read_text(encoding="utf-8")))
+    manifest = _read_part(build, "manifest.json", _parse_manifest)
+    if manifest.version > MANIFEST_VERSION:
+        index_dir = build.parent.parent
+        raise IndexMismatchError(
+            f"the index at {index_dir} was written by a newer supportbot (manifest version {manifest.version}, "
+            f"this one reads {MANIFEST_VERSION}): upgrade supportbot, or {_rebuild_hint(index_dir)}"
+        )
+    return manifest
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    with path.open(encoding="utf-8") as handle:
+        return [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
+
+
+def _read_faiss(path: Path) -> Any:
+    if not path.is_file():  # faiss reports a missing file as a RuntimeError like any other
+        raise FileNotFoundError(path)
+    return faiss.read_index(str(path))
+
+
+def _check_rows(build: Path, manifest: IndexManifest, chunks: list[Chunk], vectors: np.ndarray, faiss_index: Any) -> None:
+    """Files cut short at a line or row boundary read without error but disagree; a search would name rows that aren't there."""
+    index_dir = build.parent.parent
+    if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
+        raise _damaged(index_dir, "vectors.npy", f"shape {vectors.shape}, not rows of dimension {manifest.dimension}")
+    for name, rows in (("vectors.npy", len(vectors)), ("index.faiss", faiss_index.ntotal)):
+        if rows != len(chunks):
+            raise _damaged(index_dir, "chunks.jsonl", f"{len(chunks)} chunks but {name} holds {rows} vectors")
 
 
 def read_manifest(index_dir: Path) -> IndexManifest:
@@ -171,14 +284,16 @@ def load_index(index_dir: Path) -> StoredIndex:
     # with another build's vectors.
     build = _require_live_build(index_dir)
     manifest = _manifest_of(build)
-    with (build / "chunks.jsonl").open(encoding="utf-8") as handle:
-        chunks = [Chunk.from_dict(json.loads(line)) for line in handle if line.strip()]
-    vectors = np.load(build / "vectors.npy")
-    faiss_index = faiss.read_index(str(build / "index.faiss"))
+    chunks = _read_part(build, "chunks.jsonl", _read_chunks)
+    vectors = _read_part(build, "vectors.npy", np.load)
+    faiss_index = _read_part(build, "index.faiss", _read_faiss)
+    _check_rows(build, manifest, chunks, vectors, faiss_index)
     question_vectors = question_index = None
     if (build / "questions.npy").is_file():  # absent in indexes built before field-aware indexing
-        question_vectors = np.load(build / "questions.npy")
-        question_index = faiss.read_index(str(build / "questions.faiss"))
+        question_vectors = _read_part(build, "questions.npy", np.load)
+        question_index = _read_part(build, "questions.faiss", _read_faiss)
+        if len(question_vectors) != len(chunks):
+            raise _damaged(index_dir, "questions.npy", f"{len(question_vectors)} rows for {len(chunks)} chunks")
     return StoredIndex(manifest, chunks, vectors, faiss_index, index_dir, question_vectors, question_index, build.name)
 
 
@@ -196,7 +311,8 @@ def save_index(
     vectors: np.ndarray,
     question_vectors: np.ndarray | None = None,
 ) -> Path:
-    """Write a complete new build, then switch CURRENT to it and delete older builds."""
+    """Write a complete new build, then switch CURRENT to it and delete the build it replaced."""
+    _check_folder(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -214,8 +330,28 @@ def save_index(
         faiss.write_index(question_index, str(staging / "questions.faiss"))
     (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
     os.rename(staging, builds / build_id)
+    replaced = live_build_id(index_dir)
     _write_pointer(index_dir, build_id)
-    for old in builds.iterdir():
-        if old.name != build_id:
-            shutil.rmtree(old, ignore_errors=True)
+    _remove_replaced(builds, build_id, replaced)
     return builds / build_id
+
+
+def _remove_replaced(builds: Path, build_id: str, replaced: str) -> None:
+    """Delete the build CURRENT named before the switch, and interrupted builds' leftovers; keep any other build.
+
+    A build CURRENT did not name (CURRENT lost, or naming a build that is gone) may be someone's only copy
+    of their index: it stays, and the warning says where.
+    """
+    kept = []
+    for old in builds.iterdir():
+        if old.name == build_id:
+            continue
+        if old.name == replaced or old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            kept.append(old.name)
+    if kept:
+        log.warning(
+            "kept %d earlier build(s) in %s that %s did not name (%s): delete them once they are not needed",
+            len(kept), builds, POINTER, ", ".join(sorted(kept)),
+        )

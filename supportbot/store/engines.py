@@ -6,7 +6,9 @@ As in SQLAlchemy, the path follows `sqlite:///`: `sqlite:///conversations.sqlite
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from supportbot.errors import StoreError
 from supportbot.store.base import Database
@@ -14,21 +16,43 @@ from supportbot.store.sqlite import SqliteDatabase
 
 SQLITE_SCHEME = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# password=... in a URL's query or a libpq "key=value" string: the value, quoted or not
+_PASSWORD_PARAMETER = re.compile(r"((?:^|[?&\s])password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE)
+_KEY_VALUE = re.compile(r"\s*\w+\s*=")
 
 
-def open_database(location: str | Path, pool_size: int = 8) -> Database:
-    """The database at `location`; psycopg is imported only for PostgreSQL."""
+def display_url(location: str) -> str:
+    """`location` without its password (user info or password= parameter), fit for logs, messages and `config show`."""
+    if "://" in location:
+        parts = urlsplit(location)
+        user_info, at, host = parts.netloc.rpartition("@")
+        if at and ":" in user_info:
+            location = urlunsplit(parts._replace(netloc=f"{user_info.split(':', 1)[0]}@{host}"))
+    return _PASSWORD_PARAMETER.sub(r"\1***", location)
+
+
+def open_database(location: str | Path, pool_size: int = 8, must_exist: bool = False) -> Database:
+    """The database at `location`; psycopg is imported only for PostgreSQL.
+
+    With `must_exist` (commands that only read or delete), a SQLite file that is not there is a StoreError
+    instead of a new empty store; a PostgreSQL database must exist anyway.
+    """
     if isinstance(location, Path):
-        return SqliteDatabase(location.expanduser())
+        return SqliteDatabase(location.expanduser(), must_exist)
     if location.startswith(POSTGRES_SCHEMES):
         from supportbot.store.postgres import PostgresDatabase
 
         return PostgresDatabase(location, pool_size)
     if location.startswith(SQLITE_SCHEME):
-        return SqliteDatabase(Path(location[len(SQLITE_SCHEME) :]).expanduser())
+        return SqliteDatabase(Path(location[len(SQLITE_SCHEME) :]).expanduser(), must_exist)
     if location.startswith("sqlite:"):
-        raise StoreError(f"store.url {location!r}: write sqlite:///relative/path or sqlite:////absolute/path")
+        raise StoreError(f"store.url {display_url(location)!r}: write sqlite:///relative/path or sqlite:////absolute/path")
     if "://" in location:
         scheme = location.split("://", 1)[0]
         raise StoreError(f"store.url: '{scheme}://' is not a store supportbot knows: use sqlite:///PATH or postgresql://USER@HOST/DB")
-    return SqliteDatabase(Path(location).expanduser())
+    if _KEY_VALUE.match(location) and any(character.isspace() for character in location):
+        raise StoreError(
+            "store.url looks like a libpq 'key=value' string, which supportbot does not read: "
+            "use a postgresql://USER@HOST:PORT/DB URL (the password in PGPASSWORD)"
+        )
+    return SqliteDatabase(Path(location).expanduser(), must_exist)

@@ -11,29 +11,17 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from supportbot.errors import StoreError
 from supportbot.store.base import Cursor, Row
+from supportbot.store.engines import display_url
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10
-
-
-def display_url(url: str) -> str:
-    """The URL without its password, fit for logs and error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def to_psycopg(sql: str) -> str:

@@ -6,12 +6,12 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
+from cli_helpers import run_cli
 
 from supportbot.bot.grounding import strip_citations
 from supportbot.store import ConversationStore
@@ -21,17 +21,6 @@ from supportbot.text.sentences import split_sentences
 pytestmark = pytest.mark.slow
 # The answer quotes "Step-by-step instructions are in [Start a return](https://help.larkspurgoods.com/returns/start-a-return)."
 LINKED_QUESTION = "Where are the step-by-step instructions for a return?"
-
-
-def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "supportbot", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture
@@ -216,3 +205,22 @@ def test_chinese_sample_is_indexed_and_answers_in_chinese(isolated_data_dir: Pat
     payload = json.loads(result.stdout)
     assert (payload["kind"], payload["answer"]) == ("fallback", "抱歉，我们的帮助中心里没有找到这个问题的答案。需要我为您转接人工客服吗？")
     assert (isolated_data_dir / "index-sample-zh").is_dir() and not (isolated_data_dir / "index").exists()
+
+
+def test_one_shot_answer_the_model_server_refuses_is_a_one_line_error_without_the_key(sample_index_dir: Path, isolated_data_dir: Path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generation"))
+    from openai_double import Fault, OpenAIDouble, canned
+
+    with OpenAIDouble(canned(["never"]), faults=[Fault(status=401, echo_authorization=True)] * 5) as server:
+        env = {
+            "SUPPORTBOT_PATHS_INDEX_DIR": str(sample_index_dir),
+            "OPENAI_API_KEY": "sk-secret",
+            "SUPPORTBOT_MODEL_BACKEND": "openai",
+            "SUPPORTBOT_MODEL_API_KEY_ENV": "OPENAI_API_KEY",
+            "SUPPORTBOT_MODEL_BASE_URL": server.base_url,
+        }
+        result = run_cli("chat", "--message", "How long do refunds take?", "--json", env=env)
+    assert result.returncode == 1 and result.stdout == "", (result.stdout, result.stderr)
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "HTTP 401" in result.stderr and "check the key in $OPENAI_API_KEY" in result.stderr
+    assert "secret" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,61 @@ def test_config_file_with_a_password_in_store_url_is_refused(tmp_path: Path):
     config.write_text('[store]\nurl = "postgresql://bot:hunter2@db/supportbot"\n')
     result = run_cli("--config", str(config), "store", "migrate")
     assert result.returncode == 2 and "PGPASSWORD" in result.stderr and "hunter2" not in result.stderr
+
+
+def test_config_show_and_store_errors_mask_every_form_of_password(tmp_path: Path):
+    shown = run_cli("config", "show", env={"SUPPORTBOT_STORE_URL": "postgresql://bot:pgsecret999@127.0.0.1:1/db"})
+    assert shown.returncode == 0 and 'url = "postgresql://bot@127.0.0.1:1/db"' in shown.stdout and "pgsecret999" not in shown.stdout
+    in_query = {"SUPPORTBOT_STORE_URL": "postgresql://bot@127.0.0.1:1/db?password=pgsecret999"}
+    shown = run_cli("config", "show", env=in_query)
+    assert shown.returncode == 0 and "password=***" in shown.stdout and "pgsecret999" not in shown.stdout
+    migrate = run_cli("store", "migrate", env=in_query)
+    assert migrate.returncode == 1 and "cannot connect to postgresql://bot@127.0.0.1:1/db?password=***" in migrate.stderr
+    assert "pgsecret999" not in migrate.stderr + migrate.stdout
+
+
+def test_libpq_key_value_store_url_is_refused_and_creates_no_file(tmp_path: Path):
+    url = "host=127.0.0.1 port=1 password=pgsecret999"
+    result = subprocess.run(
+        [sys.executable, "-m", "supportbot", "store", "migrate"],
+        check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**os.environ, "SUPPORTBOT_STORE_URL": url},
+    )
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "use a postgresql://" in result.stderr and "pgsecret999" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_and_purge_of_a_store_that_is_not_there_create_nothing(tmp_path: Path):
+    missing = tmp_path / "typo" / "none.db"
+    for command in (["conversations", "export"], ["conversations", "purge", "--older-than", "90d"]):
+        result = run_cli(*command, "--url", str(missing))
+        assert result.returncode == 1, command
+        assert result.stderr.strip() == f"error: no conversation store at {missing}: check --url / paths.conversations_db"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_purge_of_a_store_locked_by_another_process_is_a_one_line_error(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    ConversationStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run_cli("conversations", "purge", "--older-than", "90d", "--url", str(path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: the conversation store {path} is locked by another process; try again"
+
+
+def test_purge_refuses_an_age_of_zero_or_one_reaching_before_1970(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    store = ConversationStore(url)
+    store.add_message("slack", "kept", "user", "question?")
+    store.close()
+    for age, reason in (("0d", "an age must be more than 0"), ("99999999d", "reaches back before 1970")):
+        result = run_cli("conversations", "purge", "--older-than", age, "--url", url)
+        assert result.returncode == 2 and reason in result.stderr and "untouched since" not in result.stdout
+    store = ConversationStore(url)
+    assert [m.content for m in store.messages("slack", "kept")] == ["question?"]
+    store.close()

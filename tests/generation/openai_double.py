@@ -22,6 +22,7 @@ class Fault:
     status: int = 0
     drop_after: int = -1
     retry_after: str | None = None
+    echo_authorization: bool = False  # the error names the key it got, as OpenAI's 401 does
 
 
 @dataclass
@@ -71,7 +72,10 @@ class OpenAIDouble:
                 fault = double.faults.pop(0) if double.faults else Fault()
                 if fault.status:
                     extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                    self._json(fault.status, {"error": {"message": f"injected {fault.status}"}}, extra)
+                    message = f"injected {fault.status}"
+                    if fault.echo_authorization:
+                        message = f"Incorrect API key provided: {self.headers.get('Authorization')}"
+                    self._json(fault.status, {"error": {"message": message}}, extra)
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")

@@ -157,3 +157,12 @@ def test_openai_backend_answers_like_the_model_it_fronts(chat_generator, llama_c
         pieces = list(generator(server.base_url).stream(MESSAGES, settings))
     assert len(pieces) > 1
     assert "".join(pieces) == direct and direct.strip()
+
+
+def test_a_rejected_key_echoed_in_the_error_body_is_scrubbed(monkeypatch, caplog):
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-secret-123")
+    caplog.set_level(logging.DEBUG)
+    rejected = pytest.raises(BackendError, match=r"HTTP 401 .*Incorrect API key provided: Bearer \*\*\*")
+    with OpenAIDouble(canned(["never"]), faults=[Fault(status=401, echo_authorization=True)]) as server, rejected as raised:
+        list(generator(server.base_url, api_key_env="TEST_LLM_KEY").stream(MESSAGES, SETTINGS))
+    assert "secret" not in str(raised.value) and "secret" not in caplog.text

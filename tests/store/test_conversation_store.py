@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from supportbot.errors import StoreError
 from supportbot.privacy import redact
 from supportbot.store import ConversationStore, open_database
 from supportbot.store.migrations import CORE_TABLES
@@ -179,3 +180,12 @@ def test_a_database_made_before_the_store_moved_keeps_its_data_and_gains_the_new
     applied = {row[0] for row in store.database.query("SELECT name FROM migrations")}
     assert applied >= {m.name for m in CORE_TABLES.migrations} | {"002_slack_events_replies_feedback_handoffs"}
 
+
+def test_a_store_that_must_exist_is_not_created(tmp_path: Path):
+    missing = tmp_path / "typo" / "conversations.sqlite3"
+    for location in (missing, str(missing), f"sqlite:///{missing}"):
+        with pytest.raises(StoreError, match=r"no conversation store at .*: check --url / paths.conversations_db"):
+            open_database(location, must_exist=True)
+    assert list(tmp_path.iterdir()) == []
+    open_database(missing).close()  # without must_exist: created, as the bot and `store migrate` want
+    open_database(missing, must_exist=True).close()

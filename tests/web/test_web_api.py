@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -342,3 +344,34 @@ class TestServer:
         final = json.loads(events[-2][len("data: ") :])["supportbot"]
         assert final["kind"] == "generated" and final["message_id"]
 
+
+class TestListening:
+    def test_bad_port_or_host_is_a_one_line_config_error(self):
+        from supportbot.channels.web.server import bind
+        from supportbot.errors import ConfigError
+
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            with pytest.raises(ConfigError, match=rf"cannot listen on 127.0.0.1:{port} \(Address already in use\): pass another --port"):
+                bind("127.0.0.1", port)
+        for port in (99999, -1):
+            with pytest.raises(ConfigError, match=rf"port {port} is out of range: pass a --port \(web.port\) from 1 to 65535"):
+                bind("127.0.0.1", port)
+        with pytest.raises(ConfigError, match=r"cannot listen on 999.1.1.1:8080 \(.*\): pass another --host"):
+            bind("999.1.1.1", 8080)
+
+    def test_serve_on_a_busy_port_says_so_in_one_line(self, sample_index_dir: Path, isolated_data_dir: Path):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = subprocess.run(
+                [sys.executable, "-m", "supportbot", "serve", "--port", str(port), "--index", str(sample_index_dir)],
+                check=False, capture_output=True, text=True, timeout=300,
+            )
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"error: cannot listen on 127.0.0.1:{port} (Address already in use): pass another --port (web.port) or --host"
+        )

@@ -10,14 +10,26 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from supportbot.config import WebConfig
+from supportbot.errors import ConfigError
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening socket; port 0 picks a free one (`socket.getsockname()` says which)."""
+    """A listening socket; port 0 picks a free one (`socket.getsockname()` says which).
+
+    A port out of range, an address that is not this machine's or a port in use is a one-line ConfigError.
+    """
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is out of range: pass a --port (web.port) from 1 to 65535, or 0 for a free one")
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:  # socket.gaierror too: a host name that does not resolve
+        sock.close()
+        reason = error.strerror or str(error)
+        fix = "pass another --host (web.host)" if isinstance(error, socket.gaierror) else "pass another --port (web.port) or --host"
+        raise ConfigError(f"cannot listen on {host}:{port} ({reason}): {fix}") from None
     sock.set_inheritable(True)
     return sock
 
