@@ -52,11 +52,13 @@ class HelpCenter:
 
     def __init__(self) -> None:
         self.bot_url = EXAMPLE_BOT_URL
+        self.language = "en"  # the page's <html lang>
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                page = EXAMPLE_PAGE.read_text(encoding="utf-8").replace(EXAMPLE_BOT_URL, site.bot_url).encode()
+                page = EXAMPLE_PAGE.read_text(encoding="utf-8").replace(EXAMPLE_BOT_URL, site.bot_url)
+                page = page.replace('<html lang="en">', f'<html lang="{site.language}">').encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
@@ -257,6 +259,21 @@ def test_without_slack_talk_to_a_person_says_no_one_can_be_reached_and_the_custo
     expect(page.get_by_role("button", name="Continue with the bot")).to_be_hidden()
     ask_in_widget(page, "And for gift cards?")  # the bot still answers
     expect(page.locator(".message.assistant .text").last).to_have_text(re.compile("^Answer to 'And for gift cards\\?'"))
+
+
+def test_on_a_chinese_page_the_widget_speaks_chinese(page, help_center, widget_bot):
+    # The catalog's [widget] words were never used: a Chinese help center's widget said "Send", "Talk to a person".
+    bot, _ = widget_bot
+    help_center.bot_url, help_center.language = bot.url, "zh-CN"
+    try:
+        page.goto(help_center.url)
+        open_widget(page)  # the page names its own title (data-title="Help"), which stays
+        box = page.get_by_role("textbox", name="Your question")
+        expect(box).to_have_attribute("placeholder", "请输入您的问题…")
+        expect(page.get_by_role("button", name="发送")).to_be_visible()
+        expect(page.get_by_role("button", name="转人工客服")).to_be_visible()
+    finally:
+        help_center.language = "en"
 
 
 def test_bold_in_an_answer_is_shown_bold_and_the_customers_own_words_as_typed(page, help_center, widget_bot):

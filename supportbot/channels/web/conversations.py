@@ -46,6 +46,11 @@ def conversations_router(web: WebContext) -> APIRouter:
         token, expires_at = web.tokens.issue(conversation_id)
         return Session(conversation_id=conversation_id, conversation_token=token, token_expires_at=expires_at)
 
+    @router.get("/v1/widget/labels", response_model=dict[str, str])
+    def widget_labels(lang: str = "en", caller: Caller = Depends(web.gate)) -> dict[str, str]:
+        """The widget's words in the page's language ("zh", "zh-CN"), from the message catalog; English where it has none."""
+        return dict(manager.catalog.section("widget", lang.split("-")[0].lower()))
+
     @router.get("/v1/conversation", response_model=Conversation)
     def read_conversation(caller: Caller = Depends(web.gate)) -> Conversation:
         """The token's conversation as stored: what the widget shows after a page load."""

@@ -13,7 +13,10 @@
   window.__supportbotWidget = true;
 
   const server = (script.dataset.server || new URL(script.src, location.href).origin).replace(/\/+$/, "");
-  const title = script.dataset.title || "Help";
+  let title = script.dataset.title || "Help";
+  // The widget's words, in English until the server sends them in the page's language (the message catalog's [widget]).
+  const labels = { sources: "Sources", helpful: "Helpful", not_helpful: "Not helpful" };
+  const pageLanguage = document.documentElement.lang || navigator.language || "en";
   const TOKEN_HEADER = "X-Conversation-Token";
   const tokenKey = `supportbot:${server}:token`;
   const openKey = `supportbot:${server}:open`;
@@ -84,6 +87,24 @@
   }
 
   let loaded = false; // whether the panel shows the conversation the stored token names
+
+  async function loadLabels() {
+    try {
+      Object.assign(labels, await (await call("GET", `/v1/widget/labels?lang=${encodeURIComponent(pageLanguage)}`, undefined, null)).json());
+    } catch {
+      return; // English stays
+    }
+    if (!script.dataset.title && labels.title) {
+      title = labels.title;
+      launcher.textContent = title;
+      launcher.setAttribute("aria-label", `Open chat: ${title}`);
+      panel.setAttribute("aria-label", title);
+      panel.querySelector("h2").textContent = title;
+    }
+    if (labels.placeholder) input.placeholder = labels.placeholder;
+    if (labels.send) send.textContent = labels.send;
+    if (labels.talk_to_person) personButton.textContent = labels.talk_to_person;
+  }
 
   async function newToken() {
     const session = await (await call("POST", "/v1/sessions", {}, null)).json();
@@ -226,7 +247,7 @@
   }
 
   function renderSources(sources) {
-    const list = el("ol", { class: "sources", "aria-label": "Sources" });
+    const list = el("ol", { class: "sources", "aria-label": labels.sources });
     for (const source of sources) {
       const name = source.title || source.path || source.id;
       const label = safeUrl(source.url)
@@ -250,8 +271,8 @@
         status.textContent = error.message;
       }
     };
-    const up = el("button", { type: "button", class: "up", "aria-label": "Helpful", "aria-pressed": "false", text: "👍" });
-    const down = el("button", { type: "button", class: "down", "aria-label": "Not helpful", "aria-pressed": "false", text: "👎" });
+    const up = el("button", { type: "button", class: "up", "aria-label": labels.helpful, "aria-pressed": "false", text: "👍" });
+    const down = el("button", { type: "button", class: "down", "aria-label": labels.not_helpful, "aria-pressed": "false", text: "👎" });
     up.addEventListener("click", () => rate("up", up));
     down.addEventListener("click", () => rate("down", down));
     box.append(up, down);
@@ -426,6 +447,7 @@
 
   const mount = () => {
     document.body.append(host);
+    loadLabels();
     if (storage.get(openKey) === "1") {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
