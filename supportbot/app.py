@@ -133,9 +133,10 @@ def retriever_for_index(
     return RerankingRetriever(pipeline, CrossEncoderReranker(retrieval.reranker, retrieval.rerank_candidates), retrieval.top_k)
 
 
-def open_store_database(config: Config) -> Database:
-    """The configured store's database (store.url, else the SQLite file paths.conversations_db), migrations not run."""
-    return open_database(config.store.url or config.paths.conversations_path(), config.store.pool_size)
+def open_store_database(config: Config, must_exist: bool = False) -> Database:
+    """The configured store's database (store.url, else the SQLite file paths.conversations_db), migrations not run;
+    `must_exist` for commands that only read or delete (store.engines.open_database)."""
+    return open_database(config.store.url or config.paths.conversations_path(), config.store.pool_size, must_exist)
 
 
 def create_store(config: Config, database: Database | None = None) -> ConversationStore:

@@ -48,7 +48,7 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
     from supportbot.store.gaps import find_gaps
 
     config = get_config(ctx)
-    database = store_database(ctx, url)
+    database = store_database(ctx, url, must_exist=True)  # a report reads: a mistyped --url is no new store
     try:
         found = find_gaps(database, time.time() - since)
     finally:

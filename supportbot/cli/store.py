@@ -48,12 +48,10 @@ def store_database(ctx: click.Context, url: str | None, must_exist: bool = False
     `must_exist` for commands that only read or delete: a SQLite file that is not there is an error,
     not a new empty store (and folders) made to read nothing from.
     """
+    from supportbot.app import open_store_database
     from supportbot.store import open_database
 
-    if url:
-        return open_database(url, must_exist=must_exist)
-    config = get_config(ctx)
-    return open_database(config.store.url or config.paths.conversations_path(), config.store.pool_size, must_exist)
+    return open_database(url, must_exist=must_exist) if url else open_store_database(get_config(ctx), must_exist)
 
 
 def _day(timestamp: float) -> str:

@@ -86,3 +86,12 @@ def test_escape_sequences_in_a_stored_question_are_printed_written_out_not_sent_
     for output in (table.stdout, as_csv.stdout):
         assert "\x1b" not in output and "\x07" not in output
         assert "Do you sell \\x1b]0;owned\\x07\\x1b[31mumbrellas\\x1b[0m?" in output
+
+
+def test_a_report_on_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path: Path):
+    # It created the file and its folders, then died on "no such table: messages".
+    missing = tmp_path / "typo" / "conversations.sqlite3"
+    result = run_report(str(missing))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"error: no conversation store at {missing}: check --url / paths.conversations_db"
+    assert list(tmp_path.iterdir()) == []
