@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from supportbot.text.markup import with_bold_paired
+from supportbot.text.markup import WORD_JOINER, with_bold_paired
 from supportbot.text.sentences import (
     closed_code_block,
     code_spans,
@@ -129,7 +129,6 @@ class CitationWriter:
         return (self._write(header) if header is not None else "") + self._close_run()
 
 
-WORD_JOINER = "\u2060"  # invisible, and joins nothing that was apart
 
 
 def not_a_marker(text: str) -> str:

@@ -63,6 +63,10 @@ def wants_a_person(message: str, offered: bool) -> bool:
     return asks_for_person(message) or (offered and says_yes(message))
 
 
+def _as_chat(messages: Sequence[StoredMessage]) -> list[ChatMessage]:
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
 @dataclass
 class Reading:
     """The text the sources are asked (the question, or with the previous one in a follow-up) and what was found."""
@@ -198,12 +202,12 @@ class DialogueManager:
         """The stored messages with their ids, kinds and sources: what a channel shows when a conversation reopens."""
         return self.store.messages(channel, conversation_id)
 
+    def _said(self, channel: str, conversation_id: str) -> list[StoredMessage]:
+        """The customer's and the bot's messages, as stored (with their kinds): what the conversation has said."""
+        return [m for m in self.store.messages(channel, conversation_id) if m.role in ("user", "assistant")]
+
     def history(self, channel: str, conversation_id: str) -> list[ChatMessage]:
-        return [
-            {"role": m.role, "content": m.content}
-            for m in self.store.messages(channel, conversation_id)
-            if m.role in ("user", "assistant")
-        ]
+        return _as_chat(self._said(channel, conversation_id))
 
     def language_of(self, message: str, history: Sequence[ChatMessage] = ()) -> str:
         """The language to answer in: the message's own, else the conversation's last clear one, else bot.language."""
@@ -299,11 +303,11 @@ class DialogueManager:
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
         self._pick_up_new_index()  # between questions: a rebuilt index answers from here on
-        said = [m for m in self.store.messages(channel, conversation_id) if m.role in ("user", "assistant")]
+        said = self._said(channel, conversation_id)
         retried = bool(said) and said[-1].role == "user" and said[-1].content == self.store.as_stored(question)
         if retried:  # asked before and never answered (the process stopped mid-answer): answer it now, store it once
             said = said[:-1]
-        history: list[ChatMessage] = [{"role": m.role, "content": m.content} for m in said]
+        history = _as_chat(said)
         language = self.language_of(question, history)
         composer = self.composer.in_language(language)
         person = wants_a_person(question, offered=bool(said) and said[-1].kind == AnswerKind.FALLBACK)  # the fallback offers one

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-from supportbot.text.markup import as_code_span
+from supportbot.text.markup import WORD_JOINER, as_code_span
 from supportbot.text.sentences import delimiter_row, table_cells
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -36,7 +36,6 @@ _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # What a paragraph's text may open with that Markdown reads as a block of its own: "# of items" as a heading over the
 # rest of the page, "```" as code. A word joiner before it shows nothing and opens nothing.
 _OPENS_A_BLOCK = re.compile(r"#{1,6}(?:\s|$)|```|~~~")
-_WORD_JOINER = "\u2060"
 
 
 def _strings(piece) -> list[str]:
@@ -150,7 +149,7 @@ class _Reader:
     def _add(self, text: str, prefix: str = "") -> None:
         if text:
             if not prefix and _OPENS_A_BLOCK.match(text):
-                prefix = _WORD_JOINER  # a paragraph's own "#", not a heading
+                prefix = WORD_JOINER  # a paragraph's own "#", not a heading
             self.blocks.append(prefix + text)
             self._table = None
 

@@ -27,6 +27,9 @@ from supportbot.text.sentences import (
 )
 
 BOLD_MARK = "**"
+# Invisible, and joins nothing that was apart: put inside text a reader would take for markup ("[2]" a citation,
+# "# of items" a heading), it keeps that text what it is.
+WORD_JOINER = "\u2060"
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 
 
