@@ -293,6 +293,24 @@ class TestFeedbackAndHandoff:
         assert offered["supportbot"]["kind"] == "fallback"
         assert accepted["choices"][0]["message"]["content"] == NO_ONE_TO_HAND_TO
 
+    def test_the_widget_is_told_when_a_page_loads_whether_a_person_can_be_reached(self, web_manager, client_address):
+        # It offered "Talk to a person" on every page and learnt that no one could be reached only once a customer asked.
+        double = SlackDouble()
+        handoff = SlackHandoff.from_config(SlackConfig(api_url=double.api_url, handoff_channel="CHANDOFF"), {"SLACK_BOT_TOKEN": BOT_TOKEN})
+        setups = {}
+        for name, desk in (("with slack", handoff), ("without slack", None)):
+            bot = start_bot(web_manager, WebConfig(), handoff=desk)
+            try:
+                with bot.client(client_address) as client:
+                    setups[name] = client.get("/v1/widget/setup", params={"lang": "zh-CN"})
+            finally:
+                bot.stop()
+        double.close()
+        assert setups["with slack"].status_code == setups["without slack"].status_code == 200
+        assert setups["with slack"].json()["handoff"] is True and setups["without slack"].json()["handoff"] is False
+        assert setups["with slack"].json()["labels"]["talk_to_person"] == "转人工客服"  # its words come with it, in the page's language
+        assert double.calls == []  # asking whether is no handoff
+
 
 def handoff_failures(manager) -> float:
     """supportbot_handoffs_total{channel="web",outcome="failed"}, as Prometheus reads it (0 before the first)."""

@@ -246,19 +246,25 @@ def bot_without_slack(web_manager, help_center):
     bot.stop()
 
 
-def test_without_slack_talk_to_a_person_says_no_one_can_be_reached_and_the_customer_keeps_asking(page, help_center, bot_without_slack):
+def test_without_slack_no_person_is_offered_and_one_asked_for_in_words_is_said_to_be_out_of_reach(page, help_center, bot_without_slack):
+    # The button was there until the first click, which only then said that no one could be reached.
     help_center.bot_url = bot_without_slack.url
-    page.goto(help_center.url)
+    with page.expect_response(lambda response: "/v1/widget/" in response.url):  # what the widget asks when the page loads
+        page.goto(help_center.url)
     open_widget(page)
     ask_in_widget(page, "How long do refunds take?")
     page.locator(".message.assistant a.citation").wait_for()
-    page.get_by_role("button", name="Talk to a person").click()
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_hidden()  # no promise it cannot keep
+    send = page.get_by_role("button", name="Send")
+    expect(send).to_be_enabled()  # the answer has ended
+    ask_in_widget(page, "talk to a person")
     told = page.locator(".message.assistant .text").nth(1)
     expect(told).to_have_text("I can't connect you with a person from here. Please contact our support team directly.")
-    expect(page.get_by_role("button", name="Talk to a person")).to_be_hidden()  # no promise it cannot keep
     expect(page.get_by_role("button", name="Continue with the bot")).to_be_hidden()
+    expect(send).to_be_enabled()
     ask_in_widget(page, "And for gift cards?")  # the bot still answers
     expect(page.locator(".message.assistant .text").last).to_have_text(re.compile("^Answer to 'And for gift cards\\?'"))
+    expect(page.get_by_role("button", name="Talk to a person")).to_be_hidden()
 
 
 def test_on_a_chinese_page_the_widget_speaks_chinese(page, help_center, widget_bot):

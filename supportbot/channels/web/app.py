@@ -121,7 +121,8 @@ def create_app(
     gate = Gate(config, keys, tokens, RateLimiter(), refusals)
     slots = AnswerSlots(config.max_concurrent_answers, config.max_waiting_answers, config.max_wait)
     web = WebContext(manager, config, tokens, gate, slots, refusals, handoff)
-    manager.metrics.queue_depth.labels(CHANNEL).set_function(lambda: slots.queued)
+    # waiting for a slot, or for the answer before theirs in their conversation
+    manager.metrics.queue_depth.labels(CHANNEL).set_function(lambda: slots.queued + web.turns.waiting)
 
     def load() -> None:
         try:

@@ -4,7 +4,8 @@ Clients of the OpenAI API resend the whole history each turn; the bot keeps its 
 user message is read. The conversation is the one the X-Conversation-Token names; a caller with an
 API key may instead name it (`user` or X-Conversation-Id, among that key's own conversations, stored
 under a keyed hash of the name) or start a new one. The answer's sources, kind, stored id and the
-token to continue come under `supportbot`, in the final stream event when streaming.
+token to continue come under `supportbot`, in the final stream event when streaming. A conversation's questions
+are answered one at a time, in the order they came (turns.py).
 """
 
 from __future__ import annotations
@@ -115,11 +116,7 @@ def completions_router(web: WebContext) -> APIRouter:
             raise ApiError(400, f"the message has {len(question)} characters; at most {config.max_message_chars} are accepted (web.max_message_chars)")
         conversation_id = conversation_for(caller, body, request)
         web.check_ready()
-        if await run_in_threadpool(web.manager.in_handoff, CHANNEL, conversation_id):
-            raise ApiError(409, "this conversation is with our support team; DELETE /v1/handoff to talk to the bot again", "in_handoff")
-        await web.acquire_slot()
-        run = AnswerRun(web.manager, CHANNEL, conversation_id, question)
-        run.launch(web.executor, on_done=web.slots.release)
+        run = await begin_answer(conversation_id, question)
         try:
             reply = await run.start()
         except MessageError as error:
@@ -144,6 +141,30 @@ def completions_router(web: WebContext) -> APIRouter:
             "supportbot": extras(conversation_id, reply),
         }
         return JSONResponse(ChatCompletion.model_validate(completion).model_dump(mode="json"), headers=token_header)
+
+    async def begin_answer(conversation_id: str, question: str) -> AnswerRun:
+        """The answer, started once the conversation's earlier answers are stored; it holds the conversation's turn
+        and an answer slot until its own is stored, even when its reader leaves first."""
+        turn = await web.turns.take(conversation_id)
+
+        def done() -> None:
+            web.slots.release()
+            turn.end()
+
+        try:
+            if await run_in_threadpool(web.manager.in_handoff, CHANNEL, conversation_id):  # an earlier turn may have handed it off
+                raise ApiError(409, "this conversation is with our support team; DELETE /v1/handoff to talk to the bot again", "in_handoff")
+            await web.acquire_slot()
+        except BaseException:
+            turn.end()
+            raise
+        run = AnswerRun(web.manager, CHANNEL, conversation_id, question)
+        try:
+            run.launch(web.executor, on_done=done)
+        except BaseException:  # the executor has shut down: the server is stopping
+            done()
+            raise
+        return run
 
     def failed(conversation_id: str, reply: Reply) -> JSONResponse:
         """The model failed: a JSON 500 with the bot's apology (stored once, like any answer)."""

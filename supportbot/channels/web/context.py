@@ -1,4 +1,5 @@
-"""What the web routes share: the bot, the settings, the credentials, the limits, and whether the bot is ready."""
+"""What the web routes share: the bot, the settings, the credentials, the limits, the conversations' turns, and whether
+the bot is ready."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from supportbot.channels.web.answers import AnswerSlots
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.schemas import ApiError
 from supportbot.channels.web.sessions import ConversationTokens
+from supportbot.channels.web.turns import ConversationTurns
 from supportbot.config import WebConfig
 
 CHANNEL = "web"  # conversations from the widget and the API are stored under this channel name
@@ -27,6 +29,7 @@ class WebContext:
     slots: AnswerSlots
     refusals: RefusalCounter
     handoff: SlackHandoff | None = None
+    turns: ConversationTurns = field(default_factory=ConversationTurns)  # one answer at a time in each conversation
     executor: ThreadPoolExecutor = field(init=False)
     ready: threading.Event = field(default_factory=threading.Event)
     warm_up_error: str = ""

@@ -25,6 +25,7 @@ from supportbot.channels.web.schemas import (
     HandoffOut,
     Session,
     StoredMessageOut,
+    WidgetSetup,
     stored_source_dicts,
 )
 
@@ -46,10 +47,19 @@ def conversations_router(web: WebContext) -> APIRouter:
         token, expires_at = web.tokens.issue(conversation_id)
         return Session(conversation_id=conversation_id, conversation_token=token, token_expires_at=expires_at)
 
+    def words(lang: str) -> dict[str, str]:
+        return dict(manager.catalog.section("widget", lang.split("-")[0].lower()))
+
+    @router.get("/v1/widget/setup", response_model=WidgetSetup)
+    def widget_setup(lang: str = "en", caller: Caller = Depends(web.gate)) -> WidgetSetup:
+        """What the widget asks for when a page loads: its words in the page's language ("zh", "zh-CN"), and whether
+        a person can be reached, so that it offers none when no one can be (not only after the customer asked)."""
+        return WidgetSetup(labels=words(lang), handoff=CHANNEL in manager.desks)  # the desk hand_to_person uses
+
     @router.get("/v1/widget/labels", response_model=dict[str, str])
     def widget_labels(lang: str = "en", caller: Caller = Depends(web.gate)) -> dict[str, str]:
-        """The widget's words in the page's language ("zh", "zh-CN"), from the message catalog; English where it has none."""
-        return dict(manager.catalog.section("widget", lang.split("-")[0].lower()))
+        """The widget's words in the page's language, from the message catalog; English where it has none (widget/setup has them too)."""
+        return words(lang)
 
     @router.get("/v1/conversation", response_model=Conversation)
     def read_conversation(caller: Caller = Depends(web.gate)) -> Conversation:
@@ -80,7 +90,11 @@ def conversations_router(web: WebContext) -> APIRouter:
         With no Slack to post to, or when posting fails, the conversation stays with the bot and the message says so.
         """
         conversation_id = caller.conversation()
-        handoff = await run_in_threadpool(manager.hand_to_person, CHANNEL, conversation_id, caller.who(), ASKED_FOR_PERSON, request.page)
+        turn = await web.turns.take(conversation_id)  # after the answer being written: the team's summary has it
+        try:
+            handoff = await run_in_threadpool(manager.hand_to_person, CHANNEL, conversation_id, caller.who(), ASKED_FOR_PERSON, request.page)
+        finally:
+            turn.end()
         if handoff.with_person:
             log.info("web conversation %s handed to a person%s", conversation_id, " (posted to Slack)" if handoff.posted else "")
         return HandoffOut(in_handoff=handoff.with_person, message=handoff.notice, posted_to_slack=handoff.posted)

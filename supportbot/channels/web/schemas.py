@@ -179,6 +179,16 @@ class HandoffOut(BaseModel):
     posted_to_slack: bool = False
 
 
+class WidgetSetup(BaseModel):
+    """What the widget needs when a page loads, in one request (each counts against the visitor's rate limit)."""
+
+    labels: dict[str, str] = Field(description="The widget's words in the page's language (the catalog's [widget]); English where it has none.")
+    handoff: bool = Field(
+        description="Whether a person can be reached from the chat (slack.handoff_channel and SLACK_BOT_TOKEN are set): "
+        "without it the widget shows no 'Talk to a person'."
+    )
+
+
 def sse(event: Mapping[str, Any] | str) -> str:
     """One server-sent event line as OpenAI streams them."""
     data = event if isinstance(event, str) else json.dumps(event, ensure_ascii=False)

@@ -17,6 +17,8 @@
   // The widget's words, in English until the server sends them in the page's language (the message catalog's [widget]).
   const labels = { sources: "Sources", helpful: "Helpful", not_helpful: "Not helpful" };
   const pageLanguage = document.documentElement.lang || navigator.language || "en";
+  // No "Talk to a person" until the server says someone can be reached: a chat must not offer a person no one would tell.
+  let personReachable = false;
   const TOKEN_HEADER = "X-Conversation-Token";
   const tokenKey = `supportbot:${server}:token`;
   const openKey = `supportbot:${server}:open`;
@@ -53,6 +55,7 @@
   const input = el("textarea", { id: "supportbot-input", rows: "2", maxlength: "4000", placeholder: "Ask a question…" });
   const send = el("button", { type: "submit", class: "send", text: "Send" });
   const personButton = el("button", { type: "button", class: "person", text: "Talk to a person" });
+  const footer = el("footer", { hidden: true }, personButton);
   const resumeButton = el("button", { type: "button", class: "resume", text: "Continue with the bot" });
   const banner = el("div", { class: "handoff", hidden: true }, el("p", { class: "handoff-text" }), resumeButton);
   const closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "×" });
@@ -60,7 +63,7 @@
     el("label", { for: "supportbot-input", class: "visually-hidden", text: "Your question" }), input, send);
   const panel = el("section", { id: "supportbot-panel", class: "panel", role: "dialog", "aria-label": title, hidden: true },
     el("header", {}, el("h2", { text: title }), closeButton),
-    messages, banner, status, form, el("footer", {}, personButton));
+    messages, banner, status, form, footer);
   root.append(el("link", { rel: "stylesheet", href: `${server}/widget.css` }), launcher, panel);
 
   // --- talking to the server ------------------------------------------------------------------
@@ -88,12 +91,16 @@
 
   let loaded = false; // whether the panel shows the conversation the stored token names
 
-  async function loadLabels() {
+  async function loadSetup() {
+    let setup;
     try {
-      Object.assign(labels, await (await call("GET", `/v1/widget/labels?lang=${encodeURIComponent(pageLanguage)}`, undefined, null)).json());
+      setup = await (await call("GET", `/v1/widget/setup?lang=${encodeURIComponent(pageLanguage)}`, undefined, null)).json();
     } catch {
-      return; // English stays
+      return; // English stays, and no person is offered
     }
+    Object.assign(labels, setup.labels);
+    personReachable = setup.handoff;
+    showPersonButton();
     if (!script.dataset.title && labels.title) {
       title = labels.title;
       launcher.textContent = title;
@@ -298,14 +305,17 @@
     messages.scrollTop = messages.scrollHeight;
   }
 
-  let personReachable = true; // until the server says no one can be reached from here
+  // Offered while a person can be reached and the conversation is not with one already.
+  function showPersonButton() {
+    footer.hidden = !banner.hidden || !personReachable;
+  }
 
   function showHandoff(active, message) {
     banner.hidden = !active;
     banner.querySelector(".handoff-text").textContent = message || "Our support team has this conversation and will follow up.";
     input.disabled = active;
     send.disabled = active;
-    personButton.hidden = active || !personReachable;
+    showPersonButton();
   }
 
   // --- what the customer does -----------------------------------------------------------------
@@ -447,7 +457,7 @@
 
   const mount = () => {
     document.body.append(host);
-    loadLabels();
+    loadSetup();
     if (storage.get(openKey) === "1") {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
