@@ -1,11 +1,13 @@
 """Masking of personal data: email addresses, phone numbers, card numbers and IBANs.
 
 Logs are always masked; stored conversations are when `privacy.redact_stored` is set. Each kind is
-checked the way it is issued, so ordinary numbers in support questions (order numbers, prices,
-dates, quantities) stay readable: a card number must be grouped as cards are and pass the Luhn check, an IBAN its mod-97 check,
-and a phone number must look like one as written (a leading +, an area code in parentheses, or
-separated groups as in 555-123-4567, 020 7946 0958, 07700 900123 or 06 12 34 56 78). A bare run
-of digits is left alone unless it is a valid card number.
+checked the way it is issued, so ordinary numbers in support questions (order and tracking numbers,
+prices, dates, quantities) stay readable: a card number must be grouped as cards are, start as cards
+do (not with 0, 1, 20 or 21, as dated order numbers do) and pass the Luhn check, an IBAN its mod-97
+check, and a phone number must look like one as written (a leading + or 00, an area code in
+parentheses, or separated groups as in 555-123-4567, 020 7946 0958, 07700 900123, 0412 345 678,
+612 34 56 78 or 06 12 34 56 78; four digits then two groups of four, as in a FedEx number, is not
+one unless it starts with 0). A bare run of digits is left alone unless it is a valid card number.
 
 A letter or digit touching a number or an address makes it part of a longer token (an order
 reference, a product code), except a letter of a script written without spaces: "卡号4111111111111111"
@@ -31,38 +33,65 @@ _SPACELESS = (
     "\uac00-\ud7af"  # Hangul
 )
 _JOINED = rf"[^\W{_SPACELESS}]"  # a word character that makes what it touches one token with it
-_SPACES = " \u00a0\u2007\u202f"  # between groups of digits, also as the no-break spaces word processors put there
+# Between groups of digits: also the no-break spaces word processors put there, the ideographic space,
+# and the dashes that get typed for a hyphen (‐ – — − －, and ー from a Japanese keyboard).
+_SPACES = " \u00a0\u2007\u202f\u3000"
 _SPACE = f"[{_SPACES}]"
-_CARD_GAP = f"[{_SPACES}-]"
-_PHONE_GAP = f"[{_SPACES}.-]"
+_DASHES = "\\-\u2010-\u2015\u2212\uff0d\u30fc"
+_GAP = f"[{_SPACES}.{_DASHES}]"
+_SEP = f"[{_SPACES}{_DASHES}]"  # a gap other than a dot
 
+_LOCAL = rf"(?:{_JOINED}|[.+%-])"  # a character of an address's local part; an apostrophe only inside one (o'brien)
+_AT = "[@\uff20]"  # or the full-width ＠ of a Chinese or Japanese keyboard
+_DOT = "[.\uff0e]"
 EMAIL = re.compile(
-    rf"(?<!{_JOINED})(?<![.+-])(?:{_JOINED}|[.+-])+"  # the local part
-    r"@(?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)*"  # the domain, with its letters as written (bücher.de)
-    rf"\.[A-Za-z]{{2,}}(?!{_JOINED})"
+    rf"(?<!{_LOCAL})(?<!{_LOCAL}'){_LOCAL}(?:{_LOCAL}|')*"  # the local part
+    rf"{_AT}(?:[^\W_]|-)+(?:{_DOT}(?:[^\W_]|-)+)*"  # the domain, with its letters as written (bücher.de)
+    # The top-level domain: punycode, Latin letters, letters of another script (.рф), or Chinese,
+    # Japanese or Korean ones (.中国), which take the letters written after them along.
+    rf"{_DOT}(?:xn--[A-Za-z0-9-]+|[A-Za-z]{{2,}}|[^\W\d_A-Za-z{_SPACELESS}]{{2,}}|[{_SPACELESS}]{{2,}})(?!{_JOINED})"
 )
 # 13-19 digits written as card numbers are: one run, groups of four (16, or 19 with a last group of
-# three), or 4-6-5 / 4-6-4 (Amex, Diners). A run stands alone (two runs a space apart are two cards);
-# groups are never part of a longer row of groups.
-CARD = re.compile(
-    rf"(?<!{_JOINED})(?<![.,+])(?<!\d-)\d{{13,19}}(?!{_JOINED}|[.,-]\d)"
-    rf"|(?<!{_JOINED})(?<![.,+])(?<!\d{_CARD_GAP})"
-    rf"(?:\d{{4}}(?:{_CARD_GAP}\d{{4}}){{3}}(?:{_CARD_GAP}\d{{3}})?|\d{{4}}{_CARD_GAP}\d{{6}}{_CARD_GAP}\d{{4,5}})"
-    rf"(?!{_JOINED}|[.,]\d|{_CARD_GAP}\d)"
+# three, which is also how a card and its security code are written), or 4-6-5 / 4-6-4 (Amex, Diners).
+# No card starts with 0, 1, 20 or 21; many order numbers do (20240115...).
+_CARD_START = "(?![01]|2[01])"
+_CARD = (
+    rf"{_CARD_START}(?:\d{{13,19}}|\d{{4}}(?:{_GAP}\d{{4}}){{3}}(?:{_GAP}\d{{3}})?"
+    rf"|\d{{4}}{_GAP}\d{{6}}{_GAP}\d{{4,5}})(?!\d)"
 )
+_EXPIRY = r"(?:0?[1-9]|1[0-2])/(?:20)?\d\d(?!\d)"  # 12/27, 12/2027
+_AFTER_EXPIRY = rf"(?<=/\d\d{_GAP})|(?<=/\d{{4}}{_GAP})"
+# Cards a gap apart are each a card, and one may come before or after its expiry date; otherwise
+# groups are never part of a longer row of groups (a tracking number). A run may also stand beside
+# other numbers.
+CARD = re.compile(
+    rf"(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY})"
+    rf"{_CARD}(?:{_GAP}{_CARD})*(?:{_GAP}{_EXPIRY}|(?!{_JOINED}|,\d|{_GAP}\d))"
+    rf"|(?<!{_JOINED})(?<![.,+])(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}(?!{_JOINED}|[.,{_DASHES}]\d)"
+)
+_ONE_CARD = re.compile(_CARD)
 # Country code, check digits, then the account in groups of four (spaces optional), in either case. A
 # word of four letters after the last group looks like one more: `_mask_iban` gives it back.
 IBAN = re.compile(
     rf"(?<!{_JOINED})[A-Za-z]{{2}}\d{{2}}(?:{_SPACE}?[A-Za-z0-9]{{4}}){{2,7}}(?:{_SPACE}?[A-Za-z0-9]{{1,4}})?(?!{_JOINED})"
 )
+_GROUP = r"(?:\(\d{1,4}\)|\d++)"  # after a country code: digits, or an area code in parentheses; never a lone bracket
 PHONE = re.compile(
-    rf"(?<!{_JOINED})(?<![+#.,/-])(?<!\d{_PHONE_GAP})(?:"
-    rf"\+\d{{1,3}}(?:{_PHONE_GAP}?\(?\d{{1,4}}\)?){{2,5}}"  # +44 20 7946 0958, +1 (555) 123-4567, +4915112345678
-    rf"|\(\d{{2,5}}\){_PHONE_GAP}?\d{{3,4}}{_PHONE_GAP}?\d{{3,5}}"  # (555) 123-4567, (030) 1234 5678
-    rf"|\d{{2,5}}{_PHONE_GAP}\d{{3,4}}{_PHONE_GAP}\d{{4,5}}"  # 555-123-4567, 020 7946 0958
-    rf"|0\d{{4}}{_SPACE}\d{{6}}"  # 07700 900123, 01632 960123 (a UK number as the UK writes it)
-    rf"|0\d(?:{_PHONE_GAP}\d{{2}}){{4}}"  # 06 12 34 56 78
-    rf")(?!{_JOINED}|[.,]\d|{_PHONE_GAP}\d)"
+    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?<!\d{_GAP})(?:"
+    # +44 20 7946 0958, +1 (555) 123-4567, +4915112345678, (+44) 20 7946 0958
+    rf"(?:\+\d{{1,3}}|\(\+\d{{1,3}}\))(?:{_GAP}?{_GROUP}){{1,6}}"
+    rf"|00[1-9]\d{{0,2}}(?={_GAP})(?:{_GAP}?{_GROUP}){{2,6}}"  # 0044 20 7946 0958 (a bare 00123456 is a reference)
+    rf"|(?:[18]{_GAP})?(?:"  # 1-800-555-0199, 8 (495) 123-45-67: the trunk prefix of North America and Russia
+    # (555) 123-4567, (030) 1234 5678, (11) 91234-5678, (495) 123-45-67
+    rf"\(\d{{2,5}}\){_GAP}?(?:\d{{3,5}}{_GAP}?\d{{3,5}}|\d{{3}}{_GAP}\d{{2}}{_GAP}\d{{2}})"
+    # 555-123-4567, 020 7946 0958, 0151 1234 5678 (but four digits first only after a 0: not FedEx's 7946 1234 5678)
+    rf"|(?:(?!00)\d{{2,3}}|0[1-9]\d{{2,3}}){_GAP}\d{{3,4}}{_GAP}\d{{4,5}}"
+    rf"|0[1-9]\d{{2}}{_GAP}\d{{3}}{_GAP}\d{{3}}"  # 0412 345 678
+    # 612 34 56 78; 079 123 45 67, 0532 123 45 67, 8 916 123 45 67 (not 100 200 30 40, a list, or an IP address)
+    rf"|(?:[6-9]\d{{2}}{_SEP}\d{{2}}|0[1-9]\d{{1,2}}{_SEP}\d{{2,3}}|8{_SEP}\d{{3}}{_SEP}\d{{3}})(?:{_SEP}\d{{2}}){{2}}"
+    rf"|0[1-9]\d{{0,3}}{_SPACE}\d{{6,8}}"  # 07700 900123, 030 12345678 (as the UK and Germany write them)
+    rf"|0\d(?:{_GAP}\d{{2}}){{4}}"  # 06 12 34 56 78
+    rf"))(?!{_JOINED}|,\d|{_GAP}\d)"
 )
 
 
@@ -89,8 +118,17 @@ def _digits(text: str) -> str:
     return "".join(char for char in text if char.isdigit())
 
 
+def _mask_one_card(match: re.Match[str]) -> str:
+    card = match.group()
+    digits = _digits(card)
+    # Four groups of four and three digits: a 19-digit card, or a 16-digit one and its security code.
+    with_code = len(digits) == 19 and not card.isdigit() and luhn_valid(digits[:16])
+    return CARD_MASK if luhn_valid(digits) or with_code else card
+
+
 def _mask_card(match: re.Match[str]) -> str:
-    return CARD_MASK if luhn_valid(_digits(match.group())) else match.group()
+    """Each valid card of a row of cards masked; an expiry date after them kept."""
+    return _ONE_CARD.sub(_mask_one_card, match.group())
 
 
 def _mask_iban(match: re.Match[str]) -> str:

@@ -114,3 +114,81 @@ def test_a_uk_mobile_a_card_with_no_break_spaces_two_cards_and_an_idn_email_are_
 )
 def test_numbers_in_support_questions_are_stored_as_written(tmp_path: Path, text: str):
     assert stored(tmp_path, text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("cards 4111 1111 1111 1111 5500 0000 0000 0004", "cards [card] [card]"),
+        ("new card 4111111111111111 5500 0000 0000 0004", "new card [card] [card]"),
+        ("4111 1111 1111 1111 12/27 please", "[card] 12/27 please"),
+        ("card 4111-1111-1111-1111 12/2027 cvc 123", "card [card] 12/2027 cvc 123"),
+        ("exp 12/27 4111 1111 1111 1111", "exp 12/27 [card]"),
+        ("card 4111 1111 1111 1111 123 was declined", "card [card] was declined"),
+        ("card 4111.1111.1111.1111 or 4111–1111–1111–1111", "card [card] or [card]"),
+    ],
+)
+def test_cards_one_after_another_with_their_expiry_date_or_written_with_dots_are_masked(text: str, masked: str):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("write to ivan@почта.рф", "write to [email]"),
+        ("mail ivan@mail.рф, thanks", "mail [email], thanks"),
+        ("user@例子.中国", "[email]"),
+        ("user@example.xn--p1ai", "[email]"),
+        ("sean.o'brien@example.ie", "[email]"),
+        ("メール：jane＠example.com です", "メール：[email] です"),
+        ("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "[email]"),
+    ],
+)
+def test_an_email_address_in_another_script_with_an_apostrophe_or_a_full_width_at_is_masked(text: str, masked: str):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("call 1-800-555-0199 or 1 (555) 123-4567", "call [phone] or [phone]"),
+        ("0044 20 7946 0958 or (+44) 20 7946 0958", "[phone] or [phone]"),
+        ("+33 (0)6 12 34 56 78", "[phone]"),
+        ("8 (495) 123-45-67 or 8 916 123-45-67", "[phone] or [phone]"),
+        ("celular (11) 91234-5678", "celular [phone]"),
+        ("mobile 0412 345 678", "mobile [phone]"),
+        ("móvil 612 34 56 78", "móvil [phone]"),
+        ("Handy 0532 123 45 67", "Handy [phone]"),
+        ("Tel. 030 12345678 oder 06 12345678", "Tel. [phone] oder [phone]"),
+        ("ring 555–123–4567", "ring [phone]"),
+        ("[+44 20 7946 0958](tel:+442079460958)", "[[phone]](tel:[phone])"),
+    ],
+)
+def test_phone_numbers_as_written_around_the_world_are_masked(text: str, masked: str):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话090ー1234ー5678", "电话[phone]"),
+        ("電話０９０－１２３４－５６７８です", "電話[phone]です"),
+        ("卡号４１１１　１１１１　１１１１　１１１１", "卡号[card]"),
+    ],
+)
+def test_numbers_typed_with_a_japanese_or_chinese_keyboard_are_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FedEx tracking 7946 1234 5678",
+        "serial 1234-5678-9012, invoice 2024 0001 2345",
+        "order 0001 2345 6789",
+        "订单号：2024011500012344",  # passes the Luhn check, but no card starts with 20
+        "order 1234567890123452",  # nor with 1
+    ],
+)
+def test_tracking_serial_and_dated_order_numbers_are_left_alone(text: str):
+    assert redact(text) == text
