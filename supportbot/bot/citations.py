@@ -12,7 +12,9 @@ inside its last cell (after the closing pipe a Markdown reader drops it as a cel
 sentence that a text page wraps over lines is joined into one line: its line breaks are the page's
 layout, and a chat shows every line break. A fenced code block keeps its lines, stands apart from
 the sentences around it, and is closed where its chunk cut it off; its marker goes on the line after
-its closing fence (on that line it would be read as code).
+its closing fence (on that line it would be read as code). A backtick a sentence holds alone
+("Type ` to open the console.") is written as code of itself ("`` ` ``"): it paired with the next
+sentence's code, and the words between, a marker with them, were shown as code.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from supportbot.text.markup import WORD_JOINER, with_bold_paired
+from supportbot.text.markup import WORD_JOINER, with_bold_paired, with_lone_backticks_as_code
 from supportbot.text.sentences import (
     closed_code_block,
     code_spans,
@@ -77,7 +79,7 @@ class CitationWriter:
 
     def add(self, sentence: CitedSentence) -> str:
         code = is_code_block(sentence.text)
-        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else not_a_marker(with_bold_paired(unwrapped(sentence.text))))
+        sentence = replace(sentence, text=closed_code_block(sentence.text) if code else quoted(sentence.text))
         if sentence.goes_on_item and not code and self._last_was_item and sentence.number == self._open_run and not self._table:
             return " " + sentence.text
         header = self._pending_header
@@ -131,6 +133,12 @@ class CitationWriter:
 
 
 
+def quoted(text: str) -> str:
+    """A source's sentence as an answer shows it: on one line, with no lone bold mark or backtick to pair with another
+    sentence's (a backtick hid the words between, the marker too, as code), and no "[2]" of its own read as a marker."""
+    return not_a_marker(with_bold_paired(with_lone_backticks_as_code(unwrapped(text))))
+
+
 def not_a_marker(text: str) -> str:
     """A quoted sentence's own "[2]" ("Press [2] on the keypad") with an invisible word joiner inside, so that no channel
     or client takes it for the bot's citation marker and links it to source 2 (code and link addresses as they are)."""
@@ -148,8 +156,9 @@ def unwrapped(text: str) -> str:
 def cited_whole(text: str, number: int) -> str:
     """A text quoted whole (an FAQ answer) with its source's marker where a Markdown reader shows it as a marker: inside
     the last cell of a table it ends with, on the line after a code block it ends with (closed first where its chunk
-    cut it off), else after a space. A bracketed number of the text's own is no marker (`not_a_marker`)."""
-    lines = not_a_marker(text).rstrip().split("\n")
+    cut it off), else after a space. A bracketed number of the text's own is no marker (`not_a_marker`), nor is a lone
+    backtick code's opening (`with_lone_backticks_as_code`)."""
+    lines = not_a_marker(with_lone_backticks_as_code(text)).rstrip().split("\n")
     owners = fenced_lines(lines)
     if owners[-1] >= 0:
         start = owners.index(owners[-1])

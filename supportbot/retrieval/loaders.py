@@ -26,6 +26,7 @@ from supportbot.text.sentences import (
     is_code_block,
     is_heading_line,
     names_a_topic,
+    with_indented_code_fenced,
     with_regular_tables,
 )
 
@@ -139,10 +140,11 @@ def _first_heading(markdown: str) -> str:
 
 
 def read_as_shown(markdown: str, url: str) -> str:
-    """Markdown (a page, an FAQ answer) as its reader sees it: its HTML read (retrieval/inline_html.py), each table
-    row written one way (a row of two cells reads as a row), its links as channels can show them (retrieval/links.py)."""
+    """Markdown (a page, an FAQ answer) as its reader sees it: its indented code fenced (code first, so that nothing
+    after reads its "<b>" or "[a](b)"), its HTML read (retrieval/inline_html.py), each table row written one way (a row
+    of two cells reads as a row), its links as channels can show them (retrieval/links.py)."""
     markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")  # an FAQ answer's line ends, as a file's are read
-    return readable_links(with_regular_tables(without_html(markdown)), url)
+    return readable_links(with_regular_tables(without_html(with_indented_code_fenced(markdown))), url)
 
 
 def load_markdown(source: SourceFile) -> LoadResult:

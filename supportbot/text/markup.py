@@ -59,6 +59,17 @@ def as_code_span(code: str) -> str:
     return f"{fence}{code}{fence}" if fence == "`" else f"{fence} {code} {fence}"
 
 
+def with_lone_backticks_as_code(text: str) -> str:
+    """The text with each backtick that opens or closes no code span in it written as code of itself ("`` ` ``"): set
+    before a sentence holding code, a lone one ("Type ` to open the console.") paired with that code's first backtick,
+    and every channel showed the words between, the citation marker with them, as code."""
+    if "`" not in text:
+        return text
+    for lone in reversed(list(re.finditer(r"`+", _code_hidden(text)))):
+        text = text[: lone.start()] + as_code_span(lone[0]) + text[lone.end() :]
+    return text
+
+
 def _names_nothing(row: str) -> bool:
     """A header row of empty cells ("|  |  |"), a table's that names no columns."""
     return is_table_row(row) and not any(table_cells(row))

@@ -18,6 +18,7 @@ list/heading markers removed, so an extractive answer made of them quotes its so
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 MAX_SENTENCE_CHARS = 400
 HEADING_CHARS = 60  # longer lines without closing punctuation are wrapped text, not headings
@@ -248,7 +249,62 @@ def fenced_lines(lines: list[str]) -> list[int]:
     return owners
 
 
-_CODE_SPAN = re.compile(r"(`+)(?:[^`]|[^`][^\n]{0,2000}?[^`])\1(?!`)")  # inline code: "`Authorization`", "``a`b``"
+def fenced_code(code: str) -> str:
+    """Code as a fenced code block, its fence longer than any run of backticks in the code (which would close it)."""
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", code))])
+    return f"{fence}\n{code}\n{fence}"
+
+
+_INDENTED_CODE = re.compile(r" {4}| {0,3}\t")  # an indented code block's line starts so (CommonMark); its code after
+_ATX_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+
+
+def with_indented_code_fenced(markdown: str) -> str:
+    """Markdown with each indented code block (lines four spaces or a tab in, after a blank line or a heading) written as
+    a fenced one, its lines moved left by those four spaces: read as a paragraph, its lines lost their indentation in
+    LangChain's splitter, and every reader of a chunk (sentences, citations, channels) knows fenced code only.
+
+    Lines standing in under a list item are the item's (its paragraphs, as MkDocs wants them four spaces in), not code."""
+    if "    " not in markdown and "\t" not in markdown:
+        return markdown
+    lines = markdown.split("\n")
+    fenced = fenced_lines(lines)
+    written: list[str] = []
+    item_text = number = 0
+    while number < len(lines):
+        line, above = lines[number], lines[number - 1] if number else ""
+        after_break = not above.strip() or (fenced[number - 1] < 0 and _ATX_HEADING.match(above) is not None)
+        if fenced[number] < 0 and not item_text and line.strip() and _INDENTED_CODE.match(line) and after_break:
+            end = number
+            while end < len(lines) and fenced[end] < 0 and (not lines[end].strip() or _INDENTED_CODE.match(lines[end])):
+                end += 1
+            while not lines[end - 1].strip():
+                end -= 1  # blank lines after the code part it from what follows; they are not code
+            written.append(fenced_code("\n".join(_dedented(code_line) for code_line in lines[number:end])))
+            number = end
+            continue
+        if fenced[number] < 0 or number == 0 or fenced[number - 1] != fenced[number]:  # a fence's first line is its block's
+            in_item = 0 < item_text <= indentation(line)  # as far in as the item's text: the item's own (a list too)
+            if (item := _LIST_ITEM.match(line)) and indentation(line) <= FENCE_INDENT and not in_item:
+                item_text = item.end()
+            elif _ATX_HEADING.match(line) or (line.strip() and indentation(line) < item_text and not above.strip()):
+                item_text = 0  # a heading, or a paragraph further left than the item's text: the list has ended
+        written.append(line)
+        number += 1
+    return "\n".join(written)
+
+
+def _dedented(line: str) -> str:
+    """An indented code block's line without the indentation that made it code (a blank line: blank)."""
+    start = _INDENTED_CODE.match(line)
+    return line[start.end() :] if start else line.strip(" \t")
+
+
+# Inline code: "`Authorization`", "``a`b``". A backtick standing alone between spaces opens none: it is the character
+# ("Press ` to open the console"), which paired with the next sentence's "`make`" hid the words between as code.
+_OPENS_CODE = r"(?!(?<!\S)`\s)(`+)"
+_CODE_SPAN = re.compile(_OPENS_CODE + r"(?:[^`]|[^`][^\n]{0,2000}?[^`])\1(?!`)")
+_CODE_OPENING = re.compile(_OPENS_CODE)
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
@@ -320,6 +376,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text`, in order; empty pieces are left out."""
     spans: list[tuple[int, int]] = []
+    code = code_spans(text) if "`" in text else []
     for block_start, block_end in _blocks(text):
         if is_table_row(text[block_start:block_end]) or is_code_block(text[block_start:block_end]):
             spans.append((block_start, block_end))  # one row, one statement: "| Flashing white | Starting up | Wait. This ..."
@@ -327,8 +384,8 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
         marker = _BLOCK_MARKER.match(text, block_start, block_end)
         start = marker.end() if marker else block_start  # "1. " opens a list item, it does not end a sentence
         for index in range(block_start, block_end):
-            if index < start:
-                continue
+            if index < start or (code and _in_spans(code, index)):
+                continue  # inline code is said whole: "`Payment declined. Try another card.`" cut in two was no code
             end = _ends_sentence(text, index, block_end)
             if end is not None:
                 spans.append((start, end))
@@ -343,6 +400,12 @@ def sentence_spans(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple
     return result
 
 
+def _in_spans(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether the position lies in one of the spans (in order, apart)."""
+    at = bisect_right(spans, (position, float("inf"))) - 1  # the last span starting at or before it
+    return at >= 0 and spans[at][0] <= position < spans[at][1]
+
+
 def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]:
     """The sentences of `text`, each an exact substring of it (see the module docstring)."""
     return [text[start:end] for start, end in sentence_spans(text, max_chars)]
@@ -354,8 +417,20 @@ def complete_sentences(buffer: str) -> tuple[list[str], str]:
     The last sentence of the buffer may still grow ("It costs $5" + ".99"), so it is held back until
     more text arrives or the stream ends (then split_sentences on the remainder finishes it).
     """
-    spans = sentence_spans(buffer)
-    if len(spans) < 2:
+    open_code = _open_code(buffer)
+    spans = [span for span in sentence_spans(buffer)[:-1] if span[1] <= open_code]
+    if not spans:
         return [], buffer
-    done_until = spans[-2][1]
-    return [buffer[start:end] for start, end in spans[:-1]], buffer[done_until:]
+    return [buffer[start:end] for start, end in spans], buffer[spans[-1][1] :]
+
+
+def _open_code(buffer: str) -> int:
+    """Where inline code the buffer's last line opens may still be going on (its closing backtick yet to come), else the
+    buffer's end: a sentence ending after it is not known to be done ("Run `git commit -m 'Fix. Add tests'`")."""
+    line_start = buffer.rfind("\n") + 1
+    if "`" not in buffer[line_start:]:
+        return len(buffer)
+    line = buffer[line_start:]
+    code = code_spans(line)
+    openings = (run.start() for run in _CODE_OPENING.finditer(line) if not _in_spans(code, run.start()))
+    return line_start + next(openings, len(line))

@@ -14,7 +14,10 @@ from supportbot.bot.citations import (
     write_cited,
 )
 from supportbot.bot.grounding import strip_citations
-from supportbot.text.sentences import split_sentences
+from supportbot.bot.prompt import Source
+from supportbot.channels.console import shown
+from supportbot.channels.slack.blocks import link_citations
+from supportbot.text.sentences import code_spans, split_sentences
 
 
 def test_a_run_of_sentences_from_one_source_gets_one_marker_after_it():
@@ -108,6 +111,35 @@ def test_a_sentence_quoted_from_a_bold_span_over_two_sentences_shows_no_lone_mar
     assert write_cited([CitedSentence(second, 1)]) == "Clearance items are excluded. Ask us to match it. [1]"
     assert write_cited([CitedSentence("Returns are **free**.", 1)]) == "Returns are **free**. [1]"
     assert write_cited([CitedSentence("Pass options as `**kwargs` to the call.", 1)]) == "Pass options as `**kwargs` to the call. [1]"
+
+
+def test_a_lone_backtick_pairs_with_no_code_of_another_sentence():
+    # "Type ` to open the console." before "Then run `make`." paired its backtick with make's: the words between, source
+    # 1's marker too, were code to every channel (no link to source 1, bold marks left over in the console).
+    text = write_cited([CitedSentence("Type ` to open the console.", 1), CitedSentence("Then run **`make`**.", 2)])
+    assert text == "Type `` ` `` to open the console. [1] Then run **`make`**. [2]"  # Markdown's code of a backtick
+    assert [text[start:end] for start, end in code_spans(text)] == ["`` ` ``", "`make`"]
+    assert _inline_code(text) == ["`", "make"]  # what a Markdown reader (the widget, an API client) shows as code
+    assert [number for _, number in citation_spans(text) if number] == [1, 2]
+    assert shown(text) == "Type `` ` `` to open the console. [1] Then run `make`. [2]"
+    sources = [Source(n, str(n), "Console", "console.md", f"https://help.example.com/{n}", 0.8) for n in (1, 2)]
+    assert link_citations(text, sources) == (
+        "Type `` ` `` to open the console. <https://help.example.com/1|[1]> Then run *`make`*. <https://help.example.com/2|[2]>"
+    )
+    # One source's sentences, and a text quoted whole, turn into no code they don't hold either; code stays code.
+    one_source = [CitedSentence("Type ` to open the console.", 1), CitedSentence("Then run `make`.", 1)]
+    assert write_cited(one_source) == "Type `` ` `` to open the console. Then run `make`. [1]"
+    assert cited_whole("Press ` to open the console.\n\nThen run `make`.", 1) == "Press `` ` `` to open the console.\n\nThen run `make`. [1]"
+    declined = "If you see `Payment declined. Try another card.` check the card."
+    assert write_cited([CitedSentence(sentence, 1) for sentence in split_sentences(declined)]) == f"{declined} [1]"
+
+
+def _inline_code(text: str) -> list[str]:
+    """The inline code a Markdown reader (markdown-it, CommonMark) shows in the text."""
+    from markdown_it import MarkdownIt
+
+    tokens = [child for token in MarkdownIt("commonmark").parse(text) for child in token.children or []]
+    return [token.content for token in tokens if token.type == "code_inline"]
 
 
 def test_a_sources_own_bracketed_number_is_no_citation_marker():

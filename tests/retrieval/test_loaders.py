@@ -242,6 +242,24 @@ class TestLoadFormats:
         own = "The blank braille cell \u2800 is U+2800.\n\n```python\ndef f():\n\tsep = '\u202f'\n    return 1\n```"
         assert self._chunks(own, 200) == ["The blank braille cell \u2800 is U+2800.  \n```python\ndef f():\n\tsep = '\u202f'\n    return 1\n```"]
 
+    def test_an_indented_code_block_is_read_as_code_with_its_indentation_wherever_the_chunker_cuts(self, tmp_path: Path):
+        # LangChain's splitter read it as a paragraph and stripped its lines: the code reached customers flush left
+        # (quoted as a list item, on one line), Python that no longer ran.
+        code = ["def report(orders):", "    for order in orders:", "        if order.late:", "            print(order.id)", "    return len(orders)"]
+        page = "# Reports\n\nSave this as `report.py`:\n\n" + "\n".join(f"    {line}" for line in code) + "\n\nThen run it.\n"
+        document = _read(tmp_path, "reports.md", page)
+        for tokens in range(6, 40):
+            chunks = [chunk.text for chunk in DocumentSplitter(ChunkingSettings(tokens, 0), lambda t: len(t.split())).split(document)]
+            in_code = [chunk for chunk in chunks if "order" in chunk]
+            assert all(chunk.startswith("```\n") or "`report.py`:  \n```\n" in chunk for chunk in in_code), chunks
+            assert all(line in code for chunk in in_code for line in chunk.split("\n") if "order" in line), chunks
+        (whole,) = DocumentSplitter(ChunkingSettings(200, 0), lambda t: len(t.split())).split(document)
+        assert "```\n" + "\n".join(code) + "\n```" in whole.text
+        # An FAQ answer's too.
+        faq = tmp_path / "faq.jsonl"
+        faq.write_text(json.dumps({"question": "How do I list late orders?", "answer": "Run:\n\n    larkspur orders \\\n      --late"}) + "\n", encoding="utf-8")
+        assert load_file(_source(faq)).documents[0].text == "Run:\n\n```\nlarkspur orders \\\n  --late\n```"
+
     def test_a_chunk_that_starts_at_a_delimiter_row_starts_with_its_header_row(self):
         for words in range(1, 40):  # wherever the chunker cuts
             text = "# Plans\n\n" + "word " * words + "end.\n\n| Plan | Monthly price |\n| --- | --- |\n| Basic | $5 |\n| Pro | $9 |"

@@ -9,6 +9,7 @@ from supportbot.text.sentences import (
     complete_sentences,
     split_sentences,
     table_cells,
+    with_indented_code_fenced,
     with_regular_tables,
 )
 
@@ -81,6 +82,24 @@ class TestSplitSentences:
         # Backticks after the opening ones make an inline code span, not a fence (CommonMark), and no block follows.
         assert split_sentences("Try:\n``` alert(1); ```\nThen reload. Done.") == ["Try:\n``` alert(1); ```", "Then reload.", "Done."]
 
+    def test_inline_code_is_never_cut_between_sentences(self):
+        # Cut at "declined.", each half held one backtick: quoted alone, its code read as prose, and its lone backtick
+        # paired with the next code an answer quoted, showing the words between as code.
+        text = "If you see `Payment declined. Try another card.` check the card. Then retry."
+        assert split_sentences(text) == ["If you see `Payment declined. Try another card.` check the card.", "Then retry."]
+        # A backtick alone between spaces is the character, not code's opening: "` to open the console. Then run `"
+        # was read as code, and the two sentences as one.
+        assert split_sentences("Type ` to open the console. Then run `make`.") == ["Type ` to open the console.", "Then run `make`."]
+
+    def test_an_indented_code_block_is_fenced_and_a_list_items_paragraph_stays_text(self):
+        # Read as a paragraph, an indented block's lines lost their indentation in LangChain's splitter and were
+        # quoted as one line of prose. Under a list item, lines four spaces in are the item's (as MkDocs wants them).
+        page = "Save it:\n\n    def f(x):\n        if x:\n\n            return 1\n\nThen:\n\n1. Run it.\n\n    It takes a minute.\n"
+        assert with_indented_code_fenced(page) == (
+            "Save it:\n\n```\ndef f(x):\n    if x:\n\n        return 1\n```\n\nThen:\n\n1. Run it.\n\n    It takes a minute.\n"
+        )
+        assert with_indented_code_fenced("## Example\n\tprint('```')\n") == "## Example\n````\nprint('```')\n````\n"
+
     def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
         # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
         item = "In its original packaging, with all parts, manuals, and accessories included"  # too long for a heading
@@ -112,3 +131,11 @@ class TestCompleteSentences:
         assert complete_sentences("It costs $4") == ([], "It costs $4")
         done, rest = complete_sentences("It costs $4.99 today. Shipping is")
         assert done == ["It costs $4.99 today."] and rest == " Shipping is"
+
+    def test_a_sentence_end_inside_inline_code_still_open_is_not_taken_for_one(self):
+        # A model writing "`Payment declined. Try another card.`" had its first half shown as a sentence of its own,
+        # before the closing backtick came.
+        assert complete_sentences("Done. If you see `Payment declined. Try") == (["Done."], " If you see `Payment declined. Try")
+        done, rest = complete_sentences("If you see `Payment declined. Try another card.`, retry. Then")
+        assert done == ["If you see `Payment declined. Try another card.`, retry."] and rest == " Then"
+        assert complete_sentences("Type ` to open the console. Then run") == (["Type ` to open the console."], " Then run")
