@@ -36,9 +36,11 @@ import numpy as np
 from supportbot.bot.citations import CitedSentence, cited_whole, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
+from supportbot.privacy import EMAIL, PHONE
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
 from supportbot.text.analyzers import has_cjk, initialisms
+from supportbot.text.contact_asks import asked_contact
 from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite, negated_differently
 from supportbot.text.sentences import indentation, is_code_block, is_table_row
@@ -53,6 +55,7 @@ EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
 # "... > Rate limits: You can make up to 600 requests a minute." The approved-answer bar's reasoning (docs/answers.md).
 NAMED_BY_HEADING = 0.8
 SHORT_LIST = 2  # a pair of list items is quoted whole ("... may show both:"); an item of a longer list on its own
+CONTACT_PATTERNS = {"email": EMAIL, "phone": PHONE}  # what gives the contact a question asks for (`_giving_contact`)
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
 
@@ -69,6 +72,7 @@ class Ranking:
     follow_up: bool = False  # `question` is a follow-up read with the one before it: no FAQ entry answers it whole
     passed_over: int | None = None  # an FAQ entry about another case (faq_for_another_case), its sentences left out
     heading_similarity: float = 0.0  # the question's best similarity with a ranked sentence's own heading (`rank`)
+    gives_contact: bool = False  # the best sentence gives the email address or phone number asked for (`_giving_contact`)
 
     @property
     def relevance(self) -> float:
@@ -428,16 +432,44 @@ class ExtractiveAnswerer:
         score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
         headings = sorted(set(own_headings(grouped, sentences)))
         heading_similarity = float((self.checker.vectors(headings) @ asked).max()) if headings else 0.0
-        return Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
+        ranking = Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
+        return self._giving_contact(ranking, asked)
+
+    def _giving_contact(self, ranking: Ranking, asked: np.ndarray) -> Ranking:
+        """A question asking for an email address or a phone number (text/contact_asks.py) that the bar would
+        decline: the lines holding one are ranked by the better of their own similarity and their place's (page
+        title and headings), since such a line says little besides its address ("Write to support@..." under
+        "Contact us > Email"), and the sources answer when the best line then gives one and holds what the customer
+        named. A question the bar lets through is ranked as any other."""
+        kind = asked_contact(ranking.question)
+        if kind is None or self._clears_bar(ranking):
+            return ranking
+        pattern = CONTACT_PATTERNS[kind]
+        holders = [i for i, sentence in enumerate(ranking.sentences) if pattern.search(without_bold_marks(sentence.text))]
+        if not holders:
+            return ranking
+        places = self.checker.vectors([ranking.sentences[i].context or ranking.sentences[i].text for i in holders]) @ asked
+        score = ranking.score.copy()
+        for i, place in zip(holders, places, strict=True):
+            score[i] += max(0.0, float(place) - float(ranking.similarity[i]))
+        best = int(np.argmax(score))
+        named = all(holds_name(name, in_context(ranking.sentences[best])) for name in asked_names(ranking.question))
+        if best not in holders or not named:
+            return ranking
+        return replace(ranking, score=score, gives_contact=True)
+
+    def _clears_bar(self, ranking: Ranking) -> bool:
+        return ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING
 
     def answers(self, ranking: Ranking) -> bool:
         """Whether the sources answer the question at all (never without a sentence to quote, whatever the bar): the
-        best sentence clears the bar, or the question asks what a ranked sentence's heading names (NAMED_BY_HEADING)."""
+        best sentence clears the bar, the question asks what a ranked sentence's heading names (NAMED_BY_HEADING), or
+        it asks for an email address or a phone number that the best sentence gives (`_giving_contact`)."""
         if not ranking.sentences:
             return False
         if ranking.keyword_coverage is not None:
             return ranking.relevance >= self.min_keyword_coverage
-        return ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING
+        return self._clears_bar(ranking) or ranking.gives_contact
 
     def answer(self, ranking: Ranking) -> str:
         """The extractive answer with its citations (the FAQ answer when an FAQ entry ranked first in retrieval)."""

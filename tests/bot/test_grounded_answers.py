@@ -384,6 +384,42 @@ class TestExtractiveMode:
         assert "accepts the following payment methods" in text and "- American Express" in text, text
 
 
+class TestContactAskedFor:
+    """A line that gives an address or a number says little else, and the embedder scores it under the bar."""
+
+    @pytest.mark.parametrize(
+        "question, contact",
+        [
+            ("What's the support email?", "**support@larkspurgoods.com**"),
+            ("Can I call you?", "**1-800-555-0142**"),
+            ("What's your phone number?", "**1-800-555-0142**"),
+        ],
+    )
+    @pytest.mark.parametrize("mode", ["extractive", "grounded"])
+    def test_a_question_asking_for_an_email_address_or_phone_number_gets_the_line_that_gives_it(self, manager_for, question, contact, mode):
+        manager, _ = manager_for(mode=mode, retrieval="hybrid")
+        reply = manager.reply("console", "c1", question)
+        text = reply.text()
+        assert reply.kind != AnswerKind.FALLBACK and contact in text, text
+        assert [source.url for source in reply.cited_sources()] == ["https://help.larkspurgoods.com/contact"], text
+
+    def test_the_email_line_is_the_one_under_the_contact_page_s_email_heading(self, manager_for):
+        # "Add support@larkspurgoods.com to your contacts, then request the confirmation again" (changing your email)
+        # scores higher than the contact page's line by itself.
+        text = strip_citations(_extractive_answer_hybrid(manager_for, "What's the support email?"))
+        assert text.startswith("Write to **support@larkspurgoods.com**."), text
+
+    @pytest.mark.parametrize("question", ["What's the email address of your CEO?", "What's the phone number of the Toronto store?"])
+    def test_one_asking_for_someone_the_docs_do_not_name_is_declined(self, manager_for, question):
+        manager, _ = manager_for(mode="extractive", retrieval="hybrid")
+        assert manager.reply("console", "c1", question).kind == AnswerKind.FALLBACK
+
+
+def _extractive_answer_hybrid(manager_for, question: str) -> str:
+    manager, _ = manager_for(mode="extractive", retrieval="hybrid")
+    return manager.reply("console", "c1", question).text()
+
+
 class TestDeveloperDocs:
     """A developer help center (tests/data/api-docs): code blocks and short sections named by their headings."""
 
