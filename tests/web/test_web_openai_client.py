@@ -45,3 +45,16 @@ def test_without_a_valid_key_the_client_is_refused(web_bot, headers):
     with pytest.raises(openai.AuthenticationError) as refused:
         refused_client.chat.completions.create(model="supportbot", messages=[{"role": "user", "content": QUESTION}], extra_headers=headers)
     assert refused.value.status_code == 401
+
+
+def test_sampling_settings_are_accepted_and_a_second_choice_is_refused_naming_n(web_bot):
+    # n=2 was answered with one choice: a client reading choices[1] failed far from the cause.
+    openai_client = client(web_bot)
+    messages = [{"role": "user", "content": QUESTION}]
+    completion = openai_client.chat.completions.create(
+        model="supportbot", messages=messages, temperature=0.3, top_p=0.9, max_tokens=200, seed=1, stop=["\n\n"], n=1
+    )
+    with pytest.raises(openai.BadRequestError) as refused:
+        openai_client.chat.completions.create(model="supportbot", messages=messages, n=2)
+    assert completion.choices[0].message.content == f"Answer to '{QUESTION}' with 0 earlier messages [1]."
+    assert refused.value.body == {"message": "n: this bot gives one answer per request; send 1 or leave n out (not 2)", "type": "invalid_request_error"}

@@ -30,7 +30,7 @@ from supportbot.channels.web.context import CHANNEL, WebContext
 from supportbot.channels.web.conversations import conversations_router
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.middleware import BodyLimit, JsonErrors, RequestIds
-from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body
+from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body, shown
 from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
 from supportbot.config import WebConfig
 from supportbot.observability import METRICS_PATH
@@ -40,12 +40,36 @@ log = logging.getLogger(__name__)
 STATIC_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
 
 
-def _validation_message(error: RequestValidationError) -> str:
+def _validation_message(error: RequestValidationError, request: Request) -> str:
     first = error.errors()[0]
     if first.get("type") == "json_invalid":
         return f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')})"
+    if tuple(first.get("loc", ())) == ("body",) and first.get("type") == "missing":
+        return "the request has no body: send JSON with Content-Type: application/json (see /openapi.json)"
+    if isinstance(first.get("input"), bytes):  # not read as JSON: curl -d sends a form's type, some clients none
+        sent = request.headers.get("content-type") or "none"
+        return f"send the body as JSON with the header Content-Type: application/json (this request's Content-Type: {sent})"
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
-    return f"{where}: {first.get('msg', 'invalid')} (see /openapi.json)"
+    given = f", not {shown(first.get('input'))}" if first.get("type") != "missing" else ""  # a missing field's input is its parent
+    return f"{where}: {first.get('msg', 'invalid')}{given} (see /openapi.json)"
+
+
+def _unreadable_body(error: HTTPException) -> str | None:
+    """What to fix when FastAPI could not parse the body (its message, "There was an error parsing the body", says neither)."""
+    cause = error.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not UTF-8 (byte {cause.start} is 0x{cause.object[cause.start]:02x}): send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the body's JSON is nested too deeply to read: send the shape /openapi.json gives for this route"
+    return None
+
+
+def _allowed_methods(request: Request, error: HTTPException) -> str:
+    """The methods served at this path: from the API description, which has every route on it (Starlette's Allow
+    names one route's), else from Allow (the widget's files and /metrics are left out of the description)."""
+    described = request.app.openapi()["paths"].get(request.url.path, {})
+    methods = [method.upper() for method in described] or (error.headers or {}).get("Allow", "").split(", ")
+    return " or ".join(method for method in methods if method not in ("", "HEAD")) or "another method"
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -53,12 +77,18 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error.body(), error.status, headers=error.headers)
 
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        message = error.detail if error.status_code != 404 else f"no route {request.method} {request.url.path} (see /openapi.json)"
+        message = str(error.detail)
+        if error.status_code == 404:
+            message = f"no route {request.method} {request.url.path} (see /openapi.json)"
+        elif error.status_code == 405:
+            message = f"{request.method} is not served at {request.url.path}: send {_allowed_methods(request, error)} (see /openapi.json)"
+        elif error.status_code == 400:
+            message = _unreadable_body(error) or message
         kind = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request_error")
-        return JSONResponse(error_body(str(message), kind), error.status_code, headers=getattr(error, "headers", None))
+        return JSONResponse(error_body(message, kind), error.status_code, headers=getattr(error, "headers", None))
 
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body(_validation_message(error), "invalid_request_error"), 400)
+        return JSONResponse(error_body(_validation_message(error, request), "invalid_request_error"), 400)
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)

@@ -111,6 +111,7 @@ def completions_router(web: WebContext) -> APIRouter:
     )
     async def chat_completions(body: ChatCompletionRequest, request: Request, caller: Caller = Depends(web.gate)):
         """Answer the last user message in the caller's conversation."""
+        body.refuse_unsupported()
         question = body.question()
         if len(question) > config.max_message_chars:
             raise ApiError(400, f"the message has {len(question)} characters; at most {config.max_message_chars} are accepted (web.max_message_chars)")

@@ -84,15 +84,17 @@ def conversations_router(web: WebContext) -> APIRouter:
         return FeedbackOut(feedback_id=manager.record_feedback(CHANNEL, conversation_id, feedback.rating, caller.who(), feedback.message_id))
 
     @router.post("/v1/handoff", response_model=HandoffOut)
-    async def hand_off(request: HandoffIn, caller: Caller = Depends(web.gate)) -> HandoffOut:
+    async def hand_off(request: HandoffIn | None = None, caller: Caller = Depends(web.gate)) -> HandoffOut:
         """'Talk to a person': once the support team has the conversation in Slack, the bot stops answering here.
 
         With no Slack to post to, or when posting fails, the conversation stays with the bot and the message says so.
+        The body is optional: without one, the team is not told which page the customer was on.
         """
+        page = request.page if request is not None else ""
         conversation_id = caller.conversation()
         turn = await web.turns.take(conversation_id)  # after the answer being written: the team's summary has it
         try:
-            handoff = await run_in_threadpool(manager.hand_to_person, CHANNEL, conversation_id, caller.who(), ASKED_FOR_PERSON, request.page)
+            handoff = await run_in_threadpool(manager.hand_to_person, CHANNEL, conversation_id, caller.who(), ASKED_FOR_PERSON, page)
         finally:
             turn.end()
         if handoff.with_person:

@@ -6,8 +6,9 @@ Every failure is `{"error": {"message", "type"}}`, the shape OpenAI clients read
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,15 @@ class ApiError(Exception):
 
 def error_body(message: str, type: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": type}}
+
+
+def shown(value: Any) -> str:
+    """A value sent, as an error message names it: a short one as JSON, anything longer by its kind."""
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "a list"
+    if isinstance(value, str) and len(value) > 40:
+        return f"a string of {len(value)} characters"
+    return json.dumps(value, ensure_ascii=False)
 
 
 class ErrorDetail(BaseModel):
@@ -77,22 +87,52 @@ class Extras(BaseModel):
     message_id: int | None = Field(description="The stored answer's id: what POST /v1/feedback rates.")
 
 
+# Characters that show nothing: a question of these alone (and spaces) is as empty as one of spaces.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, the blank Braille pattern
+
+
+def _visible(text: str) -> bool:
+    """Whether `text` shows anything: zero-width spaces, joiners and BOMs (format characters) do not."""
+    return any(not (char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in ("Cf", "Cc")) for char in text)
+
+
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: str
     content: str | list[dict[str, Any]] | None = None
 
-    def text(self) -> str:
-        if isinstance(self.content, list):  # content parts: [{"type": "text", "text": ...}, ...]
-            return "".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
-        return self.content or ""
+    def text(self, where: str) -> str:
+        """The message's words, each text part on a line of its own; `where` ("messages[2]") names it in errors.
+
+        A part the bot cannot read (an image, audio, a file) is refused rather than skipped: the answer would
+        be to a question the customer did not ask.
+        """
+        if not isinstance(self.content, list):
+            return self.content or ""
+        texts = []
+        for n, part in enumerate(self.content):
+            kind = part.get("type")
+            if kind != "text":
+                this = f"this one is {shown(kind)}" if "type" in part else 'this one has no "type"'
+                raise ApiError(400, f'{where}.content[{n}]: only text parts are read here ({this}); send {{"type": "text", "text": ...}}')
+            text = part.get("text")
+            if not isinstance(text, str):
+                this = f"it is {shown(text)}" if "text" in part else "there is none"
+                raise ApiError(400, f"{where}.content[{n}].text: send the text as a string ({this})")
+            texts.append(text)
+        return "\n".join(texts)  # OpenAI's docs name no separator; glued, "How long do" + "refunds take?" reads as one wrong word
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI's chat completion request; only the last user message is read (the bot keeps the history itself)."""
+    """OpenAI's chat completion request; only the last user message is read (the bot keeps the history itself).
 
-    model_config = ConfigDict(extra="allow")  # temperature, max_tokens and the like are accepted and not used
+    Sampling settings are checked against OpenAI's ranges and not used (the bot's config decides); what a client
+    would rely on and the bot cannot give (several choices, a tool call, JSON, log probabilities, audio) is a 400
+    (`refuse_unsupported`). Any other field (`seed`, `stop`, `metadata`, `stream_options`...) is accepted and not used.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     model: str = MODEL_ID
     messages: list[MessageIn]
@@ -100,12 +140,50 @@ class ChatCompletionRequest(BaseModel):
     user: str | None = Field(
         default=None, description="With an API key: names the conversation (within the key's own conversations)."
     )
+    # OpenAI's ranges, and strict as OpenAI is ("0.5" or true is no number); then not used
+    temperature: float | None = Field(default=None, strict=True, ge=0, le=2)
+    top_p: float | None = Field(default=None, strict=True, ge=0, le=1)
+    presence_penalty: float | None = Field(default=None, strict=True, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, strict=True, ge=-2, le=2)
+    max_tokens: int | None = Field(default=None, strict=True, ge=1)
+    max_completion_tokens: int | None = Field(default=None, strict=True, ge=1)
+    top_logprobs: int | None = Field(default=None, strict=True, ge=0, le=20)
+    logit_bias: dict[str, Annotated[float, Field(strict=True, ge=-100, le=100)]] | None = None
+    # what the bot cannot give but a client relies on: refuse_unsupported
+    n: int | None = Field(default=None, strict=True, ge=1, le=128, description="Only 1: the bot gives one answer.")
+    logprobs: bool | None = Field(default=None, description="Only false: the bot gives no log probabilities.")
+    tool_choice: str | dict[str, Any] | None = Field(default=None, description='Only "auto" or "none": the bot calls no tools.')
+    function_call: str | dict[str, Any] | None = Field(default=None, description='Only "auto" or "none".')
+    response_format: dict[str, Any] | None = Field(default=None, description='Only {"type": "text"}: the bot answers in prose.')
+    modalities: list[str] | None = Field(default=None, description='Only ["text"].')
+    audio: dict[str, Any] | None = Field(default=None, description="Not supported: the bot answers in text.")
+
+    def refuse_unsupported(self) -> None:
+        """A 400 naming the parameter when the client asked for what the bot cannot give: a plain answer instead would be misread."""
+        choice_words = (None, "none", "auto")
+        refused = [
+            ("n", (self.n or 1) > 1, f"this bot gives one answer per request; send 1 or leave n out (not {self.n})"),
+            ("tool_choice", self.tool_choice not in choice_words, 'this bot calls no tools; send "auto" or "none", or leave it out'),
+            ("function_call", self.function_call not in choice_words, 'this bot calls no functions; send "auto" or "none", or leave it out'),
+            ("response_format", (self.response_format or {"type": "text"}).get("type") != "text",
+             'this bot answers in plain text; send {"type": "text"} or leave it out'),
+            ("logprobs", bool(self.logprobs), "this bot gives no log probabilities; send false or leave it out"),
+            ("modalities", self.modalities not in (None, ["text"]), 'this bot answers in text only; send ["text"] or leave it out'),
+            ("audio", self.audio is not None, "this bot answers in text only; leave it out"),
+        ]
+        for parameter, asked_for, fix in refused:
+            if asked_for:
+                raise ApiError(400, f"{parameter}: {fix}")
 
     def question(self) -> str:
-        for message in reversed(self.messages):
-            if message.role == "user":
-                return message.text()
-        raise ApiError(400, "expected a messages list holding at least one {role: user, content: ...}")
+        """The last user message's text; one that shows nothing (spaces, zero-width spaces) is a 400."""
+        asked = [n for n, message in enumerate(self.messages) if message.role == "user"]
+        if not asked:
+            raise ApiError(400, "expected a messages list holding at least one {role: user, content: ...}")
+        text = self.messages[asked[-1]].text(f"messages[{asked[-1]}]")
+        if not _visible(text):
+            raise ApiError(400, "empty message: type a question")
+        return text
 
 
 class AssistantMessage(BaseModel):
