@@ -425,7 +425,7 @@ class ExtractiveAnswerer:
         if not self.checker.reads(question):
             overlap = self._keyword_overlap(question, sentences)
             coverage = keyword_coverage(grouped, overlap)
-            return Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, coverage, question, passed_over=passed_over)
+            return self._contact_first(Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, coverage, question, passed_over=passed_over))
         vectors = self.checker.vectors([in_context(sentence) for sentence in sentences])
         asked = self.checker.vector(question)
         similarity = vectors @ asked
@@ -457,6 +457,23 @@ class ExtractiveAnswerer:
         if best not in holders or not named:
             return ranking
         return replace(ranking, score=score, gives_contact=True)
+
+    @staticmethod
+    def _contact_first(ranking: Ranking) -> Ranking:
+        """For a question the embedder does not read, asking for an email address or a phone number: the lines that
+        share a word with it and give one ranked over every other. Keyword overlap cannot tell the contact page's line
+        ("拨打 1-800-555-0142 ...") from one naming the ways to get in touch ("请通过在线聊天、电子邮件或电话联系客服");
+        whether the sources answer stays the keyword coverage's call."""
+        kind = asked_contact(ranking.question)
+        if kind is None:
+            return ranking
+        pattern = CONTACT_PATTERNS[kind]
+        holders = [i for i, sentence in enumerate(ranking.sentences) if ranking.score[i] > 0 and pattern.search(without_bold_marks(sentence.text))]
+        if not holders:
+            return ranking
+        score = ranking.score.copy()
+        score[holders] += 1.0  # overlap is a share, at most 1: every holder now ranks over every other line
+        return replace(ranking, score=score)
 
     def _clears_bar(self, ranking: Ranking) -> bool:
         return ranking.relevance >= self.min_relevance or ranking.heading_similarity >= NAMED_BY_HEADING

@@ -125,6 +125,13 @@ def test_chinese_question_with_the_english_embedder_is_answered_from_the_page_th
     assert [source.doc_id for source in reply.cited_sources()] == ["shipping/shipping-options-and-rates.md"]
 
 
+def test_a_chinese_question_asking_for_the_phone_number_gets_the_contact_page_s_line(sample_zh_manager):
+    """By keywords, "请通过在线聊天、电子邮件或电话联系客服" (a step of another page) shares more of the question's words."""
+    reply = sample_zh_manager.reply("console", "c1", "客服电话是多少？周末有人接吗？")
+    assert reply.kind == AnswerKind.EXTRACTIVE and reply.text().startswith("拨打 **1-800-555-0142**"), reply.text()
+    assert [source.doc_id for source in reply.cited_sources()] == ["contact.md"]
+
+
 @pytest.mark.parametrize("question", ["1998年世界杯冠军是哪个国家？", "可以开增值税专用发票吗？", "学生有折扣吗？"])
 def test_chinese_question_the_docs_do_not_answer_is_declined_with_the_english_embedder(sample_zh_manager, question):
     """MiniLM's similarity for these is 0.56-0.67, over the 0.5 bar: by keywords they cover too little of any page."""
