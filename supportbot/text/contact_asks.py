@@ -17,9 +17,12 @@ Contact = Literal["email", "phone"]
 
 _EMAIL = re.compile(r"\be-?mail\b", re.IGNORECASE)
 _PHONE = re.compile(r"\b(?:tele)?phone\b|\bcall\b|\bring\b|\bhotline\b", re.IGNORECASE)
-# The company as the one to be reached: "you", "your team", "support", "customer service", "contact".
+# The company as the one to be reached: "you", "your team", "the support email", "customer service", "contact".
+# "support" as a noun only: "does gmail support this?" asks about something else.
 _THE_COMPANY = re.compile(
-    r"\b(?:you|your|yours|support|helpdesk|help desk|service|team|contact|reach|company|store|shop)\b", re.IGNORECASE
+    r"\b(?:you|your|yours|helpdesk|help desk|customer service|team|contact|reach|company|store|shop)\b"
+    r"|\bsupport(?:'s)?\s+(?:e-?mail|phone|number|line|team|desk|address)\b|\b(?:customer|tech|technical|the)\s+support\b",
+    re.IGNORECASE,
 )
 # The customer's own address or mail, or mail the company sends: not a way to reach it.
 _THEIR_OWN = re.compile(

@@ -16,6 +16,7 @@ from supportbot.text.contact_asks import asked_contact
         ("Can I call you?", "phone"),
         ("What’s your phone number?", "phone"),
         ("Is there a customer service hotline?", "phone"),
+        ("How do I email customer support?", "email"),
         ("你们的邮箱是什么？", "email"),
         ("客服电话是多少？", "phone"),
     ],
@@ -34,6 +35,7 @@ def test_a_question_asking_for_a_way_to_reach_the_company(question, contact):
         "can I call someone on Sunday",  # asks when, of no one named: the docs' hours answer it as any question
         "How long do refunds take?",
         "我的邮箱怎么修改？",
+        "I'd like to send an email with a delay, does gmail support this?",  # "support" as a verb: not the company
     ],
 )
 def test_a_question_about_the_customers_own_email_or_anything_else_asks_for_none(question):
