@@ -31,7 +31,7 @@ from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
 from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
 from supportbot.text.language import LanguageDetector
-from supportbot.text.normalize import valid_unicode
+from supportbot.text.normalize import shows_something, valid_unicode
 from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
 
 log = logging.getLogger(__name__)
@@ -299,7 +299,7 @@ class DialogueManager:
 
     def _reply(self, channel: str, conversation_id: str, message: str, requested_by: str) -> Reply:
         question = valid_unicode(message).strip()
-        if not question:
+        if not shows_something(question):
             raise MessageError("empty message: type a question")
         question = question[: self.bot.max_message_chars]
         self._pick_up_new_index()  # between questions: a rebuilt index answers from here on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Lone surrogates are bytes a terminal or client could not decode (Python's surrogateescape); SQLite
 # and every encoder refuse them.
@@ -25,3 +26,13 @@ def printable(text: str) -> str:
     """`text` with its control characters but newline and tab written out (\\x1b): stored text printed to a
     terminal, which may hold what was stored before `valid_unicode` removed them, or came another way."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+# Characters that show nothing: a message of these alone (and spaces) is as empty as one of spaces.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, the blank Braille pattern
+
+
+def shows_something(text: str) -> bool:
+    """Whether `text` shows anything: spaces, zero-width spaces, joiners and byte-order marks (format characters)
+    do not. A question of them alone was answered with the fallback, as if the customer had asked something."""
+    return any(not (char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in ("Cf", "Cc")) for char in text)

@@ -91,9 +91,11 @@ class TestReply:
         assert reply.kind == AnswerKind.CONVERSATION and len(generator.prompts) == 1  # only Klarna's answer was generated
 
 
-    def test_empty_message_is_refused(self, sample_index_dir, embedder, store):
+    @pytest.mark.parametrize("message", ["   \n ", "\u200b\u200b", "\ufeff \u2060", "\u3164"])  # spaces, zero-width spaces, BOM, a Hangul filler
+    def test_a_message_that_shows_nothing_is_refused_and_nothing_is_stored(self, sample_index_dir, embedder, store, message):
         with pytest.raises(MessageError, match="empty message"):
-            _manager(sample_index_dir, embedder, store).reply("console", "c1", "   \n ")
+            _manager(sample_index_dir, embedder, store).reply("console", "c1", message)
+        assert store.messages("console", "c1") == []
 
     def test_generation_failure_becomes_a_polite_message_and_a_log_entry(self, sample_index_dir, embedder, store, caplog):
         manager = _manager(sample_index_dir, embedder, store, EchoGenerator(fail=True))

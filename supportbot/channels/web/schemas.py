@@ -6,7 +6,6 @@ Every failure is `{"error": {"message", "type"}}`, the shape OpenAI clients read
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind
 from supportbot.store import StoredMessage
+from supportbot.text.normalize import shows_something
 
 MODEL_ID = "supportbot"
 TOKEN_HEADER = "X-Conversation-Token"
@@ -85,15 +85,6 @@ class Extras(BaseModel):
     kind: AnswerKind
     sources: list[SourceOut]
     message_id: int | None = Field(description="The stored answer's id: what POST /v1/feedback rates.")
-
-
-# Characters that show nothing: a question of these alone (and spaces) is as empty as one of spaces.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, the blank Braille pattern
-
-
-def _visible(text: str) -> bool:
-    """Whether `text` shows anything: zero-width spaces, joiners and BOMs (format characters) do not."""
-    return any(not (char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) in ("Cf", "Cc")) for char in text)
 
 
 class MessageIn(BaseModel):
@@ -181,7 +172,7 @@ class ChatCompletionRequest(BaseModel):
         if not asked:
             raise ApiError(400, "expected a messages list holding at least one {role: user, content: ...}")
         text = self.messages[asked[-1]].text(f"messages[{asked[-1]}]")
-        if not _visible(text):
+        if not shows_something(text):
             raise ApiError(400, "empty message: type a question")
         return text
 
