@@ -7,6 +7,10 @@ to speak to someone", "agent please", "转人工"), and a "yes" only of agreemen
 "好的"): the dialogue manager hands the conversation over on either (a "yes" only right after the bot
 offered a person). Anything else, "Can a person return an item?" included, is a question and goes to
 retrieval.
+
+Emoji say nothing here: "thanks 🙏", "hi :wave:" (Slack writes emoji as :name:) are small talk as
+"thanks" and "hi" are; they were read as unknown words, so "thanks :pray:" in a Slack thread got the
+fallback and paged the support team. A message of emoji alone has no words: it is no small talk.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ ASKING = frozenset({
 YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "sure", "please", "ok", "okay", "absolutely", "definitely", "certainly", "course"})
 AGREEING = frozenset({"go", "ahead", "do", "would", "be", "thanks", "thank", "great", "that's", "good"})
 
+# Slack's ":name:" (custom ones too: lower-case letters, digits, "_", "-", "+", "'"), a skin tone its own ":skin-tone-2:".
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
+# Unicode's emoji blocks, with the joiner, variation selectors, keycap and tag characters that build sequences.
+_EMOJI = re.compile(
+    "[\U0001F000-\U0001FAFF\u2190-\u21FF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF\u203C\u2049\u2122\u2139"
+    "\u3030\u303D\u3297\u3299\u00A9\u00AE\u200D\u20E3\uFE0E\uFE0F\U000E0020-\U000E007F]"
+)
 _WORD = re.compile(r"[a-z']+")
 _ONLY_LATIN_WORDS = re.compile(r"[A-Za-z'’\s!?.,:;)(-]+")
 _PUNCTUATION = re.compile(r"[\s!?.,:;~()！？。，、：；～（）]+")
@@ -47,15 +58,20 @@ _ZH_PERSON = re.compile(
 _ZH_YES = re.compile(r"(是的|是|对的|对|好的|好啊|好吧|好|嗯嗯|嗯|要的|要|需要|可以|行|请|麻烦了|麻烦你了|谢谢)+(帮我)?(转接|转)?(一下)?(吧|谢谢)?")
 
 
+def _without_emoji(message: str) -> str:
+    return _EMOJI.sub(" ", _SHORTCODE.sub(" ", message))
+
+
 def _words(message: str) -> set[str] | None:
-    """The message's English words, or None when it holds anything but Latin letters and punctuation."""
-    if not _ONLY_LATIN_WORDS.fullmatch(message.strip()):
+    """The message's English words, emoji left out, or None when it holds anything but Latin letters and punctuation."""
+    message = _without_emoji(message).strip()
+    if message and not _ONLY_LATIN_WORDS.fullmatch(message):
         return None
     return set(_WORD.findall(message.lower().replace("’", "'")))
 
 
 def _chinese(message: str) -> str:
-    return _PUNCTUATION.sub("", message)
+    return _PUNCTUATION.sub("", _without_emoji(message))
 
 
 def small_talk(message: str) -> SmallTalk | None:

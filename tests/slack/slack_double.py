@@ -1,4 +1,4 @@
-"""A Slack Web API double on 127.0.0.1: records every call, answers like Slack, can answer 429.
+"""A Slack Web API double on 127.0.0.1: records every call, answers like Slack, can answer 429 or 500.
 
 It also signs Events API payloads the way Slack does, and can serve Socket Mode over a real
 websocket (websockets' sync server) so the bolt socket-mode handler runs end to end in-process.
@@ -33,12 +33,13 @@ def reply_metadata(event_id: str) -> dict[str, Any]:
 class Call:
     method: str
     params: dict[str, Any]
-    limited: bool = False  # answered 429
+    limited: bool = False  # answered 429 or 500: not applied
     at: float = field(default_factory=time.monotonic)
 
 
 class SlackDouble:
-    """Answers /api/<method>; `rate_limit[method] = n` makes the next n calls to it get 429 + Retry-After.
+    """Answers /api/<method>; `rate_limit[method] = n` makes the next n calls to it get 429 + Retry-After, and
+    `server_errors[method] = n` HTTP 500 (Slack's internal_error).
 
     `members[channel]` and `user_groups[group]` list who is in them; `refuse_posts_to[channel]`
     is the error chat.postMessage answers for that channel (e.g. "not_in_channel").
@@ -47,6 +48,7 @@ class SlackDouble:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.rate_limit: dict[str, int] = {}
+        self.server_errors: dict[str, int] = {}
         self.retry_after = 1
         self.auth_error: str | None = None
         self.socket_url = ""
@@ -94,6 +96,10 @@ class SlackDouble:
                 self.rate_limit[method] -= 1
                 self.calls[-1].limited = True
                 return 429, {"Retry-After": str(self.retry_after)}, {"ok": False, "error": "ratelimited"}
+            if self.server_errors.get(method, 0) > 0:
+                self.server_errors[method] -= 1
+                self.calls[-1].limited = True
+                return 500, {}, {"ok": False, "error": "internal_error"}
             if method == "auth.test":
                 if self.auth_error:
                     return 200, {}, {"ok": False, "error": self.auth_error}

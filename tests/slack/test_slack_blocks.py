@@ -64,10 +64,6 @@ def test_a_quoted_code_block_is_a_slack_code_block():
     assert text == "Run:\n\n```\nprint('```')\n```\n[1]\n\n```\nmake\n```\n[2]"
 
 
-def test_mentions_are_stripped_from_the_question():
-    assert blocks.strip_mentions("<@UBOT> how do  I <@U2|ann> return?") == "how do I return?"
-
-
 def test_labels_come_in_the_threads_language():
     source = Source(1, "returns/return-policy.md", "退货政策", "returns/return-policy.md", "", 0.9)
     message = blocks.answer_blocks("可以退货。", [source], "Ev1", MessageCatalog().section("slack", "zh"))

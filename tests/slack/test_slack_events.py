@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.request
 
-from slack_double import BOT_USER_ID, mention, message, post_event, signed_headers
+import pytest
 from fakes import MODEL_FAILURE, QuestionEchoGenerator
+from slack_double import BOT_USER_ID, event_body, mention, message, new_ts, post_event, signed_headers
 from slack_helpers import final_text
 
 from supportbot.channels.slack.bot import CHANNEL_NAME
+from supportbot.text.catalog import MessageCatalog
 
 
 def test_mention_gets_one_threaded_answer_with_sources_and_buttons(start_bot):
@@ -150,3 +153,86 @@ def test_url_verification_challenge_is_answered(start_bot):
     request = urllib.request.Request(bot.url, data=raw.encode(), headers=signed_headers(raw), method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200 and "c-123" in response.read().decode()
+
+
+def test_slacks_escapes_and_markup_reach_the_model_and_the_store_as_plain_text_and_are_escaped_once_back(start_bot):
+    # Slack sends "&" as "&amp;", links as <url|text>: undecoded, the model read "&amp;", the echo showed "&amp;amp;".
+    bot = start_bot()
+    body = mention("Can I return a rug &amp; a lamp I paid &lt;$50 for? Order <https://shop.example.com/o?id=1&amp;x=2|#1234> in <#C7|returns>")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    final_text(bot, "C1", ts)
+    question = "Can I return a rug & a lamp I paid <$50 for? Order #1234 (https://shop.example.com/o?id=1&x=2) in #returns"
+    assert bot.generator.prompts[-1][-1]["content"] == question
+    assert bot.manager.store.messages(CHANNEL_NAME, f"C1:{ts}")[0].content == question
+    shown = bot.double.thread_messages("C1", ts)[0]["blocks"][0]["text"]["text"]  # mrkdwn: escaped once
+    assert "a rug &amp; a lamp I paid &lt;$50 for? Order #1234 (https://shop.example.com/o?id=1&amp;x=2) in #returns" in shown
+
+    post_event(bot.url, mention("talk to a human", thread_ts=ts))
+    summary = bot.double.wait_for(lambda: [c["text"] for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"])[0]
+    assert "> *Customer:* Can I return a rug &amp; a lamp I paid &lt;$50 for? Order #1234" in summary
+    assert "&amp;amp;" not in summary and "&lt;https" not in summary
+
+
+def test_a_mention_in_its_older_form_is_answered_once_where_every_message_is_answered(start_bot):
+    # "<@UBOT|supportbot>" arrives as `message` and as `app_mention`: both were answered.
+    bot = start_bot(answer_without_mention=["C5"])
+    ts = new_ts()
+    text = f"<@{BOT_USER_ID}|supportbot> How long do refunds take?"
+    as_message = event_body({"type": "message", "user": "U1", "text": text, "ts": ts, "channel": "C5", "channel_type": "channel", "event_ts": ts})
+    as_mention = event_body({"type": "app_mention", "user": "U1", "text": text, "ts": ts, "channel": "C5", "event_ts": ts})
+    assert post_event(bot.url, as_message)[0] == 200 and post_event(bot.url, as_mention)[0] == 200
+    assert bot.service.store.event_status(as_message["event_id"]) is None  # left to the app_mention, not queued
+    assert "How long do refunds take?" in final_text(bot, "C5", ts)
+    assert len(bot.double.thread_messages("C5", ts)) == 1
+
+
+@pytest.mark.parametrize("thanks", ["thanks :pray:", "thanks 🙏"])
+def test_thanks_with_an_emoji_after_an_answer_gets_a_friendly_word_and_pages_no_one(start_bot, thanks):
+    # ":pray:" was read as an unknown word: the fallback, and the thread handed to the support team.
+    bot = start_bot()
+    first = mention("How long do refunds take?")
+    post_event(bot.url, first)
+    ts = first["event"]["ts"]
+    final_text(bot, "C1", ts)
+    post_event(bot.url, message(thanks, channel="C1", channel_type="channel", thread_ts=ts))
+    assert final_text(bot, "C1", ts, index=1) == MessageCatalog().message("bot.thanks", "en")
+    assert [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"] == []
+    assert not bot.manager.in_handoff(CHANNEL_NAME, f"C1:{ts}")
+
+
+class HeldGenerator(QuestionEchoGenerator):
+    """Records which questions it started on, and holds every answer until `release()`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[str] = []
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def stream(self, messages, settings, stop=None):
+        self.started.append(messages[-1]["content"])
+        if not self._released.wait(30):
+            raise AssertionError("the test never released the generator")
+        yield from super().stream(messages, settings, stop)
+
+
+def test_messages_in_one_thread_are_answered_one_after_another_while_other_threads_go_on(start_bot):
+    # Two messages at once in a thread were answered side by side, each without the other: stored user, user, assistant, assistant.
+    generator = HeldGenerator()
+    bot = start_bot(generator=generator, workers=2)
+    first = mention("How long do refunds take?")
+    post_event(bot.url, first)
+    ts = first["event"]["ts"]
+    bot.double.wait_for(lambda: generator.started)
+    post_event(bot.url, mention("And for gift cards?", thread_ts=ts))  # queued before the other thread's question
+    post_event(bot.url, mention("Do you ship to Canada?", channel="C2"))
+    bot.double.wait_for(lambda: len(generator.started) == 2)  # the free worker took one of them
+    assert generator.started == ["How long do refunds take?", "Do you ship to Canada?"]
+    generator.release()
+    assert "'And for gift cards?' with 2 earlier messages" in final_text(bot, "C1", ts, index=1)
+    assert [m.role for m in bot.manager.store.messages(CHANNEL_NAME, f"C1:{ts}")] == ["user", "assistant", "user", "assistant"]
+    assert final_text(bot, "C1", ts).startswith("Answer to 'How long do refunds take?' with 0 earlier messages")
+    bot.double.wait_for(lambda: bot.service.bot.pool.conversations == 0)  # no entry left behind

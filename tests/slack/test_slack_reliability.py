@@ -5,11 +5,61 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fakes import QuestionEchoGenerator
 from slack_double import mention, post_event, reply_metadata
 from slack_helpers import final_text
 
 from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
+
+
+def stored_answers(bot, channel: str, ts: str) -> list[str]:
+    return [m.content for m in bot.manager.store.messages("slack", f"{channel}:{ts}") if m.role == "assistant"]
+
+
+def shown_texts(bot) -> list[str]:
+    """Every text Slack accepted for the bot's messages: posts and edits."""
+    return [call.params.get("text", "") for call in bot.double.calls if call.method in ("chat.postMessage", "chat.update") and not call.limited]
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_final_edit_slack_answers_with_500_is_retried_and_the_thread_shows_the_stored_answer(start_bot, failures):
+    # One 500 replaced the answer with the apology, while the conversation kept the answer; two left "Looking into it…".
+    bot = start_bot(update_interval=60)  # no streaming edits: the first chat.update is the final one
+    bot.double.server_errors["chat.update"] = failures
+    body = mention("How long do refunds take?")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    text = final_text(bot, "C1", ts)
+    assert "How long do refunds take?" in text
+    assert stored_answers(bot, "C1", ts) == [text]
+    assert bot.manager.bot.error_message not in shown_texts(bot)
+    bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+
+
+def test_a_final_edit_still_refused_after_the_retries_is_shown_later_not_replaced_by_an_apology(start_bot):
+    # A 429 outlasting slack.max_rate_limit_retries ended as the apology over the answer, or "Looking into it…" for good.
+    bot = start_bot(update_interval=60, max_rate_limit_retries=0, claim_lease=0.6)  # tried again after 0.2 s, then 0.4 s
+    bot.double.rate_limit["chat.update"] = 2
+    body = mention("How long do refunds take?")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    text = final_text(bot, "C1", ts)
+    assert "How long do refunds take?" in text
+    assert stored_answers(bot, "C1", ts) == [text]
+    assert bot.manager.bot.error_message not in shown_texts(bot)
+    assert len(bot.double.thread_messages("C1", ts)) == 1 and len(bot.generator.prompts) == 1  # shown, not generated again
+    bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+
+
+def test_an_event_slack_keeps_refusing_is_given_up_after_its_tries(tmp_path):
+    store = SlackStore(tmp_path / "conversations.sqlite3")
+    store.claim_event("Ev1", {"event_id": "Ev1"}, owner="a", lease=30)
+    for _ in range(3):
+        assert store.retry_later("Ev1", "a", first_delay=0, max_tries=3)
+        assert store.adopt_orphans("a", lease=30, limit=5) == ["Ev1"]  # any instance may take it again, this one too
+    assert not store.retry_later("Ev1", "a", first_delay=0, max_tries=3)
+    store.close()
 
 
 def test_burst_of_20_mentions_all_answered_or_told_busy_none_lost(start_bot):

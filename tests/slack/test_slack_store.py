@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
-from supportbot.channels.slack.store import QUEUED, SlackStore
+from supportbot.channels.slack.store import ANSWERED, QUEUED, SlackStore
+from supportbot.privacy import redact
 from supportbot.store import ConversationStore
 from supportbot.store.migrations import CORE_TABLES
 
@@ -73,3 +75,21 @@ def test_a_retried_event_is_claimed_once_and_a_live_claim_is_not_taken_over(stor
     assert not first.take_event("Ev1", owner="a", lease=30)
     first.close()
     second.close()
+
+
+def test_with_redaction_what_slack_sent_and_what_the_bot_showed_are_stored_masked_whatever_script_or_line(tmp_path: Path):
+    """Masked in the JSON's escaped text, "卡号4111…" read "\\u5361\\u53f74111…" and a number after a line break
+    "\\n+1 415 …": each touched a letter and stayed."""
+    path = tmp_path / "conversations.sqlite3"
+    slack = SlackStore(path, redact=redact)
+    question = "卡号4111111111111111\n+1 415 555 0100\nivan@почта.рф"
+    slack.claim_event("Ev1", {"event_id": "Ev1", "event": {"text": question}}, owner="a", lease=30)
+    slack.set_event_status("Ev1", ANSWERED)
+    slack.record_reply("Ev1", "C1", "100.1", "C1:100.1", "Looking into it…")
+    slack.record_final("Ev1", "Call +1 415 555 0100.", [{"type": "section", "text": {"type": "mrkdwn", "text": "卡号4111111111111111\n+1 415 555 0100"}}])
+    stored = sqlite3.connect(path).execute("SELECT e.payload, r.blocks FROM slack_events e JOIN slack_replies r USING (event_id)").fetchone()
+    for text in stored:
+        assert "4111" not in text and "415" not in text and "ivan" not in text, text
+    assert json.loads(stored[0])["event"]["text"] == "卡号[card]\n[phone]\n[email]"
+    assert slack.reply("Ev1").blocks[0]["text"]["text"] == "卡号[card]\n[phone]"
+    slack.close()

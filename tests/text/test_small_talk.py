@@ -83,3 +83,24 @@ def test_a_request_for_a_person_is_told_from_a_question(message, expected):
 )
 def test_a_yes_is_only_agreement(message, expected):
     assert says_yes(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("thanks :pray:", "thanks"),  # Slack writes emoji as :name:
+        ("thanks 🙏", "thanks"),
+        ("hi :wave:", "greeting"),
+        ("hi 👋", "greeting"),
+        ("Thank you so much! 😊🙏🏽", "thanks"),  # with a skin tone
+        ("ok bye :wave::skin-tone-3:", "goodbye"),
+        ("再见👋", "goodbye"),
+    ],
+)
+def test_emoji_are_not_words(message, expected):
+    # ":pray:" was read as the word "pray", "🙏" as not English at all: the fallback, and in Slack a handoff.
+    assert small_talk(message) == expected
+
+
+def test_emoji_do_not_hide_a_request_for_a_person_or_a_yes():
+    assert asks_for_person("talk to a human 🙏") and says_yes("yes please :pray:")

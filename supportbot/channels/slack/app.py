@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from supportbot.channels.slack.blocks import FEEDBACK_ACTION, HANDOFF_ACTION
 from supportbot.channels.slack.bot import SlackBot
+from supportbot.channels.slack.retries import retry_handlers
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import SlackConfig
 
@@ -23,16 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def create_client(tokens: SlackTokens, config: SlackConfig) -> WebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    """A Web API client that waits out 429s (Retry-After), and retries dropped connections and Slack's 5xx (retries.py)."""
     api_url = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
     return WebClient(
         token=tokens.bot_token,
         base_url=api_url,
         timeout=30,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=config.max_rate_limit_retries),
-        ],
+        retry_handlers=retry_handlers(config.max_rate_limit_retries),
         logger=logging.getLogger("supportbot.slack.web"),
     )
 

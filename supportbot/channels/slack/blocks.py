@@ -6,7 +6,6 @@ characters; long answers are split across sections at line ends rather than cut 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,16 +21,10 @@ FEEDBACK_ACTION = "supportbot_feedback"
 HANDOFF_ACTION = "supportbot_handoff"
 STREAMING_MARK = " …"
 
-_MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-
 
 def escape(text: str) -> str:
     """Slack mrkdwn treats &, < and > as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def strip_mentions(text: str) -> str:
-    return " ".join(_MENTION_RE.sub(" ", text).split())
 
 
 def clip(text: str, limit: int = TEXT_LIMIT) -> str:

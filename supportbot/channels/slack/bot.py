@@ -1,10 +1,14 @@
 """What the bot does with Slack events and button clicks, independent of how they arrive (HTTP or socket).
 
 `accept` runs before Slack gets its ack: it decides whether the event is for the bot, claims its
-id in the store (so a retried delivery is dropped, whichever instance it reaches), and queues it;
-a full queue gets a "busy" notice. Workers then `answer` it. Whatever happens, the thread ends
-with something visible: the answer, the busy notice, or an apology, while the exception itself
-goes to the log. Conversations, ratings and handoffs go through the dialogue manager.
+id in the store (so a retried delivery is dropped, whichever instance it reaches), and queues it
+behind the earlier messages of its thread; a full queue gets a "busy" notice. Workers then
+`answer` it. Whatever happens, the thread ends with something visible: the answer, the busy
+notice, or an apology, while the exception itself goes to the log. When Slack cannot take that
+message for now (unreachable, rate limited, a 5xx after the client's own retries), the event is
+tried again later, up to SHOW_TRIES times; an answer already generated is shown then, never
+replaced by an apology, since the conversation holds it. Conversations, ratings and handoffs go
+through the dialogue manager.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from supportbot.bot.handoff import ASKED_FOR_PERSON, Handoff, HandoffRequest
 from supportbot.bot.reply import AnswerKind
 from supportbot.channels.slack import blocks
 from supportbot.channels.slack.claims import ClaimKeeper, instance_name
+from supportbot.channels.slack.incoming import mentions, plain_text
 from supportbot.channels.slack.pool import WorkerPool
 from supportbot.channels.slack.poster import ThreadPoster
+from supportbot.channels.slack.retries import describe, is_transient
 from supportbot.channels.slack.store import ANSWERED, BUSY, FAILED, SlackStore
 from supportbot.config import SlackConfig
 from supportbot.errors import MessageError
@@ -35,6 +41,9 @@ RESUME_COMMAND = "resume"
 # Subtypes that are still a person asking something; every other subtype (edits, deletions, joins,
 # bot messages...) is not a question for the bot.
 QUESTION_SUBTYPES = {None, "file_share", "thread_broadcast"}
+# Times an event whose reply Slack refused for now is tried again, after a third of slack.claim_lease, then
+# twice that... (10 s to 160 s with the default lease): a Slack incident of about five minutes.
+SHOW_TRIES = 5
 
 
 def conversation_id(channel: str, thread_ts: str) -> str:
@@ -114,7 +123,7 @@ class SlackBot:
             return False
         if event.get("channel_type") == "im":
             return True
-        if f"<@{self.bot_user_id}>" in text:
+        if mentions(text, self.bot_user_id):
             return False  # the app_mention event for the same message answers it
         if channel in self.config.answer_without_mention:
             return True
@@ -129,7 +138,7 @@ class SlackBot:
             return
         channel, thread_ts = thread_of(event)
         with log_context(request_id=event_id, conversation_id=conversation_id(channel, thread_ts)):
-            question = blocks.strip_mentions(text)
+            question = plain_text(text)
             is_resume = event.get("type") == "app_mention" and question.lower() == RESUME_COMMAND
             if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)) and not is_resume:
                 log.info("thread %s in %s is with a person: staying quiet", thread_ts, channel)
@@ -148,7 +157,7 @@ class SlackBot:
 
     def _queue(self, event_id: str) -> None:
         event = self.store.event_payload(event_id)["event"]
-        if self.pool.submit(event_id):
+        if self.pool.submit(event_id, conversation_id(*thread_of(event))):
             self._notify("add the working reaction", self._react, event["channel"], event["ts"])
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
@@ -159,15 +168,16 @@ class SlackBot:
 
     def _language(self, channel: str, thread_ts: str, text: str = "") -> str:
         """The language to speak in the thread: the message's own, else the conversation's (see DialogueManager.language_of)."""
-        return self.manager.language_of(blocks.strip_mentions(text), self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts)))
+        return self.manager.language_of(plain_text(text), self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts)))
 
     def _message(self, key: str, event: dict[str, Any], configured: str = "") -> str:
         """One of the bot's own messages in the language of the event's text and thread."""
         return self.manager.message(key, self._language(*thread_of(event), event.get("text") or ""), configured)
 
     def _queue_adopted(self, event_id: str) -> None:
-        """An event another instance (or an earlier run) accepted and never answered."""
-        if not self.pool.submit(event_id):  # no room after all: let its claim run out for someone else
+        """An event another instance (or an earlier run) accepted and never answered, or one to show again."""
+        event = self.store.event_payload(event_id)["event"]
+        if not self.pool.submit(event_id, conversation_id(*thread_of(event))):  # no room after all: for someone else
             self.store.release_events(self.owner, [event_id])
 
     def _react(self, channel: str, ts: str) -> None:
@@ -226,19 +236,36 @@ class SlackBot:
             try:
                 if not poster.resume_final():
                     self._generate(poster, event)
+            except Exception as error:  # noqa: BLE001 (logged by _after_failure, which tells the thread)
+                self._after_failure(poster, event, error)
+            else:
                 self.store.set_event_status(event_id, ANSWERED)
-            except Exception:
-                log.exception("answering event %s in %s failed", event_id, channel)
-                try:
-                    poster.say(self.manager.error_message(self._language(channel, thread_ts, event.get("text") or "")))
-                except Exception:
-                    log.exception("could not tell thread %s in %s about the failure", thread_ts, channel)
+
+    def _after_failure(self, poster: ThreadPoster, event: dict[str, Any], error: Exception) -> None:
+        """An apology in the thread, unless a final message is recorded: then that one, later. Later too when Slack
+        cannot take the apology now; FAILED once it is shown, or once Slack refused SHOW_TRIES times."""
+        event_id, channel = poster.event_id, poster.channel
+        if poster.final_pending():
+            log.warning("event %s in %s: Slack did not show the final message (%s)", event_id, channel, describe(error))
+        else:
+            log.error("answering event %s in %s failed", event_id, channel, exc_info=error)
+            try:
+                poster.say(self.manager.error_message(self._language(channel, poster.thread_ts, event.get("text") or "")))
                 self.store.set_event_status(event_id, FAILED)
+                return
+            except Exception as say_error:  # noqa: BLE001 (Slack's refusal, in one line: the cause is logged above)
+                log.warning("event %s in %s: could not post the apology either (%s)", event_id, channel, describe(say_error))
+                error = say_error
+        if is_transient(error) and self.store.retry_later(event_id, self.owner, self.config.claim_lease / 3, SHOW_TRIES):
+            log.warning("event %s in %s: trying again later", event_id, channel)
+            return
+        log.error("event %s in %s: giving up; the thread may still show the placeholder", event_id, channel)
+        self.store.set_event_status(event_id, FAILED)
 
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
         poster.open(self._message("slack.working", event))
         try:
-            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, blocks.strip_mentions(event.get("text") or ""), event["user"])
+            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, plain_text(event.get("text") or ""), event["user"])
         except MessageError:
             poster.say(self._message("bot.empty_question", event))
             return

@@ -2,7 +2,8 @@
 
 Every step is written to the store before Slack sees it, so a restart after a crash resumes the
 same message instead of posting a second one. Edits are spaced by `update_interval`; a 429 is
-waited out by the client's RateLimitErrorRetryHandler (it sleeps for Retry-After).
+waited out and a 5xx retried by the client (retries.py). A final answer Slack still refused stays
+recorded (`final_pending`) to be shown later by `resume_final`: it is in the conversation already.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from supportbot.channels.slack import blocks
+from supportbot.channels.slack.retries import describe
 from supportbot.channels.slack.store import DONE, FINAL, POSTED, SlackStore
 
 log = logging.getLogger(__name__)
@@ -70,15 +72,13 @@ class ThreadPoster:
             self.ts = self._find_posted()
         if self.ts is None:
             self.store.record_reply(self.event_id, self.channel, self.thread_ts, self.conversation_id, text)
-            response = self.client.chat_postMessage(
-                channel=self.channel,
-                thread_ts=self.thread_ts,
-                text=text,
-                metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": {"event_id": self.event_id}},
-            )
+            response = self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text, metadata=self._metadata())
             self.ts = response["ts"]
         self.store.reply_posted(self.event_id, self.ts)
         return self.ts
+
+    def _metadata(self) -> dict[str, Any]:
+        return {"event_type": METADATA_EVENT_TYPE, "event_payload": {"event_id": self.event_id}}
 
     def stream(self, pieces: Iterable[str]) -> str:
         """Show the text as it comes, one edit per `update_interval` at most; return all of it."""
@@ -100,24 +100,31 @@ class ThreadPoster:
         """An intermediate edit that fails is only logged: the final one carries the whole answer."""
         try:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=blocks.clip(text + blocks.STREAMING_MARK), blocks=blocks.streaming_blocks(text))
-        except SlackApiError as error:
-            log.warning("event %s: streaming edit failed (%s); the final edit will carry the answer", self.event_id, error.response.get("error"))
+        except (SlackApiError, OSError) as error:
+            log.warning("event %s: streaming edit failed (%s); the final edit will carry the answer", self.event_id, describe(error))
 
     def finish(self, text: str, message_blocks: list[dict[str, Any]], message_id: int | None = None) -> None:
         """Record the final answer (with the stored answer's id, what a rating refers to), then show it."""
         self.store.record_final(self.event_id, text, message_blocks, message_id)
+        self._show(text, message_blocks)
+
+    def _show(self, text: str, message_blocks: list[dict[str, Any]]) -> None:
         self.client.chat_update(channel=self.channel, ts=self.ts, text=blocks.clip(text), blocks=message_blocks)
         self.store.reply_done(self.event_id)
 
+    def final_pending(self) -> bool:
+        """Whether a final message is recorded that Slack has not shown yet."""
+        record = self.store.reply(self.event_id)
+        return record is not None and record.state == FINAL and bool(record.ts)
+
     def resume_final(self) -> bool:
-        """Re-show a final answer recorded before a restart; False when there is none."""
+        """Show a final message recorded before a restart, or before Slack refused it; False when there is none."""
         record = self.store.reply(self.event_id)
         if record is None or record.state not in (FINAL, DONE) or not record.ts:
             return False
         self.ts = record.ts
         if record.state == FINAL:
-            self.client.chat_update(channel=self.channel, ts=self.ts, text=blocks.clip(record.text), blocks=record.blocks)
-            self.store.reply_done(self.event_id)
+            self._show(record.text, record.blocks)
         return True
 
     def say(self, text: str) -> None:
@@ -128,7 +135,9 @@ class ThreadPoster:
         message_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": blocks.escape(text)}}]
         if self.ts is None:
             self.store.record_reply(self.event_id, self.channel, self.thread_ts, self.conversation_id, text)
-            self.ts = self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=message_blocks)["ts"]
+            self.ts = self.client.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=message_blocks, metadata=self._metadata()
+            )["ts"]
             self.store.reply_posted(self.event_id, self.ts)
             self.store.record_final(self.event_id, text, message_blocks)
         else:

@@ -2,22 +2,27 @@
 
 bolt's own `App.start()` serves one request at a time and cannot be stopped from another thread;
 this adapter answers concurrent deliveries (each ack takes milliseconds) and shuts down on SIGTERM.
-The same server answers GET /metrics (Prometheus).
+What it reads of a POST, and what it refuses before bolt sees it, is intake.py's. The same server
+answers GET /metrics (Prometheus).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.channels.slack.app import create_app, create_client
 from supportbot.channels.slack.bot import SlackBot
+from supportbot.channels.slack.intake import Refusal, read_request
 from supportbot.channels.slack.store import SlackStore
 from supportbot.channels.slack.tokens import SlackTokens
 from supportbot.config import SlackConfig
@@ -32,21 +37,42 @@ EVENTS_PATH = "/slack/events"
 
 
 class BoltHTTPServer(ThreadingHTTPServer):
-    """POST /slack/events -> App.dispatch; GET /metrics -> the bot's metrics; anything else is 404."""
+    """POST /slack/events -> App.dispatch (signed requests only, when `signing_secret` is set); GET /metrics -> the
+    bot's metrics; anything else is 404."""
 
     daemon_threads = True
     request_queue_size = 128  # the default backlog of 5 drops connections in a burst; the client retries 1 s later
 
-    def __init__(self, app: App, host: str, port: int, metrics: Metrics, path: str = EVENTS_PATH) -> None:
+    def __init__(self, app: App, host: str, port: int, metrics: Metrics, path: str = EVENTS_PATH, signing_secret: str = "") -> None:
         class Handler(BaseHTTPRequestHandler):
+            timeout = 10  # seconds a read may wait: a client that stops sending mid-request does not hold a thread
+
             def do_POST(self) -> None:
                 request_path, _, query = self.path.partition("?")
-                if request_path != path:
-                    self._send(BoltResponse(status=404, body=""))
+                try:
+                    if request_path != path:
+                        raise Refusal(404, "no such path", body_unread=True)
+                    request = read_request(self.headers, self.rfile, query, signing_secret)
+                except Refusal as refusal:
+                    log.info("refused a POST to %s: %d %s", request_path[:100], refusal.status, refusal)
+                    self._send(BoltResponse(status=refusal.status, body=f"{refusal}\n"))
+                    if refusal.body_unread:
+                        self._drop_unread()
                     return
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-                headers = {key.lower(): [value] for key, value in self.headers.items()}
-                self._send(app.dispatch(BoltRequest(body=body, query=query, headers=headers)))
+                self._send(app.dispatch(request))
+
+            def _drop_unread(self) -> None:
+                """Read and drop, for up to a second, what the client still sends: closing on unread data resets the
+                connection, and the client may lose the status before it reads it."""
+                self.close_connection = True
+                deadline = time.monotonic() + 1.0
+                try:
+                    self.connection.shutdown(socket.SHUT_WR)
+                    self.connection.settimeout(0.2)
+                    while time.monotonic() < deadline and self.connection.recv(65536):
+                        pass
+                except OSError:
+                    pass
 
             def do_GET(self) -> None:
                 if self.path.partition("?")[0] != METRICS_PATH:
@@ -74,6 +100,14 @@ class BoltHTTPServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """A client that hung up mid-response is one line in the log, anything else a logged traceback; socketserver
+        printed both to stderr."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s hung up: %s", client_address[0], sys.exc_info()[1])
+        else:
+            log.exception("request from %s failed", client_address[0])
 
 
 def check_token(tokens: SlackTokens, config: SlackConfig) -> str:
@@ -126,7 +160,7 @@ class SlackService:
             log.info("Slack bot %s connected in Socket Mode", bot_user_id)
             return
         try:
-            self.http = BoltHTTPServer(self.app, host, port, self.bot.metrics)
+            self.http = BoltHTTPServer(self.app, host, port, self.bot.metrics, signing_secret=self.tokens.signing_secret)
         except OSError as error:
             self.bot.stop(0)
             raise ConfigError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None

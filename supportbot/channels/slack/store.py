@@ -4,7 +4,9 @@ Events are claimed by id before they are acknowledged, so a delivery Slack retri
 instance or another one on the same store) is never answered twice. A claim is held by one
 instance under a lease it renews while it works; an event whose lease ran out (its instance
 crashed, or stopped before starting it) is taken over by another instance, or by the next start.
-A reply is recorded before it is posted, so whoever answers an event reuses its message.
+A reply is recorded before it is posted, so whoever answers an event reuses its message. An event
+whose reply Slack refused for now is released with a later lease (`retry_later`), for any instance
+to take again then, a few times.
 
 Ratings and handoffs are not Slack's: they are in the core store, through the dialogue manager.
 """
@@ -88,6 +90,7 @@ ALTER TABLE slack_events ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE slack_events ADD COLUMN lease_until {time} NOT NULL DEFAULT 0;
 ALTER TABLE slack_replies ADD COLUMN message_id {id}
 """
+_TRIES = "ALTER TABLE slack_events ADD COLUMN tries INTEGER NOT NULL DEFAULT 0"
 
 SLACK_TABLES = TableSet(
     owner="slack",
@@ -107,6 +110,8 @@ SLACK_TABLES = TableSet(
             postgres=_CLAIMS.format(time="DOUBLE PRECISION", id="BIGINT"),
         ),
         Migration("slack_003_ratings_and_handoffs_in_core", sqlite=_move_ratings_and_handoffs_to_core, postgres=""),
+        # How often Slack refused to show an event's reply; it is tried again later a few times (SlackBot.answer).
+        Migration("slack_004_event_tries", sqlite=_TRIES, postgres=_TRIES),
     ),
 )
 
@@ -185,12 +190,28 @@ class SlackStore:
         return [row[0] for row in rows]
 
     def release_events(self, owner: str, event_ids: list[str]) -> None:
-        """Give up claims on events never started (a stop), so another instance or the next start takes them at once."""
+        """Give up claims on events never started (a stop, a full queue), so any instance takes them at once; without
+        their owner, or the owner's next renewal would hold them again."""
         with self.database.transaction() as transaction:
             for event_id in event_ids:
                 transaction.execute(
-                    "UPDATE slack_events SET lease_until = 0 WHERE event_id = ? AND owner = ? AND status = ?", (event_id, owner, QUEUED)
+                    "UPDATE slack_events SET owner = '', lease_until = 0 WHERE event_id = ? AND owner = ? AND status = ?",
+                    (event_id, owner, QUEUED),
                 )
+
+    def retry_later(self, event_id: str, owner: str, first_delay: float, max_tries: int) -> bool:
+        """Give up the claim on an event Slack refused for now, for any instance to take again after `first_delay`
+        seconds, doubled at each try; False once it was tried `max_tries` times."""
+        now = time.time()
+        with self.database.transaction() as transaction:
+            row = transaction.execute("SELECT tries FROM slack_events WHERE event_id = ? AND owner = ? AND status = ?", (event_id, owner, QUEUED)).fetchone()
+            if row is None or row[0] >= max_tries:
+                return False
+            transaction.execute(
+                "UPDATE slack_events SET owner = '', lease_until = ?, tries = ?, updated_at = ? WHERE event_id = ?",
+                (now + first_delay * 2 ** row[0], row[0] + 1, now, event_id),
+            )
+        return True
 
     def set_event_status(self, event_id: str, status: str) -> None:
         """Record how an event ended; with redaction on, its stored question is masked now that it is answered."""
@@ -199,7 +220,7 @@ class SlackStore:
             if self._redact is not None and status != QUEUED:
                 row = transaction.execute("SELECT payload FROM slack_events WHERE event_id = ?", (event_id,)).fetchone()
                 if row is not None:
-                    transaction.execute("UPDATE slack_events SET payload = ? WHERE event_id = ?", (self._redact(row[0]), event_id))
+                    transaction.execute("UPDATE slack_events SET payload = ? WHERE event_id = ?", (masked_json(row[0], self._redact), event_id))
 
     def event_status(self, event_id: str) -> str | None:
         rows = self.database.query("SELECT status FROM slack_events WHERE event_id = ?", (event_id,))
@@ -240,7 +261,7 @@ class SlackStore:
         """Write down the final answer (and the stored answer it shows) before the update that shows it."""
         stored_blocks = json.dumps(blocks)
         if self._redact is not None:
-            text, stored_blocks = self._redact(text), self._redact(stored_blocks)
+            text, stored_blocks = self._redact(text), masked_json(stored_blocks, self._redact)
         self._execute(
             "UPDATE slack_replies SET state = ?, text = ?, blocks = ?, message_id = ?, updated_at = ? WHERE event_id = ?",
             (FINAL, text, stored_blocks, message_id, time.time(), event_id),
@@ -252,3 +273,19 @@ class SlackStore:
     def close(self) -> None:
         if self._owns_database:
             self.database.close()
+
+
+def masked_json(stored: str, redact: Callable[[str], str]) -> str:
+    """Stored JSON with each of its strings masked as read, not its escaped text: in that, "卡号4111…" was
+    "\\u5361\\u53f74111…" and a number after a line break "\\n+1 415 …", each joined to a word and left unmasked."""
+
+    def masked(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [masked(item) for item in value]
+        if isinstance(value, dict):
+            return {key: masked(item) for key, item in value.items()}
+        return value
+
+    return json.dumps(masked(json.loads(stored)), ensure_ascii=False)
