@@ -10,7 +10,9 @@ retrieval.
 
 Emoji say nothing here: "thanks 🙏", "hi :wave:" (Slack writes emoji as :name:) are small talk as
 "thanks" and "hi" are; they were read as unknown words, so "thanks :pray:" in a Slack thread got the
-fallback and paged the support team. A message of emoji alone has no words: it is no small talk.
+fallback and paged the support team. A message of emoji alone is small talk when each is a thanks
+("👍", "🙏", ":+1:") or each a wave ("👋"): a thumbs-up after an answer got the fallback and, in a Slack
+thread, a person. Other emoji alone ("🤔") have no words: no small talk.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ _EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\u2190-\u21FF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF\u203C\u2049\u2122\u2139"
     "\u3030\u303D\u3297\u3299\u00A9\u00AE\u200D\u20E3\uFE0E\uFE0F\U000E0020-\U000E007F]"
 )
+# Emoji that say "thanks" or "hi" alone, as Unicode (variation selectors and skin tones dropped) and as Slack names them.
+THANKS_EMOJI = frozenset({
+    "👍", "🙏", "❤", "♥", "😊", "🙂", "😀", "😃", "😄", "😁", "👌", "💯", "🎉", "✅", "✔", "🥰", "😍", "👏", "🙌", "🤝",
+    ":+1:", ":thumbsup:", ":pray:", ":heart:", ":blush:", ":slightly_smiling_face:", ":smile:", ":smiley:", ":grinning:",
+    ":ok_hand:", ":100:", ":tada:", ":white_check_mark:", ":heavy_check_mark:", ":clap:", ":raised_hands:", ":handshake:",
+})
+GREETING_EMOJI = frozenset({"👋", ":wave:"})
+_SKIN_AND_SELECTORS = re.compile("[\U0001F3FB-\U0001F3FF\uFE0E\uFE0F]|:skin-tone-[2-6]:")
 _WORD = re.compile(r"[a-z']+")
 _ONLY_LATIN_WORDS = re.compile(r"[A-Za-z'’\s!?.,:;)(-]+")
 _PUNCTUATION = re.compile(r"[\s!?.,:;~()！？。，、：；～（）]+")
@@ -74,8 +84,22 @@ def _chinese(message: str) -> str:
     return _PUNCTUATION.sub("", _without_emoji(message))
 
 
+def _emoji_only(message: str) -> SmallTalk | None:
+    """"thanks" for a message of thanks emoji alone ("👍👍", ":pray:"), "greeting" for waves alone, else None."""
+    said = "".join(_SKIN_AND_SELECTORS.sub("", message).split())
+    emoji = _SHORTCODE.findall(said)
+    emoji += list(_SHORTCODE.sub("", said))  # what is left, character by character
+    if emoji and all(e in THANKS_EMOJI for e in emoji):
+        return "thanks"
+    if emoji and all(e in GREETING_EMOJI for e in emoji):
+        return "greeting"
+    return None
+
+
 def small_talk(message: str) -> SmallTalk | None:
     """Whether `message` only greets, thanks or says goodbye, and which; None for anything to answer."""
+    if (emoji := _emoji_only(message)) is not None:
+        return emoji
     words = _words(message)
     if words is None:
         return "goodbye" if _ZH_GOODBYE.fullmatch(_chinese(message)) else None

@@ -67,12 +67,13 @@ class TestReply:
         assert reply.text() == "Hi! Ask me a question and I'll look it up in our help center."
         assert reply.kind == AnswerKind.CONVERSATION and reply.sources == [] and generator.prompts == []
 
-    def test_thanks_after_an_answer_is_acknowledged_and_kept(self, sample_index_dir, embedder, store):
+    @pytest.mark.parametrize("thanks", ["thanks so much", "👍"])  # a thumbs-up alone got the fallback and the offer of a person
+    def test_thanks_after_an_answer_is_acknowledged_and_kept(self, sample_index_dir, embedder, store, thanks):
         manager = _manager(sample_index_dir, embedder, store)
         manager.reply("console", "c1", "Can I pay with Klarna?").text()
-        reply = manager.reply("console", "c1", "thanks so much")
+        reply = manager.reply("console", "c1", thanks)
         assert reply.text() == "You're welcome! Is there anything else I can help you with?"
-        assert [m.content for m in store.messages("console", "c1")][-2:] == ["thanks so much", reply.text()]
+        assert [m.content for m in store.messages("console", "c1")][-2:] == [thanks, reply.text()]
 
     def test_a_follow_up_after_thanks_follows_up_on_the_question_before(self, sample_index_dir, embedder, store):
         manager = _manager(sample_index_dir, embedder, store)

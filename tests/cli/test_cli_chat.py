@@ -200,7 +200,7 @@ class TestConsoleRepl:
 
 def test_chinese_sample_is_indexed_and_answers_in_chinese(isolated_data_dir: Path):
     """`chat --sample zh` indexes the bundled Chinese help center into its own index; a message with no words gets the Chinese fallback."""
-    result = run_cli("chat", "--sample", "zh", "--message", "👋👋", "--json")
+    result = run_cli("chat", "--sample", "zh", "--message", "🤔🤔", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert (payload["kind"], payload["answer"]) == ("fallback", "抱歉，我们的帮助中心里没有找到这个问题的答案。需要我为您转接人工客服吗？")

@@ -104,3 +104,23 @@ def test_emoji_are_not_words(message, expected):
 
 def test_emoji_do_not_hide_a_request_for_a_person_or_a_yes():
     assert asks_for_person("talk to a human 🙏") and says_yes("yes please :pray:")
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("👍", "thanks"),  # a thumbs-up after an answer got the fallback, and in a Slack thread a person
+        ("👍🏽👍🏽", "thanks"),
+        ("🙏", "thanks"),
+        (":+1:", "thanks"),
+        (":pray: :heart:", "thanks"),
+        ("❤️", "thanks"),
+        ("👋", "greeting"),
+        (":wave:", "greeting"),
+        ("🤔🤔", None),  # says nothing the bot can answer: the fallback, as before
+        ("👋👍", None),  # a wave and a thanks at once: neither for sure
+        ("💳", None),
+    ],
+)
+def test_a_message_of_thanks_or_greeting_emoji_alone_is_small_talk(message, expected):
+    assert small_talk(message) == expected
