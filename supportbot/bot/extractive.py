@@ -312,6 +312,16 @@ def faq_for_another_case(question: str, grouped: Sequence[tuple[Source, Sequence
     return source.number if named else None
 
 
+def contact_lines(ranking: Ranking) -> list[int]:
+    """The ranked sentences that give the email address or phone number the question asks for (text/contact_asks.py);
+    [] when it asks for none."""
+    kind = asked_contact(ranking.question)
+    if kind is None:
+        return []
+    pattern = CONTACT_PATTERNS[kind]
+    return [i for i, sentence in enumerate(ranking.sentences) if pattern.search(without_bold_marks(sentence.text))]
+
+
 def _opening(hits: Sequence[ScoredChunk]) -> ScoredChunk:
     """An FAQ entry's first chunk when it was retrieved (a long answer is split), else its best-ranked one."""
     return next((hit for hit in hits if hit.chunk.order == 0), hits[0])
@@ -441,12 +451,7 @@ class ExtractiveAnswerer:
         title and headings), since such a line says little besides its address ("Write to support@..." under
         "Contact us > Email"), and the sources answer when the best line then gives one and holds what the customer
         named. A question the bar lets through is ranked as any other."""
-        kind = asked_contact(ranking.question)
-        if kind is None or self._clears_bar(ranking):
-            return ranking
-        pattern = CONTACT_PATTERNS[kind]
-        holders = [i for i, sentence in enumerate(ranking.sentences) if pattern.search(without_bold_marks(sentence.text))]
-        if not holders:
+        if self._clears_bar(ranking) or not (holders := contact_lines(ranking)):
             return ranking
         places = self.checker.vectors([ranking.sentences[i].context or ranking.sentences[i].text for i in holders]) @ asked
         score = ranking.score.copy()
@@ -464,11 +469,7 @@ class ExtractiveAnswerer:
         share a word with it and give one ranked over every other. Keyword overlap cannot tell the contact page's line
         ("拨打 1-800-555-0142 ...") from one naming the ways to get in touch ("请通过在线聊天、电子邮件或电话联系客服");
         whether the sources answer stays the keyword coverage's call."""
-        kind = asked_contact(ranking.question)
-        if kind is None:
-            return ranking
-        pattern = CONTACT_PATTERNS[kind]
-        holders = [i for i, sentence in enumerate(ranking.sentences) if ranking.score[i] > 0 and pattern.search(without_bold_marks(sentence.text))]
+        holders = [i for i in contact_lines(ranking) if ranking.score[i] > 0]
         if not holders:
             return ranking
         score = ranking.score.copy()

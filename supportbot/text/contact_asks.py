@@ -36,17 +36,19 @@ _ZH_THE_COMPANY = re.compile(r"你们|您们|客服|贵公司|联系|支持")
 _ZH_THEIR_OWN = re.compile(r"我的|修改|更改|更换|确认|订阅|退订|验证|密码")
 
 
+# Per language: the company named, the customer's own mail named, and the words for each kind of contact.
+_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str], dict[Contact, re.Pattern[str]]], ...] = (
+    (_THE_COMPANY, _THEIR_OWN, {"email": _EMAIL, "phone": _PHONE}),
+    (_ZH_THE_COMPANY, _ZH_THEIR_OWN, {"email": _ZH_EMAIL, "phone": _ZH_PHONE}),
+)
+
+
 def asked_contact(question: str) -> Contact | None:
     """The kind of contact `question` asks for, or None when it asks for none."""
     question = question.replace("’", "'")
-    if _THE_COMPANY.search(question) and not _THEIR_OWN.search(question):
-        if _EMAIL.search(question):
-            return "email"
-        if _PHONE.search(question):
-            return "phone"
-    if _ZH_THE_COMPANY.search(question) and not _ZH_THEIR_OWN.search(question):
-        if _ZH_EMAIL.search(question):
-            return "email"
-        if _ZH_PHONE.search(question):
-            return "phone"
+    for company, their_own, kinds in _CUES:
+        if company.search(question) and not their_own.search(question):
+            for kind, words in kinds.items():  # in order: a question naming both ways is taken as asking for the email
+                if words.search(question):
+                    return kind
     return None
