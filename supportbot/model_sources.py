@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from supportbot.errors import ModelLoadError
-from supportbot.staging import staged_folder
+from supportbot.staging import staged_file, staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,34 @@ def resolve_reference(reference: str) -> str:
     return reference
 
 
-def gguf_cache_key(gguf: Path) -> str:
-    """`<stem>-<hash>` naming one version of a GGUF file (its path, size and mtime) in the cache."""
+def gguf_cache_key(gguf: Path, cache_dir: Path) -> str:
+    """`<stem>-<hash>` naming the content of a GGUF file in the cache.
+
+    By content, not by path and time: a reinstall or a new virtual environment puts the same model at
+    a new path with a new time, and a key of those made a new ~0.5 GB conversion each time (one per CI
+    run filled a disk). Hashing a multi-GB file takes seconds, so the digest is remembered per path,
+    size and time under `cache_dir/gguf-digests`, and read again only when one of those changes.
+    """
     stat = gguf.stat()
     identity = f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    return f"{gguf.stem}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+    memo = cache_dir / "gguf-digests" / hashlib.sha256(identity.encode()).hexdigest()[:24]
+    try:
+        digest = memo.read_text().strip()
+    except OSError:
+        digest = ""
+    if len(digest) != 64:  # none yet, or unreadable: hash the file
+        digest = _file_digest(gguf)
+        with staged_file(memo) as staging:
+            staging.write_text(digest)
+    return f"{gguf.stem}-{digest[:12]}"
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_gguf_magic(gguf: Path) -> None:
@@ -81,7 +104,7 @@ def check_gguf_magic(gguf: Path) -> None:
 def dense_model_dir(gguf: Path, cache_dir: Path) -> Path:
     """A transformers model folder dequantized from `gguf`, converted on first use and cached."""
     check_gguf_magic(gguf)
-    target = cache_dir / "gguf" / gguf_cache_key(gguf)
+    target = cache_dir / "gguf" / gguf_cache_key(gguf, cache_dir)
     if (target / "config.json").exists():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig

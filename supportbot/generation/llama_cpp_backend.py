@@ -146,7 +146,7 @@ class LlamaCppGenerator:
             return path
         import llama_cpp
 
-        target = self.cache_dir / "gguf-requantized" / f"{gguf_cache_key(path)}.{requantize}.gguf"
+        target = self.cache_dir / "gguf-requantized" / f"{gguf_cache_key(path, self.cache_dir)}.{requantize}.gguf"
         if target.is_file():
             return target
         params = llama_cpp.llama_model_quantize_default_params()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from supportbot.errors import ModelLoadError
 from supportbot.generation.base import GenerationSettings
 from supportbot.generation.transformers_backend import TransformersGenerator
-from supportbot.model_sources import transformers_model_dir
+from supportbot.model_sources import gguf_cache_key, resolve_reference, transformers_model_dir
 
 QUESTION = [{"role": "system", "content": "You are a support assistant."}, {"role": "user", "content": "How do I reset my password?"}]
 
@@ -68,3 +70,27 @@ class TestModelErrors:
         fake.write_bytes(b"PK\x03\x04 not a gguf")
         with pytest.raises(ModelLoadError, match="is not a GGUF file"):
             TransformersGenerator(str(fake), cache_dir=tmp_path).warm_up()
+
+
+class TestConversionCache:
+    """A GGUF is converted once per content: a reinstall (new path, new time) must not add another ~0.5 GB copy."""
+
+    def test_a_copy_of_the_model_elsewhere_reuses_the_conversion(self, chat_generator, tmp_path: Path):
+        installed = Path(resolve_reference("bundled:smollm2-135m-instruct"))
+        converted = transformers_model_dir(str(installed), chat_generator.cache_dir)
+        reinstalled = tmp_path / "venv2" / installed.name
+        reinstalled.parent.mkdir()
+        shutil.copyfile(installed, reinstalled)  # a new path and a new modification time
+        before = sorted((chat_generator.cache_dir / "gguf").iterdir())
+        assert transformers_model_dir(str(reinstalled), chat_generator.cache_dir) == converted
+        assert sorted((chat_generator.cache_dir / "gguf").iterdir()) == before
+
+    def test_a_file_changed_in_place_gets_its_own_conversion(self, tmp_path: Path):
+        model = tmp_path / "model.gguf"
+        model.write_bytes(b"GGUF" + b"a" * 1000)
+        first = gguf_cache_key(model, tmp_path)
+        assert gguf_cache_key(model, tmp_path) == first
+        model.write_bytes(b"GGUF" + b"b" * 1000)
+        os.utime(model, ns=(model.stat().st_atime_ns, model.stat().st_mtime_ns + 10**9))
+        assert gguf_cache_key(model, tmp_path) != first
+        assert gguf_cache_key(model, tmp_path).startswith("model-")
