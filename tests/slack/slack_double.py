@@ -33,7 +33,7 @@ def reply_metadata(event_id: str) -> dict[str, Any]:
 class Call:
     method: str
     params: dict[str, Any]
-    limited: bool = False  # answered 429 or 500: not applied
+    limited: bool = False  # answered 429, 500 or a `refuse` error: not applied
     at: float = field(default_factory=time.monotonic)
 
 
@@ -42,7 +42,8 @@ class SlackDouble:
     `server_errors[method] = n` HTTP 500 (Slack's internal_error).
 
     `members[channel]` and `user_groups[group]` list who is in them; `refuse_posts_to[channel]`
-    is the error chat.postMessage answers for that channel (e.g. "not_in_channel").
+    is the error chat.postMessage answers for that channel (e.g. "not_in_channel"), and `refuse[method]`
+    the error a method answers every time (e.g. chat.update "message_not_found": the message was deleted).
     """
 
     def __init__(self) -> None:
@@ -55,6 +56,7 @@ class SlackDouble:
         self.members: dict[str, list[str]] = {}
         self.user_groups: dict[str, list[str]] = {}
         self.refuse_posts_to: dict[str, str] = {}
+        self.refuse: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
@@ -100,6 +102,9 @@ class SlackDouble:
                 self.server_errors[method] -= 1
                 self.calls[-1].limited = True
                 return 500, {}, {"ok": False, "error": "internal_error"}
+            if method in self.refuse:
+                self.calls[-1].limited = True
+                return 200, {}, {"ok": False, "error": self.refuse[method]}
             if method == "auth.test":
                 if self.auth_error:
                     return 200, {}, {"ok": False, "error": self.auth_error}
@@ -111,6 +116,12 @@ class SlackDouble:
                 message = {**params, "ts": ts, "bot_id": BOT_ID}
                 self._messages.append(message)
                 return 200, {}, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+            if method == "chat.delete":
+                kept = [m for m in self._messages if (m.get("channel"), m["ts"]) != (params.get("channel"), params.get("ts"))]
+                if len(kept) == len(self._messages):
+                    return 200, {}, {"ok": False, "error": "message_not_found"}
+                self._messages = kept
+                return 200, {}, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
             if method == "chat.update":
                 return 200, {}, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
             if method == "conversations.replies":

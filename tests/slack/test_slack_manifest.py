@@ -13,6 +13,7 @@ METHOD_SCOPES = {
     "auth_test": set(),
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
+    "chat_delete": {"chat:write"},  # the bot's own placeholder, when an answer had to be posted anew
     "chat_postEphemeral": {"chat:write"},
     "chat_getPermalink": set(),
     "reactions_add": {"reactions:write"},

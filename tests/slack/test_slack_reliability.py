@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fakes import QuestionEchoGenerator
 from slack_double import mention, post_event, reply_metadata
-from slack_helpers import final_text
+from slack_helpers import BOT_TOKEN, final_text
 
-from supportbot.channels.slack.store import ANSWERED, BUSY, QUEUED, SlackStore
+from supportbot.channels.slack.store import ANSWERED, BUSY, DONE, FINAL, QUEUED, UNDELIVERED, SlackStore
 
 
 def stored_answers(bot, channel: str, ts: str) -> list[str]:
@@ -50,6 +50,59 @@ def test_a_final_edit_still_refused_after_the_retries_is_shown_later_not_replace
     assert bot.manager.bot.error_message not in shown_texts(bot)
     assert len(bot.double.thread_messages("C1", ts)) == 1 and len(bot.generator.prompts) == 1  # shown, not generated again
     bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+
+
+def buttons(message: dict) -> set[str]:
+    return {element["action_id"] for block in message.get("blocks") or [] if block["type"] == "actions" for element in block["elements"]}
+
+
+def test_an_answer_slack_will_not_edit_in_by_the_last_try_is_posted_as_a_new_message(start_bot):
+    # Marked failed after the last try: the thread showed "Looking into it…" for good, the conversation kept the answer.
+    bot = start_bot(update_interval=60, max_rate_limit_retries=0, claim_lease=0.6)  # tries after 0.2 s, 0.4 s ... 3.2 s
+    bot.double.rate_limit["chat.update"] = 1000  # Slack refuses every edit, not other calls
+    body = mention("How long do refunds take?")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+    (shown,) = bot.double.thread_messages("C1", ts)  # the answer, posted anew; "Looking into it…" deleted
+    assert "How long do refunds take?" in shown["text"] and "supportbot_feedback_up" in buttons(shown)
+    assert stored_answers(bot, "C1", ts) == [shown["text"]] and len(bot.generator.prompts) == 1
+    reply = bot.service.store.reply(body["event_id"])
+    assert (reply.state, reply.ts) == (DONE, shown["ts"])  # a rating on the new message finds the answer
+
+
+def test_an_answer_whose_placeholder_was_deleted_is_posted_as_a_new_message_at_once(start_bot):
+    # Slack's message_not_found is not worth trying again: the event failed at once and the thread had no answer.
+    bot = start_bot(update_interval=60)
+    bot.double.refuse["chat.update"] = "message_not_found"
+    body = mention("How long do refunds take?")
+    post_event(bot.url, body)
+    ts = body["event"]["ts"]
+    bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == ANSWERED)
+    (shown,) = bot.double.thread_messages("C1", ts)
+    assert "How long do refunds take?" in shown["text"] and "supportbot_feedback_up" in buttons(shown)
+    assert len(bot.double.calls_to("chat.update")) == 1  # not tried again: Slack said it never will
+
+
+def test_an_answer_slack_will_neither_edit_in_nor_post_is_marked_undelivered_and_its_thread_logged(start_bot, caplog):
+    # Marked failed like an answered-with-apology event, with only "giving up" in the log: nothing said which thread to follow up.
+    bot = start_bot(update_interval=60, max_rate_limit_retries=0, claim_lease=0.6)
+    bot.double.rate_limit["chat.update"] = 1000
+    body = mention("How long do refunds take?")
+    ts = body["event"]["ts"]
+    with caplog.at_level(logging.WARNING, logger="supportbot"):
+        post_event(bot.url, body)
+        bot.double.wait_for(lambda: any(call.method == "chat.update" and call.limited for call in bot.double.calls))
+        bot.double.server_errors["chat.postMessage"] = 1  # the placeholder is up; posting the answer anew fails
+        bot.double.wait_for(lambda: bot.service.store.event_status(body["event_id"]) == UNDELIVERED)
+    (placeholder,) = bot.double.thread_messages("C1", ts)
+    assert placeholder["text"] == bot.manager.message("slack.working", "en")
+    reply = bot.service.store.reply(body["event_id"])
+    assert reply.state == FINAL and "How long do refunds take?" in reply.text  # what the customer never saw, for a person to send
+    lines = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert any(f"channel C1, thread {ts}" in line and "new message" in line for line in lines)
+    assert any(f"channel C1, thread {ts}" in line and UNDELIVERED in line for line in lines)
+    assert not [line for line in lines if "refunds" in line or BOT_TOKEN in line]
 
 
 def test_an_event_slack_keeps_refusing_is_given_up_after_its_tries(tmp_path):

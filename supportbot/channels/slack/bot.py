@@ -7,8 +7,10 @@ behind the earlier messages of its thread; a full queue gets a "busy" notice. Wo
 notice, or an apology, while the exception itself goes to the log. When Slack cannot take that
 message for now (unreachable, rate limited, a 5xx after the client's own retries), the event is
 tried again later, up to SHOW_TRIES times; an answer already generated is shown then, never
-replaced by an apology, since the conversation holds it. Conversations, ratings and handoffs go
-through the dialogue manager.
+replaced by an apology, since the conversation holds it. When Slack still will not edit the
+placeholder, the answer is posted as a new message; if Slack refuses that too, the event is marked
+UNDELIVERED and the thread named in the log, for someone to follow up. Conversations, ratings and
+handoffs go through the dialogue manager.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from supportbot.channels.slack.incoming import mentions, plain_text
 from supportbot.channels.slack.pool import WorkerPool
 from supportbot.channels.slack.poster import ThreadPoster
 from supportbot.channels.slack.retries import describe, is_transient
-from supportbot.channels.slack.store import ANSWERED, BUSY, FAILED, SlackStore
+from supportbot.channels.slack.store import ANSWERED, BUSY, FAILED, UNDELIVERED, SlackStore
 from supportbot.config import SlackConfig
 from supportbot.errors import MessageError
 from supportbot.observability import log_context
@@ -243,7 +245,7 @@ class SlackBot:
 
     def _after_failure(self, poster: ThreadPoster, event: dict[str, Any], error: Exception) -> None:
         """An apology in the thread, unless a final message is recorded: then that one, later. Later too when Slack
-        cannot take the apology now; FAILED once it is shown, or once Slack refused SHOW_TRIES times."""
+        cannot take the apology now; FAILED once it is shown. After SHOW_TRIES refusals, or one for good: `_give_up`."""
         event_id, channel = poster.event_id, poster.channel
         if poster.final_pending():
             log.warning("event %s in %s: Slack did not show the final message (%s)", event_id, channel, describe(error))
@@ -259,8 +261,27 @@ class SlackBot:
         if is_transient(error) and self.store.retry_later(event_id, self.owner, self.config.claim_lease / 3, SHOW_TRIES):
             log.warning("event %s in %s: trying again later", event_id, channel)
             return
-        log.error("event %s in %s: giving up; the thread may still show the placeholder", event_id, channel)
-        self.store.set_event_status(event_id, FAILED)
+        self._give_up(poster, error)
+
+    def _give_up(self, poster: ThreadPoster, error: Exception) -> None:
+        """Slack will not edit the placeholder: post the final message as a new one. When Slack refuses that too, the
+        thread shows no answer; the store (UNDELIVERED) and the log say so, naming the thread but not what was said."""
+        event_id, channel, thread_ts = poster.event_id, poster.channel, poster.thread_ts
+        if poster.final_pending():
+            try:
+                poster.repost_final()
+            except Exception as post_error:  # noqa: BLE001 (Slack's refusal, in one line: the edit's is logged above)
+                log.warning("event %s in channel %s, thread %s: could not post the reply as a new message either (%s)",
+                            event_id, channel, thread_ts, describe(post_error))
+                error = post_error
+            else:
+                log.warning("event %s in channel %s, thread %s: Slack would not edit the placeholder (%s); reply posted as a new message",
+                            event_id, channel, thread_ts, describe(error))
+                self.store.set_event_status(event_id, ANSWERED)
+                return
+        log.error("event %s in channel %s, thread %s: giving up, the thread shows no reply (%s); marked %s for a person to follow up",
+                  event_id, channel, thread_ts, describe(error), UNDELIVERED)
+        self.store.set_event_status(event_id, UNDELIVERED)
 
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
         poster.open(self._message("slack.working", event))

@@ -4,6 +4,7 @@ Every step is written to the store before Slack sees it, so a restart after a cr
 same message instead of posting a second one. Edits are spaced by `update_interval`; a 429 is
 waited out and a 5xx retried by the client (retries.py). A final answer Slack still refused stays
 recorded (`final_pending`) to be shown later by `resume_final`: it is in the conversation already.
+When Slack keeps refusing to edit the placeholder, `repost_final` posts the answer as a new message.
 """
 
 from __future__ import annotations
@@ -126,6 +127,24 @@ class ThreadPoster:
         if record.state == FINAL:
             self._show(record.text, record.blocks)
         return True
+
+    def repost_final(self) -> None:
+        """Post the recorded final message anew in the thread, for when Slack will not edit the placeholder (deleted,
+        too old, or only that call refused), then take the placeholder away if Slack lets it."""
+        record = self.store.reply(self.event_id)
+        if record is None:
+            raise LookupError(f"event {self.event_id} has no recorded reply to post")
+        placeholder = record.ts
+        self.ts = self.client.chat_postMessage(
+            channel=self.channel, thread_ts=self.thread_ts, text=blocks.clip(record.text), blocks=record.blocks, metadata=self._metadata()
+        )["ts"]
+        self.store.reply_done(self.event_id, self.ts)
+        if not placeholder:
+            return
+        try:
+            self.client.chat_delete(channel=self.channel, ts=placeholder)
+        except (SlackApiError, OSError) as error:  # the answer is shown: a stale "Looking into it…" above it is only untidy
+            log.info("event %s: placeholder %s left in thread %s (%s)", self.event_id, placeholder, self.thread_ts, describe(error))
 
     def say(self, text: str) -> None:
         """A short final message (an apology, a notice) in place of the placeholder, or posted new."""

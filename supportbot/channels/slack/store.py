@@ -6,7 +6,8 @@ instance under a lease it renews while it works; an event whose lease ran out (i
 crashed, or stopped before starting it) is taken over by another instance, or by the next start.
 A reply is recorded before it is posted, so whoever answers an event reuses its message. An event
 whose reply Slack refused for now is released with a later lease (`retry_later`), for any instance
-to take again then, a few times.
+to take again then, a few times; one whose thread still lacks its reply after that ends UNDELIVERED
+(a final message Slack never showed stays in state FINAL, with its text).
 
 Ratings and handoffs are not Slack's: they are in the core store, through the dialogue manager.
 """
@@ -27,7 +28,8 @@ from supportbot.store.migrations import CORE_TABLES, Migration, TableSet, migrat
 QUEUED = "queued"
 ANSWERED = "answered"
 BUSY = "busy"
-FAILED = "failed"
+FAILED = "failed"  # answering went wrong and the thread got the apology at once
+UNDELIVERED = "undelivered"  # Slack never showed the answer (or the apology): the thread has none
 
 POSTING = "posting"  # recorded, the post may or may not have reached Slack
 POSTED = "posted"  # the message exists in Slack (ts known); streaming into it
@@ -267,8 +269,11 @@ class SlackStore:
             (FINAL, text, stored_blocks, message_id, time.time(), event_id),
         )
 
-    def reply_done(self, event_id: str) -> None:
-        self._execute("UPDATE slack_replies SET state = ?, updated_at = ? WHERE event_id = ?", (DONE, time.time(), event_id))
+    def reply_done(self, event_id: str, ts: str | None = None) -> None:
+        """The final message is shown; `ts` when it is a new message rather than the edited placeholder."""
+        self._execute(
+            "UPDATE slack_replies SET state = ?, ts = COALESCE(?, ts), updated_at = ? WHERE event_id = ?", (DONE, ts, time.time(), event_id)
+        )
 
     def close(self) -> None:
         if self._owns_database:
