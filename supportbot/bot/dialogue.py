@@ -156,6 +156,10 @@ class DialogueManager:
         else:
             self.desks[channel] = desk
 
+    def can_reach_person(self, channel: str) -> bool:
+        """Whether `channel` has a desk to hand conversations to (`set_desk`): what decides if it offers a person at all."""
+        return channel in self.desks
+
     def hand_to_person(self, channel: str, conversation_id: str, requested_by: str, reason: str, page: str = "", language: str = "") -> Handoff:
         """Tell the channel's support team, and only then pause the bot in the conversation.
 

@@ -297,15 +297,17 @@ class TestFeedbackAndHandoff:
         # It offered "Talk to a person" on every page and learnt that no one could be reached only once a customer asked.
         double = SlackDouble()
         handoff = SlackHandoff.from_config(SlackConfig(api_url=double.api_url, handoff_channel="CHANDOFF"), {"SLACK_BOT_TOKEN": BOT_TOKEN})
-        setups = {}
+        setups, reachable = {}, {}
         for name, desk in (("with slack", handoff), ("without slack", None)):
             bot = start_bot(web_manager, WebConfig(), handoff=desk)
             try:
                 with bot.client(client_address) as client:
                     setups[name] = client.get("/v1/widget/setup", params={"lang": "zh-CN"})
+                reachable[name] = web_manager.can_reach_person("web")  # what the route asks the dialogue manager
             finally:
                 bot.stop()
         double.close()
+        assert reachable == {"with slack": True, "without slack": False}
         assert setups["with slack"].status_code == setups["without slack"].status_code == 200
         assert setups["with slack"].json()["handoff"] is True and setups["without slack"].json()["handoff"] is False
         assert setups["with slack"].json()["labels"]["talk_to_person"] == "转人工客服"  # its words come with it, in the page's language

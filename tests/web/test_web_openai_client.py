@@ -35,6 +35,24 @@ def test_a_streamed_completion_arrives_word_by_word_with_sources_in_the_final_ev
     assert final.supportbot["conversation_id"].startswith("backend:") and "stream-test" not in final.supportbot["conversation_id"]
 
 
+def test_a_stream_asked_for_usage_ends_with_openais_usage_chunk(web_bot):
+    # stream_options.include_usage was accepted and no usage came: a client counting tokens read nothing.
+    asked = [
+        list(client(web_bot).chat.completions.create(
+            model="supportbot", messages=[{"role": "user", "content": question}], stream=True, stream_options={"include_usage": True}
+        ))
+        for question in (QUESTION, "Thanks!")
+    ]
+    for chunks in asked:
+        *answer, last = chunks
+        assert last.choices == [] and all(chunk.usage is None and chunk.choices for chunk in answer)
+        assert answer[-1].choices[0].finish_reason == "stop" and answer[-1].supportbot["kind"]
+    answered, thanked = (chunks[-1].usage for chunks in asked)
+    assert answered.prompt_tokens > 0 and answered.completion_tokens > 0
+    assert answered.total_tokens == answered.prompt_tokens + answered.completion_tokens
+    assert (thanked.prompt_tokens, thanked.completion_tokens, thanked.total_tokens) == (0, 0, 0)  # small talk: the model wrote nothing
+
+
 def test_models_lists_the_bot(web_bot):
     assert [model.id for model in client(web_bot).models.list()] == ["supportbot"]
 

@@ -9,6 +9,7 @@ from web_helpers import ask, new_session
 
 REFUNDS = "How long do refunds take?"
 JSON = {"Content-Type": "application/json"}
+NAME_THE_MODEL = 'send the model\'s name as a string, "supportbot" (GET /v1/models lists it)'
 
 
 def error_of(response) -> str:
@@ -80,13 +81,58 @@ class TestOpenAiParameters:
             ("top_p", 1.5, "Input should be less than or equal to 1, not 1.5"),
             ("presence_penalty", -3, "Input should be greater than or equal to -2, not -3"),
             ("max_tokens", 0, "Input should be greater than or equal to 1, not 0"),
+            ("max_tokens", -5, "Input should be greater than or equal to 1, not -5"),
             ("n", 0, "Input should be greater than or equal to 1, not 0"),
+            ("user", 5, "Input should be a valid string, not 5"),
         ],
     )
     def test_a_value_outside_openais_own_range_is_400_naming_it(self, web_bot, parameter, value, said):
         with web_bot.keyed() as client:
             response = ask(client, REFUNDS, **{parameter: value})
         assert error_of(response) == f"{parameter}: {said} (see /openapi.json)"
+
+    @pytest.mark.parametrize(
+        "parameter, value, said",
+        [
+            ("model", "", f'{NAME_THE_MODEL}, not ""'),
+            ("model", None, f"{NAME_THE_MODEL}, not null"),
+            ("model", 5, f"{NAME_THE_MODEL}, not 5"),
+            ("stop", 5, "send a string or a list of up to 4 strings, not 5"),
+            ("stop", {"end": "."}, "send a string or a list of up to 4 strings, not an object"),
+            ("stop", ["a", "b", "c", "d", "e"], "send a string or a list of up to 4 strings (this list has 5)"),
+            ("stop", ["END", 7], "send a string or a list of up to 4 strings (stop[1] is 7)"),
+            ("stream_options", True, 'send an object such as {"include_usage": true}, not true'),
+            ("stream_options", {"include_usage": "yes"}, 'send include_usage as true or false, not "yes"'),
+            ("seed", "7", 'Input should be a valid integer, not "7" (see /openapi.json)'),
+            ("seed", 1.5, "Input should be a valid integer, not 1.5 (see /openapi.json)"),
+            ("seed", 2**64, f"Input should be less than or equal to {2**63 - 1}, not {2**64} (see /openapi.json)"),
+            ("max_tokens", 10**12, "Input should be less than or equal to 1048576, not 1000000000000 (see /openapi.json)"),
+            ("max_completion_tokens", "100", 'Input should be a valid integer, not "100" (see /openapi.json)'),
+            ("metadata", "ticket-9", 'send an object of up to 16 string values, not "ticket-9"'),
+            ("metadata", {"ticket": 9}, 'send an object of up to 16 string values (metadata["ticket"] is 9)'),
+            ("metadata", {f"k{n}": "v" for n in range(17)}, "send an object of up to 16 string values (this one has 17)"),
+            ("metadata", {"k" * 65: "v"}, "keys are at most 64 characters (one has 65)"),
+            ("metadata", {"note": "x" * 600}, 'values are at most 512 characters (metadata["note"] has 600)'),
+        ],
+    )
+    def test_a_parameter_sent_as_openai_would_refuse_it_is_400_naming_it_and_what_to_send(self, web_bot, parameter, value, said):
+        # Each was answered 200 as if it had been read (model "" too; model 5 was refused without saying what to send).
+        with web_bot.keyed() as client:
+            response = ask(client, REFUNDS, **{parameter: value})
+        assert error_of(response) == f"{parameter}: {said}"
+
+    def test_what_openai_accepts_for_those_parameters_is_still_answered(self, web_bot):
+        accepted = {
+            "model": "gpt-4o-mini", "stop": ["a", "b", "c", "d"], "seed": -(2**63), "max_tokens": 1_048_576, "max_completion_tokens": 1,
+            "metadata": {f"k{n}": "v" * 512 for n in range(16)}, "stream_options": {"include_usage": False, "some_future_flag": 1},
+        }
+        with web_bot.keyed() as client:
+            answered = ask(client, REFUNDS, **accepted)
+            stop_string = ask(client, REFUNDS, stop="refunds", metadata=None, stream_options=None)
+        for response in (answered, stop_string):
+            assert response.status_code == 200, response.text
+            assert response.json()["choices"][0]["message"]["content"] == f"Answer to '{REFUNDS}' with 0 earlier messages [1]."  # stop is not used
+        assert answered.json()["model"] == "supportbot"
 
     def test_what_the_bot_can_honour_or_ignore_is_answered_and_only_n_above_1_is_refused(self, web_bot):
         accepted = {

@@ -30,6 +30,7 @@ from supportbot.channels.web.context import CHANNEL, WebContext
 from supportbot.channels.web.conversations import conversations_router
 from supportbot.channels.web.handoff import SlackHandoff
 from supportbot.channels.web.middleware import BodyLimit, JsonErrors, RequestIds
+from supportbot.channels.web.parameters import OPENAI_PARAMETER
 from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body, shown
 from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
 from supportbot.config import WebConfig
@@ -50,6 +51,8 @@ def _validation_message(error: RequestValidationError, request: Request) -> str:
         sent = request.headers.get("content-type") or "none"
         return f"send the body as JSON with the header Content-Type: application/json (this request's Content-Type: {sent})"
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
+    if first.get("type") == OPENAI_PARAMETER:  # its message says what was sent and what to send
+        return f"{where}: {first.get('msg')}"
     given = f", not {shown(first.get('input'))}" if first.get("type") != "missing" else ""  # a missing field's input is its parent
     return f"{where}: {first.get('msg', 'invalid')}{given} (see /openapi.json)"
 

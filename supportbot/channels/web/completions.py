@@ -38,6 +38,7 @@ from supportbot.channels.web.schemas import (
     sse,
 )
 from supportbot.errors import MessageError
+from supportbot.generation.openai_backend import estimate_tokens
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,14 @@ def _chunk(completion_id: str, created: int, delta: dict, finish_reason: str | N
         "model": MODEL_ID,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
     }
+
+
+def _usage(reply: Reply) -> dict[str, int]:
+    """OpenAI's `usage` of an answer: the prompt's tokens as the model's tokenizer counted them, and the answer's
+    estimated, erring high (counting them exactly would wait for the model, which the next answer may hold by then);
+    0 and 0 for an answer the model did not write (an approved or extractive one, small talk, a fallback)."""
+    prompt, answer = (0, 0) if reply.prompt is None else (reply.prompt.prompt_tokens, estimate_tokens(reply.partial_text))
+    return {"prompt_tokens": prompt, "completion_tokens": answer, "total_tokens": prompt + answer}
 
 
 def completions_router(web: WebContext) -> APIRouter:
@@ -131,7 +140,8 @@ def completions_router(web: WebContext) -> APIRouter:
         created = int(time.time())
         token_header = {TOKEN_HEADER: web.tokens.issue(conversation_id)[0]}
         if body.stream:
-            return AnswerStream(run, events(run, reply, first, completion_id, created, conversation_id), token_header)
+            with_usage = bool(body.stream_options and body.stream_options.include_usage)
+            return AnswerStream(run, events(run, reply, first, completion_id, created, conversation_id, with_usage), token_header)
         parts = [first or ""] + [piece async for piece in run.pieces()]
         if reply.kind == AnswerKind.ERROR:
             return failed(conversation_id, reply)
@@ -171,17 +181,28 @@ def completions_router(web: WebContext) -> APIRouter:
         """The model failed: a JSON 500 with the bot's apology (stored once, like any answer)."""
         return JSONResponse(error_body(web.manager.bot.error_message, "server_error") | {"supportbot": extras(conversation_id, reply)}, 500)
 
-    async def events(run: AnswerRun, reply: Reply, first: str | None, completion_id: str, created: int, conversation_id: str):
-        yield sse(_chunk(completion_id, created, {"role": "assistant"}))
+    async def events(
+        run: AnswerRun, reply: Reply, first: str | None, completion_id: str, created: int, conversation_id: str, with_usage: bool
+    ):
+        """The answer's chunks; `with_usage` (stream_options.include_usage) adds OpenAI's last chunk, its `usage` and no
+        choices, before [DONE], and `"usage": null` to every other chunk, as OpenAI's spec has it."""
+
+        def chunk(delta: dict, finish_reason: str | None = None) -> dict[str, Any]:
+            made = _chunk(completion_id, created, delta, finish_reason)
+            return (made | {"usage": None}) if with_usage else made
+
+        yield sse(chunk({"role": "assistant"}))
         try:
             if first is not None:
-                yield sse(_chunk(completion_id, created, {"content": first}))
+                yield sse(chunk({"content": first}))
                 async for piece in run.pieces():
-                    yield sse(_chunk(completion_id, created, {"content": piece}))
+                    yield sse(chunk({"content": piece}))
         except Exception:  # noqa: BLE001 - logged where it happened; the status line is sent, so say it in the stream
             yield sse(error_body(web.manager.bot.error_message, "server_error"))
             return
-        yield sse(_chunk(completion_id, created, {}, "stop") | {"supportbot": extras(conversation_id, reply)})
+        yield sse(chunk({}, "stop") | {"supportbot": extras(conversation_id, reply)})
+        if with_usage:
+            yield sse(_chunk(completion_id, created, {}) | {"choices": [], "usage": _usage(reply)})
         yield sse("[DONE]")
 
     return router

@@ -54,7 +54,7 @@ def conversations_router(web: WebContext) -> APIRouter:
     def widget_setup(lang: str = "en", caller: Caller = Depends(web.gate)) -> WidgetSetup:
         """What the widget asks for when a page loads: its words in the page's language ("zh", "zh-CN"), and whether
         a person can be reached, so that it offers none when no one can be (not only after the customer asked)."""
-        return WidgetSetup(labels=words(lang), handoff=CHANNEL in manager.desks)  # the desk hand_to_person uses
+        return WidgetSetup(labels=words(lang), handoff=manager.can_reach_person(CHANNEL))
 
     @router.get("/v1/widget/labels", response_model=dict[str, str])
     def widget_labels(lang: str = "en", caller: Caller = Depends(web.gate)) -> dict[str, str]:

@@ -9,14 +9,22 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from supportbot.bot.prompt import Source
 from supportbot.bot.reply import AnswerKind
+from supportbot.channels.web.parameters import (
+    MAX_OUTPUT_TOKENS,
+    MODEL_ID,
+    check_metadata,
+    check_model,
+    check_stop,
+    check_stream_options,
+    shown,
+)
 from supportbot.store import StoredMessage
 from supportbot.text.normalize import shows_something
 
-MODEL_ID = "supportbot"
 TOKEN_HEADER = "X-Conversation-Token"
 
 
@@ -36,15 +44,6 @@ class ApiError(Exception):
 
 def error_body(message: str, type: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": type}}
-
-
-def shown(value: Any) -> str:
-    """A value sent, as an error message names it: a short one as JSON, anything longer by its kind."""
-    if isinstance(value, dict | list):
-        return "an object" if isinstance(value, dict) else "a list"
-    if isinstance(value, str) and len(value) > 40:
-        return f"a string of {len(value)} characters"
-    return json.dumps(value, ensure_ascii=False)
 
 
 class ErrorDetail(BaseModel):
@@ -115,19 +114,29 @@ class MessageIn(BaseModel):
         return "\n".join(texts)  # OpenAI's docs name no separator; glued, "How long do" + "refunds take?" reads as one wrong word
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's stream_options: with include_usage, a last chunk before [DONE] carries the answer's `usage`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool | None = None
+
+
 class ChatCompletionRequest(BaseModel):
     """OpenAI's chat completion request; only the last user message is read (the bot keeps the history itself).
 
-    Sampling settings are checked against OpenAI's ranges and not used (the bot's config decides); what a client
-    would rely on and the bot cannot give (several choices, a tool call, JSON, log probabilities, audio) is a 400
-    (`refuse_unsupported`). Any other field (`seed`, `stop`, `metadata`, `stream_options`...) is accepted and not used.
+    Sampling settings and the parameters below them are checked as OpenAI checks them and not used (the bot's
+    config decides; docs/web.md says why for each); what a client would rely on and the bot cannot give (several
+    choices, a tool call, JSON, log probabilities, audio) is a 400 (`refuse_unsupported`). Fields OpenAI adds
+    later are accepted and not used.
     """
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = MODEL_ID
+    model: Annotated[str, BeforeValidator(check_model)] = Field(default=MODEL_ID, description="Any name: the bot answers (there is one).")
     messages: list[MessageIn]
     stream: bool = False
+    stream_options: Annotated[StreamOptions | None, BeforeValidator(check_stream_options)] = None
     user: str | None = Field(
         default=None, description="With an API key: names the conversation (within the key's own conversations)."
     )
@@ -136,10 +145,17 @@ class ChatCompletionRequest(BaseModel):
     top_p: float | None = Field(default=None, strict=True, ge=0, le=1)
     presence_penalty: float | None = Field(default=None, strict=True, ge=-2, le=2)
     frequency_penalty: float | None = Field(default=None, strict=True, ge=-2, le=2)
-    max_tokens: int | None = Field(default=None, strict=True, ge=1)
-    max_completion_tokens: int | None = Field(default=None, strict=True, ge=1)
+    max_tokens: int | None = Field(
+        default=None, strict=True, ge=1, le=MAX_OUTPUT_TOKENS, description="Not used: an answer is as long as generation.max_new_tokens lets it be."
+    )
+    max_completion_tokens: int | None = Field(default=None, strict=True, ge=1, le=MAX_OUTPUT_TOKENS, description="As max_tokens.")
     top_logprobs: int | None = Field(default=None, strict=True, ge=0, le=20)
     logit_bias: dict[str, Annotated[float, Field(strict=True, ge=-100, le=100)]] | None = None
+    seed: int | None = Field(default=None, strict=True, ge=-(2**63), le=2**63 - 1)
+    stop: Annotated[str | list[str] | None, BeforeValidator(check_stop)] = Field(
+        default=None, description="Not used: cutting the answer would leave its sources and the stored answer naming text the client never got."
+    )
+    metadata: Annotated[dict[str, str] | None, BeforeValidator(check_metadata)] = Field(default=None, description="Not used or stored.")
     # what the bot cannot give but a client relies on: refuse_unsupported
     n: int | None = Field(default=None, strict=True, ge=1, le=128, description="Only 1: the bot gives one answer.")
     logprobs: bool | None = Field(default=None, description="Only false: the bot gives no log probabilities.")
