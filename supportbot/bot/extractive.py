@@ -43,7 +43,7 @@ from supportbot.text.analyzers import has_cjk, initialisms
 from supportbot.text.contact_asks import asked_contact
 from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite, negated_differently
-from supportbot.text.sentences import indentation, is_code_block, is_table_row
+from supportbot.text.sentences import indentation, is_code_block, is_table_row, table_headers
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -55,6 +55,7 @@ EVIDENCE_SENTENCES = 8  # sentences a grounded answer's prompt holds
 # "... > Rate limits: You can make up to 600 requests a minute." The approved-answer bar's reasoning (docs/answers.md).
 NAMED_BY_HEADING = 0.8
 SHORT_LIST = 2  # a pair of list items is quoted whole ("... may show both:"); an item of a longer list on its own
+SHORT_TABLE = 5  # body rows of a table taken in at a glance: one asked about as a whole ("What shipping options ...?") is quoted whole
 CONTACT_PATTERNS = {"email": EMAIL, "phone": PHONE}  # what gives the contact a question asks for (`_giving_contact`)
 ANSWERING_SENTENCES = 4  # of those, the ones a grounded answer may state: twice what an extractive answer quotes
 
@@ -579,6 +580,7 @@ class ExtractiveAnswerer:
             elif not step or neighbour in chosen:
                 chosen.append(i)
         chosen += [j for j in dict.fromkeys(k for i in chosen for k in self._pair(ranking, i)) if j not in chosen]
+        chosen += [j for j in self._whole_table(ranking, chosen) if j not in chosen]
         chosen += self._goes_on(ranking, chosen)
         if not chosen:  # the best leads in to nothing ranked, or is a short list item that lost its lead-in
             order = ranking.best(len(ranking.sentences))
@@ -696,6 +698,35 @@ class ExtractiveAnswerer:
         items = sum(self._list_place(ranking, j) == "opens" for j in lines)
         framed = bool(self._hangs_from(ranking, lines[0])) or self._opens_its_chunk(ranking, lines)
         return lines if whole and items <= SHORT_LIST and framed else []
+
+    def _whole_table(self, ranking: Ranking, chosen: list[int]) -> list[int]:
+        """Every row of the table a quoted sentence is a body row of (the best ranked such), header first, when the
+        customer asked about the table rather than one of its rows: it has at most SHORT_TABLE body rows, all ranked,
+        and the question singles out none of them (`_singles_out_a_row`). "What shipping options do you have?" was
+        answered with the Standard row alone; "How much is Overnight shipping?" and "What does shipping to the UK
+        cost?" keep their row. [] otherwise."""
+        rows = [i for i in chosen if ranking.sentences[i].table_header and ranking.sentences[i].text != ranking.sentences[i].table_header]
+        if not rows:
+            return []
+        best = max(rows, key=lambda i: ranking.score[i])
+        row = ranking.sentences[best]
+        lines = self._chunk_text(ranking, best).split("\n")
+        body = [line.strip() for line, header in zip(lines, table_headers(lines), strict=True) if header == row.table_header]
+        if not 1 < len(body) <= SHORT_TABLE:
+            return []
+        same_table = {s.text: j for j, s in enumerate(ranking.sentences) if s.chunk_id == row.chunk_id and s.table_header == row.table_header}
+        if any(line not in same_table for line in [row.table_header, *body]):
+            return []
+        if self._singles_out_a_row(ranking.question, body):
+            return []
+        return [same_table[line] for line in [row.table_header, *body]]
+
+    def _singles_out_a_row(self, question: str, rows: list[str]) -> bool:
+        """Whether the question names something that one row of the table holds and no other ("Overnight", "the UK"
+        for "United Kingdom", "409", "shipped or delivered" in one example cell): it asks about that row."""
+        asked = self._terms(question)
+        held = [self._terms(row) for row in rows]
+        return any(sum(term in row for row in held) == 1 for term in asked)
 
     def _opens_its_chunk(self, ranking: Ranking, run: list[int]) -> bool:
         """Whether the sentences `run` (of one chunk, in order) are the chunk's first and each is a line of a list."""

@@ -344,6 +344,20 @@ class TestExtractiveMode:
         text = strip_citations(_extractive_answer(manager_for, "what's the last day to order for Christmas delivery?"))
         _assert_in_order(text, "by the dates below", "Shipping method | Delivery time | Cost | Order by", "Monday, December 14, 2026")
 
+    def test_a_question_about_a_whole_table_gets_every_row(self, manager_for):
+        # "What shipping options do you have?" was answered with the Standard row of the three-row rates table.
+        manager, _ = manager_for(mode="extractive", retrieval="hybrid")
+        text = strip_citations(manager.reply("console", "c1", "What shipping options do you have?").text())
+        _assert_in_order(text, "| Method", "| Standard ", "| Expedited ", "| Overnight ")
+
+    @pytest.mark.parametrize(
+        ("question", "row", "other_row"),
+        [("How much does it cost to ship to the UK?", "| United Kingdom ", "| Canada "), ("What does Overnight shipping cost?", "$24.95", "| Expedited ")],
+    )
+    def test_a_question_naming_one_row_gets_that_row(self, manager_for, question, row, other_row):
+        text = strip_citations(_extractive_answer(manager_for, question))
+        assert row in text and other_row not in text, text
+
     def test_what_a_quoted_list_says_is_not_quoted_again_from_another_source(self, manager_for):
         # The return policy lists the final-sale items; the FAQ says the same in one sentence.
         text = strip_citations(_extractive_answer(manager_for, "Can I return a sale item?"))
