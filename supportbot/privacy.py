@@ -2,12 +2,15 @@
 
 Logs are always masked; stored conversations are when `privacy.redact_stored` is set. Each kind is
 checked the way it is issued, so ordinary numbers in support questions (order and tracking numbers,
-prices, dates, quantities) stay readable: a card number must be grouped as cards are, start as cards
-do (not with 0, 1, 20 or 21, as dated order numbers do) and pass the Luhn check, an IBAN its mod-97
-check, and a phone number must look like one as written (a leading + or 00, an area code in
-parentheses, or separated groups as in 555-123-4567, 020 7946 0958, 07700 900123, 0412 345 678,
-612 34 56 78 or 06 12 34 56 78; four digits then two groups of four, as in a FedEx number, is not
-one unless it starts with 0). A bare run of digits is left alone unless it is a valid card number.
+prices, dates, quantities) stay readable: a card number must be grouped as cards are (a space, two
+spaces, a tab, a dot or a dash apart), start as cards do (not with 0, 1, 20 or 21, as dated order
+numbers do) and pass the Luhn check, an IBAN its mod-97 check, and a phone number must look like one
+as written (a leading + or 00, an area code in parentheses, or separated groups as in 555-123-4567,
+020 7946 0958, 07700 900123, 0412 345 678, 612 34 56 78 or 06 12 34 56 78; four digits then two
+groups of four, as in a FedEx number, is not one unless it starts with 0). A bare run of digits is
+left alone unless it is a valid card number or, as a mainland-China mobile number is written, 11
+digits starting with 13 to 19. An email address spelled out to get past spam filters is one too
+("jane(at)example.com", "jane dot doe at example dot com").
 
 A letter or digit touching a number or an address makes it part of a longer token (an order
 reference, a product code), except a letter of a script written without spaces: "卡号4111111111111111"
@@ -40,6 +43,7 @@ _SPACE = f"[{_SPACES}]"
 _DASHES = "\\-\u2010-\u2015\u2212\uff0d\u30fc"
 _GAP = f"[{_SPACES}.{_DASHES}]"
 _SEP = f"[{_SPACES}{_DASHES}]"  # a gap other than a dot
+_CARD_GAP = f"(?:[.{_DASHES}]|[\t{_SPACES}]{{1,2}})"  # between cards, and their expiry dates and codes
 
 _LOCAL = rf"(?:{_JOINED}|[.+%-])"  # a character of an address's local part; an apostrophe only inside one (o'brien)
 _AT = "[@\uff20]"  # or the full-width ＠ of a Chinese or Japanese keyboard
@@ -51,22 +55,49 @@ EMAIL = re.compile(
     # Japanese or Korean ones (.中国), which take the letters written after them along.
     rf"{_DOT}(?:xn--[A-Za-z0-9-]+|[A-Za-z]{{2,}}|[^\W\d_A-Za-z{_SPACELESS}]{{2,}}|[{_SPACELESS}]{{2,}})(?!{_JOINED})"
 )
-# 13-19 digits written as card numbers are: one run, groups of four (16, or 19 with a last group of
-# three, which is also how a card and its security code are written), or 4-6-5 / 4-6-4 (Amex, Diners).
-# No card starts with 0, 1, 20 or 21; many order numbers do (20240115...).
-_CARD_START = "(?![01]|2[01])"
-_CARD = (
-    rf"{_CARD_START}(?:\d{{13,19}}|\d{{4}}(?:{_GAP}\d{{4}}){{3}}(?:{_GAP}\d{{3}})?"
-    rf"|\d{{4}}{_GAP}\d{{6}}{_GAP}\d{{4,5}})(?!\d)"
+# Written out to get past spam filters: "jane(at)example.com", "jane [at] example [dot] com", "jane dot doe
+# at example dot com". A bare "at" is an address's only with a spelled-out dot before a common top-level
+# domain, and not before "a" or "the" ("worked at a dot com", "look at the dot product": no address).
+_BRACKETED = r"{space}{{0,2}}[(\[{{<]{space}?(?i:{word}){space}?[)\]}}>]{space}{{0,2}}"  # (at) [dot] {at} <dot>
+_BRACKETED_AT = _BRACKETED.format(space=_SPACE, word="at")
+_SPELLED_DOT = f"(?:{_BRACKETED.format(space=_SPACE, word='dot')}|{_SPACE}{{1,2}}(?i:dot){_SPACE}{{1,2}})"
+_WORD_AT = rf"{_SPACE}{{1,2}}(?i:at){_SPACE}{{1,2}}(?!(?i:an?|the|this|that|my|our|your|its|their){_SPACE})"
+_LABEL = r"(?:[^\W_]|-)++"  # possessive: a long run of letters is read once, whatever follows it
+_COMMON_TLD = "(?i:com|net|org|edu|gov|info|biz|io|uk|ca|au|de|fr|nl|cn|jp|ru|br)"
+SPELLED_EMAIL = re.compile(
+    rf"(?<!{_LOCAL})(?<!{_LOCAL}'){_LOCAL}(?:{_LOCAL}|')*+(?:{_SPELLED_DOT}{_LOCAL}++){{0,3}}+(?:"
+    rf"{_BRACKETED_AT}(?:{_LABEL}(?:{_SPELLED_DOT}|{_DOT})){{1,4}}[A-Za-z]{{2,}}+"
+    rf"|(?:{_WORD_AT}|{_AT})(?:{_LABEL}(?:{_SPELLED_DOT}|{_DOT})){{0,3}}{_LABEL}{_SPELLED_DOT}{_COMMON_TLD}"
+    rf")(?!{_JOINED})"
 )
+# 13-19 digits written as card numbers are: one run, groups of four (16, or 19 with a last group of
+# three, which is also how a card and its security code are written), or 4-6-5 / 4-6-4 (Amex, Diners;
+# an Amex's four-digit code may follow as a last group). No card starts with 0, 1, 20 or 21; many order
+# numbers do (20240115...).
+_CARD_START = "(?![01]|2[01])"
+
+
+def _grouped_card(gap: str) -> str:
+    """A card's groups (and a security code after them), all `gap` apart."""
+    return rf"\d{{4}}(?:{gap}\d{{4}}){{3}}(?:{gap}\d{{3}})?|\d{{4}}{gap}\d{{6}}{gap}(?:\d{{5}}(?:{gap}\d{{4}})?|\d{{4}})"
+
+
+# Groups are also typed two spaces apart, or a tab apart but then all of them: a tab after a card's
+# last group, as between a table's columns, is no gap before a security code.
+_GROUPED_CARD = "|".join(_grouped_card(gap) for gap in (f"(?:{_GAP}|{_SPACE}{{2}})", "\t"))
+_CARD = rf"{_CARD_START}(?:\d{{13,19}}|{_GROUPED_CARD})(?!\d)"
 _EXPIRY = r"(?:0?[1-9]|1[0-2])/(?:20)?\d\d(?!\d)"  # 12/27, 12/2027
 _AFTER_EXPIRY = rf"(?<=/\d\d{_GAP})|(?<=/\d{{4}}{_GAP})"
-# Cards a gap apart are each a card, and one may come before or after its expiry date; otherwise
-# groups are never part of a longer row of groups (a tracking number). A run may also stand beside
-# other numbers.
+# A security code before the card: named (cvv 123, CID: 1234), or after the expiry date (09/27 123).
+_CODE_BEFORE = (
+    rf"(?P<code>(?:(?i:cvv2?|cvc2?|cvn|cid|csc|code)[:：#]?{_SPACE}?|{_EXPIRY}{_CARD_GAP})\d{{3,4}}{_CARD_GAP})"
+)
+# Cards a gap apart are each a card, and one may come before or after its expiry date or after its
+# security code; otherwise groups are never part of a longer row of groups (a tracking number), one
+# gap (not a tab, as between a table's columns) away. A run may also stand beside other numbers.
 CARD = re.compile(
-    rf"(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY})"
-    rf"{_CARD}(?:{_GAP}{_CARD})*(?:{_GAP}{_EXPIRY}|(?!{_JOINED}|,\d|{_GAP}\d))"
+    rf"(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_CODE_BEFORE})"
+    rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}|(?!{_JOINED}|,\d|{_GAP}\d))"
     rf"|(?<!{_JOINED})(?<![.,+])(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}(?!{_JOINED}|[.,{_DASHES}]\d)"
 )
 _ONE_CARD = re.compile(_CARD)
@@ -94,6 +125,9 @@ PHONE = re.compile(
     rf"))(?!{_JOINED}|,\d|{_GAP}\d)"
 )
 
+# A mainland-China mobile number as one run: 11 digits, 13x to 19x (grouped or after +86 it is a PHONE).
+CN_MOBILE = re.compile(rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])1[3-9]\d{{9}}(?!{_JOINED}|[.,{_DASHES}]\d)")
+
 
 def luhn_valid(digits: str) -> bool:
     total = 0
@@ -118,17 +152,24 @@ def _digits(text: str) -> str:
     return "".join(char for char in text if char.isdigit())
 
 
+_LAST_GROUP = re.compile(r"\d+$")
+
+
 def _mask_one_card(match: re.Match[str]) -> str:
     card = match.group()
     digits = _digits(card)
-    # Four groups of four and three digits: a 19-digit card, or a 16-digit one and its security code.
-    with_code = len(digits) == 19 and not card.isdigit() and luhn_valid(digits[:16])
+    # 19 digits in groups: a 19-digit card, or a 16-digit one and its 3-digit security code (four groups
+    # of four, then three), or a 15-digit Amex and its 4-digit one (4-6-5, then four).
+    code = _LAST_GROUP.search(card).group()
+    with_code = len(digits) == 19 and not card.isdigit() and luhn_valid(digits[: -len(code)])
     return CARD_MASK if luhn_valid(digits) or with_code else card
 
 
 def _mask_card(match: re.Match[str]) -> str:
-    """Each valid card of a row of cards masked; an expiry date after them kept."""
-    return _ONE_CARD.sub(_mask_one_card, match.group())
+    """Each valid card of a row of cards masked; an expiry date after them, or a security code written
+    before them, kept."""
+    code = match.group("code") or ""
+    return code + _ONE_CARD.sub(_mask_one_card, match.group()[len(code) :])
 
 
 def _mask_iban(match: re.Match[str]) -> str:
@@ -149,8 +190,10 @@ def _mask_phone(match: re.Match[str]) -> str:
 _MASKERS = (
     (IBAN_MASK, IBAN, _mask_iban),
     (EMAIL_MASK, EMAIL, EMAIL_MASK),
+    (EMAIL_MASK, SPELLED_EMAIL, EMAIL_MASK),
     (CARD_MASK, CARD, _mask_card),
     (PHONE_MASK, PHONE, _mask_phone),
+    (PHONE_MASK, CN_MOBILE, PHONE_MASK),
 )
 
 

@@ -192,3 +192,81 @@ def test_numbers_typed_with_a_japanese_or_chinese_keyboard_are_masked(tmp_path: 
 )
 def test_tracking_serial_and_dated_order_numbers_are_left_alone(text: str):
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("exp 09/27 cvv 123 4111 1111 1111 1111", "exp 09/27 cvv 123 [card]"),
+        ("exp 09/27 cvv 123 card 4111 1111 1111 1111", "exp 09/27 cvv 123 card [card]"),
+        ("09/27 123 4111-1111-1111-1111 please", "09/27 123 [card] please"),
+        ("CVV: 123 4111 1111 1111 1111 exp 09/27", "CVV: 123 [card] exp 09/27"),
+        ("exp 09/27 CID 1234 3782 822463 10005", "exp 09/27 CID 1234 [card]"),
+    ],
+)
+def test_a_card_after_its_expiry_date_and_security_code_is_masked(text: str, masked: str):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("amex 3782 822463 10005 1234 was declined", "amex [card] was declined"),
+        ("amex 3782-822463-10005-1234", "amex [card]"),
+        ("amex 3782 822463 10005 CID 1234", "amex [card] CID 1234"),
+    ],
+)
+def test_an_american_express_card_and_its_four_digit_code_are_masked(text: str, masked: str):
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("card 4111  1111  1111  1111 was declined", "card [card] was declined"),
+        ("card\t4111\t1111\t1111\t1111\tthanks", "card\t[card]\tthanks"),
+        ("amex 3782  822463  10005", "amex [card]"),
+        ("exp 12/27  4111  1111  1111  1111", "exp 12/27  [card]"),
+    ],
+)
+def test_a_card_with_its_groups_two_spaces_or_a_tab_apart_is_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我的手机13812345678，谢谢", "我的手机[phone]，谢谢"),
+        ("call 13812345678 or 138 1234 5678", "call [phone] or [phone]"),
+        ("+86 138-1234-5678 or 19912345678.", "[phone] or [phone]."),
+    ],
+)
+def test_a_mainland_china_mobile_number_is_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("write to jane dot doe at example dot com", "write to [email]"),
+        ("mail jane(at)example.com please", "mail [email] please"),
+        ("jane [at] example [dot] com, thanks", "[email], thanks"),
+        ("JANE AT EXAMPLE DOT CO DOT UK", "[email]"),
+    ],
+)
+def test_an_email_address_spelled_out_is_masked(tmp_path: Path, text: str, masked: str):
+    assert stored(tmp_path, text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 4111  1111  1111  1112 and FedEx tracking 7946  1234  5678",  # the order number fails the Luhn check
+        "amex 3782 822463 10006 1234",  # nor does this card, with or without its last group
+        "cvv 123 4111 1111 1111 1112",
+        "order 12345678901, tracking 138123456789, order #13812345678",  # 12-prefixed, 12 digits, a '#' reference
+        "look at the dot product; I worked at a dot com; sign in at support.example.com",
+    ],
+)
+def test_numbers_and_words_near_the_new_kinds_are_left_alone(text: str):
+    assert redact(text) == text
