@@ -3,7 +3,8 @@
 The index builder, `supportbot finetune prepare` and `supportbot eval answers` (whose cases are FAQ
 lines with an optional "doc_ids") all read this format through `read_faq_lines`, so they accept the
 same lines and describe a bad one in the same words. Each caller decides what a bad line means: the
-index skips it with a warning, prepare and eval stop.
+index skips it with a warning, prepare and eval stop. An optional field of the wrong type ("approved": "yes",
+"url": null) does not make a line bad: the entry is read without it, and a note on it says so for the index to show.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ _NEEDS = 'each line needs non-empty "question" and "answer" strings'
 
 @dataclass(frozen=True)
 class FaqEntry:
-    """One good FAQ line; question and answer are stripped, entry_id falls back to the line number."""
+    """One good FAQ line; question and answer are stripped, entry_id falls back to the line number.
+
+    `notes` say what was wrong with an optional field and how the entry was read instead.
+    """
 
     line_number: int
     question: str
@@ -27,6 +31,8 @@ class FaqEntry:
     url: str
     approved: bool
     record: dict = field(default_factory=dict, compare=False, repr=False)  # the whole JSON object, for formats that add keys
+    id_from_line: bool = field(default=False, compare=False)  # no usable "id": entry_id is the line number
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,40 @@ def _json_type(value: object) -> str:
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
-    return {dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
+    return {dict: "an object", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    """A field's value as it was written, cut short, for a note."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _given_id(entry: dict, line_number: int) -> tuple[str | None, str | None]:
+    """The id the line gives (None: it is known by its line number), and a note when its "id" could not be used:
+    a list, object or true/false would be written as Python shows it ("['a']", "True")."""
+    value = entry.get("id")
+    if isinstance(value, bool) or (value and not isinstance(value, (str, int, float))):
+        return None, f'"id" must be a string or a number, not {_shown(value)}; indexed by its line number, {line_number}'
+    return (str(value) if value else None), None
+
+
+def _url(entry: dict) -> tuple[str, str | None]:
+    """The entry's url ("" without one: null or absent), and a note when it is not a string: the answer's links are
+    resolved against it, and a null or number read as text is a url ("None", "5") that leads nowhere."""
+    value = entry.get("url")
+    if value is None or isinstance(value, str):
+        return value or "", None
+    return "", f'"url" must be a string, not {_shown(value)}; indexed without a url'
+
+
+def _approved(entry: dict) -> tuple[bool, str | None]:
+    """Whether the entry is approved: JSON true only. An approved answer is quoted word for word (legal wording), so
+    "yes", "true" or 1 is not taken to mean it: the entry is not approved, and the note says so."""
+    value = entry.get("approved")
+    if value is None or isinstance(value, bool):
+        return value is True, None
+    return False, f'"approved" must be true or false, not {_shown(value)}; the entry is not approved'
 
 
 def _field_problem(entry: dict, name: str) -> str | None:
@@ -74,14 +113,19 @@ def _parse_line(line: str, line_number: int) -> FaqEntry | str:
     problem = _field_problem(entry, "question") or _field_problem(entry, "answer")
     if problem:
         return problem
+    given_id, id_note = _given_id(entry, line_number)
+    url, url_note = _url(entry)
+    approved, approved_note = _approved(entry)
     return FaqEntry(
         line_number=line_number,
         question=entry["question"].strip(),
         answer=entry["answer"].strip(),
-        entry_id=str(entry.get("id") or line_number),
-        url=str(entry.get("url", "")),
-        approved=entry.get("approved") is True,
+        entry_id=given_id or str(line_number),
+        url=url,
+        approved=approved,
         record=entry,
+        id_from_line=given_id is None,
+        notes=tuple(note for note in (id_note, url_note, approved_note) if note),
     )
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import count, pairwise
 from pathlib import Path
 
 import yaml
 
 from supportbot.errors import DocumentError
 from supportbot.retrieval.documents import SourceDocument
-from supportbot.retrieval.faq_jsonl import FaqLineProblem, read_faq_lines
+from supportbot.retrieval.faq_jsonl import FaqEntry, FaqLineProblem, read_faq_lines
 from supportbot.retrieval.inline_html import without_html
 from supportbot.retrieval.links import readable_links
 from supportbot.text.sentences import (
@@ -111,6 +111,15 @@ def read_utf8(path: Path) -> str:
         raise DocumentError(f"{path}: cannot read it ({error.strerror})") from None
 
 
+def read_to_index(path: Path) -> str:
+    """The file's text (read_utf8), or a DocumentError when it is empty or only whitespace: it gave no document, yet
+    counted as an indexed file, and nothing said so."""
+    text = read_utf8(path)
+    if not text.strip():
+        raise DocumentError(f"{path}: the file is empty (or only whitespace); add its text or leave it out")
+    return text
+
+
 def _title_from_name(name: str) -> str:
     return Path(name).stem.replace("-", " ").replace("_", " ").strip().capitalize()
 
@@ -147,10 +156,20 @@ def read_as_shown(markdown: str, url: str) -> str:
     return readable_links(with_regular_tables(without_html(with_indented_code_fenced(markdown))), url)
 
 
+def _front_matter_approved(meta: dict, path: Path) -> tuple[bool, list[str]]:
+    """Whether the page is approved: true only. An approved page is quoted word for word, so "false" (a string, which
+    bool() made true), "yes" in quotes or 1 is not taken to mean anything: the page is not approved, with a warning."""
+    value = meta.get("approved")
+    if value is None or isinstance(value, bool):
+        return value is True, []
+    return False, [f'{path}: "approved" in its front matter must be true or false, not {value!r}; the page is not approved']
+
+
 def load_markdown(source: SourceFile) -> LoadResult:
-    meta, body = _split_front_matter(read_utf8(source.path), source.path)
+    meta, body = _split_front_matter(read_to_index(source.path), source.path)
     title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
-    url = str(meta.get("url", ""))
+    url = str(meta.get("url") or "")  # "url:" with nothing after it is null, not the url "None"
+    approved, warnings = _front_matter_approved(meta, source.path)
     document = SourceDocument(
         doc_id=source.name,
         title=title,
@@ -158,9 +177,9 @@ def load_markdown(source: SourceFile) -> LoadResult:
         text=read_as_shown(body, url),
         format="markdown",
         url=url,
-        approved=bool(meta.get("approved", False)),
+        approved=approved,
     )
-    return LoadResult([document])
+    return LoadResult([document], warnings)
 
 
 def _marked_headings(text: str, title: str) -> str:
@@ -202,7 +221,7 @@ def _title_line(lines: list[str]) -> str:
 
 
 def load_text(source: SourceFile) -> LoadResult:
-    text = read_utf8(source.path)
+    text = read_to_index(source.path)
     title = _title_line([line.strip() for line in text.splitlines() if line.strip()]) or _title_from_name(source.name)
     return LoadResult([SourceDocument(source.name, title, source.name, with_regular_tables(_marked_headings(text, title)), "text")])
 
@@ -212,7 +231,7 @@ def load_html(source: SourceFile) -> LoadResult:
 
     from supportbot.retrieval.html_reader import html_to_markdown, links_as_markdown
 
-    soup = BeautifulSoup(read_utf8(source.path), "html.parser")
+    soup = BeautifulSoup(read_to_index(source.path), "html.parser")
     links_as_markdown(soup)
     markdown = html_to_markdown(soup)
     title_tag = soup.title.get_text(strip=True) if soup.title else ""
@@ -294,16 +313,58 @@ def load_pdf(source: SourceFile) -> LoadResult:
     return LoadResult([SourceDocument(source.name, title, source.name, _numbered_headings(text), "pdf")])
 
 
-def load_faq(source: SourceFile) -> LoadResult:
-    """One document per FAQ entry; a bad line is skipped with a warning naming file:line."""
-    result = LoadResult()
-    for item in read_faq_lines(read_utf8(source.path), source.path):
-        if isinstance(item, FaqLineProblem):
-            result.warnings.append(f"{item.location}: skipped, {item.description}")
+def _unique_entry_ids(entries: list[FaqEntry], path: Path) -> tuple[list[str], dict[int, str]]:
+    """Each entry's id, unique in its file, and a warning (by line number) for each entry given another one.
+
+    Two entries under one id were one document with one chunk id, and the bot, which keys chunks by it, showed one
+    under the other's question. An explicit id keeps its entry (the first line that gives it); a later line giving
+    it again becomes "<id>-line<N>", a line without an id whose line number another line gives as its id becomes
+    "line<N>": the same file gets the same ids at every build.
+    """
+    first_line: dict[str, int] = {}
+    for entry in entries:
+        if not entry.id_from_line:
+            first_line.setdefault(entry.entry_id, entry.line_number)
+    taken = set(first_line) | {entry.entry_id for entry in entries}
+    ids: list[str] = []
+    warnings: dict[int, str] = {}
+    for entry in entries:
+        owner = first_line.get(entry.entry_id, entry.line_number)
+        if owner == entry.line_number:
+            ids.append(entry.entry_id)
             continue
+        new_id = f"line{entry.line_number}" if entry.id_from_line else f"{entry.entry_id}-line{entry.line_number}"
+        if new_id in taken:
+            new_id = next(f"{new_id}-{n}" for n in count(2) if f"{new_id}-{n}" not in taken)
+        taken.add(new_id)
+        ids.append(new_id)
+        clash = (
+            f'has no "id", and its line number is the id "{entry.entry_id}" given on line {owner}'
+            if entry.id_from_line
+            else f'id "{entry.entry_id}" is already used on line {owner}'
+        )
+        warnings[entry.line_number] = f'{path}:{entry.line_number}: {clash}; indexed as "{new_id}" (give it an id of its own)'
+    return ids, warnings
+
+
+def load_faq(source: SourceFile) -> LoadResult:
+    """One document per FAQ entry, under an id unique in the file. A bad line is skipped, an optional field that
+    could not be used is left out, and an id given again is replaced, each with a warning naming file:line."""
+    entries: list[FaqEntry] = []
+    warnings: list[tuple[int, str]] = []  # by line, so that they are shown in the file's order
+    for item in read_faq_lines(read_to_index(source.path), source.path):
+        if isinstance(item, FaqLineProblem):
+            warnings.append((item.line_number, f"{item.location}: skipped, {item.description}"))
+            continue
+        warnings.extend((item.line_number, f"{source.path}:{item.line_number}: {note}") for note in item.notes)
+        entries.append(item)
+    entry_ids, renamed = _unique_entry_ids(entries, source.path)
+    warnings.extend(renamed.items())
+    result = LoadResult(warnings=[warning for _, warning in sorted(warnings, key=lambda pair: pair[0])])
+    for item, entry_id in zip(entries, entry_ids, strict=True):
         result.documents.append(
             SourceDocument(
-                doc_id=f"{source.name}#{item.entry_id}",
+                doc_id=f"{source.name}#{entry_id}",
                 title=item.question,
                 path=source.name,
                 text=read_as_shown(item.answer, item.url),

@@ -184,3 +184,33 @@ class TestUnreadableDocs:
         assert result.returncode == 0, result.stderr
         assert f"skipped {fifo}: not a regular file or folder" in result.stderr
         assert "indexed 1 files" in result.stdout
+
+
+class TestFaqAndEmptyFiles:
+    def test_two_faq_entries_with_one_id_are_two_documents_each_answered_under_its_own_question(self, tmp_path: Path):
+        docs = tmp_path / "faq"
+        docs.mkdir()
+        (docs / "faq.jsonl").write_text(
+            json.dumps({"id": "f1", "question": "Do you ship to Canada?", "answer": "Yes, we ship to Canada in 7 days."}) + "\n"
+            + json.dumps({"id": "f1", "question": "Duplicate id question?", "answer": "Duplicate id answer."}) + "\n",
+            encoding="utf-8",
+        )
+        index_dir = tmp_path / "idxfaq"
+        result = run_cli("index", "build", str(docs), "--index", str(index_dir), "--quiet")
+        assert result.returncode == 0, result.stderr
+        assert f'{docs / "faq.jsonl"}:2: id "f1" is already used on line 1; indexed as "f1-line2"' in result.stderr
+        assert "2 documents, 2 chunks" in result.stdout
+        info = run_cli("index", "info", "--index", str(index_dir))
+        assert json.loads(info.stdout)["sources"]["faq.jsonl"]["documents"] == 2, info.stderr
+        reply = answer(index_dir, "Duplicate id question?")
+        assert "Duplicate id answer." in reply["answer"]
+        assert [(s["id"], s["title"]) for s in reply["sources"]][:1] == [("faq.jsonl#f1-line2", "Duplicate id question?")]
+
+    def test_an_empty_file_is_skipped_with_a_warning_and_not_counted(self, tmp_path: Path, user_docs: Path):
+        (user_docs / "empty.md").write_text("", encoding="utf-8")
+        (user_docs / "blank.txt").write_text("  \n\n", encoding="utf-8")
+        result = run_cli("index", "build", str(user_docs), "--index", str(tmp_path / "idx"), "--quiet")
+        assert result.returncode == 0, result.stderr
+        assert f"skipped {user_docs / 'empty.md'}: the file is empty (or only whitespace)" in result.stderr
+        assert f"skipped {user_docs / 'blank.txt'}: the file is empty (or only whitespace)" in result.stderr
+        assert "indexed 1 files" in result.stdout and "2 warnings" in result.stdout

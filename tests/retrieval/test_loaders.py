@@ -367,3 +367,90 @@ class TestBadInput:
         (tmp_path / "notes.docx").write_bytes(b"binary")
         with pytest.raises(DocumentError, match="no documents in"):
             discover_files([str(tmp_path)])
+
+
+def _faq(folder: Path, *entries: dict | str) -> Path:
+    """faq.jsonl holding one line per entry (a dict is written as JSON, a string as it is)."""
+    faq = folder / "faq.jsonl"
+    faq.write_text("".join((entry if isinstance(entry, str) else json.dumps(entry)) + "\n" for entry in entries), encoding="utf-8")
+    return faq
+
+
+class TestFaqIds:
+    def test_a_repeated_id_keeps_both_entries_under_distinct_ids_with_a_warning(self, tmp_path: Path):
+        faq = _faq(
+            tmp_path,
+            {"id": "f1", "question": "Do you ship to Canada?", "answer": "Yes, we ship to Canada in 7 days."},
+            {"id": "f1", "question": "Duplicate id question?", "answer": "Duplicate id answer."},
+        )
+        result = load_file(_source(faq))
+        assert [(d.doc_id, d.question) for d in result.documents] == [
+            ("faq.jsonl#f1", "Do you ship to Canada?"),
+            ("faq.jsonl#f1-line2", "Duplicate id question?"),
+        ]
+        assert result.warnings == [f'{faq}:2: id "f1" is already used on line 1; indexed as "f1-line2" (give it an id of its own)']
+        assert [d.doc_id for d in load_file(_source(faq)).documents] == [d.doc_id for d in result.documents]  # every build
+
+    def test_a_line_without_id_gives_way_to_an_id_that_is_its_line_number(self, tmp_path: Path):
+        faq = _faq(
+            tmp_path,
+            {"question": "Q1?", "answer": "A1."},
+            {"id": "f1", "question": "Q2?", "answer": "A2."},
+            {"id": "1", "question": "Q3?", "answer": "A3."},
+        )
+        result = load_file(_source(faq))
+        assert [d.doc_id for d in result.documents] == ["faq.jsonl#line1", "faq.jsonl#f1", "faq.jsonl#1"]
+        assert result.warnings == [
+            f'{faq}:1: has no "id", and its line number is the id "1" given on line 3; indexed as "line1" (give it an id of its own)'
+        ]
+
+    def test_a_replacement_id_another_line_already_gives_is_not_reused(self, tmp_path: Path):
+        faq = _faq(
+            tmp_path,
+            {"id": "f1", "question": "Q1?", "answer": "A1."},
+            {"id": "f1", "question": "Q2?", "answer": "A2."},
+            {"id": "f1-line2", "question": "Q3?", "answer": "A3."},
+        )
+        doc_ids = [d.doc_id for d in load_file(_source(faq)).documents]
+        assert doc_ids == ["faq.jsonl#f1", "faq.jsonl#f1-line2-2", "faq.jsonl#f1-line2"]
+
+
+class TestFaqOptionalFields:
+    def test_a_line_holding_a_string_is_skipped_naming_it_a_string(self, tmp_path: Path):
+        faq = _faq(tmp_path, {"question": "Q1?", "answer": "A1."}, '"Do you ship to Canada?"')
+        assert load_file(_source(faq)).warnings == [
+            f'{faq}:2: skipped, expected an object like {{"question": ..., "answer": ...}}, got a string'
+        ]
+
+    def test_a_null_url_is_no_url(self, tmp_path: Path):
+        faq = _faq(tmp_path, {"question": "Q?", "answer": "See [returns](/returns).", "url": None})
+        result = load_file(_source(faq))
+        assert (result.documents[0].url, result.warnings) == ("", [])
+
+    def test_approved_yes_is_not_approved_and_the_warning_names_the_line(self, tmp_path: Path):
+        faq = _faq(
+            tmp_path,
+            {"question": "Refund policy?", "answer": "Refunds within 30 days.", "approved": True},
+            {"question": "Warranty terms?", "answer": "Two years.", "approved": "yes"},
+        )
+        result = load_file(_source(faq))
+        assert [d.approved for d in result.documents] == [True, False]
+        assert result.warnings == [f'{faq}:2: "approved" must be true or false, not "yes"; the entry is not approved']
+
+    def test_front_matter_approved_false_in_quotes_is_not_approved_with_a_warning(self, tmp_path: Path):
+        page = tmp_path / "refunds.md"
+        page.write_text('---\napproved: "false"\nurl:\n---\n# Refunds\n\nRefunds take 5 days.\n', encoding="utf-8")
+        result = load_file(_source(page))
+        assert (result.documents[0].approved, result.documents[0].url) == (False, "")
+        assert result.warnings == [f"{page}: \"approved\" in its front matter must be true or false, not 'false'; the page is not approved"]
+
+
+class TestEmptyFiles:
+    @pytest.mark.parametrize("name", ["empty.md", "empty.txt", "empty.html", "faq.jsonl"])
+    @pytest.mark.parametrize("text", ["", " \n\n\t\n"])
+    def test_an_empty_or_blank_file_is_skipped_with_a_warning_naming_it(self, tmp_path: Path, name: str, text: str):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = load_file(_source(path))
+        assert result.documents == []
+        assert result.warnings == [f"skipped {path}: the file is empty (or only whitespace); add its text or leave it out"]
