@@ -92,13 +92,15 @@ class Ranking:
 
 
 def quotable(sentence: SourceSentence) -> bool:
-    """Whether a sentence can stand in an answer: not a heading or a short list item ("Fixing rust", "Visa").
+    """Whether a sentence can stand in an answer: not a heading or a short list item ("Fixing rust", "Visa"). Code
+    is, however short: "larkspur --version" under "3. Check the version:" is that step's whole point.
 
     Ranking also leaves out the bot's own kind of words ("Sorry about that!": they say nothing that answers)
     except a lead-in ("From there you can:"), and takes in a short item under a lead-in, which is quoted only
     under it (under_lead_in).
     """
-    return len(sentence.text.split()) >= 6 or is_table_row(sentence.text) or is_full_sentence(sentence.text)
+    text = sentence.text
+    return len(text.split()) >= 6 or is_table_row(text) or is_full_sentence(text) or is_code_block(text)
 
 
 _CLOSING_MARKS = "*_\"'”’) "  # bold, quotes and brackets after a sentence's last mark
@@ -560,8 +562,9 @@ class ExtractiveAnswerer:
             step = -1 if leans_back(text) or self._list_place(ranking, i) == "continues" else 1 if leads_in(text) else 0
             neighbour = self._neighbour(ranking, i, step) if step else None
             hangs_from = self._hangs_from(ranking, i) if not step else []
-            if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:")
-                chosen += [j for j in (i, *hangs_from) if j not in chosen]
+            if hangs_from:  # a list item, quoted under its lead-in ("This warranty does not cover:"), a step with its procedure
+                steps = self._steps(ranking, i) if not chosen or asks_how(ranking.question) else []
+                chosen += [j for j in dict.fromkeys((i, *hangs_from, *steps)) if j not in chosen]
             elif points_below(text):  # "Place your order by the dates below ...": quoted first, with what is below
                 if not chosen and (below := self._below(ranking, i)):
                     chosen += [i, *below]

@@ -40,9 +40,10 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # (retrieval/html_reader.py), spaces, joiners and code kept through LangChain's splitter (retrieval/header_guard.py),
 # links made readable and images left out (retrieval/links.py); 6: an HTML paragraph opening with "#" or "```" read as
 # one, a link whose text is code or whose address holds parentheses read as a link, HTML code holding a backtick as
-# code; 7: a Markdown page's or FAQ answer's indented code block read as a fenced one, its indentation kept), so that
-# an index built before is re-embedded whole, not kept for unchanged files.
-READER_VERSION = 7
+# code; 7: a Markdown page's or FAQ answer's indented code block read as a fenced one, its indentation kept; 8: a list
+# item's indented code block too, FAQ entries given one id each their own, "approved" true only, a null url none), so
+# that an index built before is re-embedded whole, not kept for unchanged files.
+READER_VERSION = 8
 
 
 @dataclass(frozen=True)

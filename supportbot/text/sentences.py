@@ -264,7 +264,9 @@ def with_indented_code_fenced(markdown: str) -> str:
     a fenced one, its lines moved left by those four spaces: read as a paragraph, its lines lost their indentation in
     LangChain's splitter, and every reader of a chunk (sentences, citations, channels) knows fenced code only.
 
-    Lines standing in under a list item are the item's (its paragraphs, as MkDocs wants them four spaces in), not code."""
+    Lines standing in under a list item are the item's (its paragraphs, as MkDocs wants them four spaces in), not code,
+    unless they stand four spaces further in than the item's text after a blank line: the item's own code, fenced as
+    far in as its text, so that it stays in the item (CommonMark; a step's command was read as a line of prose)."""
     if "    " not in markdown and "\t" not in markdown:
         return markdown
     lines = markdown.split("\n")
@@ -274,13 +276,18 @@ def with_indented_code_fenced(markdown: str) -> str:
     while number < len(lines):
         line, above = lines[number], lines[number - 1] if number else ""
         after_break = not above.strip() or (fenced[number - 1] < 0 and _ATX_HEADING.match(above) is not None)
-        if fenced[number] < 0 and not item_text and line.strip() and _INDENTED_CODE.match(line) and after_break:
+        if fenced[number] < 0 and line.strip() and _is_code_line(line, item_text) and (after_break if not item_text else not above.strip()):
             end = number
-            while end < len(lines) and fenced[end] < 0 and (not lines[end].strip() or _INDENTED_CODE.match(lines[end])):
+            while end < len(lines) and fenced[end] < 0 and (not lines[end].strip() or _is_code_line(lines[end], item_text)):
                 end += 1
             while not lines[end - 1].strip():
                 end -= 1  # blank lines after the code part it from what follows; they are not code
-            written.append(fenced_code("\n".join(_dedented(code_line) for code_line in lines[number:end])))
+            block = lines[number:end]
+            if item_text:  # moved left as a whole: MkDocs stands an item's code 8 in, CommonMark 4 past the item's text
+                left = min(indentation(code_line.expandtabs(4)) for code_line in block if code_line.strip())
+                block = [code_line.expandtabs(4)[left:] for code_line in block]
+            code = fenced_code("\n".join(block if item_text else map(_dedented, block)))
+            written.append("\n".join(" " * item_text + code_line if code_line else "" for code_line in code.split("\n")))
             number = end
             continue
         if fenced[number] < 0 or number == 0 or fenced[number - 1] != fenced[number]:  # a fence's first line is its block's
@@ -292,6 +299,14 @@ def with_indented_code_fenced(markdown: str) -> str:
         written.append(line)
         number += 1
     return "\n".join(written)
+
+
+def _is_code_line(line: str, item_text: int) -> bool:
+    """A line of an indented code block: four spaces (or a tab) in, or, in a list item, four spaces in from where
+    the item's text starts ("3. Check the version:" over "       larkspur --version"), as CommonMark reads it."""
+    if not item_text:
+        return _INDENTED_CODE.match(line) is not None
+    return indentation(line.expandtabs(4)) >= item_text + 4 and not line[:item_text].strip()
 
 
 def _dedented(line: str) -> str:

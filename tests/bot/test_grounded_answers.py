@@ -1187,3 +1187,57 @@ def test_where_a_sentence_stands_in_a_list(sentence, place):
 )
 def test_a_sentence_about_something_other_than_what_the_customer_named(question, text, elsewhere):
     assert about_something_else(question, text) is elsewhere
+
+
+INSTALL_PAGE = """---
+title: Install the CLI
+---
+# Install the CLI
+
+Follow these steps to install the Larkspur command-line tool on your computer.
+
+1. Download the installer from the downloads page.
+2. Open a terminal and run the installer:
+
+   ```bash
+   sh larkspur-install.sh --prefix /usr/local
+   ```
+
+3. Check the version to confirm it worked:
+
+       larkspur --version
+
+4. Sign in with your account email.
+"""
+
+
+class TestProcedureUnderAnIntroduction:
+    """A numbered procedure under a sentence introducing it, a step's code fenced and another's indented."""
+
+    @pytest.fixture
+    def install_manager(self, embedder, tmp_path: Path):
+        from supportbot.app import create_index_builder
+
+        (tmp_path / "docs").mkdir()
+        (tmp_path / "docs" / "install.md").write_text(INSTALL_PAGE)
+        create_index_builder(Config(), embedder, show_progress=False).build([str(tmp_path / "docs")], tmp_path / "index")
+        return DialogueManager(
+            retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), EchoGenerator(answer=RIGHT),
+            ConversationStore(tmp_path / "conversations.sqlite3"), BotConfig(answer_mode="extractive"),
+            GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
+        )
+
+    def test_a_step_under_the_introduction_brings_every_step_and_each_steps_code(self, install_manager):
+        # The answer was the introduction and step 1 alone; then step 3's command was left out (read as prose, and
+        # too short to quote).
+        text = strip_citations(install_manager.reply("console", "c1", "How do I install the CLI?").text())
+        _assert_in_order(
+            text,
+            "Follow these steps to install",
+            "- Download the installer",
+            "- Open a terminal and run the installer:",
+            "```bash\nsh larkspur-install.sh --prefix /usr/local\n```",
+            "- Check the version to confirm it worked:",
+            "```\nlarkspur --version\n```",
+            "- Sign in with your account email.",
+        )

@@ -100,6 +100,15 @@ class TestSplitSentences:
         )
         assert with_indented_code_fenced("## Example\n\tprint('```')\n") == "## Example\n````\nprint('```')\n````\n"
 
+    def test_a_list_items_indented_code_is_fenced_inside_the_item(self):
+        # "       larkspur --version" under "3. Check the version:" (four past the item's text, as CommonMark has it) was
+        # read as a line of prose, without its indentation; MkDocs stands it eight in, its paragraphs four.
+        steps = "3. Check the version:\n\n       larkspur --version\n\n4. Sign in.\n"
+        assert with_indented_code_fenced(steps) == "3. Check the version:\n\n   ```\n   larkspur --version\n   ```\n\n4. Sign in.\n"
+        mkdocs = "- Install:\n\n    It takes a minute.\n\n        make\n          install\n\n- Done.\n"
+        assert with_indented_code_fenced(mkdocs) == "- Install:\n\n    It takes a minute.\n\n  ```\n  make\n    install\n  ```\n\n- Done.\n"
+        assert split_sentences(with_indented_code_fenced(steps))[1] == "```\n   larkspur --version\n   ```"
+
     def test_a_list_item_ends_where_the_chunker_left_a_paragraph_break(self):
         # LangChain's Markdown header splitter writes the blank line after a list as a hard break ("  \n").
         item = "In its original packaging, with all parts, manuals, and accessories included"  # too long for a heading
