@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -283,7 +284,8 @@ class OnnxEncoder:
     ) -> np.ndarray:
         """Vectors in the texts' order; batches are cut from the texts sorted by length, so padding is small.
 
-        With workers > 1 the batches are shared among that many processes, each with its share of the cores.
+        With workers > 1 the batches are shared among that many processes, each with its share of the cores;
+        an interrupted build ends them at once, and they end when this process is killed.
         """
         vectors = np.zeros((len(texts), self.folder.dimension), dtype=np.float32)
         sequences = self.token_ids(texts)
@@ -298,24 +300,58 @@ class OnnxEncoder:
         from multiprocessing import get_context
 
         threads = max(1, available_cores() // workers)
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(str(self.model_file), threads, self.runtime)
-        ) as pool:
+        )
+        try:
             pending = {pool.submit(_embed_in_worker, [sequences[row] for row in rows], self.pad_id): rows for rows in batches}
             for done in as_completed(pending):
                 rows = pending[done]
                 vectors[rows] = done.result()
                 if on_batch is not None:
                     on_batch(len(rows))
+        except BaseException:  # Ctrl-C or a failed batch: the workers would otherwise embed every batch left first
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
         return vectors
+
+
+def _stop_workers(pool) -> None:
+    """Drop the batches not started and end the workers mid-batch (what Python 3.14's terminate_workers() does)."""
+    processes = dict(pool._processes or {})  # no public handle on them before 3.14; shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        if process.is_alive():
+            process.terminate()
 
 
 _worker: dict = {}
 
 
 def _start_worker(model_file: str, threads: int, runtime: DocumentRuntime) -> None:
+    """Opens the worker's session; the parent alone answers Ctrl-C, and a worker whose parent is gone exits.
+
+    Ctrl-C reaches the whole process group: a worker's KeyboardInterrupt would only fail one batch and
+    leave it taking the next. A parent killed outright (`kill`, `docker stop`, the OOM killer) cannot stop
+    its workers, which would otherwise wait for batches forever, each holding its copy of the model.
+    """
+    import signal
+    import threading
+    from multiprocessing import parent_process
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent,), name="exit-with-parent", daemon=True).start()
     session = open_session(Path(model_file), threads, runtime)
     _worker.update(session=session, inputs={i.name for i in session.get_inputs()})
+
+
+def _exit_after(parent) -> None:
+    """Ends the worker once its parent has exited, however it died."""
+    parent.join()
+    os._exit(1)
 
 
 def _embed_in_worker(sequences: list[list[int]], pad_id: int) -> np.ndarray:
