@@ -5,12 +5,17 @@ An assistant message may carry `"weight": 0` (as in OpenAI's fine-tuning format)
 conversation as history but is not trained on. A line may carry `"sources"`, the `{"id", "text"}`
 its last reply was to be made from (`finetune prepare --context` writes them; `finetune eval`
 checks answers against them). Every malformed line is reported as file:line, all at once, and
-nothing trains until they are fixed.
+nothing trains until they are fixed: an empty turn is one (an empty reply would teach the model to
+say nothing, and a reply to an empty message answers something the model never sees). Turns out
+of order (a greeting before the customer writes, several messages in a row from one side) are
+reshaped as `turns.py` says, with a warning naming file:line, so `validate`, `prepare` and `train`
+all see the same conversations.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -18,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from supportbot.errors import TrainingDataError
+from supportbot.finetune.turns import regular_turns
 from supportbot.generation.base import ChatMessage
+
+log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
 MAX_LISTED_PROBLEMS = 20
@@ -60,6 +68,7 @@ class DataReport:
     duplicates: int = 0
     without_assistant: int = 0
     unanswered_turns: int = 0
+    reshaped: list[str] = field(default_factory=list)  # "file:line: what was dropped or merged", also logged as warnings
 
     def raise_if_malformed(self, path: Path) -> None:
         if not self.malformed:
@@ -84,6 +93,8 @@ def _problem(message: object, index: int) -> str | None:
         return f"messages[{index}] is a system message; only the first message may be one"
     if role == "assistant" and not content.strip():
         return f"messages[{index}] is an empty assistant reply: write the reply or drop the conversation"
+    if role == "user" and not content.strip():
+        return f"messages[{index}] is an empty user turn: write what the customer asked or drop the conversation"
     if "weight" in message and (role != "assistant" or message["weight"] not in (0, 1)):
         return f'messages[{index}].weight is {message["weight"]!r}: only assistant messages take one, 0 (not trained on) or 1'
     return None
@@ -142,8 +153,18 @@ def _check_is_file(path: Path) -> None:
         raise TrainingDataError(f"training data {path} does not exist: pass a messages JSONL file (see `supportbot finetune prepare`)")
 
 
+def _warn_reshaped(reshaped: list[str]) -> None:
+    for note in reshaped[:MAX_LISTED_PROBLEMS]:
+        log.warning("%s", note)
+    if len(reshaped) > MAX_LISTED_PROBLEMS:
+        log.warning("... and %d more line(s) with turns dropped or merged", len(reshaped) - MAX_LISTED_PROBLEMS)
+
+
 def read_conversations(path: Path) -> DataReport:
-    """Every line of `path` checked; bad lines are collected in `malformed`, not raised (a line that is not UTF-8 is)."""
+    """Every line of `path` checked; bad lines are collected in `malformed`, not raised (a line that is not UTF-8 is).
+
+    Turns out of order are reshaped (`regular_turns`); such lines are logged as warnings, the first MAX_LISTED_PROBLEMS by name.
+    """
     path = Path(path)
     _check_is_file(path)
     report = DataReport()
@@ -158,8 +179,12 @@ def read_conversations(path: Path) -> DataReport:
             except ValueError as error:
                 report.malformed.append(f"{path}:{number}: {error}")
                 continue
+            messages, notes = regular_turns(messages)
             conversation = Conversation(messages, f"{path}:{number}", sources)
-            if messages[-1]["role"] == "user":
+            if notes:
+                skipped = "" if conversation.assistant_turns else "; no reply to train on, line skipped"
+                report.reshaped.append(f"{conversation.source}: {'; '.join(notes)}{skipped}")
+            if messages and messages[-1]["role"] == "user":
                 report.unanswered_turns += 1
             if conversation.assistant_turns == 0:
                 report.without_assistant += 1
@@ -170,6 +195,7 @@ def read_conversations(path: Path) -> DataReport:
                 continue
             seen.add(key)
             report.conversations.append(conversation)
+    _warn_reshaped(report.reshaped)
     return report
 
 

@@ -13,6 +13,7 @@ from supportbot.cli import main
 from supportbot.config import Config
 from supportbot.errors import FinetuneError, ModelLoadError
 from supportbot.finetune.modeling import lora_config
+from supportbot.finetune.tokenization import render_with_loss_marked
 from supportbot.finetune.trainer import FinetuneRun, TrainRequest
 from tests.finetune.conftest import conversation, sample_lines, write_lines
 
@@ -236,3 +237,28 @@ def test_validate_of_a_whole_file_json_array_says_one_object_per_line(tmp_path, 
     result = run("finetune", "validate", str(data))
     assert result.exit_code == 1
     assert f"{data}:1: " in result.output and "each line must be one JSON object" in result.output
+
+
+def test_validate_prepare_and_train_agree_on_a_conversation_the_agent_opened(tmp_path, tokenizer):
+    greeted = conversation(("assistant", "Hello! How can I help?"), ("user", "Where is my order?"), ("user", "It was due Monday."),
+                           ("assistant", "It ships today."))
+    data = write_lines(tmp_path / "data.jsonl", [greeted, conversation(("assistant", "Hello!"))])
+    expected = [{"role": "user", "content": "Where is my order?\nIt was due Monday."}, {"role": "assistant", "content": "It ships today."}]
+
+    validated = run("finetune", "validate", str(data))
+    assert validated.exit_code == 0, validated.output
+    assert "[[It ships today.<|im_end|>\n]]" in validated.output and "Hello" not in validated.output.split("tokens that carry loss")[1]
+    assert f"{data}:1: dropped messages[0]: assistant turn(s) before any user turn" in validated.output
+    assert f"{data}:2: dropped messages[0]: " in validated.output and "conversations without any assistant reply (skipped): 1" in validated.output
+
+    prepared = run("finetune", "prepare", str(data), "-o", str(tmp_path / "out.jsonl"))
+    assert prepared.exit_code == 0 and "wrote 1 conversations" in prepared.output
+    assert [json.loads(line)["messages"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [expected]
+
+    config = Config()
+    config.finetune.eval_split = 0
+    training = FinetuneRun(config, TrainRequest(data, tmp_path / "adapter"))
+    train, held_out, counts = training._read_data()  # what `finetune train` tokenizes before it loads the model
+    [example], _ = training._tokenize(tokenizer, train, held_out, counts)
+    assert (counts["without_assistant_skipped"], example.source) == (1, f"{data}:1")
+    assert "Hello" not in tokenizer.decode(example.input_ids) and "[[It ships today.<|im_end|>\n]]" in render_with_loss_marked(tokenizer, example)

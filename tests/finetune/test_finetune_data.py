@@ -151,3 +151,55 @@ def test_weights_and_sources_are_read_and_a_conversation_with_only_weight_zero_r
     assert (len(report.conversations), report.without_assistant) == (1, 1)
     assert report.conversations[0].sources == sources
     assert report.conversations[0].record() == {**json.loads(GOOD), "sources": sources}
+
+
+def test_an_empty_user_turn_is_a_malformed_line_like_an_empty_reply(tmp_path):
+    path = write_lines(tmp_path / "data.jsonl", [
+        GOOD,
+        conversation(("user", "Where is my order?"), ("assistant", "Check Account > Orders."), ("user", " \n"), ("assistant", "Thanks!")),
+    ])
+    with pytest.raises(TrainingDataError) as caught:
+        load_conversations(path)
+    assert f"{path}:2: messages[2] is an empty user turn: write what the customer asked or drop the conversation" in str(caught.value)
+
+
+def test_a_greeting_before_the_first_user_turn_is_dropped_with_a_warning_naming_the_line(tmp_path, caplog):
+    path = write_lines(tmp_path / "data.jsonl", [
+        conversation(("assistant", "Hello! How can I help?"), ("user", "Where is my order?"), ("assistant", "Check Account > Orders.")),
+        conversation(("system", "Be brief."), ("assistant", "Hi there."), ("user", "Do you ship abroad?"), ("assistant", "To the EU.")),
+        conversation(("assistant", "Hello! How can I help?")),
+    ])
+    with caplog.at_level("WARNING"):
+        report = read_conversations(path)
+    assert [c.messages for c in report.conversations] == [
+        json.loads(GOOD)["messages"],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Do you ship abroad?"}, {"role": "assistant", "content": "To the EU."}],
+    ]
+    assert (report.malformed, report.without_assistant) == ([], 1)
+    assert f"{path}:1: dropped messages[0]: assistant turn(s) before any user turn (a greeting?)" in caplog.text
+    assert f"{path}:2: dropped messages[1]: assistant turn(s) before any user turn" in caplog.text
+    assert f"{path}:3: dropped messages[0]: " in caplog.text and "no reply to train on, line skipped" in caplog.text
+
+
+def test_consecutive_turns_of_one_role_are_merged_into_one_with_a_warning(tmp_path, caplog):
+    bursts = {"messages": [
+        {"role": "user", "content": "My order is late."},
+        {"role": "user", "content": "It was due Monday."},
+        {"role": "assistant", "content": "Sorry about that."},
+        {"role": "assistant", "content": "It ships today."},
+        {"role": "user", "content": "And the invoice?"},
+        {"role": "assistant", "content": "Attached."},
+        {"role": "assistant", "content": "Anything else?", "weight": 0},
+    ]}
+    path = write_lines(tmp_path / "data.jsonl", [json.dumps(bursts)])
+    with caplog.at_level("WARNING"):
+        [merged] = read_conversations(path).conversations
+    assert merged.messages == [
+        {"role": "user", "content": "My order is late.\nIt was due Monday."},
+        {"role": "assistant", "content": "Sorry about that.\nIt ships today."},
+        {"role": "user", "content": "And the invoice?"},
+        {"role": "assistant", "content": "Attached.\nAnything else?", "weight": 0},  # a part not to train on keeps the reply out of training
+    ]
+    assert merged.assistant_turns == 1
+    assert (f"{path}:1: merged messages[0] to [1]: consecutive user turns, into one; merged messages[2] to [3]: consecutive "
+            "assistant turns, into one; merged messages[5] to [6]: consecutive assistant turns, into one") in caplog.text
