@@ -37,11 +37,16 @@ def processes_left(group: int, within: float) -> list[str]:
     return left
 
 
+# Ctrl-C interrupts, as in a terminal's foreground: a test run started in the background (nohup, CI) ignores SIGINT, and a
+# child inherits that and would never see the signal.
+AS_IN_A_TERMINAL = "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); runpy.run_module('supportbot', run_name='__main__')"
+
+
 class RunningBuild:
     """`supportbot index build --workers 2` in a session of its own, as a terminal or a container runs it."""
 
     def __init__(self, docs: Path, index_dir: Path) -> None:
-        command = [sys.executable, "-m", "supportbot", "index", "build", str(docs), "--index", str(index_dir), "--workers", "2"]
+        command = [sys.executable, "-c", AS_IN_A_TERMINAL, "index", "build", str(docs), "--index", str(index_dir), "--workers", "2"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         self.stderr = ""
         threading.Thread(target=self._read_stderr, daemon=True).start()
