@@ -13,6 +13,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
+from supportbot.digests import file_sha256
 from supportbot.errors import ModelLoadError
 from supportbot.staging import staged_file, staged_folder
 
@@ -81,18 +82,10 @@ def gguf_cache_key(gguf: Path, cache_dir: Path) -> str:
     except OSError:
         digest = ""
     if len(digest) != 64:  # none yet, or unreadable: hash the file
-        digest = _file_digest(gguf)
+        digest = file_sha256(gguf)
         with staged_file(memo) as staging:
             staging.write_text(digest)
     return f"{gguf.stem}-{digest[:12]}"
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_gguf_magic(gguf: Path) -> None:

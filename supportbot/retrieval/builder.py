@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from supportbot.cpu import available_cores
+from supportbot.digests import file_sha256
 from supportbot.errors import DocumentError, IndexMissingError, IndexPathError, SupportbotError
 from supportbot.retrieval.documents import Chunk, SourceDocument
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
@@ -52,15 +52,6 @@ class BuildReport:
             f"{self.files_removed} removed{skipped}): {self.documents} documents, {self.chunks} chunks, "
             f"{self.chunks_embedded} embedded in {self.seconds:.1f} s ({rate:.0f} chunks/s) -> {self.index_dir}"
         )
-
-
-def file_sha256(path: Path) -> str:
-    """The file's content hash; OSError where it cannot be read (no permission, gone since it was found)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _reusable(previous: StoredIndex | None, embedder: SentenceTransformerEmbedder, chunking: ChunkingSettings) -> bool:
