@@ -144,6 +144,7 @@ def validate(ctx: click.Context, data: Path, max_length: int | None) -> None:
     click.echo(f"conversations without any assistant reply (skipped): {report.without_assistant}")
     click.echo(f"conversations ending in a user turn with no reply (that turn is not trained on): {report.unanswered_turns}")
     click.echo(f"duplicate conversations (skipped): {report.duplicates}")
+    click.echo(f"conversations with turns out of order (a greeting first dropped, turns in a row merged): {len(report.reshaped)}")
     click.echo(f"malformed lines: {len(report.malformed)}")
     for problem in report.malformed:
         click.echo(f"  {problem}")

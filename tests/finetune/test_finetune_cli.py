@@ -250,6 +250,7 @@ def test_validate_prepare_and_train_agree_on_a_conversation_the_agent_opened(tmp
     assert "[[It ships today.<|im_end|>\n]]" in validated.output and "Hello" not in validated.output.split("tokens that carry loss")[1]
     assert f"{data}:1: dropped messages[0]: assistant turn(s) before any user turn" in validated.output
     assert f"{data}:2: dropped messages[0]: " in validated.output and "conversations without any assistant reply (skipped): 1" in validated.output
+    assert "conversations with turns out of order (a greeting first dropped, turns in a row merged): 2" in validated.output
 
     prepared = run("finetune", "prepare", str(data), "-o", str(tmp_path / "out.jsonl"))
     assert prepared.exit_code == 0 and "wrote 1 conversations" in prepared.output
