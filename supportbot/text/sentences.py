@@ -3,8 +3,9 @@
 A rule-based splitter (no model): it ends a sentence at . ! ? followed by a space and a new
 sentence, at the CJK full stops 。！？ (no space needed), and at line breaks that start a new block
 (a blank line, a list item, a heading, a table row). Abbreviations, decimals ("1.5"), initials,
-URLs and e-mail addresses do not end a sentence, nor does a ! or ? inside quotes with the sentence
-going on in lower case ('Click "Forgot password?" on the sign-in page'). A table row is one
+URLs and e-mail addresses do not end a sentence, nor does an initialism or a unit after an amount with the
+sentence going on in lower case ("We do not ship to P.O. boxes", "a $5/mo. discount", "10 in. x 12 in. wide"),
+nor a ! or ? inside quotes so followed ('Click "Forgot password?" on the sign-in page'). A table row is one
 sentence whatever its cells hold ("| Flashing white | Starting up | Wait. This can take 5 minutes |"):
 its cells say something only together. A fenced code block is one sentence too, whatever its lines
 look like. A run of text with no boundary at all (one long line) is cut at whitespace near
@@ -29,27 +30,51 @@ ABBREVIATIONS = frozenset(
     {
         "e.g", "i.e", "etc", "vs", "approx", "incl", "excl", "min", "max", "mr", "mrs", "ms", "dr", "st", "no", "nos",
         "tel", "fig", "p", "pp", "ca", "cf", "al", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-        "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "u.s", "u.k", "a.m", "p.m", "dept", "inc", "ltd",
+        "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "u.s", "u.k", "a.m", "p.m", "p.o", "dept", "inc", "ltd",
         "co", "corp", "est",
     }
 )
+
+# Units written short, which end a sentence as often as not ("It costs $5/mo."), but not before a lower-case word
+# when an amount comes before them ("$5/mo. discount", "10 in. x 12 in. wide", "per mo. for each user").
+UNIT_ABBREVIATIONS = frozenset({"mo", "mos", "yr", "yrs", "wk", "wks", "hr", "hrs", "in", "ft", "yd", "oz", "lb", "lbs", "gal"})
+_INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")  # "p.o", "u.s.a": letters between dots, one word
+_AMOUNT_BEFORE = re.compile(r"(?:\d|\bper)[ \t/]*$", re.IGNORECASE)  # "$5/", "10 ", "per "
 
 # A block marker at the start of a line: list bullets, numbered items, headings, quotes.
 _BLOCK_MARKER = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,3}[.)]\s+|#{1,6}\s+|>\s*)", re.MULTILINE)
 _CLOSERS = "\"'”’)]」』）"
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """Whether the '.' at `dot` closes an abbreviation, an initial or a number rather than a sentence."""
+def _word_start(text: str, dot: int) -> int:
+    """Where the word the '.' at `dot` closes starts, its own dots included ("P.O.", "v2.1")."""
     start = dot
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "."):
         start -= 1
+    return start
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the '.' at `dot` closes an abbreviation, an initial or a number rather than a sentence."""
+    start = _word_start(text, dot)
     word = text[start:dot].lower()
     if not word:
         return False
     if word in ABBREVIATIONS:
         return True
     return len(word) == 1 and word.isalpha() and text[start].isupper()  # an initial: "J. Smith"
+
+
+def _is_short_form(text: str, dot: int) -> bool:
+    """Whether the '.' at `dot` may close a word written short as well as a sentence: an initialism ("P.O.") or a
+    unit after an amount ("$5/mo.", "10 in.", "10in.", "per mo."), which a lower-case word after it tells apart."""
+    start = _word_start(text, dot)
+    word = text[start:dot].lower()
+    if _INITIALISM.fullmatch(word):
+        return True
+    if word[:1].isdigit():
+        return word.lstrip("0123456789.,") in UNIT_ABBREVIATIONS
+    return word in UNIT_ABBREVIATIONS and _AMOUNT_BEFORE.search(text, max(0, start - 20), start) is not None
 
 
 def _ends_sentence(text: str, index: int, limit: int) -> int | None:
@@ -67,8 +92,8 @@ def _ends_sentence(text: str, index: int, limit: int) -> int | None:
     if end < limit and not text[end].isspace():
         # "1.5", "example.com" go on; a CJK character right after "." or "!" starts a new sentence.
         return end if _is_cjk(text[end]) else None
-    if char == "." and _is_abbreviation(text, index):
-        return None
+    if char == "." and (_is_abbreviation(text, index) or (_is_short_form(text, index) and _lowercase_word_follows(text, end, limit))):
+        return None  # "P.O. Box", "P.O. boxes", "a $5/mo. discount"; but "It costs $5/mo. Annual plans save 20%."
     if char in "!?" and end > index + 1 and _lowercase_follows(text, end, limit):
         return None  # 'Click "Forgot password?" on the sign-in page': the mark ends the quoted words, not the sentence
     return end
@@ -79,6 +104,18 @@ def _lowercase_follows(text: str, index: int, limit: int) -> bool:
     while index < limit and text[index].isspace():
         index += 1
     return index < limit and text[index].islower()
+
+
+def _lowercase_word_follows(text: str, index: int, limit: int) -> bool:
+    """Whether the first word after `index` (past spaces, within `limit`) is in lower case throughout: "boxes", not
+    "Annual" or "iOS" (which may open a sentence)."""
+    while index < limit and text[index].isspace():
+        index += 1
+    end = index
+    while end < limit and text[end].isalnum():
+        end += 1
+    word = text[index:end]
+    return word[:1].islower() and word.islower()
 
 
 def _is_cjk(char: str) -> bool:

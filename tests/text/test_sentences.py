@@ -148,3 +148,35 @@ class TestCompleteSentences:
         done, rest = complete_sentences("If you see `Payment declined. Try another card.`, retry. Then")
         assert done == ["If you see `Payment declined. Try another card.`, retry."] and rest == " Then"
         assert complete_sentences("Type ` to open the console. Then run") == (["Type ` to open the console."], " Then run")
+
+
+class TestShortFormsInsideSentences:
+    def test_an_initialism_goes_on_into_the_words_after_it(self):
+        # Cut after "P.O.", the answer to "Do you ship to PO boxes?" quoted "boxes outside the U.S." without "do not".
+        assert split_sentences("We do not ship to P.O. boxes outside the U.S. or Canada. Returns are free.") == [
+            "We do not ship to P.O. boxes outside the U.S. or Canada.",
+            "Returns are free.",
+        ]
+        assert split_sentences("Write to P.O. Box 12, Springfield. We reply within a day.") == [
+            "Write to P.O. Box 12, Springfield.",
+            "We reply within a day.",
+        ]
+        assert split_sentences("Ask the U.N. and the E.U. first. Then apply.") == ["Ask the U.N. and the E.U. first.", "Then apply."]
+
+    def test_a_unit_after_an_amount_goes_on_into_a_lower_case_word(self):
+        # Cut after "mo.", an answer quoted "discount." alone: the "$5" was lost.
+        text = "Refer a friend to get a $5/mo. discount. It takes 1–2 billing cycles to start."
+        assert split_sentences(text) == ["Refer a friend to get a $5/mo. discount.", "It takes 1–2 billing cycles to start."]
+        assert split_sentences("Seats cost $8 per mo. for each user. Admins are free.") == [
+            "Seats cost $8 per mo. for each user.",
+            "Admins are free.",
+        ]
+        assert split_sentences("Dimensions: 10 in. x 12 in. wide. Weight: 2 lb.") == ["Dimensions: 10 in. x 12 in. wide.", "Weight: 2 lb."]
+        # A streamed answer showed "Refer a friend to get a $5/mo." as a finished sentence.
+        assert complete_sentences("Refer a friend to get a $5/mo. discount. It")[0] == ["Refer a friend to get a $5/mo. discount."]
+
+    def test_a_short_form_still_ends_a_sentence_when_the_next_one_opens_otherwise(self):
+        assert split_sentences("Plus costs $5/mo. Annual plans save 20%.") == ["Plus costs $5/mo.", "Annual plans save 20%."]
+        assert split_sentences("Update your phone. iOS 17 is required.") == ["Update your phone.", "iOS 17 is required."]
+        # Only a short form goes on: a full word before a lower-case one ends its sentence as it did.
+        assert split_sentences("Sign in. then open Settings.") == ["Sign in.", "then open Settings."]
