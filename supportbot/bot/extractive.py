@@ -165,20 +165,29 @@ def _lead_in_leans_back(text: str) -> bool:
 
 
 _LIST_MARKER = re.compile(r"[ \t]*(?:[-*+•]|\d{1,2}[.)])[ \t]")
-_NUMBERED = re.compile(r"[ \t]*\d{1,2}[.)][ \t]")
+# A step written out ("Step 1: ...", "**Step 2 —** ...", "Step 3. ..."): a numbered item whose label is part of its text,
+# quoted as written, so it opens with its first sentence rather than after a marker (English, as leans_back's cues).
+_STEP = r"(?:\*\*|__)?(?i:step)[ \t]+\d{1,2}[ \t]*(?:[:.)]|[—–-])(?:\*\*|__)?[ \t]"
+_STEP_LINE = re.compile(rf"[ \t]*{_STEP}")
+_NUMBERED = re.compile(rf"[ \t]*(?:\d{{1,2}}[.)][ \t]|{_STEP})")
+
+
+def opens_item(line: str, at: int = 0) -> bool:
+    """Whether the line starting at `at` of `line` opens a list item: after a marker ("- ", "2. ") or a step's label."""
+    return bool(_LIST_MARKER.match(line, at) or _STEP_LINE.match(line, at))
 
 
 def place_in_list(chunk_text: str, sentence: str) -> str:
-    """"opens" for a sentence that opens a list item ("- ...", "2. ...") in the chunk's text, "continues" for a
+    """"opens" for a sentence that opens a list item ("- ...", "2. ...", "Step 2: ...") in the chunk's text, "continues" for a
     later sentence of an item ("- **UK and EU:** Duties are prepaid. *You won't be asked to pay anything.*") or one
     standing in under it (its code), else ""."""
     at = chunk_text.find(sentence)
     if at < 0:
         return ""
     line = chunk_text.rfind("\n", 0, at) + 1
-    if _LIST_MARKER.fullmatch(chunk_text, line, at):
+    if _LIST_MARKER.fullmatch(chunk_text, line, at) or (_STEP_LINE.match(chunk_text, line) and not chunk_text[line:at].strip()):
         return "opens"
-    return "continues" if _LIST_MARKER.match(chunk_text, line) or _inside_item(chunk_text, line) else ""
+    return "continues" if opens_item(chunk_text, line) or _inside_item(chunk_text, line) else ""
 
 
 def _inside_item(chunk_text: str, line: int) -> bool:
@@ -189,7 +198,7 @@ def _inside_item(chunk_text: str, line: int) -> bool:
         return False
     for above in reversed(chunk_text[: max(line - 1, 0)].split("\n")):
         if above.strip() and indentation(above) < indent:
-            return _LIST_MARKER.match(above) is not None
+            return opens_item(above)
     return False
 
 
@@ -200,7 +209,7 @@ def under_lead_in(chunk_text: str, sentence: str) -> bool:
         return False
     lines = chunk_text[: chunk_text.find(sentence)].splitlines()[:-1]
     for line in reversed(lines):  # up through the list's other items
-        if line.strip() and not _LIST_MARKER.match(line):
+        if line.strip() and not opens_item(line):
             return leads_in(line.strip())
     return False
 

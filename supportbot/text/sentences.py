@@ -41,6 +41,8 @@ UNIT_ABBREVIATIONS = frozenset({"mo", "mos", "yr", "yrs", "wk", "wks", "hr", "hr
 _INITIALISM = re.compile(r"(?:[a-z]\.)+[a-z]")  # "p.o", "u.s.a": letters between dots, one word
 _AMOUNT_BEFORE = re.compile(r"(?:\d|\bper)[ \t/]*$", re.IGNORECASE)  # "$5/", "10 ", "per "
 
+_STEP_LABEL = re.compile(r"(?:^|\n)[ \t]*(?:\*\*|__)?[Ss]tep[ \t]+\d{1,2}$")  # a line opening "Step 1." (its dot next)
+
 # A block marker at the start of a line: list bullets, numbered items, headings, quotes.
 _BLOCK_MARKER = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,3}[.)]\s+|#{1,6}\s+|>\s*)", re.MULTILINE)
 _CLOSERS = "\"'”’)]」』）"
@@ -92,6 +94,8 @@ def _ends_sentence(text: str, index: int, limit: int) -> int | None:
     if end < limit and not text[end].isspace():
         # "1.5", "example.com" go on; a CJK character right after "." or "!" starts a new sentence.
         return end if _is_cjk(text[end]) else None
+    if char == "." and _STEP_LABEL.search(text, max(0, index - 20), index):
+        return None  # "Step 1. Open the app.": the label of a step written out, not a sentence
     if char == "." and (_is_abbreviation(text, index) or (_is_short_form(text, index) and _lowercase_word_follows(text, end, limit))):
         return None  # "P.O. Box", "P.O. boxes", "a $5/mo. discount"; but "It costs $5/mo. Annual plans save 20%."
     if char in "!?" and end > index + 1 and _lowercase_follows(text, end, limit):

@@ -180,3 +180,9 @@ class TestShortFormsInsideSentences:
         assert split_sentences("Update your phone. iOS 17 is required.") == ["Update your phone.", "iOS 17 is required."]
         # Only a short form goes on: a full word before a lower-case one ends its sentence as it did.
         assert split_sentences("Sign in. then open Settings.") == ["Sign in.", "then open Settings."]
+
+
+def test_a_steps_label_written_with_a_full_stop_stays_with_its_instruction():
+    # "Step 1. Open the app." was two sentences, "Step 1." ranking best and quoted alone.
+    assert split_sentences("Step 1. Open the app.\nStep 2. Tap **Save**.") == ["Step 1. Open the app.", "Step 2. Tap **Save**."]
+    assert split_sentences("Go back to step 2. Then retry.") == ["Go back to step 2.", "Then retry."]
