@@ -25,6 +25,14 @@ def format_sources(sources: list[Source]) -> str:
     return "\n".join(lines)
 
 
+def sources_note(sources: list[Source] | None) -> str:
+    """What /sources says: the last answer's sources, or that it had none (a decline, small talk, a stopped answer),
+    which earlier answers' sources would misattribute to it, or that nothing was answered yet."""
+    if sources is None:
+        return "No sources yet."
+    return format_sources(sources) if sources else "The last answer had no sources."
+
+
 def shown(piece: str) -> str:
     """A piece of an answer as the terminal shows it: without Markdown's bold marks, which it cannot render, a link as
     its text and address (a sentence, and so its links, is never cut between pieces), and a table in columns (an
@@ -52,7 +60,7 @@ class ConsoleChannel:
         self.conversation_id = conversation_id or new_conversation_id()
         self.history_file = history_file
         self.output = output
-        self.last_sources: list[Source] = []
+        self.last_sources: list[Source] | None = None  # None until the conversation has an answer
 
     def _say(self, text: str = "", end: str = "\n") -> None:
         self.output.write(text + end)
@@ -94,13 +102,29 @@ class ConsoleChannel:
             return False
         if command == "/reset":
             self.conversation_id = new_conversation_id()
-            self.last_sources = []
+            self.last_sources = None
             self._say("Started a new conversation.")
         elif command == "/sources":
-            self._say(format_sources(self.last_sources) if self.last_sources else "No sources yet.")
+            self._say(sources_note(self.last_sources))
         else:
             self._say(f"Unknown command {command}. {HELP}")
         return True
+
+    def _answer(self, line: str) -> None:
+        """Answer one message. Ctrl-C stops it wherever it is: in reply(), which finds and ranks the sources (and
+        makes a whole extractive answer), or in the stream. Stopped in reply(), the question may be stored without an
+        answer, as after a crash: asked again, it is answered and stored once (DialogueManager.reply)."""
+        with log_context(conversation_id=self.conversation_id):
+            try:
+                reply = self.manager.reply(self.name, self.conversation_id, line)
+            except MessageError as error:
+                self._say(str(error))
+                return
+            except KeyboardInterrupt:
+                self.last_sources = []
+                self._say("bot> [stopped]")
+                return
+            self._show(reply)
 
     def _show(self, reply: Reply) -> None:
         self._say("bot> ", end="")
@@ -128,16 +152,13 @@ class ConsoleChannel:
                 except KeyboardInterrupt:
                     self._say()
                     continue
-                if line.strip().startswith("/"):
-                    if not self._command(line.strip()):
-                        break
-                    continue
-                with log_context(conversation_id=self.conversation_id):
-                    try:
-                        reply = self.manager.reply(self.name, self.conversation_id, line)
-                    except MessageError as error:
-                        self._say(str(error))
+                try:
+                    if line.strip().startswith("/"):
+                        if not self._command(line.strip()):
+                            break
                         continue
-                    self._show(reply)
+                    self._answer(line)
+                except KeyboardInterrupt:  # pressed again while an answer stopped, or as its sources printed
+                    self._say()
         finally:
             self._save_history()
