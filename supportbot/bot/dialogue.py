@@ -32,7 +32,7 @@ from supportbot.text.catalog import MessageCatalog
 from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import shows_something, valid_unicode
-from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
+from supportbot.text.small_talk import asks_for_person, says_no, says_yes, small_talk
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,15 @@ FOLLOW_UP_MARGIN = 0.1
 
 
 SMALL_TALK_MESSAGES = {"greeting": "bot.empty_question", "thanks": "bot.thanks", "goodbye": "bot.goodbye"}  # catalog keys of the replies
+
+
+def small_talk_reply(message: str, offered: bool) -> str | None:
+    """The catalog key of the reply to a message with nothing to look up ("Hi", "thanks!", "bye", a "no thanks" right
+    after the bot `offered` a person: it got the whole fallback and the offer again); None for a question."""
+    if offered and says_no(message):
+        return "bot.offer_declined"
+    talk = small_talk(message)
+    return SMALL_TALK_MESSAGES[talk] if talk is not None else None
 
 
 def wants_a_person(message: str, offered: bool) -> bool:
@@ -115,6 +124,7 @@ class DialogueManager:
             generator, bot.system_prompt, settings.max_new_tokens, bot.max_message_tokens, bot.max_history_turns
         )
         self.catalog = MessageCatalog(bot.catalog_dir)
+        self.shipped = MessageCatalog()  # to tell a team's own fallback from the shipped one (_decline)
         self.detector = LanguageDetector(bot.languages)
         self.desks: dict[str, HandoffDesk] = {}  # by channel: who a conversation there can be handed to
 
@@ -314,8 +324,9 @@ class DialogueManager:
         history = _as_chat(said)
         language = self.language_of(question, history)
         composer = self.composer.in_language(language)
-        person = wants_a_person(question, offered=bool(said) and said[-1].kind == AnswerKind.FALLBACK)  # the fallback offers one
-        talk = None if person else small_talk(question)  # "Hi", "thanks!", "bye": nothing to look up
+        offered = bool(said) and said[-1].kind == AnswerKind.FALLBACK  # the fallback offers one
+        person = wants_a_person(question, offered)
+        talk = None if person else small_talk_reply(question, offered)  # "Hi", "thanks!", "bye", "no thanks": nothing to look up
         approved = self.approved.match(question) if self.approved is not None and talk is None and not person else None
         looked_up = approved is None and talk is None and not person
         reading = self._read(question, history, language) if looked_up else Reading(question, [])
@@ -338,18 +349,19 @@ class DialogueManager:
         if person:
             return self._to_person(channel, conversation_id, requested_by, record, language)
         if talk is not None:
-            words = self.message(SMALL_TALK_MESSAGES[talk], language)
+            words = self.message(talk, language)
             return Reply(conversation_id, AnswerKind.CONVERSATION, [], [words], on_done=record, language=language)
         if approved is not None:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
-            return self._decline(conversation_id, record, language)
+            return self._decline(channel, conversation_id, record, language)
         if self.bot.answer_mode == "generative":
             return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
-        return self._from_sources(conversation_id, question, history, reading, composer, record, language)
+        return self._from_sources(channel, conversation_id, question, history, reading, composer, record, language)
 
     def _from_sources(
         self,
+        channel: str,
         conversation_id: str,
         question: str,
         history: list[ChatMessage],
@@ -362,7 +374,7 @@ class DialogueManager:
         ranking = reading.ranking or self.extractive.rank(reading.text, group_sources(reading.hits))
         grouped = ranking.grouped
         if not self.extractive.answers(ranking):
-            return self._decline(conversation_id, record, language)
+            return self._decline(channel, conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
         if self.bot.answer_mode == "extractive":
             sources = [source for source, _ in grouped]
@@ -392,9 +404,15 @@ class DialogueManager:
         kind = AnswerKind.HANDOFF if handoff.with_person else AnswerKind.CONVERSATION
         return Reply(conversation_id, kind, [], [handoff.notice], on_done=record, language=language)
 
-    def _decline(self, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
-        """Nothing in the help center answers the question: say so and offer a person, never guess."""
+    def _decline(self, channel: str, conversation_id: str, record: Callable[[Reply], None], language: str) -> Reply:
+        """Nothing in the help center answers the question: say so and offer a person, never guess.
+
+        Where no one can be reached (`can_reach_person`) the shipped fallback is said without its offer: a "yes"
+        to it only got "I can't connect you with a person from here". A team's own fallback (bot.fallback_message,
+        or bot.fallback in its catalog) is said as written: it may name a phone number instead of a person."""
         fallback = self.message("bot.fallback", language, self.bot.fallback_message)
+        if not self.can_reach_person(channel) and fallback == self.shipped.message("bot.fallback", language):
+            fallback = self.message("bot.fallback_no_person", language)
         return Reply(conversation_id, AnswerKind.FALLBACK, [], [fallback], on_done=record, language=language)
 
     def _generate(self, conversation_id: str, prompt: ComposedPrompt, record: Callable[[Reply], None], language: str) -> Reply:

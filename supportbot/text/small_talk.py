@@ -1,11 +1,13 @@
-"""What a message says besides a question: a greeting, thanks or goodbye, a request for a person, a "yes".
+"""What a message says besides a question: a greeting, thanks or goodbye, a request for a person, a "yes" or a "no".
 
 Small talk is a message made entirely of these English words ("Hi", "hello there", "thanks so much!",
-"good morning", "thanks, bye"), or a Chinese goodbye ("再见"); it gets a friendly word instead of the
-fallback. A request for a person is a message made only of the words of one ("talk to a human", "I want
-to speak to someone", "agent please", "转人工"), and a "yes" only of agreement ("yes please connect me",
-"好的"): the dialogue manager hands the conversation over on either (a "yes" only right after the bot
-offered a person). Anything else, "Can a person return an item?" included, is a question and goes to
+"good morning", "thanks, bye"), or a Chinese greeting, thanks or goodbye alone ("你好", "谢谢", "再见"); it
+gets a friendly word instead of the fallback. A request for a person is a message made only of the words of
+one ("talk to a human", "I want to speak to someone", "agent please", "转人工"), and a "yes" only of
+agreement ("yes please connect me", "好的"): the dialogue manager hands the conversation over on either (a
+"yes" only right after the bot offered a person). Thanks is not a yes: "thanks", "ok thanks", "谢谢" after the
+offer handed the customer to a person. A "no" ("no thanks", "nope, I'm good", "不用了，谢谢") right after the
+offer is acknowledged. Anything else, "Can a person return an item?" included, is a question and goes to
 retrieval.
 
 Emoji say nothing here: "thanks 🙏", "hi :wave:" (Slack writes emoji as :name:) are small talk as
@@ -41,6 +43,12 @@ ASKING = frozenset({
 })
 YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "sure", "please", "ok", "okay", "absolutely", "definitely", "certainly", "course"})
 AGREEING = frozenset({"go", "ahead", "do", "would", "be", "thanks", "thank", "great", "that's", "good"})
+THANKING = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated"})  # thanks in so many words
+NO = frozenset({"no", "nope", "nah"})
+DECLINING = frozenset({
+    "thanks", "thank", "thx", "i'm", "im", "good", "fine", "ok", "okay", "all", "that's", "need", "needed", "not", "now",
+    "really", "right", "alright", "worries", "necessary",
+})
 
 # Slack's ":name:" (custom ones too: lower-case letters, digits, "_", "-", "+", "'"), a skin tone its own ":skin-tone-2:".
 _SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
@@ -61,11 +69,18 @@ _WORD = re.compile(r"[a-z']+")
 _ONLY_LATIN_WORDS = re.compile(r"[A-Za-z'’\s!?.,:;)(-]+")
 _PUNCTUATION = re.compile(r"[\s!?.,:;~()！？。，、：；～（）]+")
 _ZH_GOODBYE = re.compile(r"(谢谢|多谢)?(再见|拜拜|回见)(啦|了)?")
+_ZH_GREETING = re.compile(r"(你好|您好|大家好|嗨|哈喽|哈啰|早上好|上午好|中午好|下午好|晚上好|早安|早)(啊|呀)?")
+_ZH_THANKS = re.compile(r"(好的|好|嗯嗯|嗯)?(非常|十分|太|真是|真的)?(谢谢|多谢|感谢|谢啦|谢了)+(你|您)?(的帮助|的帮忙)?(了|啦|啊|哈)?")
 _ZH_PERSON = re.compile(
     r"(请|麻烦)?(你)?(帮我|给我)?(我)?(想|要|需要|希望)?(能|可以|能不能|可不可以)?(帮我)?(找|转|转接|联系|接通|和|跟|与)?(一下)?(一个|一位)?"
     r"(人工客服|人工服务|人工|真人客服|真人|客服人员|客服)(聊聊|聊|说话|谈谈|沟通|对话)?(一下)?(吧|吗|可以吗|好吗|行吗|谢谢)?"
 )
-_ZH_YES = re.compile(r"(是的|是|对的|对|好的|好啊|好吧|好|嗯嗯|嗯|要的|要|需要|可以|行|请|麻烦了|麻烦你了|谢谢)+(帮我)?(转接|转)?(一下)?(吧|谢谢)?")
+# 谢谢 only after agreement ("好的，谢谢"): alone it thanks, and handed the customer to a person.
+_ZH_YES = re.compile(r"(是的|是|对的|对|好的|好啊|好吧|好|嗯嗯|嗯|要的|要|需要|可以|行|请|麻烦了|麻烦你了)+(帮我)?(转接|转)?(一下)?(吧|谢谢)?")
+_ZH_NO = re.compile(
+    r"(谢谢|多谢)?(嗯|哦)?(暂时|先|还是)?(不用了|不用|不需要了|不需要|不要了|不要|不了|没事了|没事|算了|不必了|不必)(吧|啦)?"
+    r"(谢谢你|谢谢您|谢谢|多谢|谢啦)?"
+)
 
 
 def _without_emoji(message: str) -> str:
@@ -102,13 +117,21 @@ def small_talk(message: str) -> SmallTalk | None:
         return emoji
     words = _words(message)
     if words is None:
-        return "goodbye" if _ZH_GOODBYE.fullmatch(_chinese(message)) else None
+        return _chinese_small_talk(_chinese(message))
     talk = GREETINGS | THANKS | GOODBYES
     if not words or not words <= talk | SEEING_OFF | FILLERS or not words & talk:
         return None
     if words & GOODBYES:
         return "goodbye"  # "thanks, bye" is a goodbye
     return "thanks" if words & THANKS else "greeting"
+
+
+def _chinese_small_talk(message: str) -> SmallTalk | None:
+    """"goodbye" for "谢谢，再见", "thanks" for "谢谢" or "非常感谢", "greeting" for "你好", else None."""
+    for talk, said in (("goodbye", _ZH_GOODBYE), ("thanks", _ZH_THANKS), ("greeting", _ZH_GREETING)):
+        if said.fullmatch(message):
+            return talk
+    return None
 
 
 def asks_for_person(message: str) -> bool:
@@ -120,8 +143,18 @@ def asks_for_person(message: str) -> bool:
 
 
 def says_yes(message: str) -> bool:
-    """Whether `message` only agrees ("yes", "yes please connect me", "sure, go ahead", "好的")."""
+    """Whether `message` only agrees ("yes", "yes please connect me", "sure, go ahead", "好的"); thanks does not ("ok thanks")."""
     words = _words(message)
     if words is None:
         return bool(_ZH_YES.fullmatch(_chinese(message)))
+    if words & THANKING and small_talk(message) == "thanks":
+        return False  # "ok thanks", "okay, thank you": thanks for the answer, not a yes to the offer ("ok" alone is one)
     return bool(words & YES) and words <= YES | AGREEING | PEOPLE | ASKING | FILLERS
+
+
+def says_no(message: str) -> bool:
+    """Whether `message` only refuses ("no", "no thanks", "nope, I'm good", "不用了，谢谢"): an answer to an offer."""
+    words = _words(message)
+    if words is None:
+        return bool(_ZH_NO.fullmatch(_chinese(message)))
+    return bool(words & NO) and words <= NO | DECLINING | FILLERS

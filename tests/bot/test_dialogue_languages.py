@@ -17,7 +17,8 @@ from supportbot.retrieval.documents import Chunk
 from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
 
-CHINESE_FALLBACK = "抱歉，我们的帮助中心里没有找到这个问题的答案。需要我为您转接人工客服吗？"
+CHINESE_FALLBACK = "抱歉，我们的帮助中心里没有找到这个问题的答案。"  # on the console, where no person can be reached
+ENGLISH_FALLBACK = "I'm sorry, I don't have an answer to that in our help center."
 CHUNKS = [
     Chunk("1", "zh/returns.md", "退货政策", "zh/returns.md", "大多数商品可以在签收后30天内申请退货，商品须未使用并保留原包装。"),
     Chunk("2", "en/klarna.md", "Klarna", "en/klarna.md", "Pay in 4 interest-free installments with Klarna at checkout."),
@@ -66,7 +67,7 @@ def test_language_instruction_reaches_the_prompt_and_english_prompts_stay_as_the
 
 def test_language_without_catalog_entry_gets_english_messages(manager_for):
     reply = manager_for().reply("console", "c1", "¿Quién ganó el mundial de fútbol?")
-    assert (reply.text(), reply.language) == (BotConfig().fallback_message, "es")
+    assert (reply.text(), reply.language) == (ENGLISH_FALLBACK, "es")
 
 
 def test_message_without_clear_language_keeps_the_conversation_language(manager_for):
@@ -75,7 +76,7 @@ def test_message_without_clear_language_keeps_the_conversation_language(manager_
     manager.reply("console", "c1", "怎么申请退货？").text()
     follow_up = manager.reply("console", "c1", "🤔🤔")  # retrieved with the question before it
     assert follow_up.language == "zh" and "answer in Simplified Chinese." in generator.prompts[-1][0]["content"]
-    assert manager.reply("console", "c2", "🤔🤔").text() == BotConfig().fallback_message  # new conversation: bot.language
+    assert manager.reply("console", "c2", "🤔🤔").text() == ENGLISH_FALLBACK  # new conversation: bot.language
 
 
 def test_mixed_script_question_is_in_the_language_most_of_it_is_in(manager_for):
@@ -88,7 +89,7 @@ def test_mixed_script_question_is_in_the_language_most_of_it_is_in(manager_for):
 def test_asking_for_a_person_or_saying_yes_to_the_offer_in_chinese_is_told_in_chinese_that_no_one_can_be_reached(manager_for):
     manager = manager_for()  # the console: no one to hand to
     asked = manager.reply("console", "c1", "转人工").text()
-    manager.reply("console", "c1", "1998年世界杯的冠军是谁？").text()  # the fallback offers a person
+    manager.reply("console", "c1", "1998年世界杯的冠军是谁？").text()  # declined, offering no one
     accepted = manager.reply("console", "c1", "好的")
     assert asked == accepted.text() == "我无法从这里为您转接人工客服，请直接联系我们的客服团队。" and accepted.language == "zh"
 

@@ -173,7 +173,7 @@ class TestGroundedMode:
     def test_a_question_the_docs_do_not_answer_is_declined_without_asking_the_model(self, manager_for):
         manager, generator = manager_for()
         reply = manager.reply("console", "c1", "Do you have a physical store in Chicago I can visit?")
-        assert reply.text() == BotConfig().fallback_message and reply.kind == AnswerKind.FALLBACK
+        assert reply.text() == "I'm sorry, I don't have an answer to that in our help center." and reply.kind == AnswerKind.FALLBACK
         assert generator.prompts == []
 
     def test_the_grounded_answer_is_stored_with_the_sources_it_cites(self, manager_for, tmp_path):

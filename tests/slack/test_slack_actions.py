@@ -141,7 +141,7 @@ def test_without_a_handoff_channel_yes_to_the_fallbacks_offer_says_no_one_can_be
     body = mention("qwxz vlorp snargle fnord")
     post_event(bot.url, body)
     ts = body["event"]["ts"]
-    assert final_text(bot, "C1", ts) == bot.manager.bot.fallback_message  # "Would you like me to connect you with a person ...?"
+    assert final_text(bot, "C1", ts) == "I'm sorry, I don't have an answer to that in our help center."  # no person offered
     post_event(bot.url, mention("yes please", thread_ts=ts))
     assert final_text(bot, "C1", ts, index=1) == MessageCatalog().message("bot.no_handoff", "en")
     assert not bot.manager.in_handoff("slack", f"C1:{ts}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
+from supportbot.text.small_talk import asks_for_person, says_no, says_yes, small_talk
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,11 @@ from supportbot.text.small_talk import asks_for_person, says_yes, small_talk
         ("Hi, where is my order?", None),
         ("thanks, and how long do refunds take?", None),
         ("yes", None),
-        ("你好", None),
+        ("你好", "greeting"),
+        ("您好！", "greeting"),
+        ("谢谢", "thanks"),
+        ("非常感谢", "thanks"),
+        ("你好，怎么退货？", None),
         ("", None),
     ],
 )
@@ -79,10 +83,37 @@ def test_a_request_for_a_person_is_told_from_a_question(message, expected):
         ("no thanks", False),
         ("yes, and how long do refunds take?", False),
         ("不用了", False),
+        ("ok", True),
+        ("好的，谢谢", True),
+        ("thanks", False),  # thanks is not a yes: after the offer of a person it handed the customer to one
+        ("ok thanks", False),
+        ("okay, thank you", False),
+        ("谢谢", False),
     ],
 )
 def test_a_yes_is_only_agreement(message, expected):
     assert says_yes(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no", True),
+        ("no thanks", True),
+        ("nope, I'm good", True),
+        ("No thank you!", True),
+        ("不用了，谢谢", True),
+        ("不用", True),
+        ("没事了", True),
+        ("no refunds?", False),
+        ("No, I want to talk to a person", False),
+        ("yes", False),
+        ("thanks", False),
+        ("好的", False),
+    ],
+)
+def test_a_no_is_only_refusal(message, expected):
+    assert says_no(message) is expected
 
 
 @pytest.mark.parametrize(
