@@ -2,29 +2,41 @@
 Markdown page's are.
 
 Every piece of text in the page is read, wherever it stands: a paragraph, but also text written
-straight into a `<div>` or `<section>`, a `<details>` answer under its `<summary>`, a `<dl>`'s terms
-and definitions, a `<blockquote>`, a list item holding a `<p>` or a list of its own (before, only
-`<p>`, `<li>`, `<h1>`-`<h4>`, table rows and `<pre>` were visited, and a help center writing its
-answers into `<div>`s was indexed empty). Scripts, styles and the site's `<nav>` are left out.
+straight into a `<div>` or `<section>`, a `<dl>`'s terms and definitions, a `<blockquote>`, a list item
+holding a `<p>` or a list of its own (before, only `<p>`, `<li>`, `<h1>`-`<h4>`, table rows and `<pre>`
+were visited, and a help center writing its answers into `<div>`s was indexed empty). Scripts, styles
+and the site's `<nav>` are left out.
 
 Headings become Markdown headings (the splitter keeps them as a chunk's headings), a list item
-"- ...", a table a Markdown table (its header row over the delimiter row: `<th>` cells, a first row
-in `<thead>` or all in bold, else a row of empty cells, as Markdown needs one), a `<pre>` block a
-fenced code block with its lines as they are, and a link a Markdown link.
+"- ...", a list in a list item indented under it (flattened, sub-steps read as steps of their own), a
+table a Markdown table (its header row over the delimiter row: `<th>` cells, a first row in `<thead>`
+or all in bold, else a row of empty cells, as Markdown needs one), a `<pre>` block a fenced code block
+with its lines as they are, and a link a Markdown link.
+
+Read as a browser lays them out: a cell spanning rows stands in each row it spans, one spanning
+columns in each column (a row's only cell, a note across the table, in the first, the rest empty): a
+row missing its spanned cell put its later cells under the wrong columns. A `<br>` is a line break
+in a paragraph and "; " in a cell ("64-bit only; ARM is in beta": a space read "only ARM"); a table
+in a cell is the cell's text ("12 months: $41.58; 24 months: $20.79"), not a table of its own. A
+`<details>`'s `<summary>` names what it answers: it is a heading, one level under the heading before
+it, over the details' content (quoted as a paragraph, it was the answer and the fix was lost), and
+the heading before it is written again over what follows the details. A `<dd>` carries its `<dt>`
+("**E204**: The file name has ..."): the term on a line of its own was never quoted with its meaning.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from supportbot.text.markup import WORD_JOINER, as_code_span
-from supportbot.text.sentences import delimiter_row, table_cells
+from supportbot.text.sentences import CLOSING_PUNCTUATION, delimiter_row, table_cells
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_SPLIT_LEVELS = 4  # the deepest heading the splitter cuts a page at (retrieval/splitter.py)
 _LEFT_OUT = frozenset({"script", "style", "noscript", "template", "nav", "svg", "button", "select", "head", "iframe", "object"})
 _INLINE = frozenset(
     {
@@ -36,24 +48,32 @@ _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # What a paragraph's text may open with that Markdown reads as a block of its own: "# of items" as a heading over the
 # rest of the page, "```" as code. A word joiner before it shows nothing and opens nothing.
 _OPENS_A_BLOCK = re.compile(r"#{1,6}(?:\s|$)|```|~~~")
+# A <br> among a piece's strings until the piece is written: a line break in a paragraph, "; " in a cell, a space in a
+# heading. No page's text holds it (it is taken out of the strings).
+_BREAK = "\x00"
+_MOST_NESTED = 8  # tables in tables in cells deeper than this are read as their text
+
+
+def _string(node: NavigableString) -> str:
+    return str(node).replace(_BREAK, "")
 
 
 def _strings(piece) -> list[str]:
-    """The text a browser shows of a piece: its strings, not those of a left-out tag in it; a <br> a space."""
+    """The text a browser shows of a piece: its strings, not those of a left-out tag in it; a <br> a _BREAK."""
     if isinstance(piece, NavigableString):
-        return [] if isinstance(piece, _NOT_TEXT) else [str(piece)]
+        return [] if isinstance(piece, _NOT_TEXT) else [_string(piece)]
     if piece.name in _LEFT_OUT:
         return []
     if piece.name == "br":
-        return [" "]
+        return [_BREAK]
     if piece.name == "code":
         return [as_code_span(piece.get_text())]  # as a Markdown page writes it
     found = []
     for node in piece.descendants:
         if isinstance(node, Tag) and node.name == "br":
-            found.append(" ")
+            found.append(_BREAK)
         elif isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT) and not _left_out(node, piece):
-            found.append(str(node))
+            found.append(_string(node))
     return found
 
 
@@ -67,31 +87,121 @@ def _left_out(node: NavigableString, within: Tag) -> bool:
     return False
 
 
+def _lines(strings: list[str]) -> list[str]:
+    """Strings as the lines a browser shows: as written ("un<b>believ</b>able" is one word, "by <strong>December
+    24</strong>." no space before its full stop), each run of white space one space, a line ended at each <br>."""
+    return [line for line in (" ".join(part.split()) for part in "".join(strings).split(_BREAK)) if line]
+
+
 def _text(pieces: list) -> str:
-    """Inline pieces as the line of text a browser shows: their strings as written ("un<b>believ</b>able" is one
-    word, "by <strong>December 24</strong>." no space before its full stop), each run of white space one space."""
-    return " ".join("".join(text for piece in pieces for text in _strings(piece)).split())
+    """Inline pieces as one line of text (a heading's, a term's): a <br> in them a space."""
+    return " ".join(_lines([text for piece in pieces for text in _strings(piece)]))
 
 
-def _cell_text(cell: Tag) -> str:
-    """A cell's own text: not that of a cell left unclosed after it ("<td>a<td>b", which the parser nests), nor of a
-    table inside it."""
-    own = [node for node in cell.descendants if isinstance(node, NavigableString) and node.find_parent(["td", "th"]) is cell]
-    return _text([node for node in own if not _left_out(node, cell)])
+def _paragraph(pieces: list, indent: str = "") -> str:
+    """Inline pieces as a paragraph: a <br> a Markdown line break (two spaces at the line's end), the next line as far
+    in as the paragraph's text (`indent`: a list item's), and not opening a heading or code ("x<br># of items")."""
+    lines = _lines([text for piece in pieces for text in _strings(piece)])
+    lines[1:] = [indent + (WORD_JOINER if _OPENS_A_BLOCK.match(line) else "") + line for line in lines[1:]]
+    return "  \n".join(lines)
+
+
+def _in_a_cell(lines: list[str]) -> str:
+    """A cell's lines on the one line a Markdown cell has: "; " between them, a space after closing punctuation."""
+    text = ""
+    for line in lines:
+        if text:
+            text += " " if text[-1] in CLOSING_PUNCTUATION else "; "
+        text += line
+    return text
+
+
+def _cell_text(cell: Tag, depth: int = 0) -> str:
+    """A cell's own text: not that of a cell left unclosed after it ("<td>a<td>b", which the parser nests); a table in
+    it as its rows, "; " between them."""
+    strings: list[str] = []
+    stack = [iter(cell.children)]
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+        elif isinstance(node, NavigableString):
+            strings += [] if isinstance(node, _NOT_TEXT) else [_string(node)]
+        elif node.name == "br":
+            strings.append(_BREAK)
+        elif node.name == "table":
+            strings += [_BREAK, _table_as_text(node, depth + 1), _BREAK]
+        elif node.name not in _LEFT_OUT and node.name not in ("td", "th"):
+            stack.append(iter(node.children))
+    return _in_a_cell(_lines(strings)).replace("|", "/")
+
+
+def _table_as_text(table: Tag, depth: int) -> str:
+    """A table in a cell as one line: a row of two cells "12 months: $41.58", of more "a, b, c"; rows "; " apart."""
+    if depth > _MOST_NESTED:
+        return " ".join(table.get_text(" ").replace(_BREAK, "").split())
+    rows = [[text for text in texts if text] for texts, _ in _grid(_rows(table), depth).values()]
+    return "; ".join(": ".join(row) if len(row) == 2 else ", ".join(row) for row in rows if row)
+
+
+def _rows(table: Tag) -> list[Tag]:
+    """A table's own rows, those left unclosed in another too ("<tr><td>a<tr><td>b"); not a table's in a cell."""
+    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
+
+
+def _cells(row: Tag) -> list[Tag]:
+    return [cell for cell in row.find_all(["th", "td"]) if cell.find_parent("tr") is row]  # not a nested table's
+
+
+def _span(cell: Tag, attribute: str, default: int) -> int:
+    """A cell's colspan or rowspan: 1 where it is missing or not a number, `default` where it is 0 ("to the end")."""
+    value = str(cell.get(attribute) or "1").strip()
+    number = int(value[:6]) if value.isdigit() else 1  # six digits: more than any table has rows
+    return default if number == 0 else number
+
+
+def _grid(rows: list[Tag], depth: int = 0) -> dict[int, tuple[list[str], bool]]:
+    """By id of each of a table's rows: its cells' texts as a browser lays them out (module docstring), and whether
+    a cell of its own holds text (a row of spanned cells alone is not written)."""
+    grid = {}
+    widest = max((len(_cells(row)) for row in rows), default=1)  # no wider: "colspan=99999" wrote a row of 1000 cells
+    above: dict[int, tuple[int, str]] = {}  # column -> (rows it spans below this one, text): cells spanning down
+    for number, row in enumerate(rows):
+        texts: list[str] = []
+        below: dict[int, tuple[int, str]] = {}
+        cells, own = _cells(row), False
+        for cell in cells:
+            _from_above(texts, above, below, every=False)
+            text = _cell_text(cell, depth)
+            own = own or bool(text)
+            columns, down = min(_span(cell, "colspan", 1), widest), _span(cell, "rowspan", len(rows) - number)
+            across = len(cells) == 1 and not texts and not above and columns > 1  # a note across the table: said once
+            for column in range(columns):
+                _put(texts, above, below, "" if across and column else text, down)
+        _from_above(texts, above, below, every=True)
+        above = below
+        grid[id(row)] = (texts, own)
+    return grid
+
+
+def _put(texts: list[str], above: dict, below: dict, text: str, down: int) -> None:
+    """A cell in a row's next column, and in the rows below it spans down into."""
+    above.pop(len(texts), None)  # a cell overlapping one from above takes its place
+    if down > 1:
+        below[len(texts)] = (down - 1, text)
+    texts.append(text)
+
+
+def _from_above(texts: list[str], above: dict, below: dict, every: bool) -> None:
+    """The cells spanning down into a row's next columns (`every`: all that are left, an empty cell in a gap)."""
+    while len(texts) in above or (every and above):
+        down, text = above.get(len(texts), (0, ""))
+        _put(texts, above, below, text, down)
 
 
 def _all_bold(cell: Tag) -> bool:
     bold = cell.find(["strong", "b"])
     return bold is not None and bold.get_text(" ", strip=True) == cell.get_text(" ", strip=True)
-
-
-def _table_row(element: Tag) -> tuple[str, bool]:
-    """A table row as a Markdown one ("| Standard | 5-7 days |", a cell on one line), and whether it is a header row:
-    all <th>, in a <thead>, or every cell in bold (as pages made without <th> mark theirs)."""
-    cells = [cell for cell in element.find_all(["th", "td"]) if cell.find_parent("tr") is element]  # not a nested table's
-    texts = [_cell_text(cell).replace("|", "/") for cell in cells]
-    header = all(cell.name == "th" for cell in cells) or element.find_parent("thead") is not None or all(map(_all_bold, cells))
-    return ("| " + " | ".join(texts) + " |" if any(texts) else ""), header
 
 
 def _code_language(pre: Tag) -> str:
@@ -109,13 +219,36 @@ def _fenced(code: str, language: str) -> str:
     return f"{fence}{language}\n{code}\n{fence}"
 
 
+def _lead(element: Tag) -> tuple[list, list]:
+    """A list item's or definition's own text (that before its first block, or else its first paragraph), and the
+    children left to read after it (more paragraphs, a list of its own, code)."""
+    children = [child for child in element.children if not isinstance(child, _NOT_TEXT)]
+    run: list = []
+    while children and (isinstance(children[0], NavigableString) or children[0].name in _INLINE):
+        run.append(children.pop(0))
+    if not _text(run) and children and children[0].name in ("p", "div") and not _blocks_in(children[0]):
+        run = [children.pop(0)]
+    return run, children
+
+
+def _defined(term: Tag) -> bool:
+    """Whether a <dt> has a <dd> after it (after the other terms it shares it with)."""
+    for sibling in term.next_siblings:
+        if isinstance(sibling, Tag) and sibling.name != "dt":
+            return sibling.name == "dd"
+        if isinstance(sibling, NavigableString) and not isinstance(sibling, _NOT_TEXT) and sibling.strip():
+            return False
+    return False
+
+
 def links_as_markdown(soup: BeautifulSoup) -> None:
     """Each link in the page's text written as a Markdown link, as a Markdown page's are read (retrieval/links.py);
-    not in headings (a chunk's headings are its context, not text to follow) nor in code."""
+    not in headings (a chunk's headings are its context, not text to follow; a <summary> is one) nor in code."""
     for anchor in soup.find_all("a", href=True):
         text, target = anchor.get_text(" ", strip=True), anchor["href"].strip()
         target = target.replace("(", "%28").replace(")", "%29").replace(" ", "%20")  # a Markdown link's address holds neither
-        if text and target and not any(char.isspace() for char in target) and not anchor.find_parent(["pre", "code", *_HEADINGS]):
+        in_heading = anchor.find_parent(["pre", "code", "summary", *_HEADINGS])
+        if text and target and not any(char.isspace() for char in target) and not in_heading:
             anchor.replace_with(f"[{text.replace('[', '(').replace(']', ')')}]({target})")
 
 
@@ -125,79 +258,153 @@ class _Reader:
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self._table: Tag | None = None  # the <table> whose rows are being added to the last block
+        self._grids: dict[int, tuple[Tag, dict]] = {}  # by id of a table: it, and its rows laid out (_grid)
+        self._heading: tuple[int, str] | None = None  # the heading the text being read stands under: level, line
+        self._reopen = ""  # the heading to write again before the next text: the one a <details> stood under
+        self._indent = ""  # how far in a list item is written: two spaces for each list item it stands in
+        # The terms the next <dd> defines: their parent (a <dl>, a <div> in one), them, and whether a <dd> has yet.
+        self._terms: tuple[Tag | None, list[str], bool] = (None, [], False)
 
     def read(self, children) -> None:
         """An element's children: each run of text and inline tags between their blocks is a paragraph. Walked with a
-        stack of its own, not by recursion: a parser nests unclosed tags ("<p>x. " six hundred times) as deep as they go."""
-        stack: list[tuple[Iterator, list]] = [(iter(children), [])]
+        stack of its own, not by recursion: a parser nests unclosed tags ("<p>x. " six hundred times) as deep as they go.
+        A block may leave something to do when its children are read (`then`): a list item's indent to undo."""
+        stack: list[tuple[Iterator, list, Callable[[], None] | None]] = [(iter(children), [], None)]
         while stack:
-            children_left, run = stack[-1]
+            children_left, run, then = stack[-1]
             child = next(children_left, None)
             if child is None:
-                self._add(_text(run))
+                self._add(_paragraph(run))
                 stack.pop()
+                if then is not None:
+                    then()
             elif isinstance(child, _NOT_TEXT) or (isinstance(child, Tag) and child.name in _LEFT_OUT):
                 continue
             elif isinstance(child, NavigableString) or child.name in _INLINE:
                 run.append(child)
             else:
-                self._add(_text(run))
+                self._add(_paragraph(run))
                 run.clear()
                 if (inside := self._block(child)) is not None:
-                    stack.append((iter(inside), []))
+                    stack.append((iter(inside[0]), [], inside[1]))
+
+    def _write(self, block: str, heading: tuple[int, str] | None = None) -> None:
+        """A block (a heading: `heading` its level and line), under the heading a <details> stood under if it ended."""
+        if heading is None and self._reopen:
+            self.blocks.append(self._reopen)
+        self._reopen = ""
+        self.blocks.append(block)
+        self._table = None
+        self._heading = heading or self._heading
 
     def _add(self, text: str, prefix: str = "") -> None:
         if text:
             if not prefix and _OPENS_A_BLOCK.match(text):
                 prefix = WORD_JOINER  # a paragraph's own "#", not a heading
-            self.blocks.append(prefix + text)
-            self._table = None
+            self._write(prefix + text)
 
-    def _block(self, element: Tag) -> list | None:
+    def _add_heading(self, level: int, text: str) -> None:
+        if text:
+            self._write(f"{'#' * level} {text}", (level, f"{'#' * level} {text}"))
+
+    def _block(self, element: Tag) -> tuple[list, Callable[[], None] | None] | None:
         """Writes a block; returns the children still to read as blocks of their own (a <div>'s, a list item's after
-        its text), or None."""
+        its text) and what to do when they are read, or None."""
         name = element.name
         if name == "tr":
             self._row(element)
-            return [row for row in element.find_all("tr") if row.find_parent("tr") is element]  # rows left unclosed in it
+            table = element.find_parent("table")
+            # The rows left unclosed in it ("<tr><td>a<tr><td>b"), not those of a table in a cell (read as the cell's text).
+            return [row for row in element.find_all("tr") if row.find_parent("tr") is element and row.find_parent("table") is table], None
         if name in _HEADINGS:
-            self._add(_text([element]), "#" * _HEADINGS[name] + " ")
+            self._add_heading(_HEADINGS[name], _text([element]))
             return None
         if name == "pre":
             for line_break in element.find_all("br"):
                 line_break.replace_with("\n")
             if code := element.get_text().strip("\n"):
-                self.blocks.append(_fenced(code, _code_language(element)))
-                self._table = None
+                self._write(_fenced(code, _code_language(element)))
             return None
         if name == "li":
             return self._item(element)
-        return list(element.children)  # a <p>, <div>, <section>, <details>, <dl>, <blockquote>, a table's body
+        if name == "details":
+            return self._details(element)
+        if name == "dt" and _defined(element):
+            self._term(element)
+            return None
+        if name == "dd":
+            return self._definition(element)
+        return list(element.children), None  # a <p>, <div>, <section>, <dl>, <blockquote>, a table's body
 
-    def _item(self, item: Tag) -> list:
-        """A list item as "- its text": the text before its first block, or else its first paragraph's; what follows
-        (more paragraphs, a list of its own, code) is left to read after it."""
-        children = [child for child in item.children if not isinstance(child, _NOT_TEXT)]
-        run: list = []
-        while children and (isinstance(children[0], NavigableString) or children[0].name in _INLINE):
-            run.append(children.pop(0))
-        if not _text(run) and children and children[0].name in ("p", "div") and not _blocks_in(children[0]):
-            run = [children.pop(0)]
-        self._add(_text(run), "- ")
-        return children
+    def _term(self, term: Tag) -> None:
+        """A <dt>: held for the <dd> after it (with the terms before it that share it)."""
+        parent, terms, defined = self._terms
+        text = _text([term])
+        self._terms = (term.parent, [*terms, text] if parent is term.parent and not defined else [text], False)
+
+    def _definition(self, definition: Tag) -> tuple[list, None]:
+        """A <dd> as one paragraph with its terms ("**E204**: The file name has ..."), so that its first sentence says
+        what it defines; what follows its first paragraph is read after it."""
+        parent, terms, _ = self._terms
+        terms = [term for term in terms if term] if parent is definition.parent else []
+        run, rest = _lead(definition)
+        if not terms:
+            return list(definition.children), None
+        self._terms = (parent, terms, True)
+        named = ", ".join(f"**{term}**" for term in terms)
+        text = _paragraph(run)
+        self._add(f"{named}{'' if terms[-1][-1] in CLOSING_PUNCTUATION else ':'} {text}" if text else named)
+        return rest, None
+
+    def _details(self, details: Tag) -> tuple[list, Callable[[], None] | None]:
+        """A <details> under its <summary> as a heading, one level under the heading before it (module docstring)."""
+        summary = details.find("summary", recursive=False)
+        children = [child for child in details.children if child is not summary]
+        if summary is None or not (text := _text([summary])):
+            return children, None
+        before = self._heading
+        level = min(6, max(2, before[0] + 1 if before else 2))  # never 1: a page's first level-1 heading is its title
+        self._add_heading(level, text)
+
+        def after() -> None:
+            self._heading = before
+            self._reopen = before[1] if before and level <= _SPLIT_LEVELS else ""
+
+        return children, after
+
+    def _item(self, item: Tag) -> tuple[list, Callable[[], None] | None]:
+        """A list item as "- its text", as far in as the items it stands in (module docstring)."""
+        run, rest = _lead(item)
+        indent = self._indent
+        text = _paragraph(run, indent + "  ")
+        if not text:
+            return rest, None
+        self._add(text, indent + "- ")
+        self._indent = indent + "  "
+
+        def after() -> None:
+            self._indent = indent
+
+        return rest, after
 
     def _row(self, row: Tag) -> None:
-        text, is_header = _table_row(row)
-        if not text:
-            return
         table = row.find_parent("table")
+        owner = table or row  # a row outside a table is a table of its own
+        if id(owner) not in self._grids:
+            self._grids[id(owner)] = (owner, _grid(_rows(table) if table else [row]))  # kept with it: its id is never another's
+        texts, own = self._grids[id(owner)][1].get(id(row), ([], False))
+        if not own:
+            return
+        text = "| " + " | ".join(texts) + " |"
         if self._table is not None and table is self._table:
             self.blocks[-1] += "\n" + text
             return
-        self._table = table
+        cells = _cells(row)
+        is_header = all(cell.name == "th" for cell in cells) or row.find_parent("thead") is not None or all(map(_all_bold, cells))
         # A table that names no columns gets a header of empty cells, as Markdown needs one (markdownify's way).
         header = text if is_header else "|" + "  |" * len(table_cells(text))
-        self.blocks.append(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{text}"))
+        self._write(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{text}"))
+        self._table = table
 
 
 def _blocks_in(element: Tag) -> bool:
