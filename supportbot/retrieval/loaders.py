@@ -20,6 +20,7 @@ from supportbot.retrieval.documents import SourceDocument
 from supportbot.retrieval.faq_jsonl import FaqEntry, FaqLineProblem, read_faq_lines
 from supportbot.retrieval.inline_html import without_html
 from supportbot.retrieval.links import readable_links
+from supportbot.retrieval.markdown_reading import page_as_read
 from supportbot.text.sentences import (
     CLOSING_PUNCTUATION,
     fenced_lines,
@@ -167,6 +168,7 @@ def _front_matter_approved(meta: dict, path: Path) -> tuple[bool, list[str]]:
 
 def load_markdown(source: SourceFile) -> LoadResult:
     meta, body = _split_front_matter(read_to_index(source.path), source.path)
+    body = page_as_read(body)  # its setext headings, FAQ pairs and footnotes as read (retrieval/markdown_reading.py)
     title = str(meta.get("title") or _first_heading(body) or _title_from_name(source.name))
     url = str(meta.get("url") or "")  # "url:" with nothing after it is null, not the url "None"
     approved, warnings = _front_matter_approved(meta, source.path)
