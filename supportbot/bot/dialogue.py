@@ -29,7 +29,7 @@ from supportbot.retrieval.documents import ScoredChunk
 from supportbot.retrieval.hybrid import FOUND_BY_KEYWORDS
 from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
-from supportbot.text.follow_ups import refers_back, subject_is_a_pronoun
+from supportbot.text.follow_ups import names_its_subject, refers_back, subject_is_a_pronoun
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import shows_something, valid_unicode
 from supportbot.text.small_talk import asks_for_person, says_no, says_yes, small_talk
@@ -254,7 +254,9 @@ class DialogueManager:
         names its own subject: read together only when the best sentence found that way answers it alone too
         (its similarity with the question clears bot.answer_min_relevance, as "Points expire after 12 months
         without a purchase." does for "Do the points expire?"). Without this, a question the docs answer
-        poorly rode on the previous subject's sources and got its answer. A question whose own words find
+        poorly rode on the previous subject's sources and got its answer. Such a question that its own reading
+        answers is answered so, whatever the together reading scores: "Can I pay with Klarna?" after refunds got
+        the Klarna page's refund timing. A question whose own words find
         nothing at all (or only by keywords, retrieval/hybrid.py: the model found no subject in what they
         matched) has no subject of its own to keep to, and the previous question is its only chance:
         it is read together when the best sentence found so shares a content word with it ("who decides if
@@ -277,6 +279,8 @@ class DialogueManager:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
             if relevance <= alone.ranking.relevance and not (language == "en" and subject_is_a_pronoun(question)):
                 return alone  # "do they expire?" alone is about nothing, however well it matches "gift cards never expire"
+            if language == "en" and names_its_subject(question) and self.extractive.answers(alone.ranking):
+                return alone  # "Can I pay with Klarna?" after refunds: answered, it got the Klarna page's refund timing
         if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
             return alone
         found_alone = any(not hit.metadata.get(FOUND_BY_KEYWORDS) for hit in alone.hits)

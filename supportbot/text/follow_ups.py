@@ -37,3 +37,9 @@ def subject_is_a_pronoun(question: str) -> bool:
     """Whether an English question's subject is only a pronoun ("do they expire?", "is it free?", "how long does it
     take?"): alone it is about nothing, whatever the sources it finds; "Is it possible to pay with PayPal?" is not."""
     return bool(_PRONOUN_SUBJECT.search(question.replace("’", "'")))
+
+
+def names_its_subject(question: str) -> bool:
+    """Whether an English question is about something it names, pointing back at nothing ("Can I pay with Klarna?"),
+    rather than "how long does it take?" or "and for gift cards?"."""
+    return not refers_back(question) and not subject_is_a_pronoun(question)

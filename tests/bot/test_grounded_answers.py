@@ -542,6 +542,7 @@ class TestFollowUpOrNewSubject:
             ("Do you ship to Canada?", "Do you price match Amazon?"),
             ("Can I put my cast iron pan in the dishwasher?", "Are you hiring at the warehouse?"),
             ("how much does it cost to ship to the UK?", "how long does delivery to the EU take?"),  # not the UK's row
+            ("How long do refunds take?", "Can I pay with Klarna?"),  # got the Klarna page's refund timing
         ],
     )
     def test_a_question_naming_its_own_subject_does_not_ride_on_the_previous_sources(self, manager_for, first, second):
