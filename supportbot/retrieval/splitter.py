@@ -41,9 +41,11 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # links made readable and images left out (retrieval/links.py); 6: an HTML paragraph opening with "#" or "```" read as
 # one, a link whose text is code or whose address holds parentheses read as a link, HTML code holding a backtick as
 # code; 7: a Markdown page's or FAQ answer's indented code block read as a fenced one, its indentation kept; 8: a list
-# item's indented code block too, FAQ entries given one id each their own, "approved" true only, a null url none), so
-# that an index built before is re-embedded whole, not kept for unchanged files.
-READER_VERSION = 8
+# item's indented code block too, FAQ entries given one id each their own, "approved" true only, a null url none; 9:
+# HTML spanned cells, <br>, <dl>, <details> and nested tables and lists read as shown (retrieval/html_reader.py), a
+# Markdown page's setext headings, closing hashes, footnotes and Q:/A: pairs (retrieval/markdown_reading.py)), so that
+# an index built before is re-embedded whole, not kept for unchanged files.
+READER_VERSION = 9
 
 
 @dataclass(frozen=True)
