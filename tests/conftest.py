@@ -57,6 +57,35 @@ def api_docs_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Pa
     return index_dir
 
 
+@pytest.fixture
+def answer_from_page(embedder, tmp_path: Path):
+    """`answer(file_name, page, question)`: the extractive answer, without its citation markers, to `question` asked
+    first in a conversation of a bot whose index holds only `page`, written as `file_name` (its extension: its format)."""
+    from fakes import EchoGenerator, grounding_checker
+
+    from supportbot.app import create_index_builder, retriever_for_index
+    from supportbot.bot.dialogue import DialogueManager
+    from supportbot.bot.grounding import strip_citations
+    from supportbot.config import BotConfig, Config
+    from supportbot.generation.base import GenerationSettings
+    from supportbot.retrieval.index_store import load_index
+    from supportbot.store import ConversationStore
+
+    def answer(file_name: str, page: str, question: str) -> str:
+        docs = tmp_path / "docs"
+        docs.mkdir(exist_ok=True)
+        (docs / file_name).write_text(page, encoding="utf-8")
+        create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
+        manager = DialogueManager(
+            retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), EchoGenerator(answer="unused"),
+            ConversationStore(tmp_path / "conversations.sqlite3"), BotConfig(answer_mode="extractive"),
+            GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
+        )
+        return strip_citations(manager.reply("console", "c1", question).text())
+
+    return answer
+
+
 @pytest.fixture(scope="session")
 def sample_zh_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """The bundled Chinese sample docs indexed once for the session with the default (English) embedder."""

@@ -1215,23 +1215,10 @@ Follow these steps to install the Larkspur command-line tool on your computer.
 class TestProcedureUnderAnIntroduction:
     """A numbered procedure under a sentence introducing it, a step's code fenced and another's indented."""
 
-    @pytest.fixture
-    def install_manager(self, embedder, tmp_path: Path):
-        from supportbot.app import create_index_builder
-
-        (tmp_path / "docs").mkdir()
-        (tmp_path / "docs" / "install.md").write_text(INSTALL_PAGE)
-        create_index_builder(Config(), embedder, show_progress=False).build([str(tmp_path / "docs")], tmp_path / "index")
-        return DialogueManager(
-            retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), EchoGenerator(answer=RIGHT),
-            ConversationStore(tmp_path / "conversations.sqlite3"), BotConfig(answer_mode="extractive"),
-            GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
-        )
-
-    def test_a_step_under_the_introduction_brings_every_step_and_each_steps_code(self, install_manager):
+    def test_a_step_under_the_introduction_brings_every_step_and_each_steps_code(self, answer_from_page):
         # The answer was the introduction and step 1 alone; then step 3's command was left out (read as prose, and
         # too short to quote).
-        text = strip_citations(install_manager.reply("console", "c1", "How do I install the CLI?").text())
+        text = answer_from_page("install.md", INSTALL_PAGE, "How do I install the CLI?")
         _assert_in_order(
             text,
             "Follow these steps to install",

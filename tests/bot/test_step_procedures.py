@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
-from fakes import EchoGenerator, grounding_checker
-
-from supportbot.app import retriever_for_index
-from supportbot.bot.dialogue import DialogueManager
-from supportbot.bot.grounding import strip_citations
-from supportbot.config import BotConfig, Config
-from supportbot.generation.base import GenerationSettings
-from supportbot.retrieval.index_store import load_index
-from supportbot.store import ConversationStore
 
 BILLING_PAGE = """# Billing and plans
 
@@ -84,23 +75,9 @@ NUMBERED_PAGE = """# Billing and plans
 
 
 @pytest.fixture
-def ask(embedder, tmp_path: Path):
+def ask(answer_from_page):
     """Asks `question` first in a conversation, in extractive mode, of an index holding only `page`."""
-    from supportbot.app import create_index_builder
-
-    def reply(page: str, question: str) -> str:
-        docs = tmp_path / "docs"
-        docs.mkdir(exist_ok=True)
-        (docs / "page.md").write_text(page)
-        create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
-        manager = DialogueManager(
-            retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), EchoGenerator(answer="unused"),
-            ConversationStore(tmp_path / "conversations.sqlite3"), BotConfig(answer_mode="extractive"),
-            GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
-        )
-        return strip_citations(manager.reply("console", "c1", question).text())
-
-    return reply
+    return partial(answer_from_page, "page.md")
 
 
 def _assert_in_order(text: str, *pieces: str) -> None:
