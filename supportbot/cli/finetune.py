@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from supportbot.cli import get_config
+from supportbot.cli.signals import sigterm_interrupts
 from supportbot.config import apply_settings
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (`kill`, a job scheduler) stops the command as Ctrl-C does, so a run saves its checkpoint and cleans up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group("finetune")
@@ -201,7 +181,7 @@ def train(ctx: click.Context, data: Path, eval_data: Path | None, eval_split: fl
     apply_settings(config, settings, "command line")
     output = output or Path(config.finetune.output_dir)
     request = TrainRequest(data, output, eval_data, resume, overwrite, quantize)
-    with _sigterm_interrupts():
+    with sigterm_interrupts():
         report = run_training(config, request)
     best = f", best eval loss {report['best_eval_loss']:.4f} at step {report['best_step']}" if report["best_eval_loss"] is not None else ""
     click.echo(f"{report['stopped']} after {report['steps']} steps ({report['tokens_per_second']:.0f} tokens/s){best}")
@@ -273,6 +253,6 @@ def merge(ctx: click.Context, adapter_dir: Path, output: Path, overwrite: bool) 
     config = get_config(ctx)
     check_base_model(adapter_dir, config.model.name)
     check_overwrite(output, overwrite)
-    with _sigterm_interrupts(), staged_replacement(output) as staging:  # the earlier model stays until this one is complete
+    with sigterm_interrupts(), staged_replacement(output) as staging:  # the earlier model stays until this one is complete
         merge_adapter(transformers_model_dir(config.model.name, config.paths.cache_path()), adapter_dir, staging)
     click.echo(f"merged model written to {output}; use it with model.name = \"{output}\"")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from supportbot.cli import get_config
+from supportbot.cli.signals import sigterm_interrupts
 
 
 @click.group("index")
@@ -31,7 +32,8 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
     """Index Markdown, text, HTML, PDF and FAQ JSONL files from PATHS (files or folders).
 
     Re-running re-embeds only files whose content changed. The previous index stays usable until
-    the new one is complete.
+    the new one is complete. Ctrl-C or SIGTERM (`kill`, `docker stop`) stops the build and its
+    workers at once, keeping the previous index.
 
     \b
     Examples:
@@ -42,7 +44,8 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
     from supportbot.app import build_index
 
     config = get_config(ctx)
-    report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet, workers=workers)
+    with sigterm_interrupts():  # killed outright, it left its workers' semaphores to the resource tracker's warning
+        report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet, workers=workers)
     click.echo(report.summary())
 
 

@@ -66,11 +66,16 @@ def _shown(value: object) -> str:
 
 def _given_id(entry: dict, line_number: int) -> tuple[str | None, str | None]:
     """The id the line gives (None: it is known by its line number), and a note when its "id" could not be used:
-    a list, object or true/false would be written as Python shows it ("['a']", "True")."""
+    a list, object or true/false would be written as Python shows it ("['a']", "True").
+
+    Only a missing, null or empty "id" means none: 0 is an id like any other (files numbered from 0 had their
+    first entry indexed by its line number, 1, which then clashed with the next entry's "id": 1)."""
     value = entry.get("id")
-    if isinstance(value, bool) or (value and not isinstance(value, (str, int, float))):
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None, f'"id" must be a string or a number, not {_shown(value)}; indexed by its line number, {line_number}'
-    return (str(value) if value else None), None
+    return str(value), None
 
 
 def _url(entry: dict) -> tuple[str, str | None]:

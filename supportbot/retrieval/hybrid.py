@@ -34,10 +34,16 @@ FOUND_BY_KEYWORDS = "found_by_keywords"
 
 
 def min_max(scores: np.ndarray) -> np.ndarray:
+    """Scores scaled over the candidates, the best 1 and the worst 0.
+
+    Scores that do not spread (a lone candidate, or all alike) rank nothing: each is as good as the best, 1, where it
+    scored at all (a chunk that shares no word with the query has BM25 0). A lone candidate got the worst's 0, and the
+    answer's one source was shown at "score 0.00" (console /sources, the web API's "score") whatever its cosine.
+    """
     if not len(scores):
         return scores
     low, high = float(scores.min()), float(scores.max())
-    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
+    return (scores - low) / (high - low) if high > low else (scores > 0).astype(np.float64)
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
