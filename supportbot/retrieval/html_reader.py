@@ -13,15 +13,14 @@ table a Markdown table (its header row over the delimiter row: `<th>` cells, a f
 or all in bold, else a row of empty cells, as Markdown needs one), a `<pre>` block a fenced code block
 with its lines as they are, and a link a Markdown link.
 
-Read as a browser lays them out: a cell spanning rows stands in each row it spans, one spanning
-columns in each column (a row's only cell, a note across the table, in the first, the rest empty): a
-row missing its spanned cell put its later cells under the wrong columns. A `<br>` is a line break
-in a paragraph and "; " in a cell ("64-bit only; ARM is in beta": a space read "only ARM"); a table
-in a cell is the cell's text ("12 months: $41.58; 24 months: $20.79"), not a table of its own. A
-`<details>`'s `<summary>` names what it answers: it is a heading, one level under the heading before
-it, over the details' content (quoted as a paragraph, it was the answer and the fix was lost), and
-the heading before it is written again over what follows the details. A `<dd>` carries its `<dt>`
-("**E204**: The file name has ..."): the term on a line of its own was never quoted with its meaning.
+A table's rows are laid out as a browser shows them, each cell's text as a Markdown cell's
+(retrieval/html_tables.py). A `<br>` is a line break in a paragraph. A `<details>`'s `<summary>` names
+what it answers: it is a heading, one level under the heading before it, over the details' content
+(quoted as a paragraph, it was the answer and the fix was lost), and the heading before it is written
+again over what follows the details. A `<dd>` is read the same way under its `<dt>` (the `<dd>`s right
+after it too): every sentence of a definition is read about its term ("E204" over "The file name has
+... Rename the file."). A term on a line of its own was never quoted with its meaning, and one opening
+the definition's first sentence only ("**E204**: The file name has ...") left the rest about nothing.
 """
 
 from __future__ import annotations
@@ -30,50 +29,49 @@ import re
 from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
+from supportbot.retrieval.html_tables import (
+    BREAK,
+    LEFT_OUT,
+    NOT_TEXT,
+    laid_out,
+    names_columns,
+    shown_lines,
+    shown_string,
+    table_rows,
+)
 from supportbot.text.markup import WORD_JOINER, as_code_span
-from supportbot.text.sentences import CLOSING_PUNCTUATION, delimiter_row, table_cells
+from supportbot.text.sentences import delimiter_row, table_cells
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _SPLIT_LEVELS = 4  # the deepest heading the splitter cuts a page at (retrieval/splitter.py)
-_LEFT_OUT = frozenset({"script", "style", "noscript", "template", "nav", "svg", "button", "select", "head", "iframe", "object"})
 _INLINE = frozenset(
     {
         "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img", "ins", "kbd",
         "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
     }
 )
-_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # What a paragraph's text may open with that Markdown reads as a block of its own: "# of items" as a heading over the
 # rest of the page, "```" as code. A word joiner before it shows nothing and opens nothing.
 _OPENS_A_BLOCK = re.compile(r"#{1,6}(?:\s|$)|```|~~~")
-# A <br> among a piece's strings until the piece is written: a line break in a paragraph, "; " in a cell, a space in a
-# heading. No page's text holds it (it is taken out of the strings).
-_BREAK = "\x00"
-_MOST_NESTED = 8  # tables in tables in cells deeper than this are read as their text
-
-
-def _string(node: NavigableString) -> str:
-    return str(node).replace(_BREAK, "")
 
 
 def _strings(piece) -> list[str]:
-    """The text a browser shows of a piece: its strings, not those of a left-out tag in it; a <br> a _BREAK."""
+    """The text a browser shows of a piece: its strings, not those of a left-out tag in it; a <br> a BREAK."""
     if isinstance(piece, NavigableString):
-        return [] if isinstance(piece, _NOT_TEXT) else [_string(piece)]
-    if piece.name in _LEFT_OUT:
+        return [] if isinstance(piece, NOT_TEXT) else [shown_string(piece)]
+    if piece.name in LEFT_OUT:
         return []
     if piece.name == "br":
-        return [_BREAK]
+        return [BREAK]
     if piece.name == "code":
         return [as_code_span(piece.get_text())]  # as a Markdown page writes it
     found = []
     for node in piece.descendants:
         if isinstance(node, Tag) and node.name == "br":
-            found.append(_BREAK)
-        elif isinstance(node, NavigableString) and not isinstance(node, _NOT_TEXT) and not _left_out(node, piece):
-            found.append(_string(node))
+            found.append(BREAK)
+        elif isinstance(node, NavigableString) and not isinstance(node, NOT_TEXT) and not _left_out(node, piece):
+            found.append(shown_string(node))
     return found
 
 
@@ -81,127 +79,23 @@ def _left_out(node: NavigableString, within: Tag) -> bool:
     """Whether a string stands in a left-out tag (a <button>, a <script>) inside `within`."""
     parent = node.parent
     while parent is not None and parent is not within:
-        if parent.name in _LEFT_OUT:
+        if parent.name in LEFT_OUT:
             return True
         parent = parent.parent
     return False
 
 
-def _lines(strings: list[str]) -> list[str]:
-    """Strings as the lines a browser shows: as written ("un<b>believ</b>able" is one word, "by <strong>December
-    24</strong>." no space before its full stop), each run of white space one space, a line ended at each <br>."""
-    return [line for line in (" ".join(part.split()) for part in "".join(strings).split(_BREAK)) if line]
-
-
 def _text(pieces: list) -> str:
     """Inline pieces as one line of text (a heading's, a term's): a <br> in them a space."""
-    return " ".join(_lines([text for piece in pieces for text in _strings(piece)]))
+    return " ".join(shown_lines([text for piece in pieces for text in _strings(piece)]))
 
 
 def _paragraph(pieces: list, indent: str = "") -> str:
     """Inline pieces as a paragraph: a <br> a Markdown line break (two spaces at the line's end), the next line as far
     in as the paragraph's text (`indent`: a list item's), and not opening a heading or code ("x<br># of items")."""
-    lines = _lines([text for piece in pieces for text in _strings(piece)])
+    lines = shown_lines([text for piece in pieces for text in _strings(piece)])
     lines[1:] = [indent + (WORD_JOINER if _OPENS_A_BLOCK.match(line) else "") + line for line in lines[1:]]
     return "  \n".join(lines)
-
-
-def _in_a_cell(lines: list[str]) -> str:
-    """A cell's lines on the one line a Markdown cell has: "; " between them, a space after closing punctuation."""
-    text = ""
-    for line in lines:
-        if text:
-            text += " " if text[-1] in CLOSING_PUNCTUATION else "; "
-        text += line
-    return text
-
-
-def _cell_text(cell: Tag, depth: int = 0) -> str:
-    """A cell's own text: not that of a cell left unclosed after it ("<td>a<td>b", which the parser nests); a table in
-    it as its rows, "; " between them."""
-    strings: list[str] = []
-    stack = [iter(cell.children)]
-    while stack:
-        node = next(stack[-1], None)
-        if node is None:
-            stack.pop()
-        elif isinstance(node, NavigableString):
-            strings += [] if isinstance(node, _NOT_TEXT) else [_string(node)]
-        elif node.name == "br":
-            strings.append(_BREAK)
-        elif node.name == "table":
-            strings += [_BREAK, _table_as_text(node, depth + 1), _BREAK]
-        elif node.name not in _LEFT_OUT and node.name not in ("td", "th"):
-            stack.append(iter(node.children))
-    return _in_a_cell(_lines(strings)).replace("|", "/")
-
-
-def _table_as_text(table: Tag, depth: int) -> str:
-    """A table in a cell as one line: a row of two cells "12 months: $41.58", of more "a, b, c"; rows "; " apart."""
-    if depth > _MOST_NESTED:
-        return " ".join(table.get_text(" ").replace(_BREAK, "").split())
-    rows = [[text for text in texts if text] for texts, _ in _grid(_rows(table), depth).values()]
-    return "; ".join(": ".join(row) if len(row) == 2 else ", ".join(row) for row in rows if row)
-
-
-def _rows(table: Tag) -> list[Tag]:
-    """A table's own rows, those left unclosed in another too ("<tr><td>a<tr><td>b"); not a table's in a cell."""
-    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
-
-
-def _cells(row: Tag) -> list[Tag]:
-    return [cell for cell in row.find_all(["th", "td"]) if cell.find_parent("tr") is row]  # not a nested table's
-
-
-def _span(cell: Tag, attribute: str, default: int) -> int:
-    """A cell's colspan or rowspan: 1 where it is missing or not a number, `default` where it is 0 ("to the end")."""
-    value = str(cell.get(attribute) or "1").strip()
-    number = int(value[:6]) if value.isdigit() else 1  # six digits: more than any table has rows
-    return default if number == 0 else number
-
-
-def _grid(rows: list[Tag], depth: int = 0) -> dict[int, tuple[list[str], bool]]:
-    """By id of each of a table's rows: its cells' texts as a browser lays them out (module docstring), and whether
-    a cell of its own holds text (a row of spanned cells alone is not written)."""
-    grid = {}
-    widest = max((len(_cells(row)) for row in rows), default=1)  # no wider: "colspan=99999" wrote a row of 1000 cells
-    above: dict[int, tuple[int, str]] = {}  # column -> (rows it spans below this one, text): cells spanning down
-    for number, row in enumerate(rows):
-        texts: list[str] = []
-        below: dict[int, tuple[int, str]] = {}
-        cells, own = _cells(row), False
-        for cell in cells:
-            _from_above(texts, above, below, every=False)
-            text = _cell_text(cell, depth)
-            own = own or bool(text)
-            columns, down = min(_span(cell, "colspan", 1), widest), _span(cell, "rowspan", len(rows) - number)
-            across = len(cells) == 1 and not texts and not above and columns > 1  # a note across the table: said once
-            for column in range(columns):
-                _put(texts, above, below, "" if across and column else text, down)
-        _from_above(texts, above, below, every=True)
-        above = below
-        grid[id(row)] = (texts, own)
-    return grid
-
-
-def _put(texts: list[str], above: dict, below: dict, text: str, down: int) -> None:
-    """A cell in a row's next column, and in the rows below it spans down into."""
-    above.pop(len(texts), None)  # a cell overlapping one from above takes its place
-    if down > 1:
-        below[len(texts)] = (down - 1, text)
-    texts.append(text)
-
-
-def _from_above(texts: list[str], above: dict, below: dict, every: bool) -> None:
-    """The cells spanning down into a row's next columns (`every`: all that are left, an empty cell in a gap)."""
-    while len(texts) in above or (every and above):
-        down, text = above.get(len(texts), (0, ""))
-        _put(texts, above, below, text, down)
-
-
-def _all_bold(cell: Tag) -> bool:
-    bold = cell.find(["strong", "b"])
-    return bold is not None and bold.get_text(" ", strip=True) == cell.get_text(" ", strip=True)
 
 
 def _code_language(pre: Tag) -> str:
@@ -222,7 +116,7 @@ def _fenced(code: str, language: str) -> str:
 def _lead(element: Tag) -> tuple[list, list]:
     """A list item's or definition's own text (that before its first block, or else its first paragraph), and the
     children left to read after it (more paragraphs, a list of its own, code)."""
-    children = [child for child in element.children if not isinstance(child, _NOT_TEXT)]
+    children = [child for child in element.children if not isinstance(child, NOT_TEXT)]
     run: list = []
     while children and (isinstance(children[0], NavigableString) or children[0].name in _INLINE):
         run.append(children.pop(0))
@@ -236,7 +130,7 @@ def _defined(term: Tag) -> bool:
     for sibling in term.next_siblings:
         if isinstance(sibling, Tag) and sibling.name != "dt":
             return sibling.name == "dd"
-        if isinstance(sibling, NavigableString) and not isinstance(sibling, _NOT_TEXT) and sibling.strip():
+        if isinstance(sibling, NavigableString) and not isinstance(sibling, NOT_TEXT) and sibling.strip():
             return False
     return False
 
@@ -264,6 +158,7 @@ class _Reader:
         self._indent = ""  # how far in a list item is written: two spaces for each list item it stands in
         # The terms the next <dd> defines: their parent (a <dl>, a <div> in one), them, and whether a <dd> has yet.
         self._terms: tuple[Tag | None, list[str], bool] = (None, [], False)
+        self._defined: dict[int, bool] = {}  # by id, the <dd>s read with one before them: whether they have been
 
     def read(self, children) -> None:
         """An element's children: each run of text and inline tags between their blocks is a paragraph. Walked with a
@@ -278,7 +173,7 @@ class _Reader:
                 stack.pop()
                 if then is not None:
                     then()
-            elif isinstance(child, _NOT_TEXT) or (isinstance(child, Tag) and child.name in _LEFT_OUT):
+            elif isinstance(child, NOT_TEXT) or (isinstance(child, Tag) and child.name in LEFT_OUT):
                 continue
             elif isinstance(child, NavigableString) or child.name in _INLINE:
                 run.append(child)
@@ -342,29 +237,39 @@ class _Reader:
         text = _text([term])
         self._terms = (term.parent, [*terms, text] if parent is term.parent and not defined else [text], False)
 
-    def _definition(self, definition: Tag) -> tuple[list, None]:
-        """A <dd> as one paragraph with its terms ("**E204**: The file name has ..."), so that its first sentence says
-        what it defines; what follows its first paragraph is read after it."""
+    def _definition(self, definition: Tag) -> tuple[list, Callable[[], None] | None] | None:
+        """A <dd> under its terms as a heading, with the <dd>s right after it that define them too (module docstring)."""
         parent, terms, _ = self._terms
         terms = [term for term in terms if term] if parent is definition.parent else []
-        run, rest = _lead(definition)
+        if id(definition) in self._defined:  # read under its terms with the <dd> before it, not again after
+            if self._defined[id(definition)]:
+                return None
+            self._defined[id(definition)] = True
+            return list(definition.children), None
         if not terms:
             return list(definition.children), None
         self._terms = (parent, terms, True)
-        named = ", ".join(f"**{term}**" for term in terms)
-        text = _paragraph(run)
-        self._add(f"{named}{'' if terms[-1][-1] in CLOSING_PUNCTUATION else ':'} {text}" if text else named)
-        return rest, None
+        definitions = [definition, *_definitions_after(definition)]
+        self._defined.update(dict.fromkeys(map(id, definitions[1:]), False))
+        if not any(_text([each]) for each in definitions):
+            self._add(", ".join(f"**{term}**" for term in terms))
+            return None
+        return self._under_heading(", ".join(terms), [*definition.children, *definitions[1:]])
 
     def _details(self, details: Tag) -> tuple[list, Callable[[], None] | None]:
-        """A <details> under its <summary> as a heading, one level under the heading before it (module docstring)."""
+        """A <details> under its <summary> as a heading (module docstring)."""
         summary = details.find("summary", recursive=False)
         children = [child for child in details.children if child is not summary]
         if summary is None or not (text := _text([summary])):
             return children, None
+        return self._under_heading(text, children)
+
+    def _under_heading(self, heading: str, children: list) -> tuple[list, Callable[[], None]]:
+        """`children` to read under `heading`, one level under the heading before them; that one written again over
+        what follows them (module docstring)."""
         before = self._heading
         level = min(6, max(2, before[0] + 1 if before else 2))  # never 1: a page's first level-1 heading is its title
-        self._add_heading(level, text)
+        self._add_heading(level, heading)
 
         def after() -> None:
             self._heading = before
@@ -391,7 +296,7 @@ class _Reader:
         table = row.find_parent("table")
         owner = table or row  # a row outside a table is a table of its own
         if id(owner) not in self._grids:
-            self._grids[id(owner)] = (owner, _grid(_rows(table) if table else [row]))  # kept with it: its id is never another's
+            self._grids[id(owner)] = (owner, laid_out(table_rows(table) if table else [row]))  # kept with it: its id is never another's
         texts, own = self._grids[id(owner)][1].get(id(row), ([], False))
         if not own:
             return
@@ -399,16 +304,26 @@ class _Reader:
         if self._table is not None and table is self._table:
             self.blocks[-1] += "\n" + text
             return
-        cells = _cells(row)
-        is_header = all(cell.name == "th" for cell in cells) or row.find_parent("thead") is not None or all(map(_all_bold, cells))
+        is_header = names_columns(row)
         # A table that names no columns gets a header of empty cells, as Markdown needs one (markdownify's way).
         header = text if is_header else "|" + "  |" * len(table_cells(text))
         self._write(f"{header}\n{delimiter_row(header)}" + ("" if is_header else f"\n{text}"))
         self._table = table
 
 
+def _definitions_after(definition: Tag) -> list[Tag]:
+    """The <dd>s right after a <dd> (white space between them): they define its terms too."""
+    found = []
+    for sibling in definition.next_siblings:
+        if isinstance(sibling, Tag) and sibling.name == "dd":
+            found.append(sibling)
+        elif isinstance(sibling, Tag) or (not isinstance(sibling, NOT_TEXT) and sibling.strip()):
+            break
+    return found
+
+
 def _blocks_in(element: Tag) -> bool:
-    return any(isinstance(child, Tag) and child.name not in _INLINE | _LEFT_OUT for child in element.children)
+    return any(isinstance(child, Tag) and child.name not in _INLINE | LEFT_OUT for child in element.children)
 
 
 def html_to_markdown(soup: BeautifulSoup) -> str:

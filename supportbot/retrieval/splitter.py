@@ -43,9 +43,10 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # code; 7: a Markdown page's or FAQ answer's indented code block read as a fenced one, its indentation kept; 8: a list
 # item's indented code block too, FAQ entries given one id each their own, "approved" true only, a null url none; 9:
 # HTML spanned cells, <br>, <dl>, <details> and nested tables and lists read as shown (retrieval/html_reader.py), a
-# Markdown page's setext headings, closing hashes, footnotes and Q:/A: pairs (retrieval/markdown_reading.py)), so that
+# Markdown page's setext headings, closing hashes, footnotes and Q:/A: pairs (retrieval/markdown_reading.py); 10: an HTML cell's paragraphs apart, its pipes and code as a
+# Markdown cell's, a <dd>'s every sentence under its term (retrieval/html_tables.py, retrieval/html_reader.py)), so that
 # an index built before is re-embedded whole, not kept for unchanged files.
-READER_VERSION = 9
+READER_VERSION = 10
 
 
 @dataclass(frozen=True)
