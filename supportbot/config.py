@@ -412,7 +412,8 @@ class PrivacyConfig:
 
     redact_stored: bool = _opt(
         False,
-        "Mask email addresses, phone numbers, card numbers and IBANs in stored conversations (logs are always masked); "
+        "Mask email addresses, phone numbers, card numbers and security codes, IBANs and national ID numbers in stored "
+        "conversations (logs are always masked); "
         "the model still reads the message as written.",
     )
     retention_days: int = _opt(

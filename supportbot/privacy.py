@@ -1,4 +1,5 @@
-"""Masking of personal data: email addresses, phone numbers, card numbers and IBANs.
+"""Masking of personal data: email addresses, phone numbers, card numbers (and security codes), IBANs and
+national ID numbers (US Social Security, UK National Insurance, mainland-China resident ID numbers).
 
 Logs are always masked; stored conversations are when `privacy.redact_stored` is set. Each kind is
 checked the way it is issued, so ordinary numbers in support questions (order and tracking numbers,
@@ -10,7 +11,9 @@ as written (a leading + or 00, an area code in parentheses, or separated groups 
 groups of four, as in a FedEx number, is not one unless it starts with 0). A bare run of digits is
 left alone unless it is a valid card number or, as a mainland-China mobile number is written, 11
 digits starting with 13 to 19. An email address spelled out to get past spam filters is one too
-("jane(at)example.com", "jane dot doe at example dot com").
+("jane(at)example.com", "jane dot doe at example dot com", and "jane at example.com" where it reads as one).
+A security code is masked where it is named ("cvc 123"), and a national ID number where it is written as
+issued and passes its checks (`privacy_checks`).
 
 A letter or digit touching a number or an address makes it part of a longer token (an order
 reference, a product code), except a letter of a script written without spaces: "卡号4111111111111111"
@@ -20,13 +23,16 @@ holds a card number.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+
+from supportbot.privacy_checks import cn_id_valid, iban_valid, luhn_valid, nino_valid, ssn_valid
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
 CARD_MASK = "[card]"
 IBAN_MASK = "[iban]"
-MASKS = (EMAIL_MASK, PHONE_MASK, CARD_MASK, IBAN_MASK)
+NATIONAL_ID_MASK = "[national-id]"
+MASKS = (EMAIL_MASK, PHONE_MASK, CARD_MASK, IBAN_MASK, NATIONAL_ID_MASK)
 
 # Chinese, Japanese, Thai, Lao, Khmer and Burmese are written without spaces between words, and Korean
 # puts its particles straight after a number; letters of these scripts do not join what they touch.
@@ -70,6 +76,20 @@ SPELLED_EMAIL = re.compile(
     rf"|(?:{_WORD_AT}|{_AT})(?:{_LABEL}(?:{_SPELLED_DOT}|{_DOT})){{0,3}}{_LABEL}{_SPELLED_DOT}{_COMMON_TLD}"
     rf")(?!{_JOINED})"
 )
+# "jane at example.com": the word "at" with the dots written. Just as often a website's name after a verb
+# ("start a return at larkspurgoods.com"), so `_mask_word_at_email` masks it only where it reads as an
+# address: named one just before ("my email is ...", "email: ..."), shaped as one (jane.doe, jsmith84), or
+# alone on its line, as the answer to "what's your email?".
+WORD_AT_EMAIL = re.compile(
+    rf"(?P<indent>(?m:^)[ \t]*+)?(?<!{_LOCAL})(?<!{_LOCAL}')(?P<local>{_LOCAL}(?:{_LOCAL}|')*+){_WORD_AT}"
+    rf"(?:{_LABEL}{_DOT}){{1,3}}{_COMMON_TLD}(?!{_JOINED}|{_DOT}[^\W_])(?P<line_end>(?=[ \t\r.!。]*+(?m:$)))?"
+)
+_ADDRESS_NAMED = re.compile(
+    rf"(?<![^\W_])(?:(?i:e-?mail|mail)(?:{_SPACE}(?i:address|id))?(?:{_SPACE}?[:：]|{_SPACE}(?i:is|was))?"
+    rf"|(?i:write|send|reply|forward)(?:{_SPACE}(?i:it|this|them))?{_SPACE}(?i:to)){_SPACE}{{1,2}}$"
+)
+_ADDRESS_SHAPED = re.compile(r"[^\W_]+(?:[._+][^\W_]+)+|[A-Za-z]{2,}\d+")
+_PRONOUNS = {"us", "me", "you", "him", "her", "them", "it"}  # "email us at larkspurgoods.com": a website
 # 13-19 digits written as card numbers are: one run, groups of four (16, or 19 with a last group of
 # three, which is also how a card and its security code are written), or 4-6-5 / 4-6-4 (Amex, Diners;
 # an Amex's four-digit code may follow as a last group). No card starts with 0, 1, 20 or 21; many order
@@ -92,15 +112,29 @@ _AFTER_EXPIRY = rf"(?<=/\d\d{_GAP})|(?<=/\d{{4}}{_GAP})"
 _CODE_BEFORE = (
     rf"(?P<code>(?:(?i:cvv2?|cvc2?|cvn|cid|csc|code)[:：#]?{_SPACE}?|{_EXPIRY}{_CARD_GAP})\d{{3,4}}{_CARD_GAP})"
 )
+# A number a space apart that is not a group of four ("order 12345 4111 1111 1111 1111") is no group
+# of the card's: only a row of groups of four can't be told from a card (a tracking number).
+_AFTER_NUMBER = rf"(?<=\d[\t{_SPACES}])(?<!(?<!\d)\d{{4}}[\t{_SPACES}])"
 # Cards a gap apart are each a card, and one may come before or after its expiry date or after its
 # security code; otherwise groups are never part of a longer row of groups (a tracking number), one
 # gap (not a tab, as between a table's columns) away. A run may also stand beside other numbers.
-CARD = re.compile(
-    rf"(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_CODE_BEFORE})"
+CARD = re.compile(  # each branch starts with a digit or a code's name (all start with c): others are skipped fast
+    rf"(?=[\dCc])(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_AFTER_NUMBER}|{_CODE_BEFORE})"
     rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}|(?!{_JOINED}|,\d|{_GAP}\d))"
-    rf"|(?<!{_JOINED})(?<![.,+])(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}(?!{_JOINED}|[.,{_DASHES}]\d)"
+    rf"|(?=\d)(?<!{_JOINED})(?<![.,+])(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}(?!{_JOINED}|[.,{_DASHES}]\d)"
 )
 _ONE_CARD = re.compile(_CARD)
+# A security code is payment data no log may keep once a payment is authorised (PCI DSS), so one is
+# masked wherever it is named (cvc 123, CVV: 4821, security code 123, CID 1234, 安全码 123), beside a card
+# or not; the name stays. A bare "code 123" is too often a discount, error or postal code.
+_CODE_NAME = (
+    rf"(?i:cvv2?|cvc2?|cvn2?|csc|cid|(?:card{_SPACE})?security{_SPACE}code"
+    rf"|card{_SPACE}verification{_SPACE}(?:code|value|number))(?:{_SPACE}?(?i:code|number|no\.?)|码)?|安全[码碼]"
+)
+SECURITY_CODE = re.compile(
+    rf"(?<!{_JOINED})(?P<name>(?:{_CODE_NAME})(?:{_SPACE}{{0,2}}[:：#=]|{_SPACE}(?i:is))?{_SPACE}{{0,2}})"
+    rf"\d{{3,4}}(?!{_JOINED}|[.,/{_DASHES}]\d)"
+)
 # Country code, check digits, then the account in groups of four (spaces optional), in either case. A
 # word of four letters after the last group looks like one more: `_mask_iban` gives it back.
 IBAN = re.compile(
@@ -128,24 +162,24 @@ PHONE = re.compile(
 # A mainland-China mobile number as one run: 11 digits, 13x to 19x (grouped or after +86 it is a PHONE).
 CN_MOBILE = re.compile(rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])1[3-9]\d{{9}}(?!{_JOINED}|[.,{_DASHES}]\d)")
 
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def iban_valid(iban: str) -> bool:
-    """The ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 == 1."""
-    compact = re.sub(_SPACE, "", iban)
-    if not 15 <= len(compact) <= 34:
-        return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+# National ID numbers as written, each then checked by its issuing rules (`privacy_checks`): a US Social
+# Security number with dashes or spaces (123-45-6789; nine digits in a row are as often an order number),
+# a UK National Insurance number (AB 12 34 56 C), a mainland-China resident ID (18 characters: region,
+# date of birth, sequence, a check digit that may be X; or grouped 6-8-4).
+SSN = re.compile(
+    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?<!\d{_GAP})(?P<area>\d{{3}})(?P<sep>{_SEP})(?P<group>\d{{2}})(?P=sep)"
+    rf"(?P<serial>\d{{4}})(?!{_JOINED}|,\d|{_GAP}\d)"
+)
+NINO = re.compile(rf"(?<!{_JOINED})[A-Za-z]{{2}}(?:{_SPACE}?\d{{2}}){{3}}{_SPACE}?[A-Da-d](?!{_JOINED})")
+CN_ID = re.compile(
+    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])\d{{4}}(?P<gap>{_SPACE}?)"
+    rf"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?P=gap)\d{{3}}[\dXx](?!{_JOINED}|[.,{_DASHES}]\d)"
+)
+# Their shapes are also those of some part numbers and SKUs: one named as such just before is kept.
+_NAMED_REFERENCE = re.compile(
+    rf"(?<![^\W_])(?i:order|part|sku|item|model|product|article|ref|reference|invoice|serial|tracking|ticket|case)"
+    rf"(?:{_SPACE}(?i:no|number|id)\.?)?{_SPACE}?[:：#]?{_SPACE}{{0,2}}$|(?:订单|运单|快递单|单)号?码?[:：]?{_SPACE}?$"
+)
 
 
 def _digits(text: str) -> str:
@@ -182,24 +216,50 @@ def _mask_iban(match: re.Match[str]) -> str:
     return text
 
 
+def _mask_word_at_email(match: re.Match[str]) -> str:
+    local, indent = match["local"], match["indent"]
+    if local.lower() in _PRONOUNS or local.endswith("."):  # "e.g. at example.com": no address ends with a dot
+        return match.group()
+    alone = indent is not None and match["line_end"] is not None
+    named = _ADDRESS_NAMED.search(match.string, max(0, match.start("local") - 40), match.start("local"))
+    shaped = len(local) >= 5 and _ADDRESS_SHAPED.fullmatch(local)
+    return (indent or "") + EMAIL_MASK if alone or named or shaped else match.group()
+
+
+def _national_id_masker(valid: Callable[[re.Match[str]], bool]) -> Callable[[re.Match[str]], str]:
+    """Masks a match that passes `valid` and is not named a part number, SKU or order number."""
+
+    def mask(match: re.Match[str]) -> str:
+        named = _NAMED_REFERENCE.search(match.string, max(0, match.start() - 30), match.start())
+        return NATIONAL_ID_MASK if valid(match) and not named else match.group()
+
+    return mask
+
+
 def _mask_phone(match: re.Match[str]) -> str:
     return PHONE_MASK if 7 <= len(_digits(match.group())) <= 15 else match.group()
 
 
-# In this order: an IBAN's digits are no phone number, an email address's no card number.
+# In this order: an IBAN's digits are no phone number, an email address's or an ID number's no card number,
+# and a security code written before a card is found with the card first.
 _MASKERS = (
     (IBAN_MASK, IBAN, _mask_iban),
     (EMAIL_MASK, EMAIL, EMAIL_MASK),
     (EMAIL_MASK, SPELLED_EMAIL, EMAIL_MASK),
+    (EMAIL_MASK, WORD_AT_EMAIL, _mask_word_at_email),
+    (NATIONAL_ID_MASK, CN_ID, _national_id_masker(lambda match: cn_id_valid(match.group()))),
+    (NATIONAL_ID_MASK, SSN, _national_id_masker(lambda match: ssn_valid(match["area"], match["group"], match["serial"]))),
+    (NATIONAL_ID_MASK, NINO, _national_id_masker(lambda match: nino_valid(match.group()))),
     (CARD_MASK, CARD, _mask_card),
+    (CARD_MASK, SECURITY_CODE, rf"\g<name>{CARD_MASK}"),
     (PHONE_MASK, PHONE, _mask_phone),
     (PHONE_MASK, CN_MOBILE, PHONE_MASK),
 )
 
 
 def redact(text: str, kinds: Collection[str] = MASKS) -> str:
-    """`text` with every email address, phone number, card number and IBAN replaced by a [kind] mark;
-    `kinds` (marks) limits it to some of them."""
+    """`text` with every email address, phone number, card number (and security code), IBAN and national ID
+    number replaced by a [kind] mark; `kinds` (marks) limits it to some of them."""
     if not text:
         return text
     for mask, pattern, replacement in _MASKERS:
