@@ -41,7 +41,7 @@ class FinishedAnswer(Protocol):
 
 
 class Metrics:
-    """The bot's Prometheus metrics: answers, latencies, feedback, handoffs, queue, refusals, live index."""
+    """The bot's Prometheus metrics: answers, latencies, feedback, handoffs, queue, refusals, live index, HTTP responses."""
 
     def __init__(self) -> None:
         registry = self.registry = CollectorRegistry()
@@ -82,6 +82,13 @@ class Metrics:
             ["channel", "reason"], registry=registry,
         )
         self.index = Info("supportbot_index", "The index build the bot answers from.", registry=registry)
+        self.http_responses = Counter(
+            "supportbot_http_responses",
+            "Responses of `supportbot serve` by route (the path it is served at, as /v1/chat/completions; 'unmatched' for "
+            "a 404, or a body refused before routing) and status code; "
+            "a 5xx is a failure the log explains.",
+            ["route", "status"], registry=registry,
+        )
 
     def answered(self, channel: str, reply: FinishedAnswer) -> None:
         """Count a finished answer and observe how long it took."""

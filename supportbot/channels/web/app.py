@@ -6,13 +6,14 @@ underneath (CORS middleware, streaming responses) and pydantic is already in the
 
 `create_app` is where routes and middleware are added: the routers (completions, conversations)
 and the health and static routes below; metrics or logging middleware go next to BodyLimit.
+Every GET route answers HEAD too (uptime checkers send it), as Starlette's own routes do.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -20,7 +21,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import Counter
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.channels.web.access import Gate, MeteredRefusals, RefusalCounter, RefusalCounts
@@ -34,11 +37,14 @@ from supportbot.channels.web.parameters import OPENAI_PARAMETER
 from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body, shown
 from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
 from supportbot.config import WebConfig
+from supportbot.errors import StoreError
 from supportbot.observability import METRICS_PATH
 
 log = logging.getLogger(__name__)
 
 STATIC_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
+# How long /readyz waits for the store: under the 1 s a prober often allows (Kubernetes' default), so its 503 arrives.
+STORE_PROBE_SECONDS = 0.5
 
 
 def _validation_message(error: RequestValidationError, request: Request) -> str:
@@ -75,6 +81,14 @@ def _allowed_methods(request: Request, error: HTTPException) -> str:
     return " or ".join(method for method in methods if method not in ("", "HEAD")) or "another method"
 
 
+def _with_head(headers: dict[str, str] | None) -> dict[str, str] | None:
+    """A 405's Allow naming HEAD wherever it names GET (HeadAsGet serves it; FastAPI's routes list only GET)."""
+    allowed = (headers or {}).get("Allow", "").split(", ")
+    if "GET" not in allowed or "HEAD" in allowed:
+        return headers
+    return {**(headers or {}), "Allow": ", ".join([*allowed, "HEAD"])}
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(error.body(), error.status, headers=error.headers)
@@ -88,7 +102,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         elif error.status_code == 400:
             message = _unreadable_body(error) or message
         kind = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_request_error")
-        return JSONResponse(error_body(message, kind), error.status_code, headers=getattr(error, "headers", None))
+        return JSONResponse(error_body(message, kind), error.status_code, headers=_with_head(getattr(error, "headers", None)))
 
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse(error_body(_validation_message(error, request), "invalid_request_error"), 400)
@@ -98,20 +112,65 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid_request)
 
 
+class StoreProbe:
+    """Whether the conversation store answers now, for /readyz; the log says when that changes, and why.
+
+    A store that cannot be reached fails every customer's request, so the instance should get none; but a
+    probe must answer within its prober's timeout whatever the store does, and cost the store little when it
+    is fine. So: one round trip on a pooled connection (no new connection per probe), waiting at most
+    `timeout`; one probe at a time, so a store that hangs holds one thread, not one per probe. SQLite has
+    nothing to reach (no `ping`): always true.
+    """
+
+    def __init__(self, ping: Callable[[float], None] | None, timeout: float = STORE_PROBE_SECONDS) -> None:
+        self._ping = ping
+        self._timeout = timeout
+        self._one_at_a_time = threading.Lock()
+        self._answered = True
+
+    def answers(self) -> bool:
+        if self._ping is None:
+            return True
+        if not self._one_at_a_time.acquire(timeout=self._timeout):
+            return self._changed(False, f"the last check of the store has not come back in {self._timeout:g} s")
+        try:
+            self._ping(self._timeout)
+        except StoreError as error:
+            return self._changed(False, str(error))
+        finally:
+            self._one_at_a_time.release()
+        return self._changed(True, "")
+
+    def _changed(self, answers: bool, why: str) -> bool:
+        if answers != self._answered:
+            if answers:
+                log.info("the conversation store answers again: /readyz says ready")
+            else:
+                log.warning("the conversation store does not answer (%s): /readyz says store_unreachable", why)
+        self._answered = answers
+        return answers
+
+
 def _add_health_routes(app: FastAPI, web: WebContext) -> None:
+    store = StoreProbe(getattr(web.manager.store.database, "ping", None))
+
     @app.get("/healthz", tags=["health"])
     def alive() -> dict[str, str]:
         """The process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], responses={503: {"description": "Still loading, or failed to load."}})
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Still loading, failed to load, or the store does not answer."}})
     def ready() -> JSONResponse:
-        """The index and the model are loaded: answers can start."""
+        """The index and the model are loaded and the conversation store answers: answers can start.
+
+        A plain `def`, so the store check runs on a worker thread, never on the event loop."""
         build = {"index_build": web.manager.index_build}  # which index build answers (a rebuild is picked up live)
         if web.warm_up_error:
             return JSONResponse({"status": "failed", "error": web.warm_up_error, **build}, 503)
         if not web.ready.is_set():
             return JSONResponse({"status": "loading", **build}, 503)
+        if not store.answers():
+            return JSONResponse({"status": "store_unreachable", **build}, 503)
         return JSONResponse({"status": "ready", **build})
 
     @app.get(METRICS_PATH, include_in_schema=False)
@@ -135,6 +194,50 @@ def _add_widget_files(app: FastAPI) -> None:
         app.add_api_route(f"/{name}", route(name), methods=["GET"], include_in_schema=False)
 
 
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110): FastAPI's routes take only the methods they name, so every GET route
+    (/healthz, /readyz, /widget.js...) would refuse the HEAD uptime checkers send."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers still describe the body a GET gets
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class CountedResponses:
+    """Counts every response by route and status (supportbot_http_responses_total), the 500s of JsonErrors included,
+    so an operator can alert on errors from the metrics alone."""
+
+    def __init__(self, app: ASGIApp, counter: Counter) -> None:
+        self.app = app
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # the route the router picked (it writes it into the scope): its path, never the one asked for, which
+                # anyone can vary without end; none for a 404, or a body refused before routing (BodyLimit)
+                route = getattr(scope.get("route"), "path", "unmatched")
+                self.counter.labels(route, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, counted)
+
+
 def create_app(
     manager: DialogueManager,
     config: WebConfig,
@@ -153,6 +256,8 @@ def create_app(
     refusals = MeteredRefusals(refusals or RefusalCounts(), manager.metrics, CHANNEL)
     gate = Gate(config, keys, tokens, RateLimiter(), refusals)
     slots = AnswerSlots(config.max_concurrent_answers, config.max_waiting_answers, config.max_wait)
+    if handoff is not None:  # the page's address masked as the customer's words are (privacy.redact_stored)
+        handoff = handoff.masking_pages(manager.as_stored)
     web = WebContext(manager, config, tokens, gate, slots, refusals, handoff)
     # waiting for a slot, or for the answer before theirs in their conversation
     manager.metrics.queue_depth.labels(CHANNEL).set_function(lambda: slots.queued + web.turns.waiting)
@@ -185,6 +290,7 @@ def create_app(
         _add_widget_files(app)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(JsonErrors)
+    app.add_middleware(CountedResponses, counter=manager.metrics.http_responses)
     app.add_middleware(RequestIds)
     if config.allowed_origins:
         app.add_middleware(
@@ -194,4 +300,5 @@ def create_app(
             allow_headers=["Content-Type", TOKEN_HEADER],  # not Authorization: API keys stay on servers
             max_age=600,
         )
+    app.add_middleware(HeadAsGet)
     return app
