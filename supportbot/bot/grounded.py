@@ -58,13 +58,13 @@ class GroundedAnswer:
                         yield text
                 if shown_claims >= self.max_sentences or drops_in_a_row >= MAX_DROPS_IN_A_ROW:
                     stopped_early = True  # enough said, or the model has left its sources: stop paying for tokens
-                    stop.set()
+                    stop.set()  # the model's stop, not the reader's: the reply is still whole (Reply.cancelled)
                     break
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:
                 close()
-        if stop.is_set() and not stopped_early:  # the reader cancelled: keep what was shown, add nothing new
+        if reply.cancelled and not stopped_early:  # the reader cancelled: keep what was shown, add nothing new
             if shown_claims:
                 yield writer.finish()
             return

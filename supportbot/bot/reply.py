@@ -35,7 +35,9 @@ class Reply:
 
     When the stream ends (completely, cancelled, or failed) `on_done` is called once, which is where
     the dialogue manager stores the answer. A failure is logged and replaced by `error_message`,
-    never shown as a traceback. `interrupted` says whether the reader stopped before the end.
+    never shown as a traceback. `interrupted` says whether the reader stopped before the end: stopped
+    reading, or called `cancel()`. The `stop` event alone does not say so, as the model is also stopped
+    on purpose once a grounded answer has said enough, and backends set it when they end.
 
     `pieces` may also be a function of the reply, for answers whose kind is only settled while they
     stream (a grounded answer that falls back to an extractive one sets `kind` as it goes).
@@ -61,6 +63,7 @@ class Reply:
         self.prompt = prompt
         self.done = False
         self.interrupted = False
+        self.cancelled = False  # the reader asked to stop (Ctrl-C, a closed connection, Slack gone)
         self.message_id: int | None = None  # the stored answer's id, once stored (what feedback refers to)
         self.dropped_sentences = 0  # grounded answers: the model's sentences the sources did not support
         self.first_token_at: float | None = None
@@ -91,7 +94,7 @@ class Reply:
             yield self._error_message
         finally:
             # Not exhausted: the consumer stopped reading (Ctrl-C, a closed connection).
-            self.interrupted = self._stop.is_set() or not exhausted
+            self.interrupted = self.cancelled or not exhausted
             self._finish()
 
     def _finish(self) -> None:
@@ -102,7 +105,8 @@ class Reply:
             self._on_done(self)
 
     def cancel(self) -> None:
-        """Stop generating; what was produced so far is kept."""
+        """Stop generating; what was produced so far is kept, and stored as interrupted."""
+        self.cancelled = True
         self._stop.set()
 
     def text(self) -> str:

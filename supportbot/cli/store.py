@@ -156,10 +156,12 @@ def purge(ctx: click.Context, older_than: float | None, url: str | None) -> None
 
 @conversations_group.command("export")
 @click.option("--since", type=Age(), help="Only conversations with a message in this span, e.g. 7d (default: all).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: standard output).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Write to this file; '-' (the default) is standard output."
+)
 @URL_OPTION
 @click.pass_context
-def export(ctx: click.Context, since: float | None, output: Path | None, url: str | None) -> None:
+def export(ctx: click.Context, since: float | None, output: str | None, url: str | None) -> None:
     """Write conversations as JSONL, one a line, in the `messages` format `finetune train` reads (what `prepare` writes).
 
     Each line also carries `supportbot` metadata (channel, conversation id, each answer's kind), so a
@@ -168,6 +170,7 @@ def export(ctx: click.Context, since: float | None, output: Path | None, url: st
     \b
     Examples:
       supportbot conversations export --since 7d -o last-week.jsonl
+      supportbot conversations export --since 1d -o - | jq .supportbot.answer_kinds
       supportbot finetune validate last-week.jsonl
     """
     from supportbot.staging import staged_file
@@ -176,14 +179,15 @@ def export(ctx: click.Context, since: float | None, output: Path | None, url: st
     database = store_database(ctx, url, must_exist=True)
     try:
         records = ConversationStore(database).conversations(since=time.time() - since if since else None)
-        if output is None:
+        to_file = output not in (None, "-")  # "-" is standard output, as in most tools ("./-" names a file)
+        if not to_file:
             count = _write_jsonl(records, sys.stdout)
         else:
-            with staged_file(output) as staging, staging.open("w", encoding="utf-8") as handle:
+            with staged_file(Path(output)) as staging, staging.open("w", encoding="utf-8") as handle:
                 count = _write_jsonl(records, handle)
     finally:
         database.close()
-    click.echo(f"exported {count} conversation(s)" + (f" to {output}" if output else ""), err=True)
+    click.echo(f"exported {count} conversation(s)" + (f" to {output}" if to_file else ""), err=True)
 
 
 def _write_jsonl(records, handle) -> int:
