@@ -273,8 +273,8 @@ def test_on_a_chinese_page_the_widget_speaks_chinese(page, help_center, widget_b
     help_center.bot_url, help_center.language = bot.url, "zh-CN"
     try:
         page.goto(help_center.url)
-        open_widget(page)  # the page names its own title (data-title="Help"), which stays
-        box = page.get_by_role("textbox", name="Your question")
+        page.get_by_role("button", name="打开聊天：Help").click()  # the page names its own title (data-title="Help"), which stays
+        box = page.get_by_role("textbox", name="您的问题")
         expect(box).to_have_attribute("placeholder", "请输入您的问题…")
         expect(page.get_by_role("button", name="发送")).to_be_visible()
         expect(page.get_by_role("button", name="转人工客服")).to_be_visible()

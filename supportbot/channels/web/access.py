@@ -71,8 +71,18 @@ class Caller:
     def conversation(self) -> str:
         """The conversation the token names; 401 without one."""
         if self.token is None:
-            raise ApiError(401, f"send the conversation's token in {TOKEN_HEADER}, or {NEW_SESSION_HINT}", "authentication_error")
+            raise ApiError(401, self._no_token_hint(), "authentication_error")
         return self.token.conversation_id
+
+    def _no_token_hint(self) -> str:
+        # A key holder names its conversations (X-Conversation-Id, `user`) only when asking; a new session would be
+        # another, empty conversation. Its token comes back with every answer.
+        if self.key_name is not None:
+            return (
+                f"send the conversation's token in {TOKEN_HEADER}: supportbot.conversation_token from the chat completion's "
+                "response (X-Conversation-Id and user name a conversation only in POST /v1/chat/completions)"
+            )
+        return f"send the conversation's token in {TOKEN_HEADER}, or {NEW_SESSION_HINT}"
 
 
 class Gate:

@@ -48,7 +48,8 @@ def conversations_router(web: WebContext) -> APIRouter:
         return Session(conversation_id=conversation_id, conversation_token=token, token_expires_at=expires_at)
 
     def words(lang: str) -> dict[str, str]:
-        return dict(manager.catalog.section("widget", lang.split("-")[0].lower()))
+        # "zh_CN" as well as "zh-CN": pages and Accept-Language parsers write both
+        return dict(manager.catalog.section("widget", lang.replace("_", "-").split("-")[0].lower()))
 
     @router.get("/v1/widget/setup", response_model=WidgetSetup)
     def widget_setup(lang: str = "en", caller: Caller = Depends(web.gate)) -> WidgetSetup:

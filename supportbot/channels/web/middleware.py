@@ -1,7 +1,9 @@
-"""Plain ASGI middleware: request ids for the logs, a cap on request bodies, and a JSON 500 for any exception nothing else answered."""
+"""Plain ASGI middleware: request ids for the logs, a cap on request bodies (their size and how long they may stall),
+and a JSON 500 for any exception nothing else answered."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -17,6 +19,11 @@ log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # anything else (too long, odd characters) is replaced, not logged
+# Seconds a request body may pause before it is a 408. Clients send their JSON (at most web.max_body_bytes) right
+# after the headers, so a pause means a lost packet or a client that stopped: TCP resends a lost one within about
+# 7 s even after two more losses (1 + 2 + 4 s), and 10 s is a sixth of web.shutdown_grace's 60, so a stopping
+# server waits at most that long on an upload that never comes (uvicorn has no such timeout, and waited forever).
+BODY_STALL_SECONDS = 10.0
 
 
 async def send_json(send: Send, status: int, body: dict) -> None:
@@ -55,12 +62,26 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is over {limit} bytes (web.max_body_bytes)")
 
 
-class BodyLimit:
-    """413 for a body over `limit` bytes, whether its Content-Length says so or its chunks add up to it."""
+class BodyStalled(HTTPException):
+    """408 for a body that stopped arriving; the connection closes, as the rest of the body may still come on it."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, received: int, declared: bytes, stall: float) -> None:
+        came = f"{received} of the {int(declared)} bytes its Content-Length announced" if declared.isdigit() else f"{received} bytes"
+        super().__init__(
+            408,
+            f"the request body stopped arriving ({came} came, then nothing for {stall:g} s): send the whole body right after the headers",
+            headers={"Connection": "close"},
+        )
+
+
+class BodyLimit:
+    """413 for a body over `limit` bytes, whether its Content-Length says so or its chunks add up to it; 408 for one
+    that pauses `stall` seconds before its end."""
+
+    def __init__(self, app: ASGIApp, limit: int, stall: float = BODY_STALL_SECONDS) -> None:
         self.app = app
         self.limit = limit
+        self.stall = stall
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,10 +93,18 @@ class BodyLimit:
             await send_json(send, 413, error_body(error.detail, "request_too_large"))
             return
         received = 0
+        complete = False
 
         async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body only a disconnect comes, which a streamed answer waits for as long as it runs
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.stall)
+            except TimeoutError:
+                log.warning("%s %s: the request body stalled after %d bytes: answered 408", scope.get("method"), scope.get("path"), received)
+                raise BodyStalled(received, declared, self.stall) from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
             received += len(message.get("body", b""))
             if received > self.limit:
                 raise BodyTooLarge(self.limit)

@@ -77,6 +77,13 @@ def check_metadata(value: Any) -> Any:
     return value
 
 
+def check_stream(value: Any) -> Any:
+    """true or false, as OpenAI takes it: "yes", "false" or 1 would otherwise be read as a flag the client did not send."""
+    if value is None or isinstance(value, bool):  # None: pydantic's own "not null" error, as before
+        return value
+    raise _refused(f"send true or false, not {shown(value)}")
+
+
 def check_stream_options(value: Any) -> Any:
     """An object whose flags are true or false; other keys are left for what OpenAI adds later."""
     if value is None:

@@ -19,6 +19,7 @@ from supportbot.channels.web.parameters import (
     check_metadata,
     check_model,
     check_stop,
+    check_stream,
     check_stream_options,
     shown,
 )
@@ -135,7 +136,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: Annotated[str, BeforeValidator(check_model)] = Field(default=MODEL_ID, description="Any name: the bot answers (there is one).")
     messages: list[MessageIn]
-    stream: bool = False
+    stream: Annotated[bool, BeforeValidator(check_stream)] = False
     stream_options: Annotated[StreamOptions | None, BeforeValidator(check_stream_options)] = None
     user: str | None = Field(
         default=None, description="With an API key: names the conversation (within the key's own conversations)."

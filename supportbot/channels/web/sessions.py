@@ -145,6 +145,11 @@ class ApiKeys:
                 )
             if name in keys:
                 raise ConfigError(f"{API_KEYS_ENV}: the name {name} is used twice")
+            # One key under two names would be logged and stored under whichever name happened to match.
+            if same := next((other for other, known in keys.items() if known == key), None):
+                raise ConfigError(
+                    f"{API_KEYS_ENV}: {same} and {name} have the same key: give each caller a key of its own (the value is not shown)"
+                )
             keys[name] = key
         return cls(keys)
 

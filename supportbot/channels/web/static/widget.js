@@ -15,8 +15,21 @@
   const server = (script.dataset.server || new URL(script.src, location.href).origin).replace(/\/+$/, "");
   let title = script.dataset.title || "Help";
   // The widget's words, in English until the server sends them in the page's language (the message catalog's [widget]).
-  const labels = { sources: "Sources", helpful: "Helpful", not_helpful: "Not helpful" };
-  const pageLanguage = document.documentElement.lang || navigator.language || "en";
+  const labels = {
+    placeholder: "Ask a question…", send: "Send", talk_to_person: "Talk to a person", sources: "Sources",
+    helpful: "Helpful", not_helpful: "Not helpful", open_chat: "Open chat: {title}", close_chat: "Close chat",
+    conversation: "Conversation", your_question: "Your question", you_said: "You said:", assistant_said: "Assistant:",
+    source: "Source {number}: {title}", was_it_helpful: "Was this answer helpful?", feedback_thanks: "Thanks for the feedback.",
+    continue_with_bot: "Continue with the bot", with_person: "Our support team has this conversation and will follow up.",
+    handoff_failed: "I couldn't reach our support team just now, so no one has been notified. I'll keep answering here; "
+      + "please contact support directly if you need a person.",
+    offline: "Can't reach the help desk right now. Check your connection and try again.",
+    server_status: "The help desk answered {status}.",
+  };
+  // A label with its {names} filled in ("Open chat: {title}").
+  const say = (key, values = {}) => labels[key].replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+  // Pages write <html lang="zh_CN"> as well as the standard "zh-CN".
+  const pageLanguage = (document.documentElement.lang || navigator.language || "en").replaceAll("_", "-");
   // No "Talk to a person" until the server says someone can be reached: a chat must not offer a person no one would tell.
   let personReachable = false;
   const TOKEN_HEADER = "X-Conversation-Token";
@@ -48,19 +61,19 @@
   const root = host.attachShadow({ mode: "open" });
   const launcher = el("button", {
     class: "launcher", type: "button", "aria-expanded": "false", "aria-controls": "supportbot-panel",
-    "aria-label": `Open chat: ${title}`, text: title,
+    "aria-label": say("open_chat", { title }), text: title,
   });
-  const messages = el("ol", { class: "messages", "aria-live": "polite", "aria-label": "Conversation" });
+  const messages = el("ol", { class: "messages", "aria-live": "polite", "aria-label": labels.conversation });
   const status = el("p", { class: "status", role: "status" });
-  const input = el("textarea", { id: "supportbot-input", rows: "2", maxlength: "4000", placeholder: "Ask a question…" });
-  const send = el("button", { type: "submit", class: "send", text: "Send" });
-  const personButton = el("button", { type: "button", class: "person", text: "Talk to a person" });
+  const input = el("textarea", { id: "supportbot-input", rows: "2", maxlength: "4000", placeholder: labels.placeholder });
+  const send = el("button", { type: "submit", class: "send", text: labels.send });
+  const personButton = el("button", { type: "button", class: "person", text: labels.talk_to_person });
   const footer = el("footer", { hidden: true }, personButton);
-  const resumeButton = el("button", { type: "button", class: "resume", text: "Continue with the bot" });
+  const resumeButton = el("button", { type: "button", class: "resume", text: labels.continue_with_bot });
   const banner = el("div", { class: "handoff", hidden: true }, el("p", { class: "handoff-text" }), resumeButton);
-  const closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat", text: "×" });
-  const form = el("form", { class: "composer" },
-    el("label", { for: "supportbot-input", class: "visually-hidden", text: "Your question" }), input, send);
+  const closeButton = el("button", { type: "button", class: "close", "aria-label": labels.close_chat, text: "×" });
+  const questionLabel = el("label", { for: "supportbot-input", class: "visually-hidden", text: labels.your_question });
+  const form = el("form", { class: "composer" }, questionLabel, input, send);
   const panel = el("section", { id: "supportbot-panel", class: "panel", role: "dialog", "aria-label": title, hidden: true },
     el("header", {}, el("h2", { text: title }), closeButton),
     messages, banner, status, form, footer);
@@ -79,17 +92,18 @@
     try {
       response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
-      throw new ApiError(0, "Can't reach the help desk right now. Check your connection and try again.");
+      throw new ApiError(0, labels.offline);
     }
     if (!response.ok) {
       const payload = await response.json().catch(() => ({}));
-      const message = (payload.error && payload.error.message) || `The help desk answered ${response.status}.`;
+      const message = (payload.error && payload.error.message) || say("server_status", { status: response.status });
       throw new ApiError(response.status, message); // 429 and 503 say when to retry
     }
     return response;
   }
 
   let loaded = false; // whether the panel shows the conversation the stored token names
+  let setupLoaded = Promise.resolve(); // the page's words: a conversation shown after a reload waits for them
 
   async function loadSetup() {
     let setup;
@@ -98,19 +112,24 @@
     } catch {
       return; // English stays, and no person is offered
     }
-    Object.assign(labels, setup.labels);
+    // An older server sends fewer words, and an empty one would blank a button: English stays for those.
+    for (const [key, text] of Object.entries(setup.labels || {})) if (typeof text === "string" && text) labels[key] = text;
     personReachable = setup.handoff;
     showPersonButton();
     if (!script.dataset.title && labels.title) {
       title = labels.title;
       launcher.textContent = title;
-      launcher.setAttribute("aria-label", `Open chat: ${title}`);
       panel.setAttribute("aria-label", title);
       panel.querySelector("h2").textContent = title;
     }
-    if (labels.placeholder) input.placeholder = labels.placeholder;
-    if (labels.send) send.textContent = labels.send;
-    if (labels.talk_to_person) personButton.textContent = labels.talk_to_person;
+    launcher.setAttribute("aria-label", say("open_chat", { title }));
+    messages.setAttribute("aria-label", labels.conversation);
+    input.placeholder = labels.placeholder;
+    questionLabel.textContent = labels.your_question;
+    send.textContent = labels.send;
+    personButton.textContent = labels.talk_to_person;
+    resumeButton.textContent = labels.continue_with_bot;
+    closeButton.setAttribute("aria-label", labels.close_chat);
   }
 
   async function newToken() {
@@ -180,7 +199,7 @@
       if (source && safeUrl(source.url)) {
         node.append(el("a", {
           class: "citation", href: source.url, target: "_blank", rel: "noopener",
-          "aria-label": `Source ${source.number}: ${source.title || source.path}`, text: part,
+          "aria-label": say("source", { number: source.number, title: source.title || source.path }), text: part,
         }));
       } else if (part) {
         appendWithLinks(node, part);
@@ -266,13 +285,13 @@
   }
 
   function feedbackButtons(messageId) {
-    const box = el("div", { class: "feedback", role: "group", "aria-label": "Was this answer helpful?" });
+    const box = el("div", { class: "feedback", role: "group", "aria-label": labels.was_it_helpful });
     const rate = async (rating, button) => {
       for (const other of box.querySelectorAll("button")) other.disabled = true;
       try {
         await call("POST", "/v1/feedback", { message_id: messageId, rating });
         button.setAttribute("aria-pressed", "true");
-        status.textContent = "Thanks for the feedback.";
+        status.textContent = labels.feedback_thanks;
       } catch (error) {
         for (const other of box.querySelectorAll("button")) other.disabled = false;
         status.textContent = error.message;
@@ -290,7 +309,7 @@
     const body = el("div", { class: "text" });
     body.textContent = text;
     const item = el("li", { class: `message ${role}` },
-      el("span", { class: "visually-hidden", text: role === "user" ? "You said:" : "Assistant:" }), body);
+      el("span", { class: "visually-hidden", text: role === "user" ? labels.you_said : labels.assistant_said }), body);
     messages.append(item);
     messages.scrollTop = messages.scrollHeight;
     return item;
@@ -312,7 +331,7 @@
 
   function showHandoff(active, message) {
     banner.hidden = !active;
-    banner.querySelector(".handoff-text").textContent = message || "Our support team has this conversation and will follow up.";
+    banner.querySelector(".handoff-text").textContent = message || labels.with_person;
     input.disabled = active;
     send.disabled = active;
     showPersonButton();
@@ -323,6 +342,7 @@
   async function loadConversation() {
     if (loaded || !storage.get(tokenKey)) return;
     loaded = true;
+    await setupLoaded;
     try {
       const conversation = await (await call("GET", "/v1/conversation")).json();
       messages.replaceChildren();
@@ -411,7 +431,8 @@
       personReachable = answer.in_handoff;
       showHandoff(answer.in_handoff, answer.message);
     } catch (error) {
-      status.textContent = error.message;
+      // The server failed or was not reached: no one was told, and the customer hears so in the page's language.
+      status.textContent = error.status === 0 || error.status >= 500 ? labels.handoff_failed : error.message;
     } finally {
       personButton.disabled = false;
     }
@@ -457,7 +478,7 @@
 
   const mount = () => {
     document.body.append(host);
-    loadSetup();
+    setupLoaded = loadSetup();
     if (storage.get(openKey) === "1") {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
