@@ -17,7 +17,9 @@ issued and passes its checks (`privacy_checks`).
 
 A letter or digit touching a number or an address makes it part of a longer token (an order
 reference, a product code), except a letter of a script written without spaces: "卡号4111111111111111"
-holds a card number.
+holds a card number. A comma touching a number makes it part of a longer number only where it stands
+between digits as in 1,234,567 or 0,5 (at most three digits before it); elsewhere it separates, as ", "
+does: "Visa,4111111111111111", "4111111111111111,12/27,123" and "+14155550100,+14155550101" are masked.
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ _SPACE = f"[{_SPACES}]"
 _DASHES = "\\-\u2010-\u2015\u2212\uff0d\u30fc"
 _GAP = f"[{_SPACES}.{_DASHES}]"
 _SEP = f"[{_SPACES}{_DASHES}]"  # a gap other than a dot
-_CARD_GAP = f"(?:[.{_DASHES}]|[\t{_SPACES}]{{1,2}})"  # between cards, and their expiry dates and codes
+_CARD_GAP = f"(?:[.,{_DASHES}]|[\t{_SPACES}]{{1,2}})"  # between cards, and their expiry dates and codes
+# A comma between digits is a thousands separator or a decimal comma (1,234,567; 0,5555; 12,50) where the
+# digits before it are at most three, so no card or phone number starts or ends at one. After a longer run
+# (4111111111111111,4012888888881881) or a date (12/27,4111111111111111) it separates, as ", " does.
+_COMMA_IN_NUMBER_BEFORE = r"(?<=\d,)(?<!\d{4},)(?<!/\d,)(?<!/\d\d,)\d"  # checked where a number starts
+_COMMA_IN_NUMBER_AFTER = r"(?<=\d)(?<!\d{4}),\d"  # checked where a number ends
 
 _LOCAL = rf"(?:{_JOINED}|[.+%-])"  # a character of an address's local part; an apostrophe only inside one (o'brien)
 _AT = "[@\uff20]"  # or the full-width ＠ of a Chinese or Japanese keyboard
@@ -119,9 +126,11 @@ _AFTER_NUMBER = rf"(?<=\d[\t{_SPACES}])(?<!(?<!\d)\d{{4}}[\t{_SPACES}])"
 # security code; otherwise groups are never part of a longer row of groups (a tracking number), one
 # gap (not a tab, as between a table's columns) away. A run may also stand beside other numbers.
 CARD = re.compile(  # each branch starts with a digit or a code's name (all start with c): others are skipped fast
-    rf"(?=[\dCc])(?<!{_JOINED})(?<![.,+])(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_AFTER_NUMBER}|{_CODE_BEFORE})"
-    rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}|(?!{_JOINED}|,\d|{_GAP}\d))"
-    rf"|(?=\d)(?<!{_JOINED})(?<![.,+])(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}(?!{_JOINED}|[.,{_DASHES}]\d)"
+    rf"(?=[\dCc])(?<!{_JOINED})(?<![.+])(?!{_COMMA_IN_NUMBER_BEFORE})"
+    rf"(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_AFTER_NUMBER}|{_CODE_BEFORE})"
+    rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}|(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d))"
+    rf"|(?=\d)(?<!{_JOINED})(?<![.+])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}"
+    rf"(?!{_JOINED}|[.{_DASHES}]\d|{_COMMA_IN_NUMBER_AFTER})"
 )
 _ONE_CARD = re.compile(_CARD)
 # A security code is payment data no log may keep once a payment is authorised (PCI DSS), so one is
@@ -142,7 +151,7 @@ IBAN = re.compile(
 )
 _GROUP = r"(?:\(\d{1,4}\)|\d++)"  # after a country code: digits, or an area code in parentheses; never a lone bracket
 PHONE = re.compile(
-    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?<!\d{_GAP})(?:"
+    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d{_GAP})(?:"
     # +44 20 7946 0958, +1 (555) 123-4567, +4915112345678, (+44) 20 7946 0958
     rf"(?:\+\d{{1,3}}|\(\+\d{{1,3}}\))(?:{_GAP}?{_GROUP}){{1,6}}"
     rf"|00[1-9]\d{{0,2}}(?={_GAP})(?:{_GAP}?{_GROUP}){{2,6}}"  # 0044 20 7946 0958 (a bare 00123456 is a reference)
@@ -156,11 +165,14 @@ PHONE = re.compile(
     rf"|(?:[6-9]\d{{2}}{_SEP}\d{{2}}|0[1-9]\d{{1,2}}{_SEP}\d{{2,3}}|8{_SEP}\d{{3}}{_SEP}\d{{3}})(?:{_SEP}\d{{2}}){{2}}"
     rf"|0[1-9]\d{{0,3}}{_SPACE}\d{{6,8}}"  # 07700 900123, 030 12345678 (as the UK and Germany write them)
     rf"|0\d(?:{_GAP}\d{{2}}){{4}}"  # 06 12 34 56 78
-    rf"))(?!{_JOINED}|,\d|{_GAP}\d)"
+    rf"))(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d)"
 )
 
 # A mainland-China mobile number as one run: 11 digits, 13x to 19x (grouped or after +86 it is a PHONE).
-CN_MOBILE = re.compile(rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])1[3-9]\d{{9}}(?!{_JOINED}|[.,{_DASHES}]\d)")
+CN_MOBILE = re.compile(
+    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})1[3-9]\d{{9}}"
+    rf"(?!{_JOINED}|[.{_DASHES}]\d|{_COMMA_IN_NUMBER_AFTER})"
+)
 
 # National ID numbers as written, each then checked by its issuing rules (`privacy_checks`): a US Social
 # Security number with dashes or spaces (123-45-6789; nine digits in a row are as often an order number),
