@@ -29,9 +29,12 @@ from supportbot.retrieval.documents import ScoredChunk
 from supportbot.retrieval.hybrid import FOUND_BY_KEYWORDS
 from supportbot.store import ConversationStore, StoredMessage
 from supportbot.text.catalog import MessageCatalog
-from supportbot.text.follow_ups import names_its_subject, refers_back, subject_is_a_pronoun
+from supportbot.text.follow_up_reading import FollowUpReading, follow_up_reading
+from supportbot.text.follow_ups import asks_nothing_alone, names_its_subject
 from supportbot.text.language import LanguageDetector
 from supportbot.text.normalize import shows_something, valid_unicode
+from supportbot.text.other_script_words import other_script_words
+from supportbot.text.scripts import without_links
 from supportbot.text.small_talk import asks_for_person, says_no, says_yes, small_talk
 
 log = logging.getLogger(__name__)
@@ -262,14 +265,20 @@ class DialogueManager:
         it is read together when the best sentence found so shares a content word with it ("who decides if
         I'm approved?" after Klarna: "Klarna, not Larkspur Goods, decides whether to approve ..."), and not
         when that sentence is about something else ("Are you hiring at the warehouse?" after cast iron care).
+
+        In English, "the previous question" carries the subject along the conversation (`_follow_up`): "and
+        exchanges?" is read as the question before it asked about exchanges, and "how much?" or "how long does
+        that take?" with the last question that named a subject; such a question asks nothing alone, so the first
+        comparison is skipped for it as for a pronoun subject.
         """
-        previous = _previous_question(history)
+        earlier = _earlier_questions(history)
         with self.metrics.retrieval_seconds.time():
             alone = Reading(question, self.retriever.retrieve(question)[: self.top_k])
-            if not previous:
+            if not earlier:
                 return alone
-            text = f"{previous}\n{question}"
-            together = Reading(text, merge_hits(alone.hits, self.retriever.retrieve(text))[: self.top_k])
+            follow_up = self._follow_up(question, earlier, language)
+            previous = follow_up.continues
+            together = Reading(follow_up.text, merge_hits(alone.hits, self.retriever.retrieve(follow_up.text))[: self.top_k])
         if not together.hits:
             return alone
         grouped = group_sources(together.hits)
@@ -277,17 +286,27 @@ class DialogueManager:
         relevance = ranking.relevance
         if alone.hits:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
-            if relevance <= alone.ranking.relevance and not (language == "en" and subject_is_a_pronoun(question)):
+            if relevance <= alone.ranking.relevance and not (language == "en" and asks_nothing_alone(question)):
                 return alone  # "do they expire?" alone is about nothing, however well it matches "gift cards never expire"
             if language == "en" and names_its_subject(question) and self.extractive.answers(alone.ranking):
                 return alone  # "Can I pay with Klarna?" after refunds: answered, it got the Klarna page's refund timing
         if relevance < self.extractive.rank(previous, grouped).relevance - FOLLOW_UP_MARGIN:
             return alone
         found_alone = any(not hit.metadata.get(FOUND_BY_KEYWORDS) for hit in alone.hits)
-        if language == "en" and not refers_back(question) and not self._answers_alone(question, ranking, found_alone):
+        if language == "en" and names_its_subject(question) and not self._answers_alone(question, ranking, found_alone):
             return alone
         together.ranking = replace(ranking, follow_up=True)
         return together
+
+    def _follow_up(self, question: str, earlier: list[str], language: str) -> FollowUpReading:
+        """The together reading of `question` after the customer's `earlier` questions: in English, with the subject
+        carried along the conversation (text/follow_up_reading.py); in another language, with the question before."""
+        if language != "en":
+            return FollowUpReading(earlier[-1], f"{earlier[-1]}\n{question}")
+        return follow_up_reading(question, earlier, self._closeness)
+
+    def _closeness(self, phrases: Sequence[str], text: str) -> list[float]:
+        return [float(similarity) for similarity in self.checker.vectors(list(phrases)) @ self.checker.vector(text)]
 
     def _answers_alone(self, question: str, together: Ranking, found_alone: bool) -> bool:
         """Whether the best sentence of the together reading answers a question that names its own subject (see
@@ -377,7 +396,7 @@ class DialogueManager:
         """An extractive or grounded answer, or a decline when the best source sentence is beside the point."""
         ranking = reading.ranking or self.extractive.rank(reading.text, group_sources(reading.hits))
         grouped = ranking.grouped
-        if not self.extractive.answers(ranking):
+        if not self.extractive.answers(ranking) or self._misses_a_named_word(question, ranking):
             return self._decline(channel, conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
         if self.bot.answer_mode == "extractive":
@@ -401,6 +420,16 @@ class DialogueManager:
             stop=stop,
             language=language,
         )
+
+    def _misses_a_named_word(self, question: str, ranking: Ranking) -> bool:
+        """Whether the sources, matched to a question by its words alone (one the embedder does not read), hold none
+        of a word it writes in another script (text/other_script_words.py): "refund" in "请问 refund 要多久" is
+        in no Chinese page, and what "要多久" (how long) found was the shipping rates."""
+        if ranking.keyword_coverage is None:
+            return False
+        texts = [*ranking.chunk_texts.values(), *(source.title for source, _ in ranking.grouped)]
+        held = set(self.checker.analyze(without_links(" ".join(texts))))  # ".../zh/returns/refund-timing" says no "refund"
+        return any(not set(self.checker.analyze(word)) <= held for word in other_script_words(question))
 
     def _to_person(self, channel: str, conversation_id: str, requested_by: str, record: Callable[[Reply], None], language: str) -> Reply:
         """The customer asked for a person: hand the conversation over, or say that no one can be reached from here."""
@@ -435,8 +464,7 @@ class DialogueManager:
         )
 
 
-def _previous_question(history: Sequence[ChatMessage]) -> str | None:
-    """The customer's last question before this one, which a follow-up ("and for gift cards?") only makes sense with
-    (a "thanks!" in between is passed over)."""
-    asked = (m["content"] for m in reversed(history) if m["role"] == "user" and small_talk(m["content"]) is None)
-    return next(asked, None)
+def _earlier_questions(history: Sequence[ChatMessage]) -> list[str]:
+    """The customer's questions before this one, oldest first, which a follow-up ("and for gift cards?") only makes
+    sense with (a "thanks!" in between is passed over)."""
+    return [m["content"] for m in history if m["role"] == "user" and small_talk(m["content"]) is None]

@@ -42,4 +42,63 @@ def subject_is_a_pronoun(question: str) -> bool:
 def names_its_subject(question: str) -> bool:
     """Whether an English question is about something it names, pointing back at nothing ("Can I pay with Klarna?"),
     rather than "how long does it take?" or "and for gift cards?"."""
-    return not refers_back(question) and not subject_is_a_pronoun(question)
+    return not refers_back(question) and not without_a_subject(question)
+
+
+# Words that ask, point or connect, and name nothing: what is left of "how long is it?" or "and how much?" once they go.
+ASKING_WORDS = frozenset(
+    {
+        "how", "what", "when", "where", "why", "who", "which", "whose", "long", "much", "many", "often", "fast",
+        "soon", "far", "is", "are", "was", "were", "be", "do", "does", "did", "can", "could", "will", "would",
+        "should", "shall", "may", "might", "has", "have", "had", "it", "its", "it's", "they", "them", "their",
+        "that", "this", "these", "those", "there", "and", "or", "but", "so", "also", "then", "though", "still",
+        "exactly", "again", "about", "the", "a", "an", "for", "cost", "costs", "take", "takes", "last", "lasts"
+    }
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def names_nothing(question: str) -> bool:
+    """Whether an English question holds nothing but words that ask, point or connect ("how much?", "how long is it?",
+    "and when?"): alone it asks about nothing, so it asks about what was asked before."""
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(question)]
+    return bool(words) and all(word in ASKING_WORDS for word in words)
+
+
+def without_a_subject(question: str) -> bool:
+    """Whether an English question names no subject of its own: its subject is a pronoun ("do they expire?") or it
+    names nothing at all ("how much?")."""
+    return subject_is_a_pronoun(question) or names_nothing(question)
+
+
+# "and exchanges?", "what about shipping?", "and to the UK?", "how about for gift cards?": a connective, then only a
+# noun phrase (no word that asks, points or makes a clause of its own: "And if I paid with a gift card?" is not one).
+_NEW_SUBJECT = re.compile(
+    r"^\W*(?:(?:and|or|also)\s+(?:(?:what|how)\s+about\s+)?|(?:what|how)\s+about\s+)"
+    r"(?:(?P<preposition>for|to|in|with|on|from|of|at)\s+)?(?P<phrase>[^\W\d_][\w'’ .&-]{0,60}?)"
+    r"(?:\s+(?:too|as well|then|instead))?\W*$",
+    re.IGNORECASE,
+)
+_NOT_IN_A_NOUN_PHRASE = ASKING_WORDS - {"the", "a", "an"} | {"i", "i'm", "me", "my", "we", "you", "your", "if", "not", "no", "yes", "please", "thanks"}
+MAX_PHRASE_WORDS = 4  # "Apple Pay", "the gift card balance": longer is a clause, not a subject named in passing
+
+
+def new_subject(question: str) -> tuple[str, str] | None:
+    """The subject an English follow-up moves to, as (preposition or '', noun phrase): "and exchanges?" ->
+    ('', 'exchanges'), "and to the UK?" -> ('to', 'the UK'). The customer asks the previous question again about
+    it; None for any other question."""
+    match = _NEW_SUBJECT.match(question.strip())
+    if match is None:
+        return None
+    phrase = match["phrase"].strip(" .")
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(phrase)]
+    if not words or len(words) > MAX_PHRASE_WORDS or any(word in _NOT_IN_A_NOUN_PHRASE for word in words):
+        return None
+    return (match["preposition"] or "").lower(), phrase
+
+
+def asks_nothing_alone(question: str) -> bool:
+    """Whether an English question, read alone, asks nothing: it names no subject ("do they expire?", "how much?"),
+    or only the subject the question before it is asked again about ("and exchanges?"); however well its words match
+    a source, what it asks is the question before it."""
+    return without_a_subject(question) or new_subject(question) is not None
