@@ -22,7 +22,7 @@ from supportbot.retrieval.builder import BuildReport, IndexBuilder
 from supportbot.retrieval.dense import DenseRetriever
 from supportbot.retrieval.embedder import SentenceTransformerEmbedder
 from supportbot.retrieval.hybrid import HybridRetriever
-from supportbot.retrieval.index_store import StoredIndex, index_folder_unused, load_index
+from supportbot.retrieval.index_store import StoredIndex, build_lock, index_folder_unused, load_index
 from supportbot.retrieval.reranker import CrossEncoderReranker, RerankingRetriever
 from supportbot.retrieval.splitter import ChunkingSettings
 from supportbot.store import ConversationStore, Database, open_database
@@ -82,9 +82,11 @@ def open_index(
     """
     index_dir = config.paths.index_path()
     if build_missing and index_folder_unused(index_dir):
-        log.info("no index at %s yet: building it from %s", index_dir, ", ".join(config.paths.docs))
-        report = build_index(config, config.paths.docs, index_dir, show_progress, embedder)
-        log.info(report.summary())
+        with build_lock(index_dir, on_wait=log.info):  # two instances starting at once: the second loads the first's
+            if index_folder_unused(index_dir):
+                log.info("no index at %s yet: building it from %s", index_dir, ", ".join(config.paths.docs))
+                report = build_index(config, config.paths.docs, index_dir, show_progress, embedder)
+                log.info(report.summary())
     return load_index(index_dir)
 
 

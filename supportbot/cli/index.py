@@ -33,7 +33,8 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
 
     Re-running re-embeds only files whose content changed. The previous index stays usable until
     the new one is complete. Ctrl-C or SIGTERM (`kill`, `docker stop`) stops the build and its
-    workers at once, keeping the previous index.
+    workers at once, keeping the previous index. A second build of the same index waits for the
+    first to finish, then builds on its result.
 
     \b
     Examples:
@@ -42,10 +43,13 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
       supportbot index build help-center/ --workers 2
     """
     from supportbot.app import build_index
+    from supportbot.retrieval.index_store import build_lock
 
     config = get_config(ctx)
-    with sigterm_interrupts():  # killed outright, it left its workers' semaphores to the resource tracker's warning
-        report = build_index(config, list(paths), index_dir or config.paths.index_path(), show_progress=not quiet, workers=workers)
+    index_dir = index_dir or config.paths.index_path()
+    # killed outright, it left its workers' semaphores to the resource tracker's warning; waiting, Ctrl-C stops it
+    with sigterm_interrupts(), build_lock(index_dir, on_wait=lambda line: click.echo(line, err=True)):
+        report = build_index(config, list(paths), index_dir, show_progress=not quiet, workers=workers)
     click.echo(report.summary())
 
 

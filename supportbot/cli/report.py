@@ -12,9 +12,19 @@ import click
 from supportbot.cli import get_config
 from supportbot.cli.store import URL_OPTION, Age, store_database
 from supportbot.evaluation.gaps import DEFAULT_SIMILARITY
-from supportbot.text.normalize import printable
+from supportbot.text.normalize import one_line, printable
 
 EXAMPLE_WIDTH = 70
+# A spreadsheet reads a cell starting with these as a formula (=HYPERLINK(...), +cmd|...): OWASP's list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """`printable(text)` as a CSV cell a spreadsheet shows as text: a leading ' where it would start a formula.
+
+    gaps.csv is opened in a spreadsheet, and the example is a customer's words: "=HYPERLINK(...)" would run."""
+    text = printable(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @click.group("report")
@@ -36,7 +46,8 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
 
     One line per group, most asked first: how many times, an example in the customer's words,
     why it fell short, and the source the bot used if any. Write the missing help-center page
-    for the top lines, rebuild the index, and watch them shrink.
+    for the top lines, rebuild the index, and watch them shrink. In CSV, a cell that a spreadsheet
+    would run as a formula (starting =, +, -, @) gets a leading '.
 
     \b
     Examples:
@@ -62,7 +73,7 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
         writer.writerow(["count", "example", "declined", "handed off", "rated down", "source"])
         for group in groups:
             reasons = group.reasons
-            example, source = printable(group.example), printable(group.source)
+            example, source = spreadsheet_text(group.example), spreadsheet_text(group.source)
             writer.writerow([group.count, example, reasons["declined"], reasons["handed off"], reasons["rated down"], source])
         return
     if not groups:
@@ -70,8 +81,8 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
         return
     click.echo(f"{'count':>5}  {'example question':<{EXAMPLE_WIDTH}}  {'why':<28}  source")
     for group in groups:
-        example = printable(group.example)  # customers' words, as stored: no escape sequence reaches the terminal
+        example = one_line(group.example)  # customers' words, as stored: no escape sequence or line break reaches the terminal
         example = example if len(example) <= EXAMPLE_WIDTH else example[: EXAMPLE_WIDTH - 1] + "…"
         why = ", ".join(f"{reason} {n}" for reason, n in group.reasons.most_common())
-        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {printable(group.source) or '-'}")
+        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {one_line(group.source) or '-'}")
     click.echo(f"{sum(g.count for g in groups)} question(s) in {len(groups)} group(s)")

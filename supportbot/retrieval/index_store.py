@@ -8,21 +8,27 @@ Layout of an index folder:
     builds/<id>/questions.faiss the same question vectors as a FAISS index
     builds/<id>/chunks.jsonl one chunk a line, in vector order
     builds/<id>/manifest.json embedding model, dimension, chunking, sources with hashes, counts
+    build.lock              held (flock) by the build writing here; names its process
 
 A build is written in full under a new id and only then named in CURRENT, so an interrupted build
 leaves the previous index usable. A file that cannot be read, or builds that CURRENT does not name,
 are reported as a damaged index, never taken for no index: building over them would delete them.
+
+One build writes a folder at a time (`build_lock`): a second reads the previous index only once the
+first has switched CURRENT, so it neither builds on a stale one nor deletes the first's work.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 POINTER = "CURRENT"
+LOCK = "build.lock"
 # How a damaged file fails to read: OSError (missing, unreadable), numpy's ValueError/EOFError (cut
 # short), faiss' RuntimeError, json's ValueError, and TypeError/KeyError/AttributeError from records
 # of the wrong shape.
@@ -229,7 +236,40 @@ def index_folder_unused(index_dir: Path) -> bool:
     """Whether index_dir holds nothing but leftovers of interrupted builds: building an index there loses nothing."""
     if not index_dir.is_dir():
         return not index_dir.exists()
-    return all(path.name == "builds" for path in index_dir.iterdir()) and not _completed_builds(index_dir)
+    return all(path.name in ("builds", LOCK) for path in index_dir.iterdir()) and not _completed_builds(index_dir)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold index_dir's build lock for the whole build, from reading the previous index to switching CURRENT.
+
+    A second build waits for the first, told why through `on_wait` (one line), then builds on the first's result:
+    both end as their reports say. The lock is an flock, so the OS releases it when its process dies: a crashed
+    build blocks no one. The file stays (deleting it would let a waiter and a newcomer lock two different files).
+    """
+    _check_folder(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = (index_dir / LOCK).open("a+", encoding="utf-8")
+    except OSError as error:
+        raise IndexPathError(
+            f"cannot write to the index folder {index_dir} ({_reason(error)}): give --index (or paths.index_dir) a folder you can write to"
+        ) from None
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            on_wait(f"waiting for another build of {index_dir} to finish (process {holder}); Ctrl-C stops waiting")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _require_live_build(index_dir: Path) -> Path:

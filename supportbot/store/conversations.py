@@ -131,13 +131,19 @@ class ConversationStore:
         return int(row[0])
 
     def add_feedback(self, channel: str, conversation_id: str, rating: str, rater: str = "", message_id: int | None = None) -> int:
-        """Store a rating ('up' or 'down') of a conversation's answer (`message_id`, when the channel knows it)."""
+        """Store a rating ('up' or 'down') of a conversation's answer (`message_id`, when the channel knows it).
+
+        An answer has one rating, the latest: rating it again replaces the earlier one (a 👍 withdraws a 👎), and the
+        id stays. Ratings without `message_id` are each kept: which answer they rate is read from when they came.
+        """
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, got {rating!r}")
         with self.database.transaction() as transaction:
             key = self._conversation_key(transaction, channel, conversation_id)
             row = transaction.execute(
-                "INSERT INTO feedback (conversation, message_id, rating, rater, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO feedback (conversation, message_id, rating, rater, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (conversation, message_id) DO UPDATE SET rating = excluded.rating, rater = excluded.rater,"
+                " created_at = excluded.created_at RETURNING id",
                 (key, message_id, rating, rater, time.time()),
             ).fetchone()
         return int(row[0])

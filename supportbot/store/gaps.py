@@ -4,6 +4,8 @@ Each is the customer's question (the user message before the answer in question)
 reason that applies and the first source the answer cited, if any. `supportbot report gaps`
 groups them by meaning.
 
+An answer rated more than once counts as its latest rating says: a 👍 after a 👎 withdraws it.
+
 A message before the answer that asks nothing ("ok", "谢谢", "yes please" or "no thanks" to the bot's offer of a
 person, "talk to a human") is no gap: no page answers it. A handoff or thumbs-down after one is counted against the
 customer's last question before it ("How do I cancel?", declined, then "yes please" and the handoff); a decline
@@ -26,6 +28,14 @@ _AFTER_THE_QUESTION = (HANDED_OFF, RATED_DOWN)
 
 # The user message just before answer `a`.
 _QUESTION_BEFORE = "(SELECT MAX(id) FROM messages WHERE conversation = a.conversation AND role = 'user' AND id < a.id)"
+
+
+def _answer_rated(rating: str) -> str:
+    """The answer a feedback row rates: its message, else the conversation's last answer when the rating came."""
+    return f"""COALESCE({rating}.message_id, (SELECT MAX(id) FROM messages
+        WHERE conversation = {rating}.conversation AND role = 'assistant' AND created_at <= {rating}.created_at))"""
+
+
 _QUERIES = {
     DECLINED: f"""
         SELECT q.id, q.content, c.channel, c.conversation_id, q.created_at, q.conversation, a.sources
@@ -34,10 +44,11 @@ _QUERIES = {
     RATED_DOWN: f"""
         SELECT q.id, q.content, c.channel, c.conversation_id, q.created_at, q.conversation, a.sources
         FROM feedback f JOIN conversations c ON c.id = f.conversation
-        JOIN messages a ON a.id = COALESCE(f.message_id, (SELECT MAX(id) FROM messages
-            WHERE conversation = f.conversation AND role = 'assistant' AND created_at <= f.created_at))
+        JOIN messages a ON a.id = {_answer_rated("f")}
         JOIN messages q ON q.id = {_QUESTION_BEFORE}
-        WHERE f.rating = 'down' AND f.created_at >= ?""",
+        WHERE f.rating = 'down' AND f.created_at >= ? AND NOT EXISTS (SELECT 1 FROM feedback later
+            WHERE later.conversation = f.conversation AND {_answer_rated("later")} = a.id
+            AND (later.created_at > f.created_at OR (later.created_at = f.created_at AND later.id > f.id)))""",
     HANDED_OFF: """
         SELECT q.id, q.content, c.channel, c.conversation_id, q.created_at, q.conversation, COALESCE(a.sources, '[]')
         FROM handoffs h JOIN conversations c ON c.id = h.conversation

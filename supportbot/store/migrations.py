@@ -90,6 +90,29 @@ def migrate(database: Database, *table_sets: TableSet) -> list[str]:
     return ran
 
 
+_ONE_RATING_PER_ANSWER = "CREATE UNIQUE INDEX feedback_one_per_answer ON feedback(conversation, message_id)"
+# Ratings that a later rating of the same answer (same conversation and message) replaced.
+_SUPERSEDED_RATINGS = """DELETE FROM feedback WHERE message_id IS NOT NULL AND id < (SELECT MAX(later.id) FROM feedback later
+    WHERE later.conversation = feedback.conversation AND later.message_id = feedback.message_id)"""
+# The Slack ratings of a SQLite store older than the core's feedback table (slack_feedback), which slack_003 moves in
+# after the core's migrations: those a later one of the same answer replaced, the answer found as slack_003 finds it.
+_SUPERSEDED_SLACK_RATINGS = """
+    WITH rated AS (SELECT f.id, f.conversation_id, (SELECT MAX(m.id) FROM messages m JOIN conversations c ON c.id = m.conversation
+            WHERE c.channel = 'slack' AND c.conversation_id = f.conversation_id AND m.role = 'assistant'
+            AND substr(f.answer, 1, length(trim(m.content))) = trim(m.content)) AS answer FROM slack_feedback f)
+    DELETE FROM slack_feedback WHERE id IN (SELECT r.id FROM rated r JOIN rated later
+        ON later.conversation_id = r.conversation_id AND later.answer = r.answer AND later.id > r.id)"""
+
+
+def _one_rating_per_answer_sqlite(transaction: Transaction) -> None:
+    """Keep each answer's latest rating, old Slack ones too, and let the store hold no other (ratings without a
+    message stay as they are: NULLs never clash in a unique index)."""
+    transaction.execute(_SUPERSEDED_RATINGS)
+    if transaction.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'slack_feedback'").fetchone():
+        transaction.execute(_SUPERSEDED_SLACK_RATINGS)  # else moving them in would break the unique index
+    transaction.execute(_ONE_RATING_PER_ANSWER)
+
+
 CORE_TABLES = TableSet(
     owner="core",
     tables=("conversations", "messages", "feedback", "handoffs"),
@@ -197,6 +220,12 @@ CORE_TABLES = TableSet(
             CREATE INDEX messages_by_time ON messages(created_at);
             CREATE INDEX feedback_by_conversation ON feedback(conversation);
             """,
+        ),
+        Migration(
+            # One rating per answer, the customer's latest: a 👍 after a 👎 withdraws it, and repeating one counts once.
+            "006_one_rating_per_answer",
+            sqlite=_one_rating_per_answer_sqlite,
+            postgres=f"{_SUPERSEDED_RATINGS}; {_ONE_RATING_PER_ANSWER}",
         ),
     ),
 )

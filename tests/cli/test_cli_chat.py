@@ -100,7 +100,7 @@ class TestChatOneShot:
         assert result.returncode == 0, result.stderr
         conversation_id = json.loads(result.stdout)["conversation_id"]
         stored = ConversationStore(isolated_data_dir / "conversations.sqlite3").messages("console", conversation_id)
-        assert stored[0].content == "How long do refunds take?]0;owned\nI paid by [31mcard[0m."
+        assert stored[0].content == "How long do refunds take?\nI paid by card."  # escape sequences go whole
 
     def test_off_topic_question_gets_the_fallback(self, chat_env):
         payload = json.loads(run_cli("chat", "-m", "Who won the football world cup in 1998?", "--json", env=chat_env).stdout)
