@@ -33,17 +33,26 @@ from functools import cached_property
 
 import numpy as np
 
+from supportbot.bot.asked_for import giving_what_is_asked
 from supportbot.bot.citations import CitedSentence, cited_whole, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
+from supportbot.bot.yes_or_no import (
+    CLOSING_MARKS,
+    answers_the_customer,
+    is_bare_yes_or_no,
+    is_question,
+    section_question,
+    without_yes_or_no,
+)
 from supportbot.privacy import EMAIL, PHONE
 from supportbot.retrieval.bm25 import KEYWORD_COVERAGE
 from supportbot.retrieval.documents import ScoredChunk
-from supportbot.text.analyzers import has_cjk, initialisms
+from supportbot.text.analyzers import initialisms
 from supportbot.text.contact_asks import asked_contact
 from supportbot.text.markup import without_bold_marks
-from supportbot.text.opposites import asks_the_opposite, negated_differently
-from supportbot.text.sentences import indentation, is_code_block, is_table_row, table_headers
+from supportbot.text.opposites import asks_the_opposite
+from supportbot.text.sentences import indentation, is_code_block, is_table_row, split_sentences, table_headers
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -103,14 +112,6 @@ def quotable(sentence: SourceSentence) -> bool:
     return len(text.split()) >= 6 or is_table_row(text) or is_full_sentence(text) or is_code_block(text)
 
 
-_CLOSING_MARKS = "*_\"'”’) "  # bold, quotes and brackets after a sentence's last mark
-
-
-def is_question(text: str) -> bool:
-    """Whether a source sentence asks ("Forgot your password?", "Didn't get the email?"): a page's way into its answer."""
-    return text.rstrip(_CLOSING_MARKS).endswith(("?", "？"))
-
-
 _BELOW = re.compile(r"\bbelow\b", re.IGNORECASE)
 
 
@@ -150,7 +151,7 @@ _POINTS_AHEAD = re.compile(r"here(?:'s|’s| is| are)\b", re.IGNORECASE)
 def leads_in(text: str) -> bool:
     """Whether a sentence only introduces the next one ("Some options:", "**Do this:**", "步骤如下：", and in English
     without the colon: "Here's how that time breaks down and what to expect.")."""
-    return text.rstrip(_CLOSING_MARKS).endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
+    return text.rstrip(CLOSING_MARKS).endswith((":", "：")) or bool(_POINTS_AHEAD.match(text))
 
 
 # A lead-in to examples: its items illustrate the sentence before it and say nothing alone ("- A 5 x 7 ft rug for the
@@ -230,20 +231,6 @@ def asks_how(question: str) -> bool:
     """Whether a question asks how to do something ("How do I make a warranty claim?"; English cues): a step of a
     procedure ranked near the best then brings the procedure, where for "Can I pay with Klarna?" one step is enough."""
     return bool(_ASKS_HOW.search(question))
-
-
-# An English yes/no question: it, or a clause of it ("I opened the pillow, can I send it back"), opens with an auxiliary.
-_YES_OR_NO_QUESTION = re.compile(
-    r"(?:^|[,;.!?]\s*|\b(?:but|and|so)\s+)"
-    r"(?:can|could|do|does|did|is|are|was|were|will|would|should|shall|may|might|must|have|has|am)(?:n't|n’t)?\b",
-    re.IGNORECASE,
-)
-
-
-def asks_yes_or_no(question: str) -> bool:
-    """Whether a question can be answered "Yes" or "No" ("Do gift cards expire?"); a Chinese or Japanese one is taken to,
-    since these cues read only English. "how do I cancel?" and "the cancel button is gone" cannot."""
-    return has_cjk(question) or bool(_YES_OR_NO_QUESTION.search(question.strip()))
 
 
 def in_context(sentence: SourceSentence) -> str:
@@ -373,32 +360,13 @@ def faq_entry(ranking: Ranking) -> tuple[Source, ScoredChunk] | None:
     return None if opening.chunk.order and opening.chunk.text[:1].islower() else (source, opening)
 
 
-_YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
-
-
 def faq_answer(ranking: Ranking, entry: ScoredChunk) -> str:
     """The FAQ entry's answer as the customer reads it: without its opening "Yes" or "No" where that word answers the
     entry's question and not the customer's, who asked no yes/no question ("Yes, within 1 hour ..." for "I ordered two
     hours ago and the cancel button is gone") or one negated where the entry's is not ("No, guest checkout is
-    available." for "can I order without an account?"; text/opposites.py). The rest holds either way."""
+    available." for "can I order without an account?"; bot/yes_or_no.py). The rest holds either way."""
     text = entry.chunk.text
-    if asks_yes_or_no(ranking.question) and not negated_differently(ranking.question, entry.chunk.question):
-        return text
-    return without_yes_or_no(text)
-
-
-def without_yes_or_no(text: str) -> str:
-    """`text` without an opening "Yes" or "No" where more follows ("Yes, exchanges ... are free" -> "Exchanges ...").
-
-    A sentence quoted on its own, or a source that is not the answer, says yes or no to its own FAQ question, not to
-    the customer's: "Can I do that more than once?" (after asking about exchanges) got "Yes, exchanges for the same
-    item ... are free, and each item can be exchanged once."
-    """
-    opening = _YES_OR_NO.match(text)
-    if opening is None:
-        return text
-    rest = text[opening.end() :]
-    return rest[:1].upper() + rest[1:]
+    return text if answers_the_customer(ranking.question, entry.chunk.question) else without_yes_or_no(text)
 
 
 class ExtractiveAnswerer:
@@ -455,7 +423,25 @@ class ExtractiveAnswerer:
         headings = sorted(set(own_headings(grouped, sentences)))
         heading_similarity = float((self.checker.vectors(headings) @ asked).max()) if headings else 0.0
         ranking = Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
-        return self._giving_contact(ranking, asked)
+        ranking = self._giving_contact(ranking, asked)
+        return ranking if ranking.gives_contact else self._stating_what_is_asked(ranking)
+
+    def _stating_what_is_asked(self, ranking: Ranking) -> Ranking:
+        """The sentences that state what the customer's question asks for, when the answer quoted from the ranking
+        does not (bot/asked_for.py: whether the thing asked about can be done, a length of time), ranked over every
+        other, the best of them first: "Final sale items, including ... gift cards, ..., can't be returned." for "Can
+        I return a gift card?", over "If you return an item you paid for with a gift card, the refund goes back to
+        the same gift card.", which takes the return as done. Raised that far, no other sentence ranks within
+        NEAR_BEST of them. Whether the sources answer at all stays the similarity's call (`answers`)."""
+        asked = ranking.question.splitlines()[-1]  # a follow-up read with the question before it: the customer's own
+        texts = [without_bold_marks(sentence.text) for sentence in ranking.sentences]
+        section = self._in_chunk(ranking, ranking.best(1)[0])
+        stating = giving_what_is_asked(asked, texts, lambda: " ".join(texts[i] for i in self.quoted(ranking)), section, self.checker)
+        if not stating:
+            return ranking
+        score = ranking.score.copy()
+        score[stating] += 1.0 + score.max() - score[stating].min()
+        return replace(ranking, score=score)
 
     def _giving_contact(self, ranking: Ranking, asked: np.ndarray) -> Ranking:
         """A question asking for an email address or a phone number (text/contact_asks.py) that the bar would
@@ -515,8 +501,29 @@ class ExtractiveAnswerer:
         sentence = ranking.sentences[i]
         goes_on = self._list_place(ranking, i) == "continues" and self._neighbour(ranking, i, -1) in quoted
         return CitedSentence(
-            without_yes_or_no(sentence.text), sentence.number, self._shown_as_item(ranking, i, quoted), goes_on, sentence.table_header
+            self._as_quoted(ranking, i), sentence.number, self._shown_as_item(ranking, i, quoted), goes_on, sentence.table_header
         )
+
+    def _as_quoted(self, ranking: Ranking, i: int) -> str:
+        """Sentence `i`'s text as quoted: without an opening "Yes" or "No" (without_yes_or_no), unless it opens the answer
+        under a page heading that asks a question (a Markdown "Q: ..." / "A: No. ..." pair) and that answer is the
+        customer's, as an FAQ entry's is kept (faq_answer); a bare "Yes." before it is then quoted with it."""
+        text = ranking.sentences[i].text
+        if not self._answers_as_faq(ranking, i):
+            return without_yes_or_no(text)
+        return f"{split_sentences(self._chunk_text(ranking, i))[0]} {text}" if ranking.sentences[i].position else text
+
+    def _answers_as_faq(self, ranking: Ranking, i: int) -> bool:
+        """Whether sentence `i` opens, or follows a bare "Yes." or "No." that opens, the answer of a section whose heading
+        asks a question (bot/yes_or_no.py), in retrieval's first chunk, as an FAQ entry is the answer when it is that
+        (faq_entry), and its yes or no answers the customer's question too (answers_the_customer)."""
+        sentence = ranking.sentences[i]
+        hits = ranking.grouped[0][1] if ranking.grouped else []
+        if ranking.follow_up or not hits or sentence.chunk_id != hits[0].chunk.chunk_id:
+            return False
+        heading = section_question(hits[0].chunk)
+        opens = sentence.position == 0 or (sentence.position == 1 and is_bare_yes_or_no(split_sentences(hits[0].chunk.text)[0]))
+        return bool(heading) and opens and answers_the_customer(ranking.question, heading)
 
     def _shown_as_item(self, ranking: Ranking, i: int, quoted: list[int]) -> bool:
         """Whether a quoted sentence is set as a list item: quoted under its list's lead-in, or with its procedure's steps."""

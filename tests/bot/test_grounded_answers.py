@@ -15,7 +15,6 @@ from supportbot.bot.dialogue import DialogueManager
 from supportbot.bot.extractive import (
     ExtractiveAnswerer,
     about_something_else,
-    asks_yes_or_no,
     leads_in,
     leans_back,
     place_in_list,
@@ -23,6 +22,7 @@ from supportbot.bot.extractive import (
 from supportbot.bot.grounding import strip_citations
 from supportbot.bot.prompt import Source, group_sources
 from supportbot.bot.reply import AnswerKind
+from supportbot.bot.yes_or_no import asks_yes_or_no
 from supportbot.config import BotConfig, Config
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.dense import DenseRetriever
