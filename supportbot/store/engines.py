@@ -17,6 +17,7 @@ from supportbot.store.sqlite import SqliteDatabase
 SQLITE_SCHEME = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # password=... in a URL's query or a libpq "key=value" string: the value, quoted or not
+_USER_PASSWORD = re.compile(r"(://[^:/@]*):[^/]*@")  # user:password@ up to the host
 _PASSWORD_PARAMETER = re.compile(r"((?:^|[?&\s])password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE)
 _KEY_VALUE = re.compile(r"\s*\w+\s*=")
 
@@ -24,10 +25,14 @@ _KEY_VALUE = re.compile(r"\s*\w+\s*=")
 def display_url(location: str) -> str:
     """`location` without its password (user info or password= parameter), fit for logs, messages and `config show`."""
     if "://" in location:
-        parts = urlsplit(location)
-        user_info, at, host = parts.netloc.rpartition("@")
-        if at and ":" in user_info:
-            location = urlunsplit(parts._replace(netloc=f"{user_info.split(':', 1)[0]}@{host}"))
+        try:
+            parts = urlsplit(location)
+        except ValueError:  # "postgresql://bot:pw@[bad/x" (an unclosed IPv6 bracket): its password goes all the same
+            location = _USER_PASSWORD.sub(r"\1@", location)
+        else:
+            user_info, at, host = parts.netloc.rpartition("@")
+            if at and ":" in user_info:
+                location = urlunsplit(parts._replace(netloc=f"{user_info.split(':', 1)[0]}@{host}"))
     return _PASSWORD_PARAMETER.sub(r"\1***", location)
 
 

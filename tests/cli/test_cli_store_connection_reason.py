@@ -20,3 +20,11 @@ def test_a_password_that_libpq_quotes_back_is_masked():
         result = run_cli("store", "migrate", "--url", url)
         assert result.returncode == 1 and "50%off" not in result.stderr + result.stdout
         assert "invalid percent-encoded token" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_url_python_cannot_split_is_one_line_without_its_password():
+    # an unclosed IPv6 bracket: urlsplit raised ValueError while masking the password, and a traceback was printed
+    result = run_cli("store", "migrate", env={"SUPPORTBOT_STORE_URL": "postgresql://bot:s3cret@[bad/x"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: cannot connect to postgresql://bot@[bad/x (") and "s3cret" not in line
