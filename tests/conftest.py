@@ -58,6 +58,19 @@ def api_docs_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder) -> Pa
 
 
 @pytest.fixture
+def refunds_page_index(tmp_path: Path, embedder) -> Path:
+    """An index of a help center of one page (refunds.md: "Refunds take 5-7 business days ..."): one chunk, one candidate."""
+    from supportbot.app import create_index_builder
+    from supportbot.config import Config
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "refunds.md").write_text("# Refunds\n\nRefunds take 5-7 business days after we receive your return.\n", encoding="utf-8")
+    create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
+    return tmp_path / "index"
+
+
+@pytest.fixture
 def answer_from_page(embedder, tmp_path: Path):
     """`answer(file_name, page, question)`: the extractive answer, without its citation markers, to `question` asked
     first in a conversation of a bot whose index holds only `page`, written as `file_name` (its extension: its format)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from masked_text import stored
 
 from supportbot.privacy import redact
-from supportbot.store import ConversationStore
 
 
 @pytest.mark.parametrize(
@@ -43,18 +43,6 @@ def test_each_kind_of_personal_data_is_masked(text: str, masked: str):
 def test_order_numbers_prices_and_dates_are_left_alone(text: str):
     assert redact(text) == text
 
-
-def stored(tmp_path: Path, text: str) -> str:
-    """`text` as a customer's message reads back from a masking store file, reopened as after a restart."""
-    url = f"sqlite:///{tmp_path / 'conversations.sqlite3'}"
-    store = ConversationStore(url, redact=redact)
-    store.add_message("web", "c", "user", text)
-    store.close()
-    reopened = ConversationStore(url)
-    try:
-        return reopened.messages("web", "c")[0].content
-    finally:
-        reopened.close()
 
 
 @pytest.mark.parametrize(

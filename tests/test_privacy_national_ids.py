@@ -7,22 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from masked_text import stored
 
 from supportbot.privacy import redact
 from supportbot.store import ConversationStore
-
-
-def stored(tmp_path: Path, text: str) -> str:
-    """`text` as a customer's message reads back from a masking store."""
-    url = f"sqlite:///{tmp_path / 'conversations.sqlite3'}"
-    store = ConversationStore(url, redact=redact)
-    store.add_message("web", "c", "user", text)
-    store.close()
-    reopened = ConversationStore(url)
-    try:
-        return reopened.messages("web", "c")[0].content
-    finally:
-        reopened.close()
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,13 @@ named, it is masked, beside a card or on its own; a bare "code" and other number
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
+from masked_text import logged
 
-from supportbot.observability import TextFormatter
 from supportbot.privacy import redact
 from supportbot.store import ConversationStore
-
-
-def logged(message: str) -> str:
-    """`message` as the plain-text log writes it."""
-    record = logging.LogRecord("supportbot.test", logging.INFO, __file__, 1, message, None, None)
-    return TextFormatter().format(record)
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,9 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from test_html_reader_structures import _chunks
 
-from supportbot.retrieval.documents import Chunk
 from supportbot.retrieval.loaders import SourceFile, load_file
-from supportbot.retrieval.splitter import ChunkingSettings, DocumentSplitter
 from supportbot.text.sentences import split_sentences
 
 PLATFORMS = (
@@ -43,13 +42,6 @@ def _read(tmp_path: Path, name: str, page: str) -> str:
     path.write_text(page, encoding="utf-8")
     (document,) = load_file(SourceFile(path, path.name)).documents
     return document.text
-
-
-def _chunks(tmp_path: Path, html: str) -> list[Chunk]:
-    page = tmp_path / "page.html"
-    page.write_text(html, encoding="utf-8")
-    (document,) = load_file(SourceFile(page, page.name)).documents
-    return DocumentSplitter(ChunkingSettings(200, 0), lambda text: len(text.split())).split(document)
 
 
 @pytest.fixture

@@ -10,24 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.app import create_index_builder, retriever_for_index
+from supportbot.app import retriever_for_index
 from supportbot.config import Config
 from supportbot.retrieval.index_store import load_index
 
-REFUNDS = "# Refunds\n\nRefunds take 5-7 business days after we receive your return.\n"
 
-
-@pytest.fixture
-def one_page_index(tmp_path: Path, embedder) -> Path:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "refunds.md").write_text(REFUNDS, encoding="utf-8")
-    create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
-    return tmp_path / "index"
-
-
-def test_the_only_chunk_scores_as_the_best_candidate(one_page_index: Path, embedder):
-    retriever = retriever_for_index(Config(), load_index(one_page_index), embedder)
+def test_the_only_chunk_scores_as_the_best_candidate(refunds_page_index: Path, embedder):
+    retriever = retriever_for_index(Config(), load_index(refunds_page_index), embedder)
     (hit,) = retriever.retrieve("How long do refunds take?")
     assert hit.score == pytest.approx(1.0)  # best on both sides
     (hit,) = retriever.search("When is my money back?", 1)  # no word in common: the dense side's share alone
