@@ -179,13 +179,14 @@ CN_MOBILE = re.compile(
 # a UK National Insurance number (AB 12 34 56 C), a mainland-China resident ID (18 characters: region,
 # date of birth, sequence, a check digit that may be X; or grouped 6-8-4).
 SSN = re.compile(
-    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?<!\d{_GAP})(?P<area>\d{{3}})(?P<sep>{_SEP})(?P<group>\d{{2}})(?P=sep)"
-    rf"(?P<serial>\d{{4}})(?!{_JOINED}|,\d|{_GAP}\d)"
+    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d{_GAP})(?P<area>\d{{3}})(?P<sep>{_SEP})"
+    rf"(?P<group>\d{{2}})(?P=sep)(?P<serial>\d{{4}})(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d)"
 )
 NINO = re.compile(rf"(?<!{_JOINED})[A-Za-z]{{2}}(?:{_SPACE}?\d{{2}}){{3}}{_SPACE}?[A-Da-d](?!{_JOINED})")
 CN_ID = re.compile(
-    rf"(?<!{_JOINED})(?<![+#.,/{_DASHES}])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])\d{{4}}(?P<gap>{_SPACE}?)"
-    rf"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?P=gap)\d{{3}}[\dXx](?!{_JOINED}|[.,{_DASHES}]\d)"
+    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])\d{{4}}(?P<gap>{_SPACE}?)"
+    rf"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?P=gap)\d{{3}}[\dXx]"
+    rf"(?!{_JOINED}|[.{_DASHES}]\d|{_COMMA_IN_NUMBER_AFTER})"
 )
 # Their shapes are also those of some part numbers and SKUs: one named as such just before is kept.
 _NAMED_REFERENCE = re.compile(

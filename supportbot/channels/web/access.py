@@ -26,6 +26,11 @@ from supportbot.config import WebConfig
 from supportbot.observability import Metrics
 
 NEW_SESSION_HINT = "start a new conversation (POST /v1/sessions)"
+# A key holder's tokens come from its chat completions, where X-Conversation-Id or `user` names a conversation again.
+NEW_KEY_HOLDER_TOKEN_HINT = (
+    "ask POST /v1/chat/completions without it (X-Conversation-Id or user names the conversation again) and send "
+    f"supportbot.conversation_token from the response in {TOKEN_HEADER}"
+)
 
 
 class RefusalCounter(Protocol):
@@ -124,7 +129,8 @@ class Gate:
             try:
                 token = self.tokens.verify(raw)
             except TokenError as error:
-                raise ApiError(401, f"{error}: {NEW_SESSION_HINT}", "invalid_token") from None
+                hint = NEW_SESSION_HINT if key_name is None else NEW_KEY_HOLDER_TOKEN_HINT
+                raise ApiError(401, f"{error}: {hint}", "invalid_token") from None
             if key_name is None:
                 self._limit(f"session:{token.conversation_id}", self.config.rate_limit_per_session, "session")
         return Caller(key_name, token)

@@ -25,6 +25,8 @@
       + "please contact support directly if you need a person.",
     offline: "Can't reach the help desk right now. Check your connection and try again.",
     server_status: "The help desk answered {status}.",
+    too_many_requests: "You've asked a lot in a short time. Please wait a minute and try again.",
+    busy: "The help desk is busy right now. Please try again in a few seconds.",
   };
   // A label with its {names} filled in ("Open chat: {title}").
   const say = (key, values = {}) => labels[key].replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
@@ -85,6 +87,12 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
+  // A refusal the customer can only wait out is said in the page's language: the server's message is written for
+  // developers ("over 30 a minute per ip") and in English. Others are about the request itself, and keep its message.
+  const waitRefusals = { 429: "too_many_requests", 503: "busy" };
+  const refusal = (status, payload) => (status in waitRefusals ? labels[waitRefusals[status]]
+    : (payload.error && payload.error.message) || say("server_status", { status }));
+
   async function call(method, path, body, token = storage.get(tokenKey)) {
     const headers = { "Content-Type": "application/json" };
     if (token) headers[TOKEN_HEADER] = token;
@@ -96,8 +104,7 @@
     }
     if (!response.ok) {
       const payload = await response.json().catch(() => ({}));
-      const message = (payload.error && payload.error.message) || say("server_status", { status: response.status });
-      throw new ApiError(response.status, message); // 429 and 503 say when to retry
+      throw new ApiError(response.status, refusal(response.status, payload));
     }
     return response;
   }
