@@ -52,6 +52,10 @@ class Database(Protocol):
         """One read-only statement's rows."""
         ...
 
+    def ping(self, timeout: float) -> None:
+        """Raise StoreError unless the database answers within about `timeout` seconds (/readyz asks)."""
+        ...
+
     def close(self) -> None: ...
 
 

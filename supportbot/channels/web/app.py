@@ -21,9 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import Counter
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportbot.bot.dialogue import DialogueManager
 from supportbot.channels.web.access import Gate, MeteredRefusals, RefusalCounter, RefusalCounts
@@ -32,7 +30,7 @@ from supportbot.channels.web.completions import completions_router
 from supportbot.channels.web.context import CHANNEL, WebContext
 from supportbot.channels.web.conversations import conversations_router
 from supportbot.channels.web.handoff import SlackHandoff
-from supportbot.channels.web.middleware import BodyLimit, JsonErrors, RequestIds
+from supportbot.channels.web.middleware import BodyLimit, CountedResponses, HeadAsGet, JsonErrors, RequestIds
 from supportbot.channels.web.parameters import OPENAI_PARAMETER
 from supportbot.channels.web.schemas import TOKEN_HEADER, ApiError, error_body, shown
 from supportbot.channels.web.sessions import ApiKeys, ConversationTokens, RateLimiter
@@ -118,19 +116,17 @@ class StoreProbe:
     A store that cannot be reached fails every customer's request, so the instance should get none; but a
     probe must answer within its prober's timeout whatever the store does, and cost the store little when it
     is fine. So: one round trip on a pooled connection (no new connection per probe), waiting at most
-    `timeout`; one probe at a time, so a store that hangs holds one thread, not one per probe. SQLite has
-    nothing to reach (no `ping`): always true.
+    `timeout`; one probe at a time, so a store that hangs holds one thread, not one per probe (a SQLite file has
+    nothing to reach: its ping always answers).
     """
 
-    def __init__(self, ping: Callable[[float], None] | None, timeout: float = STORE_PROBE_SECONDS) -> None:
+    def __init__(self, ping: Callable[[float], None], timeout: float = STORE_PROBE_SECONDS) -> None:
         self._ping = ping
         self._timeout = timeout
         self._one_at_a_time = threading.Lock()
         self._answered = True
 
     def answers(self) -> bool:
-        if self._ping is None:
-            return True
         if not self._one_at_a_time.acquire(timeout=self._timeout):
             return self._changed(False, f"the last check of the store has not come back in {self._timeout:g} s")
         try:
@@ -152,7 +148,7 @@ class StoreProbe:
 
 
 def _add_health_routes(app: FastAPI, web: WebContext) -> None:
-    store = StoreProbe(getattr(web.manager.store.database, "ping", None))
+    store = StoreProbe(web.manager.store.database.ping)
 
     @app.get("/healthz", tags=["health"])
     def alive() -> dict[str, str]:
@@ -192,50 +188,6 @@ def _add_widget_files(app: FastAPI) -> None:
 
     for name in STATIC_FILES:
         app.add_api_route(f"/{name}", route(name), methods=["GET"], include_in_schema=False)
-
-
-class HeadAsGet:
-    """HEAD is GET without the body (RFC 9110): FastAPI's routes take only the methods they name, so every GET route
-    (/healthz, /readyz, /widget.js...) would refuse the HEAD uptime checkers send."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}  # the headers still describe the body a GET gets
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
-class CountedResponses:
-    """Counts every response by route and status (supportbot_http_responses_total), the 500s of JsonErrors included,
-    so an operator can alert on errors from the metrics alone."""
-
-    def __init__(self, app: ASGIApp, counter: Counter) -> None:
-        self.app = app
-        self.counter = counter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def counted(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # the route the router picked (it writes it into the scope): its path, never the one asked for, which
-                # anyone can vary without end; none for a 404, or a body refused before routing (BodyLimit)
-                route = getattr(scope.get("route"), "path", "unmatched")
-                self.counter.labels(route, str(message["status"])).inc()
-            await send(message)
-
-        await self.app(scope, receive, counted)
 
 
 def create_app(

@@ -1,5 +1,5 @@
 """Plain ASGI middleware: request ids for the logs, a cap on request bodies (their size and how long they may stall),
-and a JSON 500 for any exception nothing else answered."""
+a JSON 500 for any exception nothing else answered, HEAD served as GET, and every response counted."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 
+from prometheus_client import Counter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -137,3 +138,47 @@ class JsonErrors:
             if started:
                 raise  # the status line is out: let the server close the connection
             await send_json(send, 500, error_body("the server failed to answer; the error is in its log", "server_error"))
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110): FastAPI's routes take only the methods they name, so every GET route
+    (/healthz, /readyz, /widget.js...) would refuse the HEAD uptime checkers send."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers still describe the body a GET gets
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class CountedResponses:
+    """Counts every response by route and status (supportbot_http_responses_total), the 500s of JsonErrors included,
+    so an operator can alert on errors from the metrics alone."""
+
+    def __init__(self, app: ASGIApp, counter: Counter) -> None:
+        self.app = app
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # the route the router picked (it writes it into the scope): its path, never the one asked for, which
+                # anyone can vary without end; none for a 404, or a body refused before routing (BodyLimit)
+                route = getattr(scope.get("route"), "path", "unmatched")
+                self.counter.labels(route, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, counted)
