@@ -33,8 +33,8 @@ def build(ctx: click.Context, paths: tuple[str, ...], index_dir: Path | None, qu
 
     Re-running re-embeds only files whose content changed. The previous index stays usable until
     the new one is complete. Ctrl-C or SIGTERM (`kill`, `docker stop`) stops the build and its
-    workers at once, keeping the previous index. A second build of the same index waits for the
-    first to finish, then builds on its result.
+    workers at once, keeping the previous index and deleting what the build wrote. A second build
+    of the same index waits for the first to finish, then builds on its result.
 
     \b
     Examples:

@@ -11,8 +11,10 @@ Layout of an index folder:
     build.lock              held (flock) by the build writing here; names its process
 
 A build is written in full under a new id and only then named in CURRENT, so an interrupted build
-leaves the previous index usable. A file that cannot be read, or builds that CURRENT does not name,
-are reported as a damaged index, never taken for no index: building over them would delete them.
+leaves the previous index usable. Stopped by Ctrl-C, SIGTERM or an error, it deletes what it wrote; what
+one killed outright (SIGKILL) left in builds/ the next build deletes. A file that cannot be read, or
+builds that CURRENT does not name, are reported as a damaged index, never taken for no index: building
+over them would delete them.
 
 One build writes a folder at a time (`build_lock`): a second reads the previous index only once the
 first has switched CURRENT, so it neither builds on a stale one nor deletes the first's work.
@@ -359,21 +361,40 @@ def save_index(
     staging = builds / f".{build_id}.partial"
     staging.mkdir()
     manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    with (staging / "chunks.jsonl").open("w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-    np.save(staging / "vectors.npy", vectors.astype(np.float32))
-    faiss.write_index(make_faiss_index(vectors, manifest.dimension, manifest.index_type), str(staging / "index.faiss"))
-    if question_vectors is not None:
-        np.save(staging / "questions.npy", question_vectors.astype(np.float32))
-        question_index = build_question_index(chunks, question_vectors, manifest.dimension, manifest.index_type)
-        faiss.write_index(question_index, str(staging / "questions.faiss"))
-    (staging / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
-    os.rename(staging, builds / build_id)
-    replaced = live_build_id(index_dir)
-    _write_pointer(index_dir, build_id)
+    try:
+        _write_build(staging, manifest, chunks, vectors, question_vectors)
+        os.rename(staging, builds / build_id)
+        replaced = live_build_id(index_dir)
+        _write_pointer(index_dir, build_id)
+    except BaseException:  # Ctrl-C, SIGTERM (cli/signals.py), a full disk: what this build wrote goes, CURRENT's build stays
+        _discard_unswitched(index_dir, staging, build_id)
+        raise
     _remove_replaced(builds, build_id, replaced)
     return builds / build_id
+
+
+def _write_build(
+    folder: Path, manifest: IndexManifest, chunks: list[Chunk], vectors: np.ndarray, question_vectors: np.ndarray | None
+) -> None:
+    with (folder / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+    np.save(folder / "vectors.npy", vectors.astype(np.float32))
+    faiss.write_index(make_faiss_index(vectors, manifest.dimension, manifest.index_type), str(folder / "index.faiss"))
+    if question_vectors is not None:
+        np.save(folder / "questions.npy", question_vectors.astype(np.float32))
+        question_index = build_question_index(chunks, question_vectors, manifest.dimension, manifest.index_type)
+        faiss.write_index(question_index, str(folder / "questions.faiss"))
+    (folder / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2), encoding="utf-8")
+
+
+def _discard_unswitched(index_dir: Path, staging: Path, build_id: str) -> None:
+    """Delete an unfinished build: its staging folder, or the build itself if it was moved into builds/ but CURRENT
+    does not name it (the switch did not happen). A build killed outright (SIGKILL, power loss) leaves its staging
+    folder to the next build's `_remove_replaced`."""
+    shutil.rmtree(staging, ignore_errors=True)
+    if live_build_id(index_dir) != build_id:
+        shutil.rmtree(index_dir / "builds" / build_id, ignore_errors=True)
 
 
 def _remove_replaced(builds: Path, build_id: str, replaced: str) -> None:

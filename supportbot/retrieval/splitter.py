@@ -46,7 +46,7 @@ HEADING_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 # Markdown page's setext headings, closing hashes, footnotes and Q:/A: pairs (retrieval/markdown_reading.py); 10: an HTML cell's paragraphs apart, its pipes and code as a
 # Markdown cell's, a <dd>'s every sentence under its term (retrieval/html_tables.py, retrieval/html_reader.py)), so that
 # an index built before is re-embedded whole, not kept for unchanged files.
-READER_VERSION = 10
+READER_VERSION = 11
 
 
 @dataclass(frozen=True)
