@@ -134,6 +134,13 @@ def handoff_summary(
     return summary_with_transcript(f"*Handoff requested* ({reason}) by <@{user_id}> in <#{channel}>, {where}.", messages)
 
 
+def direct_handoff_summary(user_id: str, messages: Sequence[dict[str, str]], reason: str) -> str:
+    """What the support channel sees of a direct message with the bot, which nobody else can open: who to write to,
+    and the conversation itself."""
+    header = f"*Handoff requested* ({reason}) by <@{user_id}> in a direct message with the bot, which the team cannot open: write to <@{user_id}> directly."
+    return summary_with_transcript(header, messages)
+
+
 def summary_with_transcript(header: str, messages: Sequence[dict[str, str]]) -> str:
     """`header` (mrkdwn), then the conversation's last turns quoted: what a person needs to take over."""
     lines = [header]

@@ -27,11 +27,12 @@ from supportbot.bot.handoff import ASKED_FOR_PERSON, Handoff, HandoffRequest
 from supportbot.bot.reply import AnswerKind
 from supportbot.channels.slack import blocks
 from supportbot.channels.slack.claims import ClaimKeeper, instance_name
-from supportbot.channels.slack.incoming import mentions, plain_text
+from supportbot.channels.slack.incoming import addresses_someone_else, is_command, mentions, message_text, plain_text
 from supportbot.channels.slack.pool import WorkerPool
 from supportbot.channels.slack.poster import ThreadPoster
 from supportbot.channels.slack.retries import describe, is_transient
 from supportbot.channels.slack.store import ANSWERED, BUSY, FAILED, UNDELIVERED, SlackStore
+from supportbot.channels.slack.threads import Threads, conversation_id, conversation_of_payload, is_direct, thread_of
 from supportbot.config import SlackConfig
 from supportbot.errors import MessageError
 from supportbot.observability import log_context
@@ -48,16 +49,6 @@ QUESTION_SUBTYPES = {None, "file_share", "thread_broadcast"}
 SHOW_TRIES = 5
 
 
-def conversation_id(channel: str, thread_ts: str) -> str:
-    """A Slack thread is one conversation."""
-    return f"{channel}:{thread_ts}"
-
-
-def thread_of(event: dict[str, Any]) -> tuple[str, str]:
-    """The channel and thread an event belongs to; a message outside a thread starts one."""
-    return event["channel"], event.get("thread_ts") or event["ts"]
-
-
 class SlackBot:
     """Turns accepted Slack events into answers in their threads; with slack.handoff_channel, also the desk that
     hands a thread to a person there (bot/handoff.py)."""
@@ -71,6 +62,7 @@ class SlackBot:
         self.config = config
         self.bot_user_id = ""
         self.owner = instance_name()
+        self.threads = Threads(store)
         self.metrics = manager.metrics
         self.pool = WorkerPool(self.answer, config.workers, config.queue_size)
         self.claims = ClaimKeeper(store, self.owner, config.claim_lease, self._queue_adopted, lambda: config.queue_size - self.pool.waiting)
@@ -120,32 +112,45 @@ class SlackBot:
         if channel in self.config.ignored_channels:
             return False
         if kind == "app_mention":
-            return not channel.startswith("D")  # a direct message arrives as message.im too
+            return not is_direct(channel)  # a direct message arrives as message.im too
         if kind != "message":
             return False
         if event.get("channel_type") == "im":
             return True
         if mentions(text, self.bot_user_id):
             return False  # the app_mention event for the same message answers it
+        if addresses_someone_else(text, self.bot_user_id):
+            return False  # "<@U2> can you check order 1234?": a colleague's, also in the bot's thread
         if channel in self.config.answer_without_mention:
             return True
         thread_ts = event.get("thread_ts")
-        return bool(thread_ts) and self.manager.has_conversation(CHANNEL_NAME, conversation_id(channel, thread_ts))
+        return bool(thread_ts) and self._bot_is_in(conversation_id(channel, thread_ts))
+
+    def _bot_is_in(self, conversation: str) -> bool:
+        """The bot stored a message of the conversation, posted in it (even only the busy notice or "Ask me a question"),
+        or holds an event of it not answered yet."""
+        return self.manager.has_conversation(CHANNEL_NAME, conversation) or self.threads.bot_is_in(conversation)
 
     def accept(self, body: dict[str, Any], retry_num: str | None = None) -> None:
         event = body.get("event") or {}
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        text = event.get("text") or ""
-        if not self._is_for_bot(event, text):
+        if not self._is_for_bot(event, event.get("text") or ""):
             return
         channel, thread_ts = thread_of(event)
-        with log_context(request_id=event_id, conversation_id=conversation_id(channel, thread_ts)):
-            question = plain_text(text)
-            is_resume = event.get("type") == "app_mention" and question.lower() == RESUME_COMMAND
-            if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)) and not is_resume:
+        conversation = self.threads.conversation_of(event)
+        with log_context(request_id=event_id, conversation_id=conversation):
+            question = plain_text(message_text(event))
+            mentioned = event.get("type") == "app_mention"
+            is_resume = mentioned and is_command(question, RESUME_COMMAND)
+            # A DM is never paused: nobody from the team can see it, or say resume there (tell_team).
+            if not is_direct(channel) and self.manager.in_handoff(CHANNEL_NAME, conversation) and not is_resume:
                 log.info("thread %s in %s is with a person: staying quiet", thread_ts, channel)
                 return
-            if not self.store.claim_event(event_id, {"event_id": event_id, "event": event}, self.owner, self.config.claim_lease):
+            if not question and not mentioned and self._bot_is_in(conversation):
+                log.info("a message without words (a file, say) in a conversation under way: staying quiet")
+                return
+            payload = {"event_id": event_id, "event": event, "conversation_id": conversation}
+            if not self.store.claim_event(event_id, payload, self.owner, self.config.claim_lease):
                 log.info("event %s seen before (retry %s): not answering again", event_id, retry_num or "none")
                 return
             if is_resume:
@@ -153,33 +158,32 @@ class SlackBot:
                 return
             self._queue(event_id)
 
-    def _poster(self, event_id: str, channel: str, thread_ts: str, update_interval: float = 0) -> ThreadPoster:
-        conversation = conversation_id(channel, thread_ts)
+    def _poster(self, event_id: str, channel: str, thread_ts: str, conversation: str, update_interval: float = 0) -> ThreadPoster:
         return ThreadPoster(self.client, self.store, event_id, channel, thread_ts, conversation, update_interval)
 
     def _queue(self, event_id: str) -> None:
-        event = self.store.event_payload(event_id)["event"]
-        if self.pool.submit(event_id, conversation_id(*thread_of(event))):
+        payload = self.store.event_payload(event_id)
+        event, conversation = payload["event"], conversation_of_payload(payload)
+        if self.pool.submit(event_id, conversation):
             self._notify("add the working reaction", self._react, event["channel"], event["ts"])
             return
         log.warning("queue full (%d waiting): telling %s the bot is busy", self.pool.waiting, event_id)
         self.store.set_event_status(event_id, BUSY)
         self.metrics.refused.labels(CHANNEL_NAME, "busy").inc()
-        busy = self._message("slack.busy", event, self.config.busy_message)
-        self._notify("post the busy notice", self._poster(event_id, *thread_of(event)).say, busy)
+        busy = self._message("slack.busy", event, conversation, self.config.busy_message)
+        self._notify("post the busy notice", self._poster(event_id, *thread_of(event), conversation).say, busy)
 
-    def _language(self, channel: str, thread_ts: str, text: str = "") -> str:
-        """The language to speak in the thread: the message's own, else the conversation's (see DialogueManager.language_of)."""
-        return self.manager.language_of(plain_text(text), self.manager.history(CHANNEL_NAME, conversation_id(channel, thread_ts)))
+    def _language(self, conversation: str, text: str = "") -> str:
+        """The language to speak in the conversation: the message's own, else the conversation's (see DialogueManager.language_of)."""
+        return self.manager.language_of(plain_text(text), self.manager.history(CHANNEL_NAME, conversation))
 
-    def _message(self, key: str, event: dict[str, Any], configured: str = "") -> str:
-        """One of the bot's own messages in the language of the event's text and thread."""
-        return self.manager.message(key, self._language(*thread_of(event), event.get("text") or ""), configured)
+    def _message(self, key: str, event: dict[str, Any], conversation: str, configured: str = "") -> str:
+        """One of the bot's own messages in the language of the event's words and conversation."""
+        return self.manager.message(key, self._language(conversation, message_text(event)), configured)
 
     def _queue_adopted(self, event_id: str) -> None:
         """An event another instance (or an earlier run) accepted and never answered, or one to show again."""
-        event = self.store.event_payload(event_id)["event"]
-        if not self.pool.submit(event_id, conversation_id(*thread_of(event))):  # no room after all: for someone else
+        if not self.pool.submit(event_id, conversation_of_payload(self.store.event_payload(event_id))):  # no room after all
             self.store.release_events(self.owner, [event_id])
 
     def _react(self, channel: str, ts: str) -> None:
@@ -189,7 +193,7 @@ class SlackBot:
 
     def _resume(self, event_id: str, channel: str, thread_ts: str, user_id: str) -> None:
         conversation = conversation_id(channel, thread_ts)
-        language = self._language(channel, thread_ts)
+        language = self._language(conversation)
         if not self.manager.in_handoff(CHANNEL_NAME, conversation):
             key = "slack.not_paused"
         elif not self._may_resume(user_id):
@@ -198,7 +202,7 @@ class SlackBot:
         else:
             key = "slack.resumed" if self.manager.resume(CHANNEL_NAME, conversation, user_id) else "slack.not_paused"
             log.info("thread %s in %s resumed", thread_ts, channel)
-        self._poster(event_id, channel, thread_ts).say(self.manager.message(key, language))
+        self._poster(event_id, channel, thread_ts, conversation).say(self.manager.message(key, language))
         self.store.set_event_status(event_id, ANSWERED)
 
     def _may_resume(self, user_id: str) -> bool:
@@ -231,10 +235,11 @@ class SlackBot:
         if not self.store.take_event(event_id, self.owner, self.config.claim_lease):
             log.info("event %s is answered, or held by another instance: skipping it", event_id)
             return
-        event = self.store.event_payload(event_id)["event"]
+        payload = self.store.event_payload(event_id)
+        event, conversation = payload["event"], conversation_of_payload(payload)
         channel, thread_ts = thread_of(event)
-        with log_context(request_id=event_id, conversation_id=conversation_id(channel, thread_ts)):
-            poster = self._poster(event_id, channel, thread_ts, self.config.update_interval)
+        with log_context(request_id=event_id, conversation_id=conversation):
+            poster = self._poster(event_id, channel, thread_ts, conversation, self.config.update_interval)
             try:
                 if not poster.resume_final():
                     self._generate(poster, event)
@@ -252,7 +257,7 @@ class SlackBot:
         else:
             log.error("answering event %s in %s failed", event_id, channel, exc_info=error)
             try:
-                poster.say(self.manager.error_message(self._language(channel, poster.thread_ts, event.get("text") or "")))
+                poster.say(self.manager.error_message(self._language(poster.conversation_id, message_text(event))))
                 self.store.set_event_status(event_id, FAILED)
                 return
             except Exception as say_error:  # noqa: BLE001 (Slack's refusal, in one line: the cause is logged above)
@@ -284,11 +289,12 @@ class SlackBot:
         self.store.set_event_status(event_id, UNDELIVERED)
 
     def _generate(self, poster: ThreadPoster, event: dict[str, Any]) -> None:
-        poster.open(self._message("slack.working", event))
+        conversation = poster.conversation_id
+        poster.open(self._message("slack.working", event, conversation))
         try:
-            reply = self.manager.reply(CHANNEL_NAME, poster.conversation_id, plain_text(event.get("text") or ""), event["user"])
+            reply = self.manager.reply(CHANNEL_NAME, conversation, plain_text(message_text(event)), event["user"])
         except MessageError:
-            poster.say(self._message("bot.empty_question", event))
+            poster.say(self._message("bot.empty_question", event, conversation))
             return
         language = reply.language
         try:
@@ -300,22 +306,45 @@ class SlackBot:
         answered = (AnswerKind.GENERATED, AnswerKind.GROUNDED, AnswerKind.EXTRACTIVE)
         sources = reply.cited_sources() if reply.kind in answered else []
         declined = reply.kind == AnswerKind.FALLBACK and bool(self.config.handoff_channel)
-        if declined:
-            text += "\n\n" + self._hand_off(poster.channel, poster.thread_ts, event["user"], "low-confidence answer", language).notice
+        if declined:  # handed over at once: the decline without its offer of a person, then what became of it
+            handoff = self._hand_off(poster, event["user"], "low-confidence answer", language)
+            text = self._without_offer(text, language) + "\n\n" + self._notice(conversation, handoff.with_person, handoff.notice, language)
+        elif reply.kind == AnswerKind.HANDOFF:
+            text = self._notice(conversation, True, text, language)
         buttons = not declined and reply.kind != AnswerKind.HANDOFF  # none under a handoff's notice (HANDOFF: asked for in words)
         poster.finish(text, blocks.answer_blocks(text, sources, poster.event_id, labels, with_buttons=buttons), reply.message_id)
 
+    def _without_offer(self, decline: str, language: str) -> str:
+        """The shipped fallback asks "Would you like me to connect you with a person?"; when the bot hands the thread
+        over at once, that question is answered by the notice after it: say the decline alone. A team's own
+        fallback (bot.fallback_message, or bot.fallback in its catalog) is said as written."""
+        if decline == self.manager.shipped.message("bot.fallback", language).strip():
+            return self.manager.message("bot.fallback_no_person", language)
+        return decline
+
+    def _notice(self, conversation: str, with_person: bool, notice: str, language: str) -> str:
+        """What the customer is told of a handoff. In a DM, which the team can neither open nor resume, the bot is not
+        paused and a person writes to the customer directly (tell_team): the channel's notice, of a thread the team
+        joins and `@supportbot resume`, would be wrong there."""
+        if with_person and is_direct(conversation):
+            return self.manager.message("widget.handoff", language)
+        return notice
+
     # handoff and feedback (button clicks; run before the ack)
 
-    def _hand_off(self, channel: str, thread_ts: str, user_id: str, reason: str, language: str) -> Handoff:
-        """The thread to a person (DialogueManager.hand_to_person, which posts through `tell_team`), and what to tell the user."""
-        return self.manager.hand_to_person(CHANNEL_NAME, conversation_id(channel, thread_ts), user_id, reason, language=language)
+    def _hand_off(self, poster: ThreadPoster, user_id: str, reason: str, language: str) -> Handoff:
+        """The conversation to a person (DialogueManager.hand_to_person, which posts through `tell_team`), and what to tell the user."""
+        return self.manager.hand_to_person(CHANNEL_NAME, poster.conversation_id, user_id, reason, language=language)
 
     def tell_team(self, request: HandoffRequest) -> bool:
-        """Post the conversation's summary, with a link to its thread, to the handoff channel; False when nobody was told."""
+        """Post the conversation's summary, with a link to its thread, to the handoff channel; False when nobody was told.
+        A DM's summary says to write to the customer directly instead: the team can open neither the DM nor a link to it."""
         channel, thread_ts = request.conversation_id.split(":", 1)
-        permalink = self._permalink(channel, thread_ts)
-        summary = blocks.handoff_summary(channel, thread_ts, request.requested_by, request.messages, request.reason, permalink)
+        if is_direct(channel):
+            summary = blocks.direct_handoff_summary(request.requested_by, request.messages, request.reason)
+        else:
+            permalink = self._permalink(channel, thread_ts)
+            summary = blocks.handoff_summary(channel, thread_ts, request.requested_by, request.messages, request.reason, permalink)
         try:
             self.client.chat_postMessage(channel=self.config.handoff_channel, text=summary)
         except Exception as error:  # noqa: BLE001 (a Slack refusal, not_in_channel..., or the network: nobody was told)
@@ -333,23 +362,31 @@ class SlackBot:
             log.warning("no link to thread %s in %s (%s)", thread_ts, channel, error.response.get("error"))
             return ""
 
+    def _conversation_of_reply(self, event_id: str, channel: str, thread_ts: str) -> str:
+        """The conversation of the bot's reply to `event_id` (a button's value); a DM's spans several threads."""
+        reply = self.store.reply(event_id) if event_id else None
+        return reply.conversation_id if reply is not None else conversation_id(channel, thread_ts)
+
     def on_handoff_click(self, body: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         channel = body["channel"]["id"]
         message = body.get("message") or {}
         thread_ts = message.get("thread_ts") or message.get("ts", "")
-        self._notify("hand off", self._handoff_from_click, channel, thread_ts, user_id)
+        event_id = str((body.get("actions") or [{}])[0].get("value") or "")
+        self._notify("hand off", self._handoff_from_click, channel, thread_ts, event_id, user_id)
 
-    def _handoff_from_click(self, channel: str, thread_ts: str, user_id: str) -> None:
-        language = self._language(channel, thread_ts)
+    def _handoff_from_click(self, channel: str, thread_ts: str, event_id: str, user_id: str) -> None:
+        conversation = self._conversation_of_reply(event_id, channel, thread_ts)
+        language = self._language(conversation)
         if not self.config.handoff_channel:
             log.warning("'Talk to a person' clicked but slack.handoff_channel is not set")
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=self.manager.message("slack.no_handoff_channel", language))
             return
-        if self.manager.in_handoff(CHANNEL_NAME, conversation_id(channel, thread_ts)):
+        if self.manager.in_handoff(CHANNEL_NAME, conversation):
             return  # a second click: the team already has the thread
-        handoff = self._hand_off(channel, thread_ts, user_id, ASKED_FOR_PERSON, language)
-        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=handoff.notice)
+        handoff = self.manager.hand_to_person(CHANNEL_NAME, conversation, user_id, ASKED_FOR_PERSON, language=language)
+        notice = self._notice(conversation, handoff.with_person, handoff.notice, language)
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=notice)
 
     def handoff_notice(self, handed_off: bool, language: str) -> str:
         """What the customer is told: a person is coming, or no one could be reached and the bot keeps answering."""
@@ -369,5 +406,6 @@ class SlackBot:
             log.info("feedback %s on %s", rating, event_id)
         channel = body["channel"]["id"]
         thread_ts = (body.get("message") or {}).get("thread_ts")
-        thanks = self.manager.message("slack.feedback_thanks", self._language(channel, thread_ts) if thread_ts else self.manager.bot.language)
+        language = self._language(reply.conversation_id) if reply is not None else self.manager.bot.language
+        thanks = self.manager.message("slack.feedback_thanks", language)
         self._notify("thank for feedback", self.client.chat_postEphemeral, channel=channel, user=user_id, thread_ts=thread_ts, text=thanks)
