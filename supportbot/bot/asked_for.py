@@ -13,6 +13,9 @@ that only shares the subject. Two kinds of question name what their answer must 
 
 `giving_what_is_asked` gives the ranked sentences that state what the question asks for, to be ranked over the
 others, when the answer the ranking would quote does not state it.
+
+A third kind asks what a term means ("What does E101 mean?", `asked_term`): where a section is headed by that term
+(a glossary, a definition list), its first sentence is the definition, and extractive.py ranks it as the section's best.
 """
 
 from __future__ import annotations
@@ -117,6 +120,26 @@ def states_a_duration(sentence: str) -> bool:
     """Whether a sentence states a length of time: a number of minutes, hours, days, weeks, months or years."""
     figures = extract_figures(_DIGITS_BESIDE_WORDS.sub("", sentence))
     return any(figure.kind in ("number", "range") and figure.unit for figure in figures)
+
+
+# "What does E101 mean?", "what does error E204 stand for", "What's a backorder?", "what is meant by final sale",
+# "define net 30", "meaning of E309": the term asked about.
+_ASKS_WHAT_IT_MEANS = re.compile(
+    r"\s*(?:what\s+(?:does|do)\s+(?P<means>.+?)\s+(?:mean|stand\s+for)"
+    r"|what(?:'s|’s|\s+is|\s+are)\s+(?:meant\s+by\s+)?(?P<is>.+?)"
+    r"|(?:define|(?:the\s+)?(?:definition|meaning)\s+of)\s+(?P<define>.+?))[\s?.!]*",
+    re.IGNORECASE,
+)
+
+
+def asked_term(question: str) -> str:
+    """The term a question asks the meaning of ("What does error E204 mean?": "error E204"; "What's a backorder?":
+    "a backorder"), or "" when it asks no such thing. Whether the term is one a section of the sources is headed by is
+    for the ranking to tell (extractive.py): "What is the thread count of your sheets?" asks for a figure."""
+    match = _ASKS_WHAT_IT_MEANS.fullmatch(question.strip())
+    if match is None:
+        return ""
+    return (match["means"] or match["is"] or match["define"]).strip(" \"'“”‘’")
 
 
 def giving_what_is_asked(

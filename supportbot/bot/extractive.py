@@ -33,7 +33,7 @@ from functools import cached_property
 
 import numpy as np
 
-from supportbot.bot.asked_for import giving_what_is_asked
+from supportbot.bot.asked_for import asked_term, giving_what_is_asked
 from supportbot.bot.citations import CitedSentence, cited_whole, is_full_sentence, write_cited
 from supportbot.bot.grounding import GroundingChecker, SourceSentence, names_in, source_sentences
 from supportbot.bot.prompt import PASSAGE_BREAK, Source
@@ -83,6 +83,8 @@ class Ranking:
     passed_over: int | None = None  # an FAQ entry about another case (faq_for_another_case), its sentences left out
     heading_similarity: float = 0.0  # the question's best similarity with a ranked sentence's own heading (`rank`)
     gives_contact: bool = False  # the best sentence gives the email address or phone number asked for (`_giving_contact`)
+    quotes: tuple[int, ...] | None = None  # what ExtractiveAnswerer.quoted gives for this score, when `rank` worked it out
+    # (not for a follow-up reading: dialogue.py marks one after `rank`, and a follow-up quotes no FAQ entry whole)
 
     @property
     def relevance(self) -> float:
@@ -424,7 +426,31 @@ class ExtractiveAnswerer:
         heading_similarity = float((self.checker.vectors(headings) @ asked).max()) if headings else 0.0
         ranking = Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
         ranking = self._giving_contact(ranking, asked)
-        return ranking if ranking.gives_contact else self._stating_what_is_asked(ranking)
+        return ranking if ranking.gives_contact else self._stating_what_is_asked(self._definition_first(ranking))
+
+    def _definition_first(self, ranking: Ranking) -> Ranking:
+        """For a question asking what a term means (asked_for.asked_term) that a ranked section is headed by (every word
+        of the section's own heading is in the term, and every word of the term in the section's page title and
+        headings: "error E204" under "Error codes > E204"), the section's first sentence, its definition, ranked as
+        high as the best of its section: "You are out of storage." ranked under "Delete files or upgrade your plan."
+        for "What does E101 mean?" and was left out. The section's other sentences keep their ranks: one ranked near
+        the best is quoted after the definition, as before."""
+        term = set(self.checker.analyze(asked_term(ranking.question.splitlines()[-1])))
+        if not term:
+            return ranking
+        chunks = {hit.chunk.chunk_id: hit.chunk for _, hits in ranking.grouped for hit in hits}
+        sections: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+        for i, sentence in enumerate(ranking.sentences):
+            chunk = chunks[sentence.chunk_id]
+            if not chunk.question:  # an FAQ entry's question is no heading: its answer is quoted whole (faq_entry)
+                sections.setdefault((sentence.number, (chunk.title, *chunk.headings)), []).append(i)
+        score = ranking.score.copy()
+        for (_, context), members in sections.items():
+            heading = set(self.checker.analyze(context[-1]))
+            if heading and heading <= term <= set(self.checker.analyze(" ".join(context))):
+                first = min(members, key=lambda i: (ranking.sentences[i].chunk_order, ranking.sentences[i].position))
+                score[first] = max(score[first], score[members].max())
+        return replace(ranking, score=score)
 
     def _stating_what_is_asked(self, ranking: Ranking) -> Ranking:
         """The sentences that state what the customer's question asks for, when the answer quoted from the ranking
@@ -436,9 +462,15 @@ class ExtractiveAnswerer:
         asked = ranking.question.splitlines()[-1]  # a follow-up read with the question before it: the customer's own
         texts = [without_bold_marks(sentence.text) for sentence in ranking.sentences]
         section = self._in_chunk(ranking, ranking.best(1)[0])
-        stating = giving_what_is_asked(asked, texts, lambda: " ".join(texts[i] for i in self.quoted(ranking)), section, self.checker)
-        if not stating:
-            return ranking
+        quotes: list[int] = []
+
+        def quoted() -> str:  # worked out only for a question that asks for what an answer may not state
+            quotes[:] = quotes or self.quoted(ranking)
+            return " ".join(texts[i] for i in quotes)
+
+        stating = giving_what_is_asked(asked, texts, quoted, section, self.checker)
+        if not stating:  # the ranking stands, and with it what it quotes: `answer` takes that rather than work it out again
+            return replace(ranking, quotes=tuple(quotes)) if quotes else ranking
         score = ranking.score.copy()
         score[stating] += 1.0 + score.max() - score[stating].min()
         return replace(ranking, score=score)
@@ -562,8 +594,11 @@ class ExtractiveAnswerer:
         comes too when it carries the best one's thought on (`_goes_on`); a question ("Forgot your password?") is
         never quoted, a sentence pointing at what is further down ("the dates below") only first and with the table
         or list it points at (`_below`), and a lead-in with nothing to lead into only when nothing else is. The best
-        sentence's source is shown first, each source's sentences in document order.
+        sentence's source is shown first, each source's sentences in document order. Worked out once per ranking:
+        `rank` keeps what it worked out (Ranking.quotes).
         """
+        if ranking.quotes is not None and not ranking.follow_up:  # kept by `rank`, which reads no follow-up
+            return list(ranking.quotes)
         best = ranking.score.max()
         chosen: list[int] = []
         named = _names_answered(ranking)
