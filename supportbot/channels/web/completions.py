@@ -177,9 +177,13 @@ def completions_router(web: WebContext) -> APIRouter:
             raise
         return run
 
+    def apology(reply: Reply) -> str:
+        """The bot's apology in the question's language, as the stored answer has it (the team's bot.error_message, if set)."""
+        return web.manager.error_message(reply.language)
+
     def failed(conversation_id: str, reply: Reply) -> JSONResponse:
         """The model failed: a JSON 500 with the bot's apology (stored once, like any answer)."""
-        return JSONResponse(error_body(web.manager.bot.error_message, "server_error") | {"supportbot": extras(conversation_id, reply)}, 500)
+        return JSONResponse(error_body(apology(reply), "server_error") | {"supportbot": extras(conversation_id, reply)}, 500)
 
     async def events(
         run: AnswerRun, reply: Reply, first: str | None, completion_id: str, created: int, conversation_id: str, with_usage: bool
@@ -198,7 +202,7 @@ def completions_router(web: WebContext) -> APIRouter:
                 async for piece in run.pieces():
                     yield sse(chunk({"content": piece}))
         except Exception:  # noqa: BLE001 - logged where it happened; the status line is sent, so say it in the stream
-            yield sse(error_body(web.manager.bot.error_message, "server_error"))
+            yield sse(error_body(apology(reply), "server_error"))
             return
         yield sse(chunk({}, "stop") | {"supportbot": extras(conversation_id, reply)})
         if with_usage:

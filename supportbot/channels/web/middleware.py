@@ -1,4 +1,5 @@
-"""Plain ASGI middleware: request ids for the logs, a cap on request bodies (their size and how long they may stall),
+"""Plain ASGI middleware: request ids for the logs, a cap on request bodies (their size, how long they may stall and how
+long they may take),
 a JSON 500 for any exception nothing else answered, HEAD served as GET, and every response counted."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # anything else (too long, od
 # 7 s even after two more losses (1 + 2 + 4 s), and 10 s is a sixth of web.shutdown_grace's 60, so a stopping
 # server waits at most that long on an upload that never comes (uvicorn has no such timeout, and waited forever).
 BODY_STALL_SECONDS = 10.0
+# Seconds a whole request body may take, however steadily it trickles: a client sending a byte every 9 s never stalls,
+# and held its request (and a stopping server) until web.shutdown_grace. 30 s carries web.max_body_bytes (1 MB) over
+# any link faster than about 270 kbit/s, and the widget's largest question (4,000 characters, under 16 KB of JSON) at
+# 550 bytes/s, far below any mobile uplink; and it is half of web.shutdown_grace's 60, so a stopping server waits at
+# most that long on an upload.
+BODY_DEADLINE_SECONDS = 30.0
 
 
 async def send_json(send: Send, status: int, body: dict) -> None:
@@ -63,26 +70,43 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is over {limit} bytes (web.max_body_bytes)")
 
 
+def _came(received: int, declared: bytes) -> str:
+    return f"{received} of the {int(declared)} bytes its Content-Length announced" if declared.isdigit() else f"{received} bytes"
+
+
 class BodyStalled(HTTPException):
     """408 for a body that stopped arriving; the connection closes, as the rest of the body may still come on it."""
 
     def __init__(self, received: int, declared: bytes, stall: float) -> None:
-        came = f"{received} of the {int(declared)} bytes its Content-Length announced" if declared.isdigit() else f"{received} bytes"
         super().__init__(
             408,
-            f"the request body stopped arriving ({came} came, then nothing for {stall:g} s): send the whole body right after the headers",
+            f"the request body stopped arriving ({_came(received, declared)} came, then nothing for {stall:g} s): "
+            "send the whole body right after the headers",
+            headers={"Connection": "close"},
+        )
+
+
+class BodyTooSlow(HTTPException):
+    """408 for a body still arriving at the deadline (it trickles in); the connection closes, as BodyStalled's does."""
+
+    def __init__(self, received: int, declared: bytes, deadline: float) -> None:
+        super().__init__(
+            408,
+            f"the request body took over {deadline:g} s to arrive ({_came(received, declared)} came by then): "
+            "send the whole body right after the headers",
             headers={"Connection": "close"},
         )
 
 
 class BodyLimit:
     """413 for a body over `limit` bytes, whether its Content-Length says so or its chunks add up to it; 408 for one
-    that pauses `stall` seconds before its end."""
+    that pauses `stall` seconds before its end, or has not ended `deadline` seconds after the request came in."""
 
-    def __init__(self, app: ASGIApp, limit: int, stall: float = BODY_STALL_SECONDS) -> None:
+    def __init__(self, app: ASGIApp, limit: int, stall: float = BODY_STALL_SECONDS, deadline: float = BODY_DEADLINE_SECONDS) -> None:
         self.app = app
         self.limit = limit
         self.stall = stall
+        self.deadline = deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,14 +119,21 @@ class BodyLimit:
             return
         received = 0
         complete = False
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + self.deadline
 
         async def counted() -> Message:
             nonlocal received, complete
             if complete:  # after the body only a disconnect comes, which a streamed answer waits for as long as it runs
                 return await receive()
+            left = ends - loop.time()
             try:
-                message = await asyncio.wait_for(receive(), self.stall)
+                message = await asyncio.wait_for(receive(), min(self.stall, max(left, 0)))
             except TimeoutError:
+                if left <= self.stall:
+                    log.warning("%s %s: the request body was still arriving after %g s (%d bytes): answered 408",
+                                scope.get("method"), scope.get("path"), self.deadline, received)
+                    raise BodyTooSlow(received, declared, self.deadline) from None
                 log.warning("%s %s: the request body stalled after %d bytes: answered 408", scope.get("method"), scope.get("path"), received)
                 raise BodyStalled(received, declared, self.stall) from None
             complete = message["type"] != "http.request" or not message.get("more_body", False)

@@ -16,7 +16,8 @@
   let title = script.dataset.title || "Help";
   // The widget's words, in English until the server sends them in the page's language (the message catalog's [widget]).
   const labels = {
-    placeholder: "Ask a question…", send: "Send", talk_to_person: "Talk to a person", sources: "Sources",
+    placeholder: "Ask a question…", send: "Send", stop: "Stop", new_conversation: "New conversation",
+    talk_to_person: "Talk to a person", sources: "Sources",
     helpful: "Helpful", not_helpful: "Not helpful", open_chat: "Open chat: {title}", close_chat: "Close chat",
     conversation: "Conversation", your_question: "Your question", you_said: "You said:", assistant_said: "Assistant:",
     source: "Source {number}: {title}", was_it_helpful: "Was this answer helpful?", feedback_thanks: "Thanks for the feedback.",
@@ -27,6 +28,8 @@
     server_status: "The help desk answered {status}.",
     too_many_requests: "You've asked a lot in a short time. Please wait a minute and try again.",
     busy: "The help desk is busy right now. Please try again in a few seconds.",
+    error: "Sorry, something went wrong while answering. Please try again in a moment.",
+    stopped: "Answer stopped.",
   };
   // A label with its {names} filled in ("Open chat: {title}").
   const say = (key, values = {}) => labels[key].replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
@@ -69,15 +72,19 @@
   const status = el("p", { class: "status", role: "status" });
   const input = el("textarea", { id: "supportbot-input", rows: "2", maxlength: "4000", placeholder: labels.placeholder });
   const send = el("button", { type: "submit", class: "send", text: labels.send });
+  // In Send's place while an answer streams: it closes the stream, and the server stops generating (the stored answer is
+  // what was said, marked interrupted).
+  const stopButton = el("button", { type: "button", class: "stop", text: labels.stop, hidden: true });
+  const newButton = el("button", { type: "button", class: "new", text: labels.new_conversation });
   const personButton = el("button", { type: "button", class: "person", text: labels.talk_to_person });
   const footer = el("footer", { hidden: true }, personButton);
   const resumeButton = el("button", { type: "button", class: "resume", text: labels.continue_with_bot });
   const banner = el("div", { class: "handoff", hidden: true }, el("p", { class: "handoff-text" }), resumeButton);
   const closeButton = el("button", { type: "button", class: "close", "aria-label": labels.close_chat, text: "×" });
   const questionLabel = el("label", { for: "supportbot-input", class: "visually-hidden", text: labels.your_question });
-  const form = el("form", { class: "composer" }, questionLabel, input, send);
+  const form = el("form", { class: "composer" }, questionLabel, input, send, stopButton);
   const panel = el("section", { id: "supportbot-panel", class: "panel", role: "dialog", "aria-label": title, hidden: true },
-    el("header", {}, el("h2", { text: title }), closeButton),
+    el("header", {}, el("h2", { text: title }), newButton, closeButton),
     messages, banner, status, form, footer);
   root.append(el("link", { rel: "stylesheet", href: `${server}/widget.css` }), launcher, panel);
 
@@ -87,19 +94,25 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  // A refusal the customer can only wait out is said in the page's language: the server's message is written for
-  // developers ("over 30 a minute per ip") and in English. Others are about the request itself, and keep its message.
+  // A refusal the customer can only wait out, and a failure on the server's side, are said in the page's language: the
+  // server's message is written for developers ("over 30 a minute per ip") or in the configured English. Others are
+  // about the request itself, and keep its message.
   const waitRefusals = { 429: "too_many_requests", 503: "busy" };
   const refusal = (status, payload) => (status in waitRefusals ? labels[waitRefusals[status]]
+    : status >= 500 ? labels.error
     : (payload.error && payload.error.message) || say("server_status", { status }));
 
-  async function call(method, path, body, token = storage.get(tokenKey)) {
+  // Thrown when the customer stopped the answer (Stop, or New conversation while it streamed).
+  class Stopped extends Error {}
+
+  async function call(method, path, body, token = storage.get(tokenKey), signal = undefined) {
     const headers = { "Content-Type": "application/json" };
     if (token) headers[TOKEN_HEADER] = token;
     let response;
     try {
-      response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch {
+      if (signal && signal.aborted) throw new Stopped();
       throw new ApiError(0, labels.offline);
     }
     if (!response.ok) {
@@ -134,6 +147,8 @@
     input.placeholder = labels.placeholder;
     questionLabel.textContent = labels.your_question;
     send.textContent = labels.send;
+    stopButton.textContent = labels.stop;
+    newButton.textContent = labels.new_conversation;
     personButton.textContent = labels.talk_to_person;
     resumeButton.textContent = labels.continue_with_bot;
     closeButton.setAttribute("aria-label", labels.close_chat);
@@ -322,11 +337,24 @@
     return item;
   }
 
+  // A line of the widget's own under an answer ("Answer stopped."), in the page's language.
+  function addNote(item, text) {
+    item.querySelector(".text").after(el("p", { class: "note", text }));
+  }
+
   function finishAnswer(item, text, details) {
     const sources = details.sources || [];
-    renderText(item.querySelector(".text"), text, sources);
-    if (details.kind === "error") item.classList.add("error");
-    if (sources.length) item.append(renderSources(sources));
+    // A failed answer is kept as the bot's apology alone, in the question's language or the team's configured words:
+    // the widget says it in the page's language (the catalog's widget.error, which a team's catalog may replace).
+    const failed = details.kind === "error";
+    if (failed) {
+      item.classList.add("error");
+      item.querySelector(".text").textContent = labels.error;
+    } else {
+      renderText(item.querySelector(".text"), text, sources);
+    }
+    if (details.interrupted) addNote(item, labels.stopped); // stopped, or cut off: what was said, as the conversation keeps it
+    if (sources.length && !failed) item.append(renderSources(sources));
     if (details.message_id != null) item.append(feedbackButtons(details.message_id));
     messages.scrollTop = messages.scrollHeight;
   }
@@ -364,17 +392,28 @@
     }
   }
 
-  async function streamAnswer(question, item) {
+  // The text an answer has shown so far: kept when the customer stops it or the stream breaks off.
+  const shownSoFar = new WeakMap();
+
+  async function streamAnswer(question, item, signal) {
     const response = await call("POST", "/v1/chat/completions", {
       model: "supportbot", stream: true, messages: [{ role: "user", content: question }],
-    });
+    }, storage.get(tokenKey), signal);
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     const textNode = item.querySelector(".text");
     let buffered = "";
     let text = "";
+    let finished = false;
     for (;;) {
-      const { value, done } = await reader.read();
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch {  // stopped, or the connection broke mid-answer (the server stopped, the network went)
+        if (signal.aborted) throw new Stopped();
+        throw new ApiError(0, labels.error);
+      }
+      const { value, done } = chunk;
       if (done) break;
       buffered += decoder.decode(value, { stream: true });
       let end;
@@ -385,47 +424,90 @@
         const data = line.slice(5).trim();
         if (data === "[DONE]") continue;
         const event = JSON.parse(data);
-        if (event.error) throw new ApiError(500, event.error.message);
+        if (event.error) throw new ApiError(500, labels.error); // the server failed after the stream began
         const piece = event.choices && event.choices[0].delta.content;
         if (piece) {
           text += piece;
+          shownSoFar.set(item, text);
           renderText(textNode, text, []);
           messages.scrollTop = messages.scrollHeight;
         }
         if (event.supportbot) {
+          finished = true;
           storage.set(tokenKey, event.supportbot.conversation_token);
           finishAnswer(item, text, event.supportbot);
           if (event.supportbot.kind === "handoff") showHandoff(true, text); // asked for a person in words: as the button does
         }
       }
     }
+    if (!finished) throw new ApiError(0, labels.error); // the stream ended before the answer did
+  }
+
+  let answering = null; // the AbortController of the answer streaming now
+
+  function showAnswering(active) {
+    send.hidden = active;
+    stopButton.hidden = !active;
+    if (active) messages.setAttribute("aria-busy", "true");
+    else messages.removeAttribute("aria-busy");
   }
 
   async function ask(question) {
     addMessage("user", question);
     const item = addMessage("assistant");
     item.classList.add("pending");
-    messages.setAttribute("aria-busy", "true");
+    const controller = new AbortController();
+    answering = controller;
+    showAnswering(true);
     send.disabled = true;
     status.textContent = "";
     try {
       if (!storage.get(tokenKey)) await newToken();
+      if (controller.signal.aborted) throw new Stopped();
       try {
-        await streamAnswer(question, item);
+        await streamAnswer(question, item, controller.signal);
       } catch (error) {
         if (error.status !== 401) throw error;
         await newToken(); // the token expired: continue in a new conversation
-        await streamAnswer(question, item);
+        await streamAnswer(question, item, controller.signal);
       }
     } catch (error) {
-      item.classList.add("error");
-      item.querySelector(".text").textContent = error.message;
-      if (error.status === 409) showHandoff(true);
+      const shown = shownSoFar.get(item);
+      if (error instanceof Stopped) {
+        addNote(item, labels.stopped); // what was said stays, as the conversation keeps it
+      } else if (shown && error.status === 0) {
+        item.classList.add("error"); // the stream broke off: what was said stays (kept as interrupted), then why it ended
+        addNote(item, error.message);
+      } else {
+        item.classList.add("error");
+        item.querySelector(".text").textContent = error.message;
+        if (error.status === 409) showHandoff(true);
+      }
     } finally {
       item.classList.remove("pending");
-      messages.removeAttribute("aria-busy");
-      send.disabled = input.disabled;
+      if (answering === controller) {
+        answering = null;
+        showAnswering(false);
+        send.disabled = input.disabled;
+      }
     }
+  }
+
+  function stopAnswer() {
+    if (answering) answering.abort();
+    input.focus();
+  }
+
+  // A new conversation: the next question opens one (POST /v1/sessions); the old one stays on the server, with the team
+  // too if it was handed to them.
+  function newConversation() {
+    if (answering) answering.abort();
+    storage.drop(tokenKey);
+    loaded = true; // nothing to load until the next question opens the conversation
+    messages.replaceChildren();
+    status.textContent = "";
+    showHandoff(false);
+    input.focus();
   }
 
   async function askForPerson() {
@@ -471,6 +553,8 @@
   closeButton.addEventListener("click", () => setOpen(false));
   panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false); });
   personButton.addEventListener("click", askForPerson);
+  stopButton.addEventListener("click", stopAnswer);
+  newButton.addEventListener("click", newConversation);
   resumeButton.addEventListener("click", backToBot);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
