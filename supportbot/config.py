@@ -54,6 +54,9 @@ CATALOG_NOTE = (
     "other text is said as written in every language."
 )
 CONFIG_FILE_ENV = "SUPPORTBOT_CONFIG"
+# SUPPORTBOT_* variables that are not settings: the config file's path, and scripts/setup.sh's switch, which the README
+# tells users to set (exported, it reached every command and was refused as an unknown setting).
+NOT_SETTINGS = {CONFIG_FILE_ENV, "SUPPORTBOT_SKIP_LLAMA"}
 
 
 def _opt(
@@ -92,7 +95,7 @@ class ModelConfig:
     max_new_tokens: int = _opt(256, "Longest answer in tokens.", at_least=1)
     temperature: float = _opt(0.0, "Sampling temperature; 0 decodes greedily (reproducible answers).", at_least=0)
     top_p: float = _opt(0.9, "Nucleus sampling mass when temperature > 0.", at_least=0, at_most=1)
-    repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself.")
+    repetition_penalty: float = _opt(1.1, "Penalty above 1 discourages the model from repeating itself; 1 is none.", above=0)
     threads: int = _opt(
         0,
         "CPU threads for generation; 0 lets torch decide (transformers) or takes all available cores (llama_cpp). "
@@ -605,8 +608,8 @@ def _check_range(where: str, value: Any, metadata: Mapping[str, Any]) -> Any:
     """Return `value` unless it is NaN or outside the bounds in its field's metadata; the message states them all."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    if math.isnan(value):
-        raise ConfigError(f"{where}: must be a number, got nan")
+    if math.isnan(value) or math.isinf(value):
+        raise ConfigError(f"{where}: must be a finite number, got {value!r}")
     bounds = [(sign, metadata[name], holds) for name, sign, holds in _BOUNDS if name in metadata]
     if not all(holds(value, bound) for _, bound, holds in bounds):
         rule = " and ".join(f"{sign} {bound:g}" for sign, bound, _ in bounds)
@@ -650,11 +653,16 @@ def apply_settings(config: Config, settings: Mapping[str, Any], source: str) -> 
     return config
 
 
-def _flatten_toml(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+def _flatten_toml(data: Mapping[str, Any], source: str, config: Config) -> dict[str, Any]:
     flat: dict[str, Any] = {}
+    by_section = sections(config)
     for section_name, table in data.items():
-        if not isinstance(table, dict):
+        if not isinstance(table, dict) and section_name in by_section:
             raise ConfigError(f"{source}: '{section_name}' must be a table like [{section_name}]")
+        if not isinstance(table, dict):  # "top_k = 5" above every [section]
+            holders = [name for name, section in by_section.items() if section_name in _field_types(section)]
+            where = f"under [{holders[0]}]" if len(holders) == 1 else f"under one of [{'], ['.join(by_section)}]"
+            raise ConfigError(f"{source}: '{section_name}' is outside any section: put it {where}")
         for key, value in table.items():
             flat[f"{section_name}.{key}"] = value
     return flat
@@ -687,7 +695,7 @@ def _env_settings(config: Config, environ: Mapping[str, str]) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     by_section = sections(config)
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_ENV:
+        if not name.startswith(ENV_PREFIX) or name in NOT_SETTINGS:
             continue
         rest = name[len(ENV_PREFIX) :].lower()
         section_name = next((s for s in by_section if rest.startswith(s + "_")), None)
@@ -727,7 +735,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"cannot read config file {path} ({error.strerror}): check the {named_by} path") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML ({error})") from None
-        apply_settings(config, _flatten_toml(data, str(path)), str(path))
+        apply_settings(config, _flatten_toml(data, str(path), config), str(path))
         if _carries_password(config.store.url):  # secrets come from the environment only
             raise ConfigError(
                 f"{path}: store.url carries a password; remove it and set PGPASSWORD (or SUPPORTBOT_STORE_URL) in the environment"

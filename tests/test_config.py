@@ -97,7 +97,11 @@ class TestConfigRanges:
             ("[retrieval]\ntop_k = -3", "retrieval.top_k: must be >= 1, got -3"),
             ("[retrieval]\ntop_k = 0", "retrieval.top_k: must be >= 1, got 0"),
             ("[retrieval]\nmin_score = 5", "retrieval.min_score: must be >= -1 and <= 1, got 5.0"),
-            ("[retrieval]\nmin_score = nan", "retrieval.min_score: must be a number, got nan"),
+            ("[retrieval]\nmin_score = nan", "retrieval.min_score: must be a finite number, got nan"),
+            ("[model]\ntemperature = inf", "model.temperature: must be a finite number, got inf"),
+            ("[model]\nrepetition_penalty = -3", "model.repetition_penalty: must be > 0, got -3.0"),
+            ("top_k = 5", "'top_k' is outside any section: put it under [retrieval]"),
+            ("nonsense = 5", "'nonsense' is outside any section: put it under one of [model], [retrieval]"),
             ("[web]\nport = 99999", "web.port: must be >= 0 and <= 65535, got 99999"),
             ("[retrieval]\nchunk_tokens = 0", "retrieval.chunk_tokens: must be >= 1, got 0"),
             ("[retrieval]\nchunk_tokens = 30\nchunk_overlap_tokens = 30", "retrieval.chunk_overlap_tokens: must be less than retrieval.chunk_tokens (30), got 30"),
@@ -114,6 +118,11 @@ class TestConfigRanges:
         path.write_text(toml + "\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=re.escape(message)):
             load_config(path, environ={})
+
+    def test_the_setup_scripts_switch_in_the_environment_is_not_taken_for_a_setting(self, isolated_data_dir: Path):
+        result = run_cli("config", "show", env={"SUPPORTBOT_SKIP_LLAMA": "1"})  # the README tells users to set it
+        assert result.returncode == 0, result.stderr
+        assert "top_k" in result.stdout
 
     def test_config_show_refuses_an_out_of_range_variable_in_one_line(self, isolated_data_dir: Path):
         result = run_cli("config", "show", env={"SUPPORTBOT_RETRIEVAL_TOP_K": "-3"})
