@@ -661,7 +661,7 @@ def _flatten_toml(data: Mapping[str, Any], source: str, config: Config) -> dict[
             raise ConfigError(f"{source}: '{section_name}' must be a table like [{section_name}]")
         if not isinstance(table, dict):  # "top_k = 5" above every [section]
             holders = [name for name, section in by_section.items() if section_name in _field_types(section)]
-            where = f"under [{holders[0]}]" if len(holders) == 1 else f"under one of [{'], ['.join(by_section)}]"
+            where = f"under [{holders[0]}]" if len(holders) == 1 else f"under one of [{'], ['.join(holders or by_section)}]"
             raise ConfigError(f"{source}: '{section_name}' is outside any section: put it {where}")
         for key, value in table.items():
             flat[f"{section_name}.{key}"] = value
