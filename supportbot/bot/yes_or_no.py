@@ -55,7 +55,9 @@ def section_question(chunk: Chunk) -> str:
     return heading if is_question(heading) else ""
 
 
-_YES_OR_NO = re.compile(r"(?:yes|no)\b[,.!;:]?\s+(?=\S)", re.IGNORECASE)
+# "No" must be set off by a mark to be an answer: before a word it is that word's determiner ("No refunds are given
+# after 30 days.", which without it said the opposite); "Yes" before a word is still an answer ("Yes you can").
+_YES_OR_NO = re.compile(r"(?:yes\b[,.!;:]?|no[,.!;:])\s+(?=\S)", re.IGNORECASE)
 _BARE_YES_OR_NO = re.compile(r"(?:\*\*|__)?(?:yes|no)[.!]?(?:\*\*|__)?", re.IGNORECASE)
 
 

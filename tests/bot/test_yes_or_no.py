@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.bot.yes_or_no import is_bare_yes_or_no, section_question
+from supportbot.bot.yes_or_no import is_bare_yes_or_no, section_question, without_yes_or_no
 from supportbot.retrieval.documents import Chunk
 
 FAQ_PAGE = """# Frequently asked questions
@@ -77,3 +77,27 @@ class TestSectionQuestion:
     )
     def test_a_bare_yes_or_no_answers_with_the_sentence_after_it(self, sentence, bare):
         assert is_bare_yes_or_no(sentence) is bare
+
+
+class TestNoAsAWordOfTheSentence:
+    """"No" before a word is that word's ("No refunds are given ..."): taking it for an answer's "No" said the opposite."""
+
+    PAGE = "# Final sale\n\nNo refunds are given on final sale items. Final sale items are marked on their product page.\n"
+
+    def test_a_sentence_opening_with_no_keeps_it(self, answer_from_page):
+        answer = answer_from_page("final-sale.md", self.PAGE, "Do you give refunds on final sale items?")
+        assert "No refunds are given on final sale items." in answer
+        assert "Refunds are given on final sale items." not in answer
+
+    @pytest.mark.parametrize(
+        ("text", "quoted"),
+        [
+            ("No refunds are given after 30 days.", "No refunds are given after 30 days."),
+            ("No fee applies to exchanges.", "No fee applies to exchanges."),
+            ("No, gift cards can't be returned.", "Gift cards can't be returned."),
+            ("No. Each user needs their own seat.", "Each user needs their own seat."),
+            ("Yes you can pay by invoice.", "You can pay by invoice."),
+        ],
+    )
+    def test_only_an_answers_no_is_left_out_of_a_sentence_quoted_alone(self, text, quoted):
+        assert without_yes_or_no(text) == quoted
