@@ -12,6 +12,7 @@ import click
 from supportbot.cli import get_config
 from supportbot.cli.store import URL_OPTION, Age, store_database
 from supportbot.evaluation.gaps import DEFAULT_SIMILARITY
+from supportbot.text.markup import display_width
 from supportbot.text.normalize import one_line, printable
 
 EXAMPLE_WIDTH = 70
@@ -25,6 +26,19 @@ def spreadsheet_text(text: str) -> str:
     gaps.csv is opened in a spreadsheet, and the example is a customer's words: "=HYPERLINK(...)" would run."""
     text = printable(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` columns: padded with spaces, or cut with "…" where it is wider."""
+    if display_width(text) > width:
+        kept, used = [], 1  # room for the "…"
+        for char in text:
+            used += display_width(char)
+            if used > width:
+                break
+            kept.append(char)
+        text = "".join(kept) + "…"
+    return text + " " * (width - display_width(text))
 
 
 @click.group("report")
@@ -82,7 +96,6 @@ def gaps(ctx: click.Context, since: float, output_format: str, similarity: float
     click.echo(f"{'count':>5}  {'example question':<{EXAMPLE_WIDTH}}  {'why':<28}  source")
     for group in groups:
         example = one_line(group.example)  # customers' words, as stored: no escape sequence or line break reaches the terminal
-        example = example if len(example) <= EXAMPLE_WIDTH else example[: EXAMPLE_WIDTH - 1] + "…"
         why = ", ".join(f"{reason} {n}" for reason, n in group.reasons.most_common())
-        click.echo(f"{group.count:>5}  {example:<{EXAMPLE_WIDTH}}  {why:<28}  {one_line(group.source) or '-'}")
+        click.echo(f"{group.count:>5}  {fit(example, EXAMPLE_WIDTH)}  {why:<28}  {one_line(group.source) or '-'}")
     click.echo(f"{sum(g.count for g in groups)} question(s) in {len(groups)} group(s)")

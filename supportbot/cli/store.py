@@ -164,13 +164,17 @@ def purge(ctx: click.Context, older_than: float | None, url: str | None) -> None
 def export(ctx: click.Context, since: float | None, output: str | None, url: str | None) -> None:
     """Write conversations as JSONL, one a line, in the `messages` format `finetune train` reads (what `prepare` writes).
 
-    Each line also carries `supportbot` metadata (channel, conversation id, each answer's kind), so a
-    reviewer can drop fallbacks and errors before the file becomes training data.
+    Each line also carries `supportbot` metadata: channel, conversation id, each answer's kind and
+    rating ("up", "down" or null, in `answer_kinds` order), and the handoff to a person if there was one
+    (when, why, how many of the messages came before it, whether the bot was resumed), so a reviewer can
+    drop fallbacks, errors, thumbs-down answers and what a person took over before the file becomes
+    training data.
 
     \b
     Examples:
       supportbot conversations export --since 7d -o last-week.jsonl
       supportbot conversations export --since 1d -o - | jq .supportbot.answer_kinds
+      supportbot conversations export -o - | jq -c 'select(.supportbot.ratings | index("down") | not)'
       supportbot finetune validate last-week.jsonl
     """
     from supportbot.staging import staged_file
@@ -181,26 +185,38 @@ def export(ctx: click.Context, since: float | None, output: str | None, url: str
         records = ConversationStore(database).conversations(since=time.time() - since if since else None)
         to_file = output not in (None, "-")  # "-" is standard output, as in most tools ("./-" names a file)
         if not to_file:
-            count = _write_jsonl(records, sys.stdout)
+            count = _write_jsonl(records, sys.stdout, database)
         else:
             with staged_file(Path(output)) as staging, staging.open("w", encoding="utf-8") as handle:
-                count = _write_jsonl(records, handle)
+                count = _write_jsonl(records, handle, database)
     finally:
         database.close()
     click.echo(f"exported {count} conversation(s)" + (f" to {output}" if to_file else ""), err=True)
 
 
-def _write_jsonl(records, handle) -> int:
+def _write_jsonl(records, handle, database) -> int:
+    from supportbot.store.review import answer_ratings, handoff_of
+
     count = 0
     for record in records:
         messages = [m for m in record.messages if m.role in ("user", "assistant")]
+        answers = [m for m in messages if m.role == "assistant"]
+        ratings = answer_ratings(database, record.channel, record.conversation_id, record.messages)
+        handoff = handoff_of(database, record.channel, record.conversation_id)
         line = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "supportbot": {
                 "channel": record.channel,
                 "conversation_id": record.conversation_id,
                 "started": _day(record.created_at),
-                "answer_kinds": [m.kind + (" (interrupted)" if m.interrupted else "") for m in messages if m.role == "assistant"],
+                "answer_kinds": [m.kind + (" (interrupted)" if m.interrupted else "") for m in answers],
+                "ratings": [ratings.get(m.id) for m in answers],
+                "handoff": None if handoff is None else {
+                    "started": _day(handoff.created_at),
+                    "reason": handoff.reason,
+                    "after_messages": sum(m.created_at <= handoff.created_at for m in messages),
+                    "resumed": handoff.resumed,
+                },
             },
         }
         handle.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 
 from supportbot.store.base import Database
-from supportbot.text.small_talk import asks_for_person, says_no, says_yes, small_talk
+from supportbot.text.small_talk import only_asks_for_person, says_no, says_yes, small_talk
 
 DECLINED = "declined"
 HANDED_OFF = "handed off"
@@ -78,7 +78,7 @@ def _first_source(sources_json: str) -> str:
 def asks_something(message: str) -> bool:
     """Whether a customer's message asks something the help center could answer: not small talk ("ok", "谢谢"),
     not a yes or no to the bot's offer of a person ("yes please", "no thanks"), not a request for one."""
-    return not (small_talk(message) or says_yes(message) or says_no(message) or asks_for_person(message))
+    return not (small_talk(message) or says_yes(message) or says_no(message) or only_asks_for_person(message))
 
 
 def _question_before(database: Database, conversation: int, message_id: int) -> tuple[int, str, float] | None:

@@ -88,7 +88,7 @@ def without_delimiter_rows(text: str) -> str:
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https?://[^\s()]+)\)")  # only web links: a page's relative ones lead nowhere here
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     """Columns a terminal gives the text: two for a wide character (Chinese, Japanese, Korean), none for a combining mark."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 0 if unicodedata.combining(char) else 1 for char in text)
 
@@ -97,8 +97,8 @@ def _aligned(rows: list[str]) -> list[str]:
     """A table's header row and rows with each column padded to its widest cell, a rule under the header; a pipe
     a cell holds shown as itself ("a \\| b" -> "a | b")."""
     cells = [[cell.replace("\\|", "|") for cell in table_cells(row)] for row in rows]
-    widths = [max(_width(row[column]) for row in cells if column < len(row)) for column in range(max(map(len, cells)))]
-    lines = ["| " + " | ".join(cell + " " * (widths[column] - _width(cell)) for column, cell in enumerate(row)) + " |" for row in cells]
+    widths = [max(display_width(row[column]) for row in cells if column < len(row)) for column in range(max(map(len, cells)))]
+    lines = ["| " + " | ".join(cell + " " * (widths[column] - display_width(cell)) for column, cell in enumerate(row)) + " |" for row in cells]
     rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
     return [rule, *lines[1:]] if not any(cells[0]) else [lines[0], rule, *lines[1:]]  # no line of empty names
 

@@ -5,7 +5,13 @@ Small talk is a message made entirely of these English words ("Hi", "hello there
 gets a friendly word instead of the fallback. A request for a person is a message made only of the words of
 one ("talk to a human", "I want to speak to someone", "agent please", "转人工"), and a "yes" only of
 agreement ("yes please connect me", "好的"): the dialogue manager hands the conversation over on either (a
-"yes" only right after the bot offered a person). Thanks is not a yes: "thanks", "ok thanks", "谢谢" after the
+"yes" only right after the bot offered a person). A request may come with its reason, in a sentence or clause of
+its own ("I was charged twice, I want to talk to a human", "请帮我转人工，订单5521没到"): a message one of whose
+clauses (split at . ! ? , ; and their Chinese forms, or a line break) is only a request that asks in so many words
+("talk", "speak", "please", "转", "找"...) asks for a person; a person named alone beside a question ("Where is my
+order, support?", "客服，我的订单呢？") is whom it is addressed to, not a request. A request about a subject in one
+clause ("Can I talk to someone about returns?", "Do you have a person I can call?") is a question: the help center
+may answer it, and the answer offers a person. Thanks is not a yes: "thanks", "ok thanks", "谢谢" after the
 offer handed the customer to a person. A "no" ("no thanks", "nope, I'm good", "不用了，谢谢") right after the
 offer is acknowledged. Anything else, "Can a person return an item?" included, is a question and goes to
 retrieval.
@@ -41,6 +47,12 @@ ASKING = frozenset({
     "would", "i'd", "can", "could", "may", "please", "pls", "plz", "me", "to", "with", "an", "is", "real", "live",
     "actual", "customer", "team", "let", "now", "just", "from",
 })
+# Words that make a clause a request beside others ("..., I want to talk to a human"); a person named alone there
+# ("..., support?") only says whom the message is for.
+REQUESTING = frozenset({
+    "talk", "speak", "chat", "connect", "transfer", "reach", "get", "put", "want", "need", "like", "i'd", "please", "pls",
+    "plz", "let",
+})
 YES = frozenset({"yes", "yeah", "yep", "yup", "yea", "sure", "please", "ok", "okay", "absolutely", "definitely", "certainly", "course"})
 AGREEING = frozenset({"go", "ahead", "do", "would", "be", "thanks", "thank", "great", "that's", "good"})
 THANKING = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated"})  # thanks in so many words
@@ -75,6 +87,10 @@ _ZH_PERSON = re.compile(
     r"(请|麻烦)?(你)?(帮我|给我)?(我)?(想|要|需要|希望)?(能|可以|能不能|可不可以)?(帮我)?(找|转|转接|联系|接通|和|跟|与)?(一下)?(一个|一位)?"
     r"(人工客服|人工服务|人工|真人客服|真人|客服人员|客服)(聊聊|聊|说话|谈谈|沟通|对话)?(一下)?(吧|吗|可以吗|好吗|行吗|谢谢)?"
 )
+# A person named with nothing asked of them ("客服", "人工吗"): in a message of several clauses, whom it is addressed to.
+_ZH_PERSON_NAMED = re.compile(r"(人工客服|人工服务|人工|真人客服|真人|客服人员|客服)(吧|吗|呢|啊)?")
+# Where a message's sentences and clauses part: each may be a request of its own beside a reason.
+_CLAUSES = re.compile(r"[.!?,;。，！？；\n]+")
 # 谢谢 only after agreement ("好的，谢谢"): alone it thanks, and handed the customer to a person.
 _ZH_YES = re.compile(r"(是的|是|对的|对|好的|好啊|好吧|好|嗯嗯|嗯|要的|要|需要|可以|行|请|麻烦了|麻烦你了)+(帮我)?(转接|转)?(一下)?(吧|谢谢)?")
 _ZH_NO = re.compile(
@@ -134,12 +150,33 @@ def _chinese_small_talk(message: str) -> SmallTalk | None:
     return None
 
 
-def asks_for_person(message: str) -> bool:
-    """Whether `message` only asks to talk to a person ("talk to a human", "agent please", "转人工")."""
+def only_asks_for_person(message: str) -> bool:
+    """Whether `message` is only a request to talk to a person ("talk to a human", "agent please", "转人工"), with no
+    reason or question beside it (the gaps report reads one beside it as the customer's question)."""
     words = _words(message)
     if words is None:
         return bool(_ZH_PERSON.fullmatch(_chinese(message)))
     return bool(words & PEOPLE) and words <= PEOPLE | ASKING | FILLERS
+
+
+def _requests_a_person(clause: str) -> bool:
+    """A clause that only asks for a person, in words that ask ("I want to talk to a human", "请帮我转人工"), not one
+    that only names a person ("support team", "客服")."""
+    if not only_asks_for_person(clause):
+        return False
+    words = _words(clause)
+    if words is None:
+        return not _ZH_PERSON_NAMED.fullmatch(_chinese(clause))
+    return bool(words & REQUESTING)
+
+
+def asks_for_person(message: str) -> bool:
+    """Whether `message` asks to talk to a person: it is only that request, or one of its clauses is
+    ("I was charged twice, I want to talk to a human", "charged twice. can I talk to a person?")."""
+    if only_asks_for_person(message):
+        return True
+    clauses = [clause for clause in _CLAUSES.split(message) if clause.strip()]
+    return len(clauses) > 1 and any(_requests_a_person(clause) for clause in clauses)
 
 
 def says_yes(message: str) -> bool:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from slack_double import SIGNING_SECRET
@@ -65,10 +65,11 @@ def instance_env(slack_api_url: str, store_url: str, index_dir: Path, model_url:
 
 
 class BotProcess:
-    """One `supportbot slack --port 0` process; `url` is its events URL once it listens."""
+    """One `supportbot slack --port 0` process; `url` is its events URL once it listens. `options` go before the
+    command, as `supportbot -v slack` takes them."""
 
-    def __init__(self, env: dict[str, str], timeout: float = 90.0) -> None:
-        command = [sys.executable, "-c", "from supportbot.cli import main; main()", "slack", "--host", "127.0.0.1", "--port", "0"]
+    def __init__(self, env: dict[str, str], timeout: float = 90.0, options: Sequence[str] = ()) -> None:
+        command = [sys.executable, "-c", "from supportbot.cli import main; main()", *options, "slack", "--host", "127.0.0.1", "--port", "0"]
         self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         self.log: list[str] = []
         self._listening = threading.Event()

@@ -120,7 +120,7 @@ def test_handoff_from_a_dm_gives_the_team_the_conversation_and_the_dm_goes_on(st
     asked = message("I want to talk to a person", channel="D7")
     post_event(bot.url, asked)
     notice = final_text(bot, "D7", asked["event"]["ts"])
-    assert notice == MessageCatalog().message("widget.handoff", "en")  # not "join this thread ... @supportbot resume"
+    assert notice == MessageCatalog().message("slack.handoff_dm", "en")  # not "join this thread ... @supportbot resume"
     (summary,) = [c["text"] for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"]
     assert "write to <@U1> directly" in summary and "archives/D7" not in summary and "<#D7>" not in summary
     assert "How long do refunds take?" in summary and "I want to talk to a person" in summary  # the transcript

@@ -23,7 +23,7 @@ def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     environ.update(env, PYTHONPATH=str(REPO))
     command = [sys.executable, "-c", "from supportbot.cli import main; main()", "slack", "--port", "0", *args]
-    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.mark.parametrize(

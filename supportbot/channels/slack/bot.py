@@ -327,7 +327,7 @@ class SlackBot:
         paused and a person writes to the customer directly (tell_team): the channel's notice, of a thread the team
         joins and `@supportbot resume`, would be wrong there."""
         if with_person and is_direct(conversation):
-            return self.manager.message("widget.handoff", language)
+            return self.manager.message("slack.handoff_dm", language)
         return notice
 
     # handoff and feedback (button clicks; run before the ack)
@@ -398,14 +398,16 @@ class SlackBot:
         action = body["actions"][0]
         event_id, _, rating = action["value"].rpartition("|")
         user_id = body["user"]["id"]
+        channel = body["channel"]["id"]
+        message = body.get("message") or {}
+        thread_ts = message.get("thread_ts")
         reply = self.store.reply(event_id)
-        if reply is None:
+        if reply is None:  # purged (privacy.retention_days), or never recorded: the user is told, not thanked
             log.warning("feedback on event %s, which has no recorded answer: not stored", event_id)
+            conversation = conversation_id(channel, thread_ts or message.get("ts", ""))
+            said = self.manager.message("slack.feedback_not_stored", self._language(conversation))
         else:
             self.manager.record_feedback(CHANNEL_NAME, reply.conversation_id, rating, rater=user_id, message_id=reply.message_id)
             log.info("feedback %s on %s", rating, event_id)
-        channel = body["channel"]["id"]
-        thread_ts = (body.get("message") or {}).get("thread_ts")
-        language = self._language(reply.conversation_id) if reply is not None else self.manager.bot.language
-        thanks = self.manager.message("slack.feedback_thanks", language)
-        self._notify("thank for feedback", self.client.chat_postEphemeral, channel=channel, user=user_id, thread_ts=thread_ts, text=thanks)
+            said = self.manager.message("slack.feedback_thanks", self._language(reply.conversation_id))
+        self._notify("answer the rating", self.client.chat_postEphemeral, channel=channel, user=user_id, thread_ts=thread_ts, text=said)

@@ -20,7 +20,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
 from supportbot.bot.dialogue import DialogueManager
-from supportbot.channels.slack.app import create_app, create_client
+from supportbot.channels.slack.app import create_app, create_client, library_logger
 from supportbot.channels.slack.bot import SlackBot
 from supportbot.channels.slack.intake import Refusal, read_request
 from supportbot.channels.slack.store import SlackStore
@@ -155,7 +155,7 @@ class SlackService:
         if self.tokens.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            self.socket_handler = SocketModeHandler(self.app, app_token=self.tokens.app_token)
+            self.socket_handler = SocketModeHandler(self.app, app_token=self.tokens.app_token, logger=library_logger("supportbot.slack.socket"))
             self.socket_handler.connect()
             log.info("Slack bot %s connected in Socket Mode", bot_user_id)
             return

@@ -93,6 +93,12 @@ ALTER TABLE slack_events ADD COLUMN lease_until {time} NOT NULL DEFAULT 0;
 ALTER TABLE slack_replies ADD COLUMN message_id {id}
 """
 _TRIES = "ALTER TABLE slack_events ADD COLUMN tries INTEGER NOT NULL DEFAULT 0"
+# Whether the bot is in a conversation, and which conversation a DM thread continues: without them, every human
+# reply in a thread of a channel the bot is in read all of slack_replies.
+_REPLY_LOOKUPS = """
+CREATE INDEX IF NOT EXISTS slack_replies_by_conversation ON slack_replies(conversation_id);
+CREATE INDEX IF NOT EXISTS slack_replies_by_thread ON slack_replies(channel, thread_ts, updated_at)
+"""
 
 SLACK_TABLES = TableSet(
     owner="slack",
@@ -114,6 +120,7 @@ SLACK_TABLES = TableSet(
         Migration("slack_003_ratings_and_handoffs_in_core", sqlite=_move_ratings_and_handoffs_to_core, postgres=""),
         # How often Slack refused to show an event's reply; it is tried again later a few times (SlackBot.answer).
         Migration("slack_004_event_tries", sqlite=_TRIES, postgres=_TRIES),
+        Migration("slack_005_reply_lookups", sqlite=_REPLY_LOOKUPS, postgres=_REPLY_LOOKUPS),
     ),
 )
 
@@ -234,6 +241,11 @@ class SlackStore:
             raise KeyError(event_id)
         return json.loads(rows[0][0])
 
+    def queued_payloads(self) -> list[dict[str, Any]]:
+        """The payloads of the events accepted and not answered yet (a few per instance), oldest first."""
+        rows = self.database.query("SELECT payload FROM slack_events WHERE status = ? ORDER BY received_at", (QUEUED,))
+        return [json.loads(row[0]) for row in rows]
+
     # replies
 
     def reply(self, event_id: str) -> ReplyRecord | None:
@@ -245,6 +257,26 @@ class SlackStore:
             return None
         row = rows[0]
         return ReplyRecord(*row[:7], json.loads(row[7]), row[8])
+
+    def has_reply_in(self, conversation_id: str) -> bool:
+        """Whether the bot posted (or is posting) a reply in the conversation."""
+        return bool(self.database.query("SELECT 1 FROM slack_replies WHERE conversation_id = ? LIMIT 1", (conversation_id,)))
+
+    def conversation_of_thread(self, channel: str, thread_ts: str) -> str | None:
+        """The conversation of the bot's latest reply in a thread; None when it has none there."""
+        rows = self.database.query(
+            "SELECT conversation_id FROM slack_replies WHERE channel = ? AND thread_ts = ? ORDER BY updated_at DESC LIMIT 1",
+            (channel, thread_ts),
+        )
+        return rows[0][0] if rows else None
+
+    def latest_conversation_in(self, channel: str, since: float) -> str | None:
+        """The conversation of the bot's latest reply in a channel (a DM) after `since` (a Unix time); None when none."""
+        rows = self.database.query(
+            "SELECT conversation_id FROM slack_replies WHERE channel = ? AND updated_at > ? ORDER BY updated_at DESC LIMIT 1",
+            (channel, since),
+        )
+        return rows[0][0] if rows else None
 
     def record_reply(self, event_id: str, channel: str, thread_ts: str, conversation_id: str, text: str) -> None:
         """Write down that a reply is about to be posted, before posting it."""

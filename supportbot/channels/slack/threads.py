@@ -8,17 +8,16 @@ dropped. In a direct message people rarely use threads: a message at the top of 
 the conversation the bot last replied in there, within DM_IDLE_S of that reply; a reply in the
 thread under one of the bot's answers continues that answer's conversation.
 
-The lookups use the columns the Slack tables have (slack_replies.conversation_id, .channel,
-.thread_ts; the queued events' payloads, a few per instance), so they work on SQLite and PostgreSQL alike.
+The lookups are SlackStore's (slack_replies by conversation, and by channel and thread, indexed; the queued
+events' payloads, a few per instance).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
-from supportbot.channels.slack.store import QUEUED, SlackStore
+from supportbot.channels.slack.store import SlackStore
 
 # A DM's top-level messages are one conversation while its last reply is younger than this; after, a message starts
 # a new one (a support chat's usual idle timeout: a question the next day is a new conversation).
@@ -52,35 +51,23 @@ class Threads:
         self.store = store
         self.dm_idle = dm_idle
 
-    def _queued(self) -> list[dict[str, Any]]:
-        rows = self.store.database.query("SELECT payload FROM slack_events WHERE status = ? ORDER BY received_at", (QUEUED,))
-        return [json.loads(row[0]) for row in rows]
-
     def conversation_of(self, event: dict[str, Any]) -> str:
         channel, thread_ts = thread_of(event)
         own = conversation_id(channel, thread_ts)
         if not is_direct(channel):
             return own
         if event.get("thread_ts") and event["thread_ts"] != event.get("ts"):  # a reply under one of the bot's answers
-            for payload in self._queued():
+            for payload in self.store.queued_payloads():
                 if thread_of(payload["event"]) == (channel, thread_ts):
                     return conversation_of_payload(payload)
-            rows = self.store.database.query(
-                "SELECT conversation_id FROM slack_replies WHERE channel = ? AND thread_ts = ? ORDER BY updated_at DESC LIMIT 1",
-                (channel, thread_ts),
-            )
-            return rows[0][0] if rows else own
-        waiting = [conversation_of_payload(payload) for payload in self._queued() if payload["event"].get("channel") == channel]
+            return self.store.conversation_of_thread(channel, thread_ts) or own
+        waiting = [conversation_of_payload(payload) for payload in self.store.queued_payloads() if payload["event"].get("channel") == channel]
         if waiting:
             return waiting[-1]
-        rows = self.store.database.query(
-            "SELECT conversation_id FROM slack_replies WHERE channel = ? AND updated_at > ? ORDER BY updated_at DESC LIMIT 1",
-            (channel, time.time() - self.dm_idle),
-        )
-        return rows[0][0] if rows else own
+        return self.store.latest_conversation_in(channel, time.time() - self.dm_idle) or own
 
     def bot_is_in(self, conversation: str) -> bool:
         """Whether the bot posted in the conversation or has an event of it waiting to be answered."""
-        if self.store.database.query("SELECT 1 FROM slack_replies WHERE conversation_id = ? LIMIT 1", (conversation,)):
+        if self.store.has_reply_in(conversation):
             return True
-        return any(conversation_of_payload(payload) == conversation for payload in self._queued())
+        return any(conversation_of_payload(payload) == conversation for payload in self.store.queued_payloads())
