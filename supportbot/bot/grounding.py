@@ -43,12 +43,19 @@ given, among those that answer the question) supports it:
   means more;
 - both are negated or neither is ("you can" is not supported by "you can't"), and their negations
   apply to the same thing: "there is no warranty for cookware" is not supported by "cookware has a
-  warranty, but not against misuse" (the words after each negation, to the end of its clause);
+  warranty, but not against misuse" (the words after each negation, to the end of its clause), and what it denies
+  that statement does not grant in a clause of its own: "you cannot use a promo code and a reward on the same
+  order" is not supported by "Rewards aren't promo codes, so you can use a reward and a promo code on the same order";
+- where that statement holds for one case (a label, a condition), a condition the sentence adds ("If you paid with a
+  gift card, ...") is named by that statement, its title or its FAQ question: the rule for Klarna is not the rule
+  for gift cards;
 - a "Yes" that opens it answers the customer's question, which only a statement that itself
   opens with "Yes" does (an FAQ answer); a true statement after a wrong "Yes" misleads;
 - and the two say the same thing: the share of the sentence's content words found in the
   statement (bot.grounding_min_overlap) and their embedding similarity (bot.grounding_min_similarity).
-Words are compared first; only statements that pass are embedded, so a check costs milliseconds.
+Words are compared first; only statements that pass are embedded, so a check costs milliseconds. Chinese is read
+in the analyzer's words (rjieba's, as BM25 reads it), its negations (不, 没有, 无法 ...) included; a sentence in a script
+the embedder doesn't read has no meaningful similarity, so its statement must hold all its content words instead.
 
 The bot's own words are not claims about the company: a sentence made only of conversation words
 ("Is there anything else I can help with?", "Would you like me to connect you with a person?"), or
@@ -62,17 +69,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 import numpy as np
 
-from supportbot.bot.prompt import Source, source_statements
+from supportbot.bot.prompt import ANSWER_MARK, PASSAGE_BREAK, QUESTION_MARK, Source, source_statements
 from supportbot.retrieval.documents import ScoredChunk
+from supportbot.text.analyzers import HAN, KANA
 from supportbot.text.figures import Figure, counted_from, extract_figures, figures_match
 from supportbot.text.sentences import is_table_row, row_headers, split_sentences
 
 MAX_CACHED_VECTORS = 50_000  # about 75 MB of 384-dimensional vectors
+# A sentence in a script the embedder doesn't read (Chinese, with the English all-MiniLM-L6-v2) is compared by words
+# alone, so its statement must hold all its content words: what its similarity would have added, no word may.
+UNREAD_MIN_OVERLAP = 1.0
 
 # Words of the conversation itself: a sentence made only of these states nothing about the company.
 CONVERSATION_WORDS = frozenset(
@@ -106,6 +117,24 @@ FUNCTION_WORDS = frozenset(
         "just", "can", "may", "might", "must", "also", "yes",
     }
 )
+# The same for Chinese, as the analyzer segments it (its own stop words, 的 吗 我 ..., are left out already): words
+# that ask, allow or converse, so "我可以钱吗？" holds one content word (钱), not three.
+CHINESE_CONVERSATION_WORDS = frozenset(
+    {
+        "您好", "你好", "谢谢", "感谢", "多谢", "帮助", "帮忙", "帮", "协助", "抱歉", "对不起", "不好意思", "希望", "问题", "请问",
+        "可以", "能", "能够", "会", "要", "想", "需要", "有", "没有", "什么", "怎么", "怎么样", "如何", "哪些", "哪里", "为什么",
+        "告诉", "知道", "了解", "客服", "联系", "还有", "其他", "其它", "随时", "如果", "那么", "但是", "因为", "所以", "以及",
+        "或者", "关于", "一个", "这样", "这是", "例子", "确实", "谢谢您", "感谢您", "提问", "咨询",
+    }
+)  # fmt: skip
+# Chinese negations as the analyzer segments them ("不能退货": 不能, 退货); 不同, 不过, 无论, 非常 ... are other words.
+CHINESE_NEGATIONS = frozenset(
+    {
+        "不", "不能", "不可", "不可以", "不会", "不要", "不用", "不必", "不得", "不再", "不是", "不予", "不支持", "不接受", "不提供",
+        "没", "没有", "未", "无", "无法", "无需", "无须", "别", "勿", "禁止", "非", "并非",
+    }
+)  # fmt: skip
+_CJK_RUN = re.compile(f"[{HAN}{KANA}]+")
 # A sentence and its support must agree on whether something is so: "you can put it in the dishwasher"
 # is not supported by "never put it in the dishwasher", however many words they share.
 NEGATIONS = frozenset({"not", "no", "never", "cannot", "none", "nothing", "nobody", "neither", "nor", "without", "unable"})
@@ -172,11 +201,24 @@ def strip_citations(sentence: str) -> str:
 
 def _negation(word: str) -> bool:
     word = word.lower().replace("’", "'")
-    return word in NEGATIONS or word.endswith("n't")
+    return word in NEGATIONS or word.endswith("n't") or word in CHINESE_NEGATIONS
+
+
+def _words_at(sentence: str) -> list[tuple[str, int]]:
+    """Each word of a sentence with where it ends: English words, and Chinese ones as rjieba segments them."""
+    found = [(match.group(), match.end()) for match in _WORD.finditer(sentence)]
+    for run in _CJK_RUN.finditer(sentence):
+        import rjieba
+
+        position = run.start()
+        for word in rjieba.cut(run.group()):
+            position += len(word)
+            found.append((word, position))
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def is_negated(sentence: str) -> bool:
-    return any(_negation(word) for word in _WORD.findall(sentence))
+    return any(_negation(word) for word, _ in _words_at(sentence))
 
 
 _BOUND_BEFORE = re.compile(rf"(?:{BOUNDS['above'].pattern}|{BOUNDS['below'].pattern})\s*$", re.IGNORECASE)
@@ -230,7 +272,7 @@ def is_universal(sentence: str) -> bool:
 
 
 # Where what a negation applies to ends: the clause ("not misuse or normal wear, which ..." / "... but ...").
-_CLAUSE_END = re.compile(r"[,;:.!?()]|\b(?:but|unless|except|although|though|because|while|whereas|so)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;:.!?()，；：。！？、（）]|\b(?:but|unless|except|although|though|because|while|whereas|so)\b", re.IGNORECASE)
 
 
 # Words that open a condition the rest of a statement holds under ("refunded only if the item arrived damaged").
@@ -271,7 +313,29 @@ def figure_parts(statement: str) -> tuple[str, list[tuple[str, list[Figure]]]]:
 
 def denied_text(sentence: str) -> str:
     """The words each negation applies to: from it to the end of its clause ("can't be returned", "not misuse")."""
-    return " ".join(_rest_of_clause(sentence, word.end()) for word in _WORD.finditer(sentence) if _negation(word.group()))
+    return " ".join(_rest_of_clause(sentence, end) for word, end in _words_at(sentence) if _negation(word))
+
+
+def clauses_of(sentence: str) -> list[str]:
+    """The sentence cut at the ends of its clauses (_CLAUSE_END): "Rewards aren't promo codes", "you can use ..."."""
+    return [clause for clause in _CLAUSE_END.split(sentence) if clause and clause.strip()]
+
+
+def without_negations(text: str) -> str:
+    """The text with its negations left out: what a negated clause says is not so ("use a promo code and a reward")."""
+    import rjieba
+
+    text = _WORD.sub(lambda match: " " if _negation(match.group()) else match.group(), text)
+    return _CJK_RUN.sub(lambda match: " ".join(word for word in rjieba.cut(match.group()) if not _negation(word)), text)
+
+
+def statements_in_context(source: Source) -> list[tuple[str, str]]:
+    """source_statements(source), each with what it is read under: the source's title, and an FAQ answer's question."""
+    found = []
+    for passage in source.text.split(PASSAGE_BREAK):
+        question = passage.partition(f"\n{ANSWER_MARK}")[0].removeprefix(QUESTION_MARK) if passage.startswith(QUESTION_MARK) else ""
+        found += [(statement, f"{source.title} {question}") for statement in source_statements(replace(source, text=passage))]
+    return found
 
 
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]|\*\*([^*]{2,80})\*\*")
@@ -355,6 +419,9 @@ class Evidence:
     customer_figures: list[Figure] = field(default_factory=list)
     customer_terms: frozenset[str] = frozenset()  # content words of what the customer wrote
     customer_asked: bool = False  # the customer's messages hold a question
+    granted: list[list[frozenset[str]]] = field(default_factory=list)  # content words of each un-negated clause
+    withheld: list[list[frozenset[str]]] = field(default_factory=list)  # and of each negated one, its negations left out
+    context_terms: list[frozenset[str]] = field(default_factory=list)  # a statement's words, its title's and FAQ question's
 
 
 @dataclass(frozen=True)
@@ -377,6 +444,8 @@ class Claim:
     hedged: bool = False  # it says something may be so, or can (CLAIM_HEDGES)
     bounded: tuple[Figure, ...] = ()  # the amounts and counts it bounds (bounded_amounts)
     phrases: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # two content words in a row (GroundingChecker._phrases)
+    negated_clauses: tuple[frozenset[str], ...] = ()  # each negated clause's content words, its negations left out
+    conditions: tuple[frozenset[str], ...] = ()  # the conditions it states, by the words only they hold (_conditions)
 
 
 @dataclass(frozen=True)
@@ -427,6 +496,21 @@ def _opposes(claim: Claim, negated: bool, denied: frozenset[str]) -> bool:
     if claim.negated != negated:
         return True
     return bool(claim.denied and denied) and not claim.denied & denied
+
+
+def _says_yes_to_what_it_denies(claim: Claim, index: int, evidence: Evidence) -> bool:
+    """Whether statement `index` grants, in a clause without a negation, what a negated clause of the claim denies
+    (all of that clause's words the statement has, two at least), and denies it in none of its own negated clauses:
+    "you cannot use a promo code and a reward on the same order" on "Rewards aren't promo codes, so you can use a
+    reward and a promo code on the same order" (both are negated, but not about the same thing)."""
+    if not evidence.granted:
+        return False
+    for denied in claim.negated_clauses:
+        said = denied & evidence.terms[index]
+        granted = any(said <= clause for clause in evidence.granted[index])
+        if len(said) >= 2 and granted and not any(said <= clause for clause in evidence.withheld[index]):
+            return True
+    return False
 
 
 def _figures_of_something_else(claim: Claim, index: int, evidence: Evidence) -> bool:
@@ -544,7 +628,8 @@ class GroundingChecker:
         question ("duties are collected on delivery" to "who pays for return shipping?") misleads as much as a
         false one. Without it, any statement may (that is how eval measures support).
         """
-        pairs = [(statement, source.number) for source in sources for statement in source_statements(source)]
+        in_context = [(statement, source.number, context) for source in sources for statement, context in statements_in_context(source)]
+        pairs = [(statement, number) for statement, number, _ in in_context]
         customer_text = "\n".join(customer_messages)
         conditions = [self._conditions(statement) for statement, _ in pairs]
         return Evidence(
@@ -572,6 +657,9 @@ class GroundingChecker:
             extract_figures(customer_text),
             frozenset(self.content_terms(customer_text)),
             bool(_QUESTION.search(customer_text)),
+            [[frozenset(self.content_terms(clause)) for clause in clauses_of(statement) if not is_negated(clause)] for statement, _ in pairs],
+            [[self._denied_words(clause) for clause in clauses_of(statement) if is_negated(clause)] for statement, _ in pairs],
+            [self._statement_terms(statement) | self.content_terms(context) for statement, _, context in in_context],
         )
 
     def _label_terms(self, label: str) -> frozenset[str]:
@@ -641,17 +729,27 @@ class GroundingChecker:
         shared = self.content_terms(before)
         return [(figures, frozenset(self.content_terms(part) - shared)) for part, figures in parts]
 
+    def _denied_words(self, clause: str) -> frozenset[str]:
+        """A negated clause's content words, its negations left out: what it says is not so."""
+        return frozenset(self.content_terms(without_negations(clause)))
+
     def _statement_terms(self, statement: str) -> frozenset[str]:
         """All of a source statement's words count as support, read both ways a claim's words are read: a sentence
         copied word for word then always shares all of them ("youtube.com/watch?v=zJOS0sV2a24" gives "24" too)."""
         return frozenset(self.analyze(statement)) | self.content_terms(statement)
 
     def content_terms(self, text: str) -> set[str]:
-        """The words a claim is made of, as the analyzer reduces them; function and conversation words left out."""
+        """The words a claim is made of, as the analyzer reduces them; function and conversation words left out.
+
+        Chinese, which has no spaces, is read in the analyzer's words (rjieba's, as BM25 reads it): without them a
+        Chinese sentence held no content word, and anything it said passed for the bot's own words."""
         words = [word.lower() for word in _WORD.findall(text)]
         kept = " ".join(word for word in words if word.replace("’", "'") not in FUNCTION_WORDS and word not in CONVERSATION_WORDS)
         numbers = " ".join(re.findall(r"\d+(?:[.,]\d+)*", text))
-        return set(self.analyze(f"{kept} {numbers}"))
+        terms = set(self.analyze(f"{kept} {numbers}"))
+        if runs := _CJK_RUN.findall(text):
+            terms |= {term for term in self.analyze(" ".join(runs)) if term not in CHINESE_CONVERSATION_WORDS}
+        return terms
 
     @staticmethod
     def _restates_customer(terms: set[str], claim: Claim, evidence: Evidence) -> bool:
@@ -689,7 +787,7 @@ class GroundingChecker:
             return True
         words = [w.lower().strip("'’") for w in _WORD.findall(sentence)]
         content = [w for w in words if w not in CONVERSATION_WORDS and self.analyze(w)]
-        return bool(content)
+        return bool(content) or bool(_CJK_RUN.search(sentence) and self.content_terms(" ".join(_CJK_RUN.findall(sentence))))
 
     def check(self, sentence: str, evidence: Evidence) -> SentenceCheck:
         """Supported when one statement shares enough of its words, its figures, names and negation, and its meaning.
@@ -718,10 +816,13 @@ class GroundingChecker:
             bool(CLAIM_HEDGES.search(text)),
             tuple(bounded_amounts(text)),
             self._phrases(text),
+            tuple(self._denied_words(clause) for clause in clauses_of(text) if is_negated(clause)),
+            tuple(self._conditions(text)[0]),
         )
         if self._restates_customer(terms, claim, evidence):
             return SentenceCheck(text, supported=True, claim=False)
         overlaps = [len(terms & statement_terms) / len(terms) if terms else 1.0 for statement_terms in evidence.terms]
+        read = self.reads(text)
         best = SentenceCheck(text, supported=False, claim=True, reason="no source states it")
         for index in sorted(range(len(overlaps)), key=lambda i: -overlaps[i]):
             overlap = overlaps[index]
@@ -731,11 +832,18 @@ class GroundingChecker:
                 continue
             number = evidence.numbers[index]
             reason = self._contradiction(claim, index, evidence) or _denied_elsewhere(claim, index, evidence, overlaps, self.min_overlap)
-            similarity = float(self.vector(text) @ self.vector(evidence.statements[index])) if not reason else 0.0
-            if not reason and similarity >= self.min_similarity:
+            if reason or not read:  # words alone: the embedder's similarity says nothing of text it doesn't read
+                similarity = 0.0
+                supported = not reason and overlap >= UNREAD_MIN_OVERLAP
+                reason = reason or f"weak support (overlap {overlap:.2f}, in words the embedder doesn't read)"
+            else:
+                similarity = float(self.vector(text) @ self.vector(evidence.statements[index]))
+                supported = similarity >= self.min_similarity
+                reason = f"weak support (similarity {similarity:.2f})"
+            if supported:
                 return SentenceCheck(text, True, True, (number,), similarity, overlap)
             if best.reason == "no source states it":
-                best = SentenceCheck(text, False, True, (), similarity, overlap, reason or f"weak support (similarity {similarity:.2f})")
+                best = SentenceCheck(text, False, True, (), similarity, overlap, reason)
         if best.reason == "no source states it" and overlaps:
             best = SentenceCheck(text, False, True, (), 0.0, max(overlaps), f"weak support (overlap {max(overlaps):.2f})")
         return best
@@ -754,6 +862,8 @@ class GroundingChecker:
             return f"names not in the source: {', '.join(unknown)}"
         if _opposes(claim, evidence.negated[index], evidence.denied[index]):
             return "the source says the opposite (negation)"
+        if _says_yes_to_what_it_denies(claim, index, evidence):
+            return "the source says the opposite (it grants what the sentence denies)"
         if claim.universal and not evidence.universal[index]:
             return "the source doesn't say all, any or only"
         if turns_around(claim.words, evidence.words[index]) or turns_around(evidence.words[index], claim.words):
@@ -777,6 +887,13 @@ class GroundingChecker:
             return "the source states it for one case only, which it doesn't name"
         if any(not condition & claim.terms for condition in evidence.conditions[index]):
             return "the source states it under a condition the sentence leaves out"
+        # A rule stated for one case (under a label, or a condition of its own) is not the rule under another: "If you
+        # paid with a gift card, Klarna updates your payment plan" on "**Klarna:** Klarna updates ...". A rule for
+        # every case holds under any ("If you paid with a gift card, the refund goes to your original payment method").
+        context = evidence.context_terms[index] if evidence.context_terms else evidence.terms[index]
+        one_case = bool(scope or evidence.conditions[index])
+        if one_case and any(not condition & context for condition in claim.conditions):
+            return "it states it under a condition the source doesn't name, and the source states it for one case"
         if any(words & claim.terms and not all(figures_match(f, claim.figures) for f in figures) for words, figures in evidence.condition_figures[index]):
             return "it keeps the source's condition but leaves out one of its figures"
         if claim.obliges and not evidence.obliges[index]:
