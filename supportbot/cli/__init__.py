@@ -37,7 +37,9 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # what transformers' disable_progress_bar() sets
-    for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx", "bitsandbytes"):
+    # pypdf: its own warning for a broken PDF ("EOF marker not found") came unattributed before the bot's
+    # "skipped <file>: not a readable PDF (...)", which names the file and says the same.
+    for name in ("transformers", "sentence_transformers", "huggingface_hub", "faiss", "httpx", "bitsandbytes", "pypdf"):
         logging.getLogger(name).setLevel(logging.ERROR)
     if "transformers" in sys.modules:  # already imported (the CLI called from Python): quiet it directly
         from transformers.utils import logging as transformers_logging

@@ -19,7 +19,13 @@ SAMPLES = {"en": "bundled:sample-docs", "zh": "bundled:sample-docs-zh"}
 
 @click.command("chat")
 @click.option("-m", "--message", help="Answer this one message and exit.")
-@click.option("--json", "as_json", is_flag=True, help="With --message: print {answer, sources, conversation_id} as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="With --message: print {answer, sources, conversation_id, kind} as JSON; kind is how the answer was made: grounded, "
+    "extractive, generated, approved, fallback (nothing relevant found), conversation (the bot's own words) or handoff.",
+)
 @click.option("--conversation", "conversation_id", help="Continue a stored conversation by its id.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: paths.index_dir).")
 @click.option("--adapter", type=click.Path(file_okay=False, path_type=Path), help="Fine-tuned adapter folder (default: model.adapter).")

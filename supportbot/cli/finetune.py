@@ -72,6 +72,12 @@ def prepare(ctx: click.Context, source: Path, output: Path, source_format: str, 
     if decline_share is not None:
         apply_settings(config, {"finetune.decline_share": decline_share}, "command line")
     records, summary = prepare_with_context(config, index_dir, conversations)
+    if not records:  # an empty file only fails later, in `train`; the previous output, if any, is kept
+        raise TrainingDataError(
+            f"nothing written to {output}: {summary}. The bot over {index_dir} asks its model for none of these replies "
+            "(fallback: no source close enough; is --context the index of these conversations' documents? extractive: "
+            "bot.answer_mode is extractive, set grounded or generative)"
+        )
     write_jsonl(records, output)
     click.echo(f"wrote {summary} to {output}")
 

@@ -3,9 +3,9 @@
 A dataset is a JSONL file of {"question", "answer", "doc_ids"?, "history"?, "answerable"?}
 (doc_ids as the index names documents, e.g. "faq.jsonl#3" or "returns/return-policy.md";
 history: earlier user messages asked first in the same conversation; answerable: false for a
-question the documents don't answer, whose right reply is to decline), or a BEIR folder, where
-each query's first relevant document is the reference answer and the corpus is indexed into a
-temporary index.
+question the documents don't answer, whose right reply is to decline: its "answer" may be left
+out), or a BEIR folder, where each query's first relevant document is the reference answer and
+the corpus is indexed into a temporary index.
 
 Overlap with the reference (ROUGE-L, token F1) is scored on answerable questions only, with the
 citation markers left out; faithfulness (evaluation/faithfulness.py) on every answer.
@@ -90,29 +90,61 @@ class AnswerReport:
         }
 
 
+def _case(record: dict, question: str, answer: str, where: str) -> AnswerCase:
+    """The case on one line, its optional "doc_ids", "history" and "answerable" checked."""
+    doc_ids = record.get("doc_ids", [])
+    if not isinstance(doc_ids, list) or not all(isinstance(doc_id, str) for doc_id in doc_ids):
+        raise DatasetError(f'{where}: "doc_ids" must be a list of document ids (strings), like ["faq.jsonl#3"]')
+    history = record.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(message, str) and message.strip() for message in history):
+        raise DatasetError(f'{where}: "history" must be a list of the earlier user messages (non-empty strings)')
+    answerable = record.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise DatasetError(f'{where}: "answerable" must be true or false')
+    return AnswerCase(question, answer, tuple(doc_ids), tuple(history), answerable)
+
+
+def _unanswerable_case(line: str, where: str) -> AnswerCase | None:
+    """The case on a line that the FAQ reader refused only for its missing or empty "answer", when it is marked
+    "answerable": false: such a question is scored on whether the bot declines, never against a reference, so it needs
+    none. None for any other line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or record.get("answerable") is not False:
+        return None
+    question, answer = record.get("question"), record.get("answer")
+    if not isinstance(question, str) or not question.strip():
+        return None
+    if answer is not None and not (isinstance(answer, str) and not answer.strip()):
+        return None
+    return _case(record, question.strip(), "", where)
+
+
 def load_answer_cases(path: Path) -> list[AnswerCase]:
-    """Cases from a JSONL file of FAQ lines with optional "doc_ids", "history", "answerable"; a bad line names file and line."""
+    """Cases from a JSONL file of FAQ lines with optional "doc_ids", "history", "answerable"; a bad line names file and line.
+
+    A line marked "answerable": false may leave "answer" out (or empty): the reply is scored on declining, not on overlap.
+    """
     if not path.is_file():
         raise DatasetError(f"{path} does not exist: give a JSONL file of {{\"question\", \"answer\"}} or a BEIR folder")
     try:
         text = read_utf8(path)
     except DocumentError as error:
         raise DatasetError(str(error)) from None
+    lines = text.split("\n")  # as read_faq_lines numbers them
     cases = []
     for item in read_faq_lines(text, path):
         if isinstance(item, FaqLineProblem):
-            raise DatasetError(f"{item.location}: {item.description}")
-        where = f"{path}:{item.line_number}"
-        doc_ids = item.record.get("doc_ids", [])
-        if not isinstance(doc_ids, list) or not all(isinstance(doc_id, str) for doc_id in doc_ids):
-            raise DatasetError(f'{where}: "doc_ids" must be a list of document ids (strings), like ["faq.jsonl#3"]')
-        history = item.record.get("history", [])
-        if not isinstance(history, list) or not all(isinstance(message, str) and message.strip() for message in history):
-            raise DatasetError(f'{where}: "history" must be a list of the earlier user messages (non-empty strings)')
-        answerable = item.record.get("answerable", True)
-        if not isinstance(answerable, bool):
-            raise DatasetError(f'{where}: "answerable" must be true or false')
-        cases.append(AnswerCase(item.question, item.answer, tuple(doc_ids), tuple(history), answerable))
+            case = _unanswerable_case(lines[item.line_number - 1], item.location)
+            if case is None:
+                about_answer = item.description.startswith(('no "answer"', '"answer" is empty'))
+                hint = '; a question the documents don\'t answer needs none: mark it "answerable": false' if about_answer else ""
+                raise DatasetError(f"{item.location}: {item.description}{hint}")
+            cases.append(case)
+            continue
+        cases.append(_case(item.record, item.question, item.answer, f"{path}:{item.line_number}"))
     if not cases:
         raise DatasetError(f"{path}: no cases")
     return cases

@@ -7,6 +7,8 @@ without guessing. Queries that have no relevant document in the qrels are skippe
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,19 +45,34 @@ def _require(path: Path) -> Path:
     return path
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) for each line of the file, read as it streams (a corpus can be gigabytes); a byte that is
+    not UTF-8 raises naming file, line and column, as `index build` and `eval answers` say it. A byte-order mark is
+    left out."""
+    with _require(path).open(encoding="utf-8-sig", errors="surrogateescape") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.encode("utf-8")  # a byte that was not UTF-8 was read as a lone surrogate, which does not encode
+            except UnicodeEncodeError as error:
+                byte = ord(line[error.start]) - 0xDC00
+                raise DatasetError(
+                    f"{path}:{number}: not UTF-8 text (byte {byte:#04x} at column {error.start + 1}); re-save it as UTF-8"
+                ) from None
+            yield number, line
+
+
 def _jsonl(path: Path):
     """(line number, object) for each non-empty line; a bad line raises naming file and line."""
-    with _require(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DatasetError(f"{path}:{number}: not valid JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(record, dict) or "_id" not in record:
-                raise DatasetError(f'{path}:{number}: expected an object with "_id", got {line.strip()[:80]!r}')
-            yield number, record
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path}:{number}: not valid JSON ({error.msg} at column {error.colno})") from None
+        if not isinstance(record, dict) or "_id" not in record:
+            raise DatasetError(f'{path}:{number}: expected an object with "_id", got {line.strip()[:80]!r}')
+        yield number, record
 
 
 def load_corpus(path: Path) -> dict[str, CorpusDocument]:
@@ -85,27 +102,35 @@ def load_queries(path: Path) -> dict[str, str]:
     return queries
 
 
+def _relevance(raw_score: str, where: str) -> int:
+    """A qrels score: a whole number (graded relevance; 0 or below is not relevant, as TREC's -1 for junk). "inf" or
+    "nan" is no grade, and "0.5" was cut to 0, its judgment silently dropped: each is an error naming the line."""
+    try:
+        score = float(raw_score)
+    except ValueError:
+        raise DatasetError(f"{where}: relevance score {raw_score!r} is not a number") from None
+    if not math.isfinite(score) or score != int(score):
+        raise DatasetError(f"{where}: relevance score {raw_score!r} is not a whole number: use 1 (relevant), 2, 3 ... or 0 (not)")
+    return int(score)
+
+
 def load_qrels(path: Path, corpus: dict[str, CorpusDocument], queries: dict[str, str]) -> dict[str, dict[str, int]]:
     """query id -> {doc id: graded relevance > 0}; unknown ids are errors, not silent misses."""
     qrels: dict[str, dict[str, int]] = {}
-    with _require(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            parts = line.rstrip("\n").split("\t")
-            if not line.strip() or (number == 1 and parts[0] == "query-id"):
-                continue
-            if len(parts) < 3:
-                raise DatasetError(f"{path}:{number}: expected query-id<TAB>corpus-id<TAB>score, got {line.strip()!r}")
-            query_id, doc_id, raw_score = parts[0], parts[1], parts[2]
-            if query_id not in queries:
-                raise DatasetError(f"{path}:{number}: query id {query_id!r} is not in queries.jsonl")
-            if doc_id not in corpus:
-                raise DatasetError(f"{path}:{number}: corpus id {doc_id!r} is not in corpus.jsonl")
-            try:
-                score = int(float(raw_score))
-            except ValueError:
-                raise DatasetError(f"{path}:{number}: relevance score {raw_score!r} is not a number") from None
-            if score > 0:
-                qrels.setdefault(query_id, {})[doc_id] = score
+    for number, line in _lines(path):
+        parts = line.rstrip("\n").split("\t")
+        if not line.strip() or (number == 1 and parts[0] == "query-id"):
+            continue
+        if len(parts) < 3:
+            raise DatasetError(f"{path}:{number}: expected query-id<TAB>corpus-id<TAB>score, got {line.strip()!r}")
+        query_id, doc_id, raw_score = parts[0], parts[1], parts[2]
+        if query_id not in queries:
+            raise DatasetError(f"{path}:{number}: query id {query_id!r} is not in queries.jsonl")
+        if doc_id not in corpus:
+            raise DatasetError(f"{path}:{number}: corpus id {doc_id!r} is not in corpus.jsonl")
+        score = _relevance(raw_score, f"{path}:{number}")
+        if score > 0:
+            qrels.setdefault(query_id, {})[doc_id] = score
     return qrels
 
 

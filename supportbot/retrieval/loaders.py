@@ -7,8 +7,11 @@ splitter handles every format.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import count, pairwise
 from pathlib import Path
@@ -30,6 +33,8 @@ from supportbot.text.sentences import (
     with_indented_code_fenced,
     with_regular_tables,
 )
+
+log = logging.getLogger(__name__)
 
 SAMPLE_DOCS_REFERENCE = "bundled:sample-docs"
 # The same fictional store's help center in Simplified Chinese (`supportbot chat --sample zh`).
@@ -74,11 +79,63 @@ def resolve_docs_path(reference: str) -> Path:
     return Path(reference).expanduser()
 
 
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file under `root`, following links to folders: a folder is read once, however many links lead to it
+    (a link back up the tree would loop forever). A broken link is given as a file, so that reading it warns; a
+    folder that cannot be listed is skipped with a warning."""
+    seen: set[str] = set()
+
+    def unreadable(error: OSError) -> None:
+        log.warning("skipped %s: cannot read it (%s)", error.filename, error.strerror or error)
+
+    for directory, folders, files in os.walk(root, onerror=unreadable, followlinks=True):
+        seen.add(os.path.realpath(directory))
+        kept = []
+        for name in sorted(folders):
+            folder = Path(directory, name)
+            if folder.is_symlink() and os.path.realpath(folder) in seen:
+                log.info("%s links to %s, a folder already read; not read again", folder, os.path.realpath(folder))
+            else:
+                kept.append(name)
+        folders[:] = kept
+        for name in files:
+            path = Path(directory, name)
+            broken = path.is_symlink() and not path.exists()
+            if broken and path.suffix.lower() not in SUFFIX_FORMATS:  # perhaps a folder's link: nothing else would say
+                log.warning("skipped %s: a link to %s, which does not exist", path, os.readlink(path))
+            elif path.is_file() or broken:  # not a named pipe: reading one blocks
+                yield path
+
+
+def _read_once(found: list[tuple[SourceFile, Path]]) -> list[SourceFile]:
+    """Each file once, from (file, the folder it was found under) pairs. A file reached by several paths (a link to a
+    file that is indexed anyway, a linked folder, a folder and a file in it both given) is indexed under the first of:
+    its own path (where it really is, under the folder given), a path that is not a link to it (in a linked folder),
+    the first in order. A broken link is kept: reading it gives its warning."""
+    by_target: dict[str, list[tuple[int, SourceFile, Path]]] = {}
+    for position, (source, root) in enumerate(found):
+        target = os.path.realpath(source.path) if source.path.exists() else str(source.path.absolute())
+        by_target.setdefault(target, []).append((position, source, root))
+    kept: list[tuple[int, SourceFile]] = []
+    for target, candidates in by_target.items():
+
+        def preference(candidate: tuple[int, SourceFile, Path], target: str = target) -> tuple[bool, bool, int]:
+            position, source, root = candidate
+            return os.path.join(os.path.realpath(root), source.name) != target, source.path.is_symlink(), position
+
+        position, chosen, _ = min(candidates, key=preference)
+        kept.append((position, chosen))
+        for _, other, _ in candidates:
+            if other.path != chosen.path:  # not a file named twice
+                log.info("%s is the same file as %s: indexed once, as %s", other.path, chosen.path, chosen.name)
+    return [source for _, source in sorted(kept, key=lambda pair: pair[0])]
+
+
 def discover_files(references: list[str]) -> list[SourceFile]:
-    """Every supported file under the given files or folders, in a stable order."""
+    """Every supported file under the given files or folders, in a stable order, each file once (_read_once)."""
     if not references:
         raise DocumentError("no docs path given: name at least one file or folder to index")
-    found: list[SourceFile] = []
+    found: list[tuple[SourceFile, Path]] = []
     for reference in references:
         path = resolve_docs_path(reference)
         if not path.exists():
@@ -86,16 +143,17 @@ def discover_files(references: list[str]) -> list[SourceFile]:
         if path.is_file():
             if path.suffix.lower() not in SUFFIX_FORMATS:
                 raise DocumentError(f"{reference}: unsupported file type (supported: {', '.join(SUFFIX_FORMATS)})")
-            found.append(SourceFile(path, path.name))
+            found.append((SourceFile(path, path.name), path.parent))
             continue
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIX_FORMATS)
+        files = sorted(p for p in _walk(path) if p.suffix.lower() in SUFFIX_FORMATS)
         if not files:
             raise DocumentError(f"no documents in {reference} (supported: {', '.join(SUFFIX_FORMATS)})")
-        found.extend(SourceFile(p, p.relative_to(path).as_posix()) for p in files)
-    duplicates = sorted(name for name, count in Counter(f.name for f in found).items() if count > 1)
+        found.extend((SourceFile(p, p.relative_to(path).as_posix()), path) for p in files)
+    unique = _read_once(found)
+    duplicates = sorted(name for name, count in Counter(f.name for f in unique).items() if count > 1)
     if duplicates:
         raise DocumentError(f"two files would share the name {duplicates[0]}: index their common parent folder instead")
-    return found
+    return unique
 
 
 def read_utf8(path: Path) -> str:
@@ -125,6 +183,14 @@ def _title_from_name(name: str) -> str:
     return Path(name).stem.replace("-", " ").replace("_", " ").strip().capitalize()
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's error in one line, at the file's line: its own message spans six, with a caret under a copy of the text."""
+    mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+    words = ", ".join(part for part in (getattr(error, "context", None), getattr(error, "problem", None)) if part)
+    where = f"line {mark.line + 1}: " if mark is not None else ""  # line 0 of the YAML is the rest of the opening "---"
+    return f"{where}{words or error}"
+
+
 def _split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     if not text.startswith("---"):
         return {}, text
@@ -134,7 +200,7 @@ def _split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     try:
         meta = yaml.safe_load(text[3:end]) or {}
     except yaml.YAMLError as error:
-        raise DocumentError(f"{path}: its front matter is not valid YAML ({error})") from None
+        raise DocumentError(f"{path}: its front matter is not valid YAML ({_yaml_problem(error)})") from None
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: its front matter must be key: value lines")
     return meta, text[end + 4 :].lstrip("\n")
