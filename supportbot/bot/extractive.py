@@ -13,7 +13,11 @@ a lead-in such as "Some options:" needs the one after).
 
 The ranking does two more jobs. It decides whether the sources answer the question at all: when
 no sentence's similarity reaches `min_relevance`, there is no answer and the bot declines instead
-of quoting something beside the point. And it picks the evidence a grounded answer's prompt holds:
+of quoting something beside the point. For that judgement an English question is also read in the
+voice the pages are written in (text/voice.py: "what's your return window?" as "what's our return
+window?"), and the closer of the two readings counts: a page says "we" for the company and "you"
+for the customer, an FAQ entry's question says it as the customer does. Which sentences are quoted
+stays the question's own ranking. And it picks the evidence a grounded answer's prompt holds:
 the most relevant sentences rather than whole chunks, so a small model reads less that is beside
 the point and the prompt, and with it the wait for the first words, is a third as long.
 
@@ -53,6 +57,7 @@ from supportbot.text.contact_asks import asked_contact
 from supportbot.text.markup import without_bold_marks
 from supportbot.text.opposites import asks_the_opposite
 from supportbot.text.sentences import indentation, is_code_block, is_table_row, split_sentences, table_headers
+from supportbot.text.voice import in_docs_voice
 
 KEYWORD_WEIGHT = 0.3  # how much keyword overlap adds to the embedding similarity when ranking sentences
 MAX_SENTENCES = 2  # a support answer is short; more sentences mostly add what wasn't asked
@@ -85,13 +90,18 @@ class Ranking:
     gives_contact: bool = False  # the best sentence gives the email address or phone number asked for (`_giving_contact`)
     quotes: tuple[int, ...] | None = None  # what ExtractiveAnswerer.quoted gives for this score, when `rank` worked it out
     # (not for a follow-up reading: dialogue.py marks one after `rank`, and a follow-up quotes no FAQ entry whole)
+    voiced_similarity: np.ndarray | None = None  # similarity with the question in the docs' voice (text/voice.py), where it differs
 
     @property
     def relevance(self) -> float:
-        """How well the sources answer the question: the best sentence's embedding similarity, or `keyword_coverage`."""
+        """How well the sources answer the question: the best sentence's embedding similarity with the question as
+        asked or in the docs' voice, whichever is higher (`ExtractiveAnswerer.rank`), or `keyword_coverage`."""
         if self.keyword_coverage is not None:
             return self.keyword_coverage
-        return float(self.similarity.max()) if len(self.similarity) else 0.0
+        if not len(self.similarity):
+            return 0.0
+        voiced = self.voiced_similarity.max() if self.voiced_similarity is not None else -1.0
+        return float(max(self.similarity.max(), voiced))
 
     @cached_property
     def chunk_texts(self) -> dict[str, str]:
@@ -419,12 +429,16 @@ class ExtractiveAnswerer:
             coverage = keyword_coverage(grouped, overlap)
             return self._contact_first(Ranking(grouped, sentences, np.zeros(len(sentences)), overlap, coverage, question, passed_over=passed_over))
         vectors = self.checker.vectors([in_context(sentence) for sentence in sentences])
-        asked = self.checker.vector(question)
+        voiced = in_docs_voice(question)  # embedded with the question: one call to the model for both
+        asked, *in_voice = self.checker.vectors([question, voiced] if voiced != question else [question])
         similarity = vectors @ asked
         score = similarity + KEYWORD_WEIGHT * self._keyword_overlap(question, sentences)
         headings = sorted(set(own_headings(grouped, sentences)))
         heading_similarity = float((self.checker.vectors(headings) @ asked).max()) if headings else 0.0
-        ranking = Ranking(grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity)
+        ranking = Ranking(
+            grouped, sentences, similarity, score, question=question, passed_over=passed_over, heading_similarity=heading_similarity,
+            voiced_similarity=vectors @ in_voice[0] if in_voice else None,
+        )
         ranking = self._giving_contact(ranking, asked)
         return ranking if ranking.gives_contact else self._stating_what_is_asked(self._definition_first(ranking))
 
