@@ -876,8 +876,10 @@ class ExtractiveAnswerer:
         An FAQ entry with a chosen sentence keeps its whole answer (short, and curated to be read whole), and so
         does the FAQ entry the extractive answer would quote; the sentences it would quote otherwise are kept too
         (one may lean on a sentence ranked lower): whatever the answer falls back to is in the prompt. Only the
-        entry that is the answer keeps an opening "Yes" or "No" (faq_answer); elsewhere it answers another
-        question (without_yes_or_no), and the model copied it.
+        entry that is the answer keeps an opening "Yes" or "No" (faq_answer), and so does a page's answer to a
+        question heading that is the customer's, as the extractive answer quotes it (`_as_quoted`: the model was
+        given "Each user needs their own seat." for "Can I share my account?" and could not say no); elsewhere it
+        answers another question (without_yes_or_no), and the model copied it.
         """
         chosen = set(ranking.best(count)) | set(self.quoted(ranking))
         faq = faq_entry(ranking)
@@ -893,7 +895,7 @@ class ExtractiveAnswerer:
                     text = text.replace(hit.chunk.text, without_yes_or_no(hit.chunk.text), 1)
                 sources.append(replace(source, text=text))
                 continue
-            kept = [without_yes_or_no(s.text) for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
+            kept = [self._as_quoted(ranking, i) for i, s in enumerate(ranking.sentences) if i in chosen and s.number == source.number]
             if kept:
                 sources.append(replace(source, text=PASSAGE_BREAK.join(kept)))
         return sources
