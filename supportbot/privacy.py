@@ -10,24 +10,28 @@ as written (a leading + or 00, an area code in parentheses, or separated groups 
 020 7946 0958, 07700 900123, 0412 345 678, 612 34 56 78 or 06 12 34 56 78; four digits then two
 groups of four, as in a FedEx number, is not one unless it starts with 0). A bare run of digits is
 left alone unless it is a valid card number or, as a mainland-China mobile number is written, 11
-digits starting with 13 to 19. An email address spelled out to get past spam filters is one too
-("jane(at)example.com", "jane dot doe at example dot com", and "jane at example.com" where it reads as one).
-A security code is masked where it is named ("cvc 123"), and a national ID number where it is written as
-issued and passes its checks (`privacy_checks`).
+digits starting with 13 to 19; phone numbers a space apart are each masked. An email address spelled out
+to get past spam filters is one too ("jane(at)example.com", "jane dot doe at example dot com", and "jane at
+example.com" where it reads as one). A security code is masked where it is named ("cvc 123", "cvv-123") and,
+unnamed, right after a card's expiry date ("4111 1111 1111 1111 09/27 123"). A national ID number is masked
+where it is written as issued and passes its checks (`privacy_checks`); one without a shape of its own (a US
+Social Security number as nine digits in a row, an old 15-digit mainland-China ID) only where it is named.
 
 A letter or digit touching a number or an address makes it part of a longer token (an order
 reference, a product code), except a letter of a script written without spaces: "卡号4111111111111111"
 holds a card number. A comma touching a number makes it part of a longer number only where it stands
-between digits as in 1,234,567 or 0,5 (at most three digits before it); elsewhere it separates, as ", "
-does: "Visa,4111111111111111", "4111111111111111,12/27,123" and "+14155550100,+14155550101" are masked.
+between digits as in 1,234,567 or 0,5 (at most three digits before it), though a card number after a whole
+number other than 0 is the next field of a row ("1,4111111111111111"); elsewhere it separates, as ", " does:
+"Visa,4111111111111111", "4111111111111111,12/27,123" and "+14155550100,+14155550101" are masked.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Collection
 
-from supportbot.privacy_checks import cn_id_valid, iban_valid, luhn_valid, nino_valid, ssn_valid
+from supportbot.privacy_checks import cn_id_valid, iban_valid, luhn_valid, nino_valid, old_cn_id_valid, ssn_valid
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
@@ -57,6 +61,13 @@ _CARD_GAP = f"(?:[.,{_DASHES}]|[\t{_SPACES}]{{1,2}})"  # between cards, and thei
 # (4111111111111111,4012888888881881) or a date (12/27,4111111111111111) it separates, as ", " does.
 _COMMA_IN_NUMBER_BEFORE = r"(?<=\d,)(?<!\d{4},)(?<!/\d,)(?<!/\d\d,)\d"  # checked where a number starts
 _COMMA_IN_NUMBER_AFTER = r"(?<=\d)(?<!\d{4}),\d"  # checked where a number ends
+# No one writes thirteen decimals or more after a whole number, though: a card after "1," or "999," is the next
+# field of a row ("1,4111111111111111", a CSV line). Its digits read as a decimal part only after 0
+# ("0,4111111111111111") or after a number that has a separator already ("1.234,5555555555555556").
+_DECIMAL_PART_BEFORE = (
+    r"(?<=\d,)(?<!\d{4},)(?<!/\d,)(?<!/\d\d,)"
+    r"(?:(?<=0,)(?<![\d.,]0,)|(?<=\d[.,]\d,)|(?<=\d[.,]\d\d,)|(?<=\d[.,]\d\d\d,))\d"
+)
 
 _LOCAL = rf"(?:{_JOINED}|[.+%-])"  # a character of an address's local part; an apostrophe only inside one (o'brien)
 _AT = "[@\uff20]"  # or the full-width ＠ of a Chinese or Japanese keyboard
@@ -115,9 +126,18 @@ _GROUPED_CARD = "|".join(_grouped_card(gap) for gap in (f"(?:{_GAP}|{_SPACE}{{2}
 _CARD = rf"{_CARD_START}(?:\d{{13,19}}|{_GROUPED_CARD})(?!\d)"
 _EXPIRY = r"(?:0?[1-9]|1[0-2])/(?:20)?\d\d(?!\d)"  # 12/27, 12/2027
 _AFTER_EXPIRY = rf"(?<=/\d\d{_GAP})|(?<=/\d{{4}}{_GAP})"
-# A security code before the card: named (cvv 123, CID: 1234), or after the expiry date (09/27 123).
+# CVV, CVC and CVN are also joined to their code by a hyphen (cvv-123, CVV-2-123); "CID-1234" and "CSC-123"
+# read as references (a ticket key's shape), as "code-123" does.
+_CVV = rf"(?i:cvv|cvc|cvn)(?:2|[{_DASHES}]2(?!\d))?"
+# A security code before the card: named (cvv 123, cvv-123, CID: 1234), or after the expiry date (09/27 123).
 _CODE_BEFORE = (
-    rf"(?P<code>(?:(?i:cvv2?|cvc2?|cvn|cid|csc|code)[:：#]?{_SPACE}?|{_EXPIRY}{_CARD_GAP})\d{{3,4}}{_CARD_GAP})"
+    rf"(?P<code>(?:(?P<code_name>{_CVV}[{_DASHES}]|(?:{_CVV}|(?i:cid|csc|code))[:：#]?{_SPACE}?)|{_EXPIRY}{_CARD_GAP})"
+    rf"(?P<code_digits>\d{{3,4}}){_CARD_GAP})"
+)
+# and after it, right after the expiry date that follows the card (4111 1111 1111 1111 09/27 123), unless
+# more digits follow that are no card
+_CODE_AFTER = (
+    rf"{_CARD_GAP}(?P<code_after>\d{{3,4}})(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|/\d|{_GAP}(?!{_CARD})\d)"
 )
 # A number a space apart that is not a group of four ("order 12345 4111 1111 1111 1111") is no group
 # of the card's: only a row of groups of four can't be told from a card (a tracking number).
@@ -126,10 +146,10 @@ _AFTER_NUMBER = rf"(?<=\d[\t{_SPACES}])(?<!(?<!\d)\d{{4}}[\t{_SPACES}])"
 # security code; otherwise groups are never part of a longer row of groups (a tracking number), one
 # gap (not a tab, as between a table's columns) away. A run may also stand beside other numbers.
 CARD = re.compile(  # each branch starts with a digit or a code's name (all start with c): others are skipped fast
-    rf"(?=[\dCc])(?<!{_JOINED})(?<![.+])(?!{_COMMA_IN_NUMBER_BEFORE})"
+    rf"(?=[\dCc])(?<!{_JOINED})(?<![.+])(?!{_DECIMAL_PART_BEFORE})"
     rf"(?:(?<!\d{_GAP})|{_AFTER_EXPIRY}|{_AFTER_NUMBER}|{_CODE_BEFORE})"
-    rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}|(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d))"
-    rf"|(?=\d)(?<!{_JOINED})(?<![.+])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}"
+    rf"{_CARD}(?:{_CARD_GAP}{_CARD})*(?:{_CARD_GAP}{_EXPIRY}(?:{_CODE_AFTER})?|(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d))"
+    rf"|(?=\d)(?<!{_JOINED})(?<![.+])(?!{_DECIMAL_PART_BEFORE})(?<!\d[{_DASHES}]){_CARD_START}\d{{13,19}}"
     rf"(?!{_JOINED}|[.{_DASHES}]\d|{_COMMA_IN_NUMBER_AFTER})"
 )
 _ONE_CARD = re.compile(_CARD)
@@ -137,11 +157,11 @@ _ONE_CARD = re.compile(_CARD)
 # masked wherever it is named (cvc 123, CVV: 4821, security code 123, CID 1234, 安全码 123), beside a card
 # or not; the name stays. A bare "code 123" is too often a discount, error or postal code.
 _CODE_NAME = (
-    rf"(?i:cvv2?|cvc2?|cvn2?|csc|cid|(?:card{_SPACE})?security{_SPACE}code"
-    rf"|card{_SPACE}verification{_SPACE}(?:code|value|number))(?:{_SPACE}?(?i:code|number|no\.?)|码)?|安全[码碼]"
+    rf"(?:{_CVV}|(?i:csc|cid|(?:card{_SPACE})?security{_SPACE}code|card{_SPACE}verification{_SPACE}(?:code|value|number)))"
+    rf"(?:{_SPACE}?(?i:code|number|no\.?)|码)?|安全[码碼]"
 )
 SECURITY_CODE = re.compile(
-    rf"(?<!{_JOINED})(?P<name>(?:{_CODE_NAME})(?:{_SPACE}{{0,2}}[:：#=]|{_SPACE}(?i:is))?{_SPACE}{{0,2}})"
+    rf"(?<!{_JOINED})(?P<name>(?:{_CODE_NAME})(?:{_SPACE}{{0,2}}[:：#=]|{_SPACE}(?i:is))?{_SPACE}{{0,2}}|{_CVV}[{_DASHES}])"
     rf"\d{{3,4}}(?!{_JOINED}|[.,/{_DASHES}]\d)"
 )
 # Country code, check digits, then the account in groups of four (spaces optional), in either case. A
@@ -150,8 +170,7 @@ IBAN = re.compile(
     rf"(?<!{_JOINED})[A-Za-z]{{2}}\d{{2}}(?:{_SPACE}?[A-Za-z0-9]{{4}}){{2,7}}(?:{_SPACE}?[A-Za-z0-9]{{1,4}})?(?!{_JOINED})"
 )
 _GROUP = r"(?:\(\d{1,4}\)|\d++)"  # after a country code: digits, or an area code in parentheses; never a lone bracket
-PHONE = re.compile(
-    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d{_GAP})(?:"
+_ONE_PHONE = (
     # +44 20 7946 0958, +1 (555) 123-4567, +4915112345678, (+44) 20 7946 0958
     rf"(?:\+\d{{1,3}}|\(\+\d{{1,3}}\))(?:{_GAP}?{_GROUP}){{1,6}}"
     rf"|00[1-9]\d{{0,2}}(?={_GAP})(?:{_GAP}?{_GROUP}){{2,6}}"  # 0044 20 7946 0958 (a bare 00123456 is a reference)
@@ -165,8 +184,24 @@ PHONE = re.compile(
     rf"|(?:[6-9]\d{{2}}{_SEP}\d{{2}}|0[1-9]\d{{1,2}}{_SEP}\d{{2,3}}|8{_SEP}\d{{3}}{_SEP}\d{{3}})(?:{_SEP}\d{{2}}){{2}}"
     rf"|0[1-9]\d{{0,3}}{_SPACE}\d{{6,8}}"  # 07700 900123, 030 12345678 (as the UK and Germany write them)
     rf"|0\d(?:{_GAP}\d{{2}}){{4}}"  # 06 12 34 56 78
-    rf"))(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d)"
+    rf")"
 )
+# No phone number begins or ends a longer row of digit groups ...
+_NOT_IN_A_ROW_BEFORE = rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?<!\d{_GAP})"
+_NOT_IN_A_ROW_AFTER = rf"(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d)"
+PHONE = re.compile(rf"{_NOT_IN_A_ROW_BEFORE}(?:{_ONE_PHONE}){_NOT_IN_A_ROW_AFTER}")
+# ... but phone numbers a space apart are each masked ("+14155550100 +14155550101", "555-123-4567 020 7946 0958"):
+# once PHONE has masked those it can, a row of numbers written as phone numbers (a mainland-China mobile as one
+# run too), or masked already, is split by `_mask_phone_row`.
+_PHONE_APART = f"{_SPACE}{{1,2}}"
+_IN_A_ROW = rf"{_ONE_PHONE}|1[3-9]\d{{9}}(?!\d)|{re.escape(PHONE_MASK)}"
+PHONE_ROW = re.compile(
+    rf"{_NOT_IN_A_ROW_BEFORE}(?:{_IN_A_ROW})(?:{_PHONE_APART}(?:{_IN_A_ROW}))+{_NOT_IN_A_ROW_AFTER}"
+)
+_PHONE_IN_A_ROW = re.compile(_IN_A_ROW)
+_PHONE_BEFORE_GAP = re.compile(rf"(?:{_IN_A_ROW})(?={_PHONE_APART}|\Z)")
+_PHONE_GAP = re.compile(_PHONE_APART)
+_LONGEST_PHONE = 40  # characters, as written: 15 digits (the most ITU-T E.164 allows) and their separators
 
 # A mainland-China mobile number as one run: 11 digits, 13x to 19x (grouped or after +86 it is a PHONE).
 CN_MOBILE = re.compile(
@@ -183,10 +218,31 @@ SSN = re.compile(
     rf"(?P<group>\d{{2}})(?P=sep)(?P<serial>\d{{4}})(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|{_GAP}\d)"
 )
 NINO = re.compile(rf"(?<!{_JOINED})[A-Za-z]{{2}}(?:{_SPACE}?\d{{2}}){{3}}{_SPACE}?[A-Da-d](?!{_JOINED})")
+_CN_REGION = "(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"  # a province's code, first of six region digits
 CN_ID = re.compile(
-    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE})(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])\d{{4}}(?P<gap>{_SPACE}?)"
+    rf"(?<!{_JOINED})(?<![+#./{_DASHES}])(?!{_COMMA_IN_NUMBER_BEFORE}){_CN_REGION}\d{{4}}(?P<gap>{_SPACE}?)"
     rf"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?P=gap)\d{{3}}[\dXx]"
     rf"(?!{_JOINED}|[.{_DASHES}]\d|{_COMMA_IN_NUMBER_AFTER})"
+)
+# Two more have no shape of their own (nine or fifteen digits in a row are as often an order number), so they
+# are masked where named, the name kept: a US Social Security number ("SSN 123456789", "social security
+# number: 123456789"), and a first-generation mainland-China resident ID, issued until 2004 (15 digits:
+# region, YYMMDD birth date, sequence; no check digit): "身份证号110105491231002", "ID card no. 110105 491231 002".
+# A bare "ID" is too often a user's, a session's or a transaction's.
+_ID_JOINER = rf"(?:{_SPACE}{{0,2}}[:：#={_DASHES}]|{_SPACE}(?i:is)|是)?{_SPACE}{{0,2}}"
+_ID_END = rf"(?!{_JOINED}|{_COMMA_IN_NUMBER_AFTER}|/\d|{_GAP}\d)"
+NAMED_SSN = re.compile(
+    rf"(?<!{_JOINED})(?P<name>(?i:ssn|social{_SPACE}security)(?:{_SPACE}?(?i:number|no\.?))?{_ID_JOINER})"
+    rf"(?P<area>\d{{3}})(?P<group>\d{{2}})(?P<serial>\d{{4}}){_ID_END}"
+)
+_CN_ID_NAME = (
+    rf"(?:居民)?身份证(?:号码?)?|证件号码?|(?i:id{_SPACE}?(?:number|no\.?))"
+    rf"|(?i:(?:(?:resident|national){_SPACE})?id{_SPACE}?card|identity{_SPACE}card|(?:resident|national){_SPACE}id)"
+    rf"(?:{_SPACE}?(?i:number|no\.?))?"
+)
+OLD_CN_ID = re.compile(
+    rf"(?<!{_JOINED})(?P<name>(?:{_CN_ID_NAME}){_ID_JOINER})"
+    rf"(?P<id>{_CN_REGION}\d{{4}}(?P<gap>{_SPACE}?)\d{{6}}(?P=gap)\d{{3}}){_ID_END}"
 )
 # Their shapes are also those of some part numbers and SKUs: one named as such just before is kept.
 _NAMED_REFERENCE = re.compile(
@@ -213,10 +269,17 @@ def _mask_one_card(match: re.Match[str]) -> str:
 
 
 def _mask_card(match: re.Match[str]) -> str:
-    """Each valid card of a row of cards masked; an expiry date after them, or a security code written
-    before them, kept."""
-    code = match.group("code") or ""
-    return code + _ONE_CARD.sub(_mask_one_card, match.group()[len(code) :])
+    """Each valid card of a row of cards masked, and an unnamed security code beside their expiry date; the
+    date, and a named code before them (masked by SECURITY_CODE where its name is a code's), kept."""
+    text, start = match.group(), match.start()
+    before = match["code"] or ""
+    end = match.start("code_after") - start if match["code_after"] else len(text)
+    cards = _ONE_CARD.sub(_mask_one_card, text[len(before) : end])
+    if CARD_MASK not in cards:  # no card, so no card's code
+        return text
+    if match["code_digits"] and match["code_name"] is None:  # 09/27 123 4111 1111 1111 1111
+        before = before[: match.start("code_digits") - start] + CARD_MASK + before[match.end("code_digits") - start :]
+    return before + cards + (CARD_MASK if match["code_after"] else "")
 
 
 def _mask_iban(match: re.Match[str]) -> str:
@@ -240,17 +303,59 @@ def _mask_word_at_email(match: re.Match[str]) -> str:
 
 
 def _national_id_masker(valid: Callable[[re.Match[str]], bool]) -> Callable[[re.Match[str]], str]:
-    """Masks a match that passes `valid` and is not named a part number, SKU or order number."""
+    """Masks a match that passes `valid` and is not named a part number, SKU or order number; the name of an
+    ID number the match starts with ("SSN ", "身份证号") is kept."""
 
     def mask(match: re.Match[str]) -> str:
         named = _NAMED_REFERENCE.search(match.string, max(0, match.start() - 30), match.start())
-        return NATIONAL_ID_MASK if valid(match) and not named else match.group()
+        name = match.groupdict().get("name") or ""
+        return name + NATIONAL_ID_MASK if valid(match) and not named else match.group()
 
     return mask
 
 
 def _mask_phone(match: re.Match[str]) -> str:
     return PHONE_MASK if 7 <= len(_digits(match.group())) <= 15 else match.group()
+
+
+def _phones_in(row: str) -> list[tuple[int, int]]:
+    """Where the phone numbers of a row of numbers written as phone numbers, a space apart, start and end: the row
+    split so that the most digits are in phone numbers of 7 to 15 digits (with fewer, longer numbers on a tie), its
+    other numbers kept as written ("+1 2  555-123-4567"); none where the row can't be split into such numbers."""
+    phones, start = [], 0  # the usual row first: each number as the pattern reads it, if none has over 15 digits
+    while (number := _PHONE_BEFORE_GAP.match(row, start)) and (digits := len(_digits(number.group()))) <= 15:
+        phones += [number.span()] if digits >= 7 else []  # else too short to be one ("+1 2"), or masked already
+        if number.end() == len(row):
+            return phones
+        start = _PHONE_GAP.match(row, number.end()).end()
+    gaps = [(gap.start(), gap.end()) for gap in _PHONE_GAP.finditer(row)]
+    ends = [start for start, _ in gaps] + [len(row)]  # where a number may end, in order
+    after = {start: end for start, end in gaps}
+    # a start -> (digits in phone numbers from it on, -numbers from it on, its number's end, whether that is a phone)
+    best: dict[int, tuple[int, int, int, bool]] = {len(row): (0, 0, len(row), False)}
+    for start in reversed([0] + [end for _, end in gaps]):
+        first, last = bisect_right(ends, start), bisect_right(ends, start + _LONGEST_PHONE)
+        for end in ends[first:last]:
+            if (rest := best.get(after.get(end, end))) is None or not _PHONE_IN_A_ROW.fullmatch(row, start, end):
+                continue
+            digits = len(_digits(row[start:end]))
+            digits = digits if 7 <= digits <= 15 else 0  # in a phone number
+            best[start] = max(best.get(start, (-1, 0, 0, False)), (rest[0] + digits, rest[1] - 1, end, bool(digits)))
+    phones, start = [], 0
+    while start < len(row) and start in best:
+        _, _, end, phone = best[start]
+        phones += [(start, end)] if phone else []
+        start = after.get(end, len(row))
+    return phones if start == len(row) else []
+
+
+def _mask_phone_row(match: re.Match[str]) -> str:
+    row = match.group()
+    masked, last = [], 0
+    for start, end in _phones_in(row):
+        masked += [row[last:start], PHONE_MASK]
+        last = end
+    return "".join(masked) + row[last:]
 
 
 # In this order: an IBAN's digits are no phone number, an email address's or an ID number's no card number,
@@ -261,11 +366,14 @@ _MASKERS = (
     (EMAIL_MASK, SPELLED_EMAIL, EMAIL_MASK),
     (EMAIL_MASK, WORD_AT_EMAIL, _mask_word_at_email),
     (NATIONAL_ID_MASK, CN_ID, _national_id_masker(lambda match: cn_id_valid(match.group()))),
+    (NATIONAL_ID_MASK, OLD_CN_ID, _national_id_masker(lambda match: old_cn_id_valid(match["id"]))),
+    (NATIONAL_ID_MASK, NAMED_SSN, _national_id_masker(lambda match: ssn_valid(match["area"], match["group"], match["serial"]))),
     (NATIONAL_ID_MASK, SSN, _national_id_masker(lambda match: ssn_valid(match["area"], match["group"], match["serial"]))),
     (NATIONAL_ID_MASK, NINO, _national_id_masker(lambda match: nino_valid(match.group()))),
     (CARD_MASK, CARD, _mask_card),
     (CARD_MASK, SECURITY_CODE, rf"\g<name>{CARD_MASK}"),
     (PHONE_MASK, PHONE, _mask_phone),
+    (PHONE_MASK, PHONE_ROW, _mask_phone_row),
     (PHONE_MASK, CN_MOBILE, PHONE_MASK),
 )
 

@@ -4,6 +4,7 @@ numbers, IBANs and national ID numbers, so that an order number of the same shap
 from __future__ import annotations
 
 import re
+from datetime import date
 
 _NOT_ALNUM = re.compile(r"[\W_]")
 
@@ -62,3 +63,16 @@ def cn_id_valid(id_number: str) -> bool:
         return False
     total = sum(int(digit) * weight for digit, weight in zip(compact[:17], _CN_ID_WEIGHTS))
     return compact[17] == "10X98765432"[total % 11]
+
+
+def old_cn_id_valid(id_number: str) -> bool:
+    """A first-generation mainland-China resident ID (15 digits, issued until 2004): region, a birth date
+    YYMMDD (19YY) that the calendar has, sequence. It has no check digit."""
+    compact = _NOT_ALNUM.sub("", id_number)
+    if len(compact) != 15 or not compact.isdigit():
+        return False
+    try:
+        date(1900 + int(compact[6:8]), int(compact[8:10]), int(compact[10:12]))
+    except ValueError:
+        return False
+    return True

@@ -187,7 +187,7 @@ def test_tracking_serial_and_dated_order_numbers_are_left_alone(text: str):
     [
         ("exp 09/27 cvv 123 4111 1111 1111 1111", "exp 09/27 cvv [card] [card]"),
         ("exp 09/27 cvv 123 card 4111 1111 1111 1111", "exp 09/27 cvv [card] card [card]"),
-        ("09/27 123 4111-1111-1111-1111 please", "09/27 123 [card] please"),
+        ("09/27 123 4111-1111-1111-1111 please", "09/27 [card] [card] please"),
         ("CVV: 123 4111 1111 1111 1111 exp 09/27", "CVV: [card] [card] exp 09/27"),
         ("exp 09/27 CID 1234 3782 822463 10005", "exp 09/27 CID [card] [card]"),
     ],
