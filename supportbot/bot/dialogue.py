@@ -18,7 +18,7 @@ from supportbot.bot.extractive import ExtractiveAnswerer, Ranking, about_somethi
 from supportbot.bot.grounded import GroundedAnswer
 from supportbot.bot.grounding import GroundingChecker
 from supportbot.bot.handoff import ASKED_FOR_PERSON, Handoff, HandoffDesk, HandoffRequest
-from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources
+from supportbot.bot.prompt import ComposedPrompt, PromptComposer, group_sources, what_is_asked
 from supportbot.bot.reply import AnswerKind, Reply
 from supportbot.config import BotConfig
 from supportbot.errors import MessageError
@@ -54,6 +54,9 @@ def merge_hits(*hit_lists: Sequence[ScoredChunk]) -> list[ScoredChunk]:
 # How much worse a follow-up read with the previous question may match the sources than the previous question
 # alone does: the follow-ups measured sit at most 0.08 below it, new subjects down to 0.17 (benchmarks/README.md).
 FOLLOW_UP_MARGIN = 0.1
+# "and for X?" after a question without "for" adds X to it unless none of this many of the best sentences found so
+# names X (DialogueManager._instead): "the refund goes back to the same gift card" may rank below the refund timing.
+SAID_OF_X = 3
 
 
 SMALL_TALK_MESSAGES = {"greeting": "bot.empty_question", "thanks": "bot.thanks", "goodbye": "bot.goodbye"}  # catalog keys of the replies
@@ -283,6 +286,9 @@ class DialogueManager:
             return alone
         grouped = group_sources(together.hits)
         ranking = self.extractive.rank(together.text, grouped)
+        if follow_up.instead and not self._says_of(follow_up.about, ranking, SAID_OF_X):
+            together, ranking = self._instead(follow_up, alone, together, ranking)
+            grouped = ranking.grouped
         relevance = ranking.relevance
         if alone.hits:
             alone.ranking = self.extractive.rank(question, group_sources(alone.hits))
@@ -297,6 +303,25 @@ class DialogueManager:
             return alone
         together.ranking = replace(ranking, follow_up=True)
         return together
+
+    def _instead(self, follow_up: FollowUpReading, alone: Reading, added: Reading, ranking: Ranking) -> tuple[Reading, Ranking]:
+        """The reading of "and for X?" whose sources speak of X: `added` ("How long do refunds take for exchanges?",
+        whose best sentence says nothing of exchanges), or the question before asked about X in its place ("How long
+        do exchanges take?") when that is answered by a sentence that names X. "and for gift cards?" after refunds
+        keeps the first: "the refund goes back to the same gift card" answers it."""
+        with self.metrics.retrieval_seconds.time():
+            hits = merge_hits(alone.hits, self.retriever.retrieve(follow_up.instead))[: self.top_k]
+        if not hits:
+            return added, ranking
+        instead = self.extractive.rank(follow_up.instead, group_sources(hits))
+        if self.extractive.answers(instead) and self._says_of(follow_up.about, instead, 1):
+            return Reading(follow_up.instead, hits), instead
+        return added, ranking
+
+    def _says_of(self, phrase: str, ranking: Ranking, count: int) -> bool:
+        """Whether one of the `count` best sentences of `ranking`, read under its heading, holds a content word of `phrase`."""
+        terms = self.checker.content_terms(phrase)
+        return any(terms & self.checker.content_terms(in_context(ranking.sentences[n])) for n in ranking.best(count))
 
     def _follow_up(self, question: str, earlier: list[str], language: str) -> FollowUpReading:
         """The together reading of `question` after the customer's `earlier` questions: in English, with the subject
@@ -352,7 +377,7 @@ class DialogueManager:
         talk = None if person else small_talk_reply(question, offered)  # "Hi", "thanks!", "bye", "no thanks": nothing to look up
         approved = self.approved.match(question) if self.approved is not None and talk is None and not person else None
         looked_up = approved is None and talk is None and not person
-        reading = self._read(question, history, language) if looked_up else Reading(question, [])
+        reading = self._read(what_is_asked(question), history, language) if looked_up else Reading(question, [])
         hits = reading.hits
         if not retried:
             self.store.add_message(channel, conversation_id, "user", question)
@@ -378,26 +403,25 @@ class DialogueManager:
             return Reply(conversation_id, AnswerKind.APPROVED, [approved.source()], [approved.text], on_done=record, language=language)
         if not hits:
             return self._decline(channel, conversation_id, record, language)
+        ranking = reading.ranking or self.extractive.rank(reading.text, group_sources(hits))
+        if not self.extractive.answers(ranking) or self._misses_a_named_word(question, ranking):
+            return self._decline(channel, conversation_id, record, language)  # in every mode: the model is never asked
         if self.bot.answer_mode == "generative":
             return self._generate(conversation_id, composer.compose(question, history, hits), record, language)
-        return self._from_sources(channel, conversation_id, question, history, reading, composer, record, language)
+        return self._from_sources(conversation_id, question, history, ranking, composer, record, language)
 
     def _from_sources(
         self,
-        channel: str,
         conversation_id: str,
         question: str,
         history: list[ChatMessage],
-        reading: Reading,
+        ranking: Ranking,
         composer: PromptComposer,
         record: Callable[[Reply], None],
         language: str,
     ) -> Reply:
-        """An extractive or grounded answer, or a decline when the best source sentence is beside the point."""
-        ranking = reading.ranking or self.extractive.rank(reading.text, group_sources(reading.hits))
+        """An extractive or grounded answer from sources found to answer the question (`_reply` declined otherwise)."""
         grouped = ranking.grouped
-        if not self.extractive.answers(ranking) or self._misses_a_named_word(question, ranking):
-            return self._decline(channel, conversation_id, record, language)
         extractive = self.extractive.answer(ranking)
         if self.bot.answer_mode == "extractive":
             sources = [source for source, _ in grouped]
@@ -467,4 +491,4 @@ class DialogueManager:
 def _earlier_questions(history: Sequence[ChatMessage]) -> list[str]:
     """The customer's questions before this one, oldest first, which a follow-up ("and for gift cards?") only makes
     sense with (a "thanks!" in between is passed over)."""
-    return [m["content"] for m in history if m["role"] == "user" and small_talk(m["content"]) is None]
+    return [what_is_asked(m["content"]) for m in history if m["role"] == "user" and small_talk(m["content"]) is None]

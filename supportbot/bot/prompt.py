@@ -2,7 +2,8 @@
 
 Everything is measured in the chat model's own tokens through its chat template. When the prompt
 is too long, the oldest history goes first, then the lowest-ranked retrieved chunks, and only then
-is the question itself cut.
+is the question itself cut. A message longer than bot.max_message_tokens keeps what it asks, which is
+usually at its end, after what it is about (`what_is_asked`), and as much of its start as fits before it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from supportbot.text.sentences import split_sentences
 # (the system prompt's own): small models otherwise answer a Chinese question in English.
 LANGUAGE_INSTRUCTION = "The customer writes in {language}: answer in {language}."
 PASSAGE_BREAK = "\n\n"  # between passages of one source: read back, each keeps its own sentences
+# What the sources are asked of a long message (`what_is_asked`): about the embedder's 256 tokens of English, what
+# retrieval reads of a text before it cuts the rest.
+MAX_ASKED_CHARS = 1000
+OMITTED = " … "  # between the start of a long message and what it asks, where the middle was left out
 QUESTION_MARK = "Q: "  # how an FAQ entry's question and answer are set out for the model
 ANSWER_MARK = "A: "
 
@@ -84,6 +89,23 @@ def source_statements(source: Source) -> list[str]:
     return statements
 
 
+def what_is_asked(message: str, max_chars: int = MAX_ASKED_CHARS) -> str:
+    """What a message longer than `max_chars` asks: its last sentence that asks (ends in a question mark) with the one
+    just before it, what it is about ("I sent the pan back last week. How long do refunds take?", or a first question:
+    "Can I return it? And how long does the refund take?"); without a question mark, its last sentence. Within
+    `max_chars`, a sentence too long for it keeping its end. A long account of an order ending in a question asks
+    that, not its first lines; a shorter message is asked whole."""
+    if len(message) <= max_chars:
+        return message
+    sentences = split_sentences(message)
+    asking = [n for n, sentence in enumerate(sentences) if sentence.rstrip().endswith(("?", "？"))]
+    last = asking[-1] if asking else len(sentences) - 1
+    kept = " ".join(sentences[max(0, last - 1) : last + 1]) if asking else ""
+    if not 0 < len(kept) <= max_chars:
+        kept = sentences[last] if sentences else message
+    return kept if len(kept) <= max_chars else kept.rstrip()[-max_chars:]
+
+
 def group_sources(hits: Sequence[ScoredChunk]) -> list[tuple[Source, list[ScoredChunk]]]:
     """Chunks grouped by document in rank order; a document is numbered by its best chunk."""
     grouped: dict[str, list[ScoredChunk]] = {}
@@ -141,11 +163,26 @@ class PromptComposer:
         """The prompt over sources already numbered and rendered; when too long, the last sources go first."""
         return self._fit(question, history, list(sources), list)
 
+    def shortened(self, message: str) -> str:
+        """`message` within max_message_tokens: whole when it fits, else what it asks (`what_is_asked`) after as
+        much of its start as fits before it. Cut from its start alone, a long account lost the question at its end."""
+        if self.generator.truncate(message, self.max_message_tokens) == message:
+            return message
+        asked = what_is_asked(message)
+        count = self.generator.count_tokens
+        room = self.max_message_tokens - (count([{"role": "user", "content": f"{OMITTED}{asked}"}]) - count([{"role": "user", "content": ""}]))
+        if room <= 0:
+            return self.generator.truncate(asked, self.max_message_tokens)
+        start = self.generator.truncate(message, room)
+        if message.rfind(asked) < len(start):  # what it asks is at its start ("Can I return this? ..."): it is kept
+            return start
+        return f"{start.rstrip()}{OMITTED}{asked}"
+
     def _fit(
         self, question: str, history: Sequence[ChatMessage], items: list, to_sources: Callable[[list], list[Source]]
     ) -> ComposedPrompt:
         budget = self.generator.context_window - self.answer_tokens
-        kept_question = self.generator.truncate(question, self.max_message_tokens)
+        kept_question = self.shortened(question)
         kept_history = list(history)[-2 * self.max_history_turns :] if self.max_history_turns > 0 else []
         dropped_history = len(history) - len(kept_history)
         kept = list(items)

@@ -8,7 +8,10 @@ old subject's words, which outweighed its own: it got the refund answer again. T
 - A question that names its own subject is about that subject (text/follow_ups.py `names_its_subject`).
 - One that moves to a new subject ("and exchanges?", "and to the UK?") asks the question before it again about that
   subject: the words there closest in meaning to it give way to it ("How long do exchanges take?"); one with a
-  preposition the question before lacks adds to it ("and for gift cards?": "How long do refunds take for gift cards?").
+  preposition the question before lacks adds to it ("and for gift cards?": "How long do refunds take for gift cards?"),
+  or, when that finds nothing about its subject, is a new subject of the kind the question before named, and takes
+  its place as above ("and for exchanges?": "How long do exchanges take?"; `FollowUpReading.instead`, which the
+  dialogue manager tries, since only the sources tell refunds for gift cards from exchanges).
 - One without a subject of its own ("how much?", "how long does that take?") is about the most recent subject: it is
   read with the last question that named one, in that question's own words (it asks its own thing about the
   subject, not what was asked of it before), passing over questions that had no subject either. After "Is there X?"
@@ -48,6 +51,10 @@ _NOT_NAMING = frozenset({"i", "i'm", "me", "my", "we", "you", "your", "if", "not
 class FollowUpReading:
     continues: str  # what the follow-up continues: the question(s) whose subject it keeps
     text: str  # what the sources are asked
+    # "and for X?" after a question without "for": that question asked about X in place of its words closest to X
+    # ("How long do exchanges take?"), asked instead of `text` when what `text` finds says nothing of `about` (X)
+    instead: str = ""
+    about: str = ""
 
 
 def follow_up_reading(question: str, earlier: Sequence[str], closeness: Closeness) -> FollowUpReading:
@@ -56,6 +63,10 @@ def follow_up_reading(question: str, earlier: Sequence[str], closeness: Closenes
     moved = new_subject(question)
     if moved is not None:
         previous = _as_read(chain, closeness, whole=True)
+        preposition, phrase = moved
+        if preposition and _after(previous, preposition) is None:
+            instead = ask_again_about(previous, "", phrase, closeness)
+            return FollowUpReading(previous, ask_again_about(previous, *moved, closeness), instead, phrase)
         return FollowUpReading(previous, ask_again_about(previous, *moved, closeness))
     if without_a_subject(question):
         subject = _last_subject(chain)
@@ -111,7 +122,7 @@ def ask_again_about(previous: str, preposition: str, phrase: str, closeness: Clo
     'to', 'the UK': "Do you ship to the UK?"), else in place of its words closest in meaning to the phrase ("How long
     do refunds take?", '', 'exchanges': "How long do exchanges take?"); added to it when neither is there."""
     if preposition:
-        after = re.search(rf"\b{preposition}\s+([^?.!,;\n]+)", previous, re.IGNORECASE)
+        after = _after(previous, preposition)
         if after is None:
             return f"{previous.rstrip(' ?!.')} {preposition} {phrase}?"
         return f"{previous[: after.start()]}{preposition} {phrase}{previous[after.end():]}"
@@ -121,6 +132,11 @@ def ask_again_about(previous: str, preposition: str, phrase: str, closeness: Clo
     similarity = closeness([previous[start:end] for start, end in spans], phrase)
     start, end = spans[max(range(len(spans)), key=lambda i: (similarity[i], -i))]
     return f"{previous[:start]}{_ARTICLE.sub('', phrase)}{previous[end:]}"
+
+
+def _after(text: str, preposition: str) -> re.Match | None:
+    """What follows `preposition` in `text`, up to the end of its clause."""
+    return re.search(rf"\b{preposition}\s+([^?.!,;\n]+)", text, re.IGNORECASE)
 
 
 def _naming_spans(text: str) -> list[tuple[int, int]]:

@@ -51,12 +51,16 @@ def test_chinese_question_the_docs_do_not_answer_gets_the_chinese_fallback(manag
     assert (reply.text(), reply.kind, reply.language) == (CHINESE_FALLBACK, AnswerKind.FALLBACK, "zh")
 
 
-def test_language_instruction_reaches_the_prompt_and_english_prompts_stay_as_they_were(manager_for):
+def test_language_instruction_reaches_the_prompt_and_english_prompts_stay_as_they_were(manager_for, store, checker):
     generator = EchoGenerator()
     manager = manager_for(generator, answer_mode="generative")
     manager.reply("console", "c1", "怎么申请退货？").text()
     manager.reply("console", "c2", "Can I pay with Klarna?").text()
-    manager.reply("console", "c3", "¿Puedo pagar con Klarna en cuotas?").text()
+    # A Spanish question needs a Spanish source: over the English one alone it is declined in every mode, generative too.
+    spanish_source = [Chunk("3", "es/klarna.md", "Klarna", "es/klarna.md", "Puedes pagar con Klarna en 4 cuotas sin intereses.")]
+    settings = GenerationSettings(max_new_tokens=32)
+    in_spanish = DialogueManager(BM25Retriever(spanish_source, top_k=2), generator, store, BotConfig(answer_mode="generative"), settings, 2, checker)
+    in_spanish.reply("console", "c3", "¿Puedo pagar con Klarna en cuotas?").text()
     grounded = EchoGenerator()  # the default mode
     manager_for(grounded).reply("console", "c4", "怎么申请退货？").text()
     chinese, english, spanish, chinese_grounded = (prompt[0]["content"] for prompt in generator.prompts + grounded.prompts)
