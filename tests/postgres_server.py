@@ -76,6 +76,14 @@ class PostgresServer:
             connection.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def pg_ctl(self, *args: str) -> None:
+        """pg_ctl on this server, as an operator runs it (`-l`: the server's output must not hold pg_ctl's pipes open)."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "server.log"), "-w", *args)
+
+    def start_again(self) -> None:
+        """Start the server after a `pg_ctl("stop")`, on its port and socket folder."""
+        self.pg_ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
+
     def stop(self) -> None:
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.app import create_index_builder
-from supportbot.config import Config
 from supportbot.retrieval.index_store import live_build_id, load_index
 
 # ~1,200 chunks: on 2 cores the workers need well over STOPS_WITHIN to embed what is left when the signal comes.
@@ -76,17 +74,6 @@ class RunningBuild:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
-
-
-@pytest.fixture
-def previous_index(tmp_path: Path, embedder) -> Path:
-    """An index already in use, built from one page."""
-    docs = tmp_path / "old-docs"
-    docs.mkdir()
-    (docs / "refunds.md").write_text("# Refunds\n\nRefunds take 5 business days.\n", encoding="utf-8")
-    index_dir = tmp_path / "index"
-    create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], index_dir)
-    return index_dir
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ import pytest
 from cli_helpers import run_cli
 from test_cli_index_interrupt import assert_previous_index_serves
 
-from supportbot.app import create_index_builder
-from supportbot.config import Config
 from supportbot.retrieval.index_store import live_build_id, load_index
 
 STOPPED_WHILE_WRITING = """
@@ -76,17 +74,6 @@ class BuildStoppedWhileWriting:
 
 def _unfinished_builds(index_dir: Path) -> list[str]:
     return sorted(path.name for path in (index_dir / "builds").iterdir() if path.name.startswith("."))
-
-
-@pytest.fixture
-def previous_index(tmp_path: Path, embedder) -> Path:
-    """An index already in use, built from one page."""
-    docs = tmp_path / "old-docs"
-    docs.mkdir()
-    (docs / "refunds.md").write_text("# Refunds\n\nRefunds take 5 business days.\n", encoding="utf-8")
-    index_dir = tmp_path / "index"
-    create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], index_dir)
-    return index_dir
 
 
 @pytest.fixture

@@ -34,14 +34,6 @@ def own_postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-def pg_ctl(server: PostgresServer, *args: str) -> None:
-    """pg_ctl on `server`, as an operator runs it (`-l`: the server's output must not hold pg_ctl's pipes open)."""
-    server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-l", str(server.dir / "server.log"), "-w", *args)
-
-
-def start_again(server: PostgresServer) -> None:
-    pg_ctl(server, "-o", f"-p {server.port} -k {server.dir} -c listen_addresses=127.0.0.1", "start")
-
 
 @pytest.fixture
 def store(own_postgres) -> Iterator[ConversationStore]:
@@ -59,12 +51,12 @@ def failing_request(store: ConversationStore, text: str) -> tuple[str, float]:
 
 
 def test_requests_while_postgres_is_down_fail_within_seconds_saying_why(store, own_postgres):
-    pg_ctl(own_postgres, "-m", "fast", "stop")
+    own_postgres.pg_ctl("-m", "fast", "stop")
     try:
         # the first finds the pool's connection dead; the second finds the pool empty (it waited 30 s for one)
         first, second = failing_request(store, "Is it shipped?"), failing_request(store, "Hello?")
     finally:
-        start_again(own_postgres)
+        own_postgres.start_again()
     for message, took in (first, second):
         assert took < 10, f"a request waited {took:.0f} s for a server that is down"
         assert message.startswith("cannot connect to postgresql://supportbot@127.0.0.1:")
@@ -73,14 +65,14 @@ def test_requests_while_postgres_is_down_fail_within_seconds_saying_why(store, o
 
 def test_the_first_request_after_a_long_outage_succeeds(store, own_postgres):
     # psycopg_pool's retries back off (1, 2, 4 ... 32 s apart): 35 s into an outage the next one is half a minute away
-    pg_ctl(own_postgres, "-m", "fast", "stop")
+    own_postgres.pg_ctl("-m", "fast", "stop")
     try:
         stopped = time.monotonic()
         with pytest.raises((StoreError, psycopg.OperationalError)):  # a customer during the outage: the pool retries
             store.add_message("api", "c1", "user", "Is it shipped?")
         time.sleep(max(0.0, 35 - (time.monotonic() - stopped)))
     finally:
-        start_again(own_postgres)
+        own_postgres.start_again()
     started = time.monotonic()
     store.add_message("api", "c1", "user", "Are you back?")
     took = time.monotonic() - started

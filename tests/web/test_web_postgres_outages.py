@@ -31,14 +31,6 @@ def own_postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-def pg_ctl(server: PostgresServer, *args: str) -> None:
-    """pg_ctl on `server`, as an operator runs it (`-l`: the server's output must not hold pg_ctl's pipes open)."""
-    server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-l", str(server.dir / "server.log"), "-w", *args)
-
-
-def start_again(server: PostgresServer) -> None:
-    pg_ctl(server, "-o", f"-p {server.port} -k {server.dir} -c listen_addresses=127.0.0.1", "start")
-
 
 @pytest.fixture
 def bot_on_postgres(own_postgres, sample_index_dir, embedder) -> Iterator[RunningBot]:
@@ -60,7 +52,7 @@ def test_no_customer_request_fails_after_postgres_restarts(bot_on_postgres, own_
         list(threads.map(lambda _: database.query("SELECT pg_sleep(0.3)"), range(12)))
     with bot_on_postgres.client() as client:
         session = new_session(client)
-        pg_ctl(own_postgres, "-m", "fast", "restart")  # every idle connection dies with the old server
+        own_postgres.pg_ctl("-m", "fast", "restart")  # every idle connection dies with the old server
         statuses = [ask(client, f"How long do refunds take? ({n})", session).status_code for n in range(10)]
         conversation = client.get("/v1/conversation", headers=session)
     assert statuses == [200] * 10
@@ -71,13 +63,13 @@ def test_readyz_says_the_store_is_unreachable_while_postgres_is_down_and_ready_o
     url = bot_on_postgres.url
     before = httpx.get(url + "/readyz")
     with caplog.at_level(logging.WARNING, logger="supportbot"):
-        pg_ctl(own_postgres, "-m", "fast", "stop")
+        own_postgres.pg_ctl("-m", "fast", "stop")
         try:
             started = time.monotonic()
             down = httpx.get(url + "/readyz", timeout=10)
             took = time.monotonic() - started
         finally:
-            start_again(own_postgres)
+            own_postgres.start_again()
     back = wait_for(lambda: (response := httpx.get(url + "/readyz")).status_code == 200 and response, timeout=60)
     assert before.status_code == 200 and before.json()["status"] == "ready"
     # the load balancer stops sending customers, and hears so within a prober's usual 1 s timeout
@@ -91,11 +83,11 @@ def test_failed_requests_and_unready_probes_are_counted_in_the_metrics(bot_on_po
         session = new_session(client)
         answered = ask(client, "How long do refunds take?", session)
         failed = ask(client, "FAIL: how long do refunds take?", session)  # the model raises: a 500
-        pg_ctl(own_postgres, "-m", "fast", "stop")
+        own_postgres.pg_ctl("-m", "fast", "stop")
         try:
             unready = client.get("/readyz")
         finally:
-            start_again(own_postgres)
+            own_postgres.start_again()
         scraped = client.get("/metrics").text
     assert answered.status_code == 200 and failed.status_code == 500 and unready.status_code == 503
     assert 'supportbot_http_responses_total{route="/v1/chat/completions",status="500"} 1.0' in scraped
