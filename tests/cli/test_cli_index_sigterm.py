@@ -14,7 +14,7 @@ from test_cli_index_interrupt import STOPS_WITHIN, assert_previous_index_serves,
 
 from supportbot.retrieval.index_store import live_build_id
 
-previous_index, build = interrupt.previous_index, interrupt.build  # the fixtures: an index in use, a build running over it
+build = interrupt.build  # the fixture of a build running over an index in use (previous_index: tests/cli/conftest.py)
 
 
 def test_sigterm_stops_a_multi_worker_build_with_one_line_and_ctrl_cs_exit_status(build, previous_index: Path):
