@@ -266,13 +266,13 @@ class BotConfig:
     )
     answer_min_relevance: float = _opt(
         0.5,
-        "grounded/extractive: embedding similarity between the question and the best source sentence (with its "
-        "heading) under which the sources are taken not to answer it, and the bot declines and offers a person.",
+        "Embedding similarity between the question and the best source sentence (with its heading) under which the "
+        "sources are taken not to answer it, and the bot declines and offers a person (every answer mode).",
         at_least=-1, at_most=1,
     )
     answer_min_keyword_coverage: float = _opt(  # 0.25: measured on the Chinese answer set (benchmarks/README.md)
         0.25,
-        "grounded/extractive, for a question the embedding model does not read (retrieval.embedding_languages): the "
+        "For a question the embedding model does not read (retrieval.embedding_languages), in every answer mode: the "
         "best retrieved chunk's keyword coverage (see retrieval.min_keyword_coverage) under which the bot declines, in "
         "place of answer_min_relevance.",
         at_least=0, at_most=1,
@@ -581,7 +581,7 @@ def _field_types(section: Any) -> dict[str, Any]:
 def _check_type(where: str, value: Any, expected: Any) -> Any:
     """Return `value` as `expected`, or raise a ConfigError naming `where`."""
     origin = typing.get_origin(expected)
-    if origin in (list, typing.List):
+    if origin in (list, list):
         (item_type,) = typing.get_args(expected)
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {type(value).__name__} {value!r}")

@@ -105,12 +105,12 @@ def test_the_model_is_given_the_sub_items_under_their_item(tmp_path: Path, embed
     docs.mkdir()
     (docs / "pricing.md").write_text(PRICING, encoding="utf-8")
     create_index_builder(Config(), embedder, show_progress=False).build([str(docs)], tmp_path / "index")
-    generator = EchoGenerator(answer="The Pro plan is $20 a month [1].")
     manager = DialogueManager(
-        retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), generator,
+        retriever_for_index(Config(), load_index(tmp_path / "index"), embedder), EchoGenerator(),
         ConversationStore(tmp_path / "conversations.sqlite3"), BotConfig(answer_mode="generative"),
         GenerationSettings(max_new_tokens=64), 4, grounding_checker(embedder),
     )
-    manager.reply("console", "c1", "How much is the Pro plan?").text()
-    prompt = "\n".join(message["content"] for message in generator.prompts[0])
+    question = "How much is the Pro plan?"  # the prompt generative mode gives the model, over what retrieval found
+    messages = manager.composer.compose(question, [], manager.retriever.retrieve(question)).messages
+    prompt = "\n".join(message["content"] for message in messages)
     assert "- Plans\n  - Basic: $10 a month\n  - Pro: $20 a month\n- Add-ons" in prompt

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from fakes import MODEL_FAILURE
@@ -35,6 +36,10 @@ class TroubledGenerator(ScriptedGenerator):
     """ScriptedGenerator's answers, except: 'BREAK' says a first sentence, then fails; 'LONG' says it, then a word every
     0.05 s for 20 s ('BRIEF': for 2 s), stopping when told to."""
 
+    def fails_for(self, messages: Sequence[ChatMessage]) -> bool:
+        # "失败" (failure) as "FAIL": a Chinese question holding an English word no page holds is declined before the model
+        return super().fails_for(messages) or "失败" in messages[-1]["content"]
+
     def stream(self, messages: Sequence[ChatMessage], settings: GenerationSettings, stop: threading.Event | None = None):
         question = messages[-1]["content"]
         if not any(mark in question for mark in ("BREAK", "LONG", "BRIEF")):
@@ -52,9 +57,9 @@ class TroubledGenerator(ScriptedGenerator):
 
 
 def _manager(web_manager: DialogueManager, store: ConversationStore) -> DialogueManager:
-    return DialogueManager(
-        web_manager.retriever, TroubledGenerator(), store, web_manager.bot, web_manager.settings, web_manager.top_k, web_manager.checker
-    )
+    # No decline: a Chinese question over the English help center must reach the failing model, what is under test.
+    bot = replace(web_manager.bot, answer_min_keyword_coverage=0.0)
+    return DialogueManager(web_manager.retriever, TroubledGenerator(), store, bot, web_manager.settings, web_manager.top_k, web_manager.checker)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +136,7 @@ def test_a_server_that_stops_midway_keeps_what_was_said_and_says_why_it_ended_in
 def test_a_key_holder_asking_in_chinese_gets_the_apology_in_chinese(troubled_bot):
     # The 500 said the configured English (bot.error_message) while the conversation kept the Chinese apology.
     with troubled_bot.keyed() as client:
-        response = ask(client, "FAIL refunds 退款需要多久？")
+        response = ask(client, "refunds 失败 退款需要多久？")  # 失败: the model fails (TroubledGenerator), as "FAIL" in English
     assert response.status_code == 500, response.text
     assert response.json()["error"] == {"message": troubled_bot.manager.message("bot.error", "zh"), "type": "server_error"}
     assert response.json()["error"]["message"] != troubled_bot.manager.bot.error_message
