@@ -4,32 +4,12 @@ message answered; a DM's top-level follow-ups without history; forwarded message
 
 from __future__ import annotations
 
-import threading
 import time
 
-from fakes import QuestionEchoGenerator
 from slack_double import mention, message, post_event
-from slack_helpers import final_text
+from slack_helpers import HeldGenerator, final_text
 
 from supportbot.text.catalog import MessageCatalog
-
-
-class HeldGenerator(QuestionEchoGenerator):
-    """Holds every answer until `release()`, so questions wait in the queue meanwhile."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started: list[str] = []
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def stream(self, messages, settings, stop=None):
-        self.started.append(messages[-1]["content"])
-        if not self._released.wait(30):
-            raise AssertionError("the test never released the generator")
-        yield from super().stream(messages, settings, stop)
 
 
 def in_thread(text: str, ts: str, channel: str = "C1", user: str = "U1", **extra):

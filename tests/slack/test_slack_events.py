@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 
 import pytest
 from fakes import MODEL_FAILURE, QuestionEchoGenerator
 from slack_double import BOT_USER_ID, event_body, mention, message, new_ts, post_event, signed_headers
-from slack_helpers import final_text
+from slack_helpers import HeldGenerator, final_text
 
 from supportbot.channels.slack.bot import CHANNEL_NAME
 from supportbot.text.catalog import MessageCatalog
@@ -199,24 +198,6 @@ def test_thanks_with_an_emoji_after_an_answer_gets_a_friendly_word_and_pages_no_
     assert final_text(bot, "C1", ts, index=1) == MessageCatalog().message("bot.thanks", "en")
     assert [c for c in bot.double.calls_to("chat.postMessage") if c["channel"] == "CHANDOFF"] == []
     assert not bot.manager.in_handoff(CHANNEL_NAME, f"C1:{ts}")
-
-
-class HeldGenerator(QuestionEchoGenerator):
-    """Records which questions it started on, and holds every answer until `release()`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started: list[str] = []
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def stream(self, messages, settings, stop=None):
-        self.started.append(messages[-1]["content"])
-        if not self._released.wait(30):
-            raise AssertionError("the test never released the generator")
-        yield from super().stream(messages, settings, stop)
 
 
 def test_messages_in_one_thread_are_answered_one_after_another_while_other_threads_go_on(start_bot):
