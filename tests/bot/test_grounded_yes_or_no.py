@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fakes import EchoGenerator, grounding_checker
+from test_yes_or_no import FAQ_PAGE  # the Q:/A: page the extractive answers are tested on
 
 from supportbot.app import create_index_builder, retriever_for_index
 from supportbot.bot.dialogue import DialogueManager
@@ -15,21 +16,6 @@ from supportbot.config import BotConfig, Config
 from supportbot.generation.base import GenerationSettings
 from supportbot.retrieval.index_store import load_index
 from supportbot.store import ConversationStore
-
-FAQ_PAGE = """# Frequently asked questions
-
-Q: Can I share my account with a colleague?
-A: No. Each user needs their own seat. Add seats under **Settings > Team**.
-
-Q: What's the maximum file size I can upload?
-A: 50 GB per file on paid plans and 2 GB on Free.
-
-Q: Can I pay by invoice?
-A: Yes. Annual plans can be paid by invoice from **Settings > Billing**.
-
-Q: Do you have a status page?
-A: Yes, see https://status.example.com for live status and incident history.
-"""
 
 
 @pytest.fixture
